@@ -1,0 +1,65 @@
+//! Gennaker's web UI: the Leptos components, the types they share with the server, and the
+//! typed server functions the UI calls. Rendered on the server (feature `ssr`) and hydrated in
+//! the browser (feature `hydrate`). Server-only code reaches the backend through [`services`].
+
+pub mod accounts;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod services;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::AppShell;
+use crate::pages::{
+    applications::ApplicationsPage, infrastructure::InfrastructurePage, not_found::NotFound,
+    tasks::TasksPage,
+};
+
+/// The HTML document around the app; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: every route of the UI is declared here, in one place.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gennaker.css" />
+        <Title formatter=|page: String| format!("{page} · Gennaker") />
+        <Router>
+            <AppShell>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/applications" /> } />
+                    <Route path=path!("/applications") view=ApplicationsPage />
+                    <Route path=path!("/infrastructure") view=InfrastructurePage />
+                    <Route path=path!("/tasks") view=TasksPage />
+                </Routes>
+            </AppShell>
+        </Router>
+    }
+}

@@ -1,0 +1,83 @@
+//! Infrastructure: the accounts Gennaker deploys to.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
+use crate::components::{
+    feedback::{EmptyState, ErrorPanel, Loading},
+    layout::PageHeader,
+};
+
+#[component]
+pub fn InfrastructurePage() -> impl IntoView {
+    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
+
+    view! {
+        <Title text="Infrastructure" />
+        <PageHeader
+            title="Infrastructure"
+            summary="The Kubernetes clusters Gennaker deploys to, one account per kubeconfig context."
+        />
+        <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                {move || Suspend::new(async move {
+                    accounts.await.map(|accounts| view! { <AccountList accounts /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn AccountList(accounts: Vec<KubernetesAccountSummary>) -> impl IntoView {
+    if accounts.is_empty() {
+        return view! {
+            <EmptyState title="No Kubernetes accounts">
+                <p>
+                    "Gennaker found no kubeconfig. Set " <code>"KUBECONFIG"</code>
+                    ", pass " <code>"--kubeconfig"</code> ", or list accounts under "
+                    <code>"[kubernetes]"</code> " in the configuration file."
+                </p>
+            </EmptyState>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="card-list" aria-label="Kubernetes accounts">
+            {accounts.into_iter().map(|account| view! { <AccountCard account /> }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn AccountCard(account: KubernetesAccountSummary) -> impl IntoView {
+    let namespaces = if account.namespaces.is_empty() {
+        "all namespaces".to_string()
+    } else {
+        account.namespaces.join(", ")
+    };
+    let context = account
+        .context
+        .unwrap_or_else(|| "current context".to_string());
+    view! {
+        <li class="card account">
+            <div class="card-title">
+                <h2>{account.name}</h2>
+                <span class="badge">"Kubernetes"</span>
+            </div>
+            <dl class="facts">
+                <dt>"Context"</dt>
+                <dd>{context}</dd>
+                <dt>"Namespaces"</dt>
+                <dd>{namespaces}</dd>
+            </dl>
+            {account
+                .warnings
+                .into_iter()
+                .map(|warning| view! { <p class="warning">"Warning: " {warning}</p> })
+                .collect_view()}
+        </li>
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per page of the UI.
+
+pub mod applications;
+pub mod infrastructure;
+pub mod not_found;
+pub mod tasks;

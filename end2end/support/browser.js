@@ -1,0 +1,40 @@
+// Debian's chromium driven by playwright-core, with every console error recorded so a test can
+// fail on them: a page that renders but never hydrates shows up here.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+import { settings } from './server.js';
+
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 360, height: 740 },
+};
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** A fresh page of the given viewport; `errors` collects console errors and uncaught exceptions. */
+export async function openPage(browser, viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  return { page, errors, close: () => context.close() };
+}
+
+/** Saves a full-page screenshot under the test output directory and returns its path. */
+export async function screenshot(page, name) {
+  mkdirSync(settings.outputDir, { recursive: true });
+  const path = join(settings.outputDir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

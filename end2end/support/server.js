@@ -1,0 +1,87 @@
+// Starts the built gennaker binary on a free loopback port for a test, and stops it with
+// SIGTERM, checking that it exits cleanly.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const inCI = process.env.CI === 'true';
+
+/** Environment the test run was given (see scripts/test.sh). */
+export const settings = {
+  bin: process.env.GENNAKER_BIN,
+  siteRoot: process.env.GENNAKER_SITE_ROOT,
+  kubeconfig: process.env.KUBECONFIG || null,
+  outputDir: process.env.GENNAKER_E2E_OUTPUT || new URL('../test-results', import.meta.url).pathname,
+};
+
+if (!settings.bin || !settings.siteRoot) {
+  throw new Error('GENNAKER_BIN and GENNAKER_SITE_ROOT must be set: run the browser tests with `make test`');
+}
+if (inCI && !settings.kubeconfig) {
+  throw new Error('CI=true but KUBECONFIG is not set: the local cluster must be running');
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReady(url, child, output) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`gennaker exited with ${child.exitCode} before it was ready:\n${output()}`);
+    }
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gennaker was not ready within 30 s:\n${output()}`);
+}
+
+/** Starts a server with its own data directory; call `stop()` when done. */
+export async function startServer() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
+  const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--site-root', settings.siteRoot];
+  if (settings.kubeconfig) args.push('--kubeconfig', settings.kubeconfig);
+  const env = { ...process.env, GENNAKER_LOG: 'info' };
+  delete env.KUBECONFIG;
+  const child = spawn(settings.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (chunk) => (log += chunk));
+  child.stderr.on('data', (chunk) => (log += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(url, child, () => log);
+
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      child.kill('SIGTERM');
+      const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 10_000));
+      const result = await Promise.race([exited, timeout]);
+      rmSync(dataDir, { recursive: true, force: true });
+      if (result === null) {
+        child.kill('SIGKILL');
+        throw new Error(`gennaker did not stop within 10 s of SIGTERM:\n${log}`);
+      }
+      if (result.code !== 0) {
+        throw new Error(`gennaker exited with ${result.code ?? result.signal} after SIGTERM:\n${log}`);
+      }
+    },
+  };
+}

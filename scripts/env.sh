@@ -1,0 +1,23 @@
+# Shared settings for the project's scripts. Sourced, never run.
+# Tools and build outputs live outside the clone, under $GENNAKER_CACHE, so a fresh clone
+# reuses them and a second run is quick.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export GENNAKER_CACHE="${GENNAKER_CACHE:-$HOME/.cache/gennaker}"
+# One shared target directory for every build of every clone.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$GENNAKER_CACHE/target}"
+
+CARGO_LEPTOS_VERSION=0.3.10
+TOOLS="$GENNAKER_CACHE/tools"
+# The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' "$REPO_ROOT/Cargo.lock")"
+
+export PATH="$TOOLS/cargo-leptos-$CARGO_LEPTOS_VERSION/bin:$TOOLS/wasm-bindgen-$WASM_BINDGEN_VERSION/bin:$REPO_ROOT/end2end/node_modules/.bin:$PATH"
+
+GENNAKER_BIN="$CARGO_TARGET_DIR/release/gennaker"
+SITE_ROOT="$REPO_ROOT/target/site"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

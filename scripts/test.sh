@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, clippy on the server (ssr) and browser
+# (hydrate, wasm32) builds, a release build, a fresh local Kubernetes cluster, unit and
+# integration tests, then the browser tests against the built server. Stops what it started.
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$REPO_ROOT"
+started=$SECONDS
+
+"$REPO_ROOT/scripts/setup.sh"
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy: server and UI (ssr)"
+cargo clippy --locked -p gennaker -p gennaker-app --all-targets -- -D warnings
+step "clippy: browser bundle (hydrate, wasm32)"
+cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unknown-unknown -- -D warnings
+
+step "release build (cargo leptos build --release)"
+cargo leptos build --release
+
+# The test cluster has its own state and ports, so a cluster from `make run` is left alone.
+export GENNAKER_CLUSTER_STATE="$GENNAKER_CACHE/test-cluster"
+export GENNAKER_ETCD_CLIENT_PORT=33790 GENNAKER_ETCD_PEER_PORT=33800 GENNAKER_APISERVER_PORT=26443
+export GENNAKER_CONTROLLER_MANAGER_PORT=20257 GENNAKER_SCHEDULER_PORT=20259 GENNAKER_KWOK_PORT=20247
+trap '"$REPO_ROOT/end2end/cluster/down.sh"' EXIT
+step "starting the local Kubernetes cluster"
+"$REPO_ROOT/end2end/cluster/up.sh" --fresh
+export KUBECONFIG="$GENNAKER_CLUSTER_STATE/kubeconfig"
+
+step "unit and integration tests"
+cargo test --locked -p gennaker -p gennaker-app
+
+step "browser tests (Playwright + chromium)"
+(
+  cd "$REPO_ROOT/end2end"
+  GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm test
+)
+
+step "all tests passed in $((SECONDS - started)) s"

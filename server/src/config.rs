@@ -1,0 +1,601 @@
+//! Typed configuration, layered: built-in defaults, then the TOML file, then `GENNAKER_*`
+//! environment variables, then command-line flags (each layer overrides the one before).
+//! Loading validates everything up front, so a bad value stops the server at start with an
+//! error that names the key, the value and what would be accepted.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use kube::config::{Kubeconfig, KubeconfigError};
+use serde::{Deserialize, Serialize};
+use tracing_subscriber::EnvFilter;
+
+/// The file read when no `--config` / `GENNAKER_CONFIG` is given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
+
+/// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`).
+const ENV_KEYS: [&str; 5] = ["listen", "data_dir", "site_root", "kubeconfig", "log"];
+
+/// Why the configuration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {} does not exist", .0.display())]
+    MissingFile(PathBuf),
+    /// Unknown keys, wrong types and unparsable TOML; figment's message names the key and
+    /// the file or variable it came from.
+    #[error("{0}")]
+    Invalid(#[source] Box<figment::Error>),
+    #[error("listen = {value:?} is not an address with a port, such as 127.0.0.1:8080")]
+    Listen {
+        value: String,
+        #[source]
+        source: std::net::AddrParseError,
+    },
+    #[error(
+        "log = {value:?} is not a log filter such as \"info\" or \"info,gennaker=debug\": {source}"
+    )]
+    Log {
+        value: String,
+        #[source]
+        source: tracing_subscriber::filter::ParseError,
+    },
+    #[error("cannot read the kubeconfig {} (from {origin}): {source}", path.display())]
+    Kubeconfig {
+        path: PathBuf,
+        origin: &'static str,
+        #[source]
+        source: KubeconfigError,
+    },
+    #[error("Kubernetes account {account:?}: {problem}")]
+    Account { account: String, problem: String },
+}
+
+impl From<figment::Error> for ConfigError {
+    fn from(error: figment::Error) -> Self {
+        ConfigError::Invalid(Box::new(error))
+    }
+}
+
+/// Values given on the command line; `None` leaves the key to the lower layers.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_root: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeconfig: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// The configuration as written, before validation. Unknown keys are refused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    listen: String,
+    data_dir: PathBuf,
+    site_root: PathBuf,
+    log: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kubeconfig: Option<PathBuf>,
+    #[serde(default)]
+    kubernetes: RawKubernetes,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: "gennaker-data".into(),
+            site_root: "target/site".into(),
+            log: "info".into(),
+            kubeconfig: None,
+            kubernetes: RawKubernetes::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKubernetes {
+    #[serde(default)]
+    accounts: Vec<RawKubernetesAccount>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKubernetesAccount {
+    name: String,
+    #[serde(default)]
+    context: Option<String>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+}
+
+/// The validated configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the UI and the API are served.
+    pub listen: SocketAddr,
+    /// Where Gennaker keeps its data.
+    pub data_dir: PathBuf,
+    /// The built UI (JS, WASM, CSS and public assets).
+    pub site_root: PathBuf,
+    /// The log filter directive.
+    pub log: String,
+    /// Kubernetes accounts and the kubeconfig they come from.
+    pub kubernetes: KubernetesConfig,
+}
+
+/// Kubernetes accounts, resolved against the kubeconfig.
+#[derive(Debug, Clone, Default)]
+pub struct KubernetesConfig {
+    /// The kubeconfig that was read, if any.
+    pub kubeconfig: Option<LoadedKubeconfig>,
+    /// The accounts, in configuration order; their names are unique.
+    pub accounts: Vec<KubernetesAccount>,
+}
+
+/// A kubeconfig and where it was read from.
+#[derive(Debug, Clone)]
+pub struct LoadedKubeconfig {
+    pub path: PathBuf,
+    pub kubeconfig: Kubeconfig,
+}
+
+/// One Kubernetes account: a context Gennaker deploys to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KubernetesAccount {
+    pub name: String,
+    /// `None`: the kubeconfig's current context (Gennaker warns about this).
+    pub context: Option<String>,
+    /// Empty: all namespaces.
+    pub namespaces: Vec<String>,
+}
+
+impl KubernetesAccount {
+    /// What the user should fix about this account, if anything.
+    pub fn warnings(&self) -> Vec<String> {
+        match self.context {
+            Some(_) => Vec::new(),
+            None => vec![
+                "no kubeconfig context is set, so the kubeconfig's current context is used; \
+                 set `context` so that switching contexts cannot redirect deployments"
+                    .to_string(),
+            ],
+        }
+    }
+}
+
+impl Config {
+    /// Loads and validates the configuration: defaults, file, environment, then `overrides`.
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        match &overrides.config_file {
+            Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.clone())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE)),
+        }
+        let raw: RawConfig = figment
+            .merge(Env::prefixed("GENNAKER_").only(&ENV_KEYS))
+            .merge(Serialized::globals(overrides))
+            .extract()?;
+        Config::validate(raw, std::env::var_os("KUBECONFIG"))
+    }
+
+    fn validate(
+        raw: RawConfig,
+        kubeconfig_env: Option<std::ffi::OsString>,
+    ) -> Result<Config, ConfigError> {
+        let listen = raw.listen.parse().map_err(|source| ConfigError::Listen {
+            value: raw.listen.clone(),
+            source,
+        })?;
+        EnvFilter::try_new(&raw.log).map_err(|source| ConfigError::Log {
+            value: raw.log.clone(),
+            source,
+        })?;
+        let kubeconfig = load_kubeconfig(raw.kubeconfig.as_deref(), kubeconfig_env)?;
+        let accounts = resolve_accounts(raw.kubernetes.accounts, kubeconfig.as_ref())?;
+        Ok(Config {
+            listen,
+            data_dir: raw.data_dir,
+            site_root: raw.site_root,
+            log: raw.log,
+            kubernetes: KubernetesConfig {
+                kubeconfig,
+                accounts,
+            },
+        })
+    }
+}
+
+/// Finds and reads the kubeconfig: the configured path, else `$KUBECONFIG` (its first
+/// entry), else `~/.kube/config` when it exists. A path the user named must be readable.
+fn load_kubeconfig(
+    configured: Option<&Path>,
+    env: Option<std::ffi::OsString>,
+) -> Result<Option<LoadedKubeconfig>, ConfigError> {
+    let from_env =
+        env.and_then(|value| std::env::split_paths(&value).find(|p| !p.as_os_str().is_empty()));
+    let (path, origin) = match (configured, from_env) {
+        (Some(path), _) => (path.to_path_buf(), "the `kubeconfig` setting"),
+        (None, Some(path)) => (path, "$KUBECONFIG"),
+        (None, None) => match std::env::var_os("HOME") {
+            Some(home) => {
+                let path = PathBuf::from(home).join(".kube").join("config");
+                if !path.exists() {
+                    return Ok(None);
+                }
+                (path, "the default location")
+            }
+            None => return Ok(None),
+        },
+    };
+    let kubeconfig = Kubeconfig::read_from(&path).map_err(|source| ConfigError::Kubeconfig {
+        path: path.clone(),
+        origin,
+        source,
+    })?;
+    Ok(Some(LoadedKubeconfig { path, kubeconfig }))
+}
+
+/// Turns the configured accounts into checked ones. Without any configured, each context of
+/// the kubeconfig becomes an account of the same name.
+fn resolve_accounts(
+    raw: Vec<RawKubernetesAccount>,
+    kubeconfig: Option<&LoadedKubeconfig>,
+) -> Result<Vec<KubernetesAccount>, ConfigError> {
+    let contexts: Vec<&str> = kubeconfig
+        .map(|k| {
+            k.kubeconfig
+                .contexts
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+
+    if raw.is_empty() {
+        return Ok(contexts
+            .iter()
+            .map(|context| KubernetesAccount {
+                name: (*context).to_string(),
+                context: Some((*context).to_string()),
+                namespaces: Vec::new(),
+            })
+            .collect());
+    }
+
+    let mut accounts: Vec<KubernetesAccount> = Vec::with_capacity(raw.len());
+    for account in raw {
+        let fail = |problem: String| ConfigError::Account {
+            account: account.name.clone(),
+            problem,
+        };
+        if let Some(problem) = dns_label_problem(&account.name) {
+            return Err(fail(format!("the name {problem}")));
+        }
+        if accounts.iter().any(|a| a.name == account.name) {
+            return Err(fail(
+                "the name is used by an earlier account; names must be unique".into(),
+            ));
+        }
+        let Some(loaded) = kubeconfig else {
+            return Err(fail(
+                "no kubeconfig was found; set `kubeconfig`, $KUBECONFIG or create ~/.kube/config"
+                    .into(),
+            ));
+        };
+        match &account.context {
+            Some(context) if !contexts.contains(&context.as_str()) => {
+                return Err(fail(format!(
+                    "context {context:?} is not in {} (it has: {})",
+                    loaded.path.display(),
+                    if contexts.is_empty() {
+                        "no contexts".to_string()
+                    } else {
+                        contexts.join(", ")
+                    }
+                )));
+            }
+            None if loaded.kubeconfig.current_context.is_none() => {
+                return Err(fail(format!(
+                    "no `context` is set and {} has no current-context; set `context`",
+                    loaded.path.display()
+                )));
+            }
+            _ => {}
+        }
+        for namespace in &account.namespaces {
+            if let Some(problem) = dns_label_problem(namespace) {
+                return Err(fail(format!("namespace {namespace:?} {problem}")));
+            }
+        }
+        accounts.push(KubernetesAccount {
+            name: account.name,
+            context: account.context,
+            namespaces: account.namespaces,
+        });
+    }
+    Ok(accounts)
+}
+
+/// Why `value` is not an RFC 1123 label (what Kubernetes requires of namespace names), if it is not.
+fn dns_label_problem(value: &str) -> Option<String> {
+    if value.is_empty() || value.len() > 63 {
+        return Some(format!(
+            "must be 1 to 63 characters long (it has {})",
+            value.len()
+        ));
+    }
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Some("may contain only lowercase letters, digits and hyphens".into());
+    }
+    if value.starts_with('-') || value.ends_with('-') {
+        return Some("must start and end with a letter or digit".into());
+    }
+    None
+}
+
+#[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment's Jail closures must return figment::Error"
+)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    const KUBECONFIG: &str = r#"
+apiVersion: v1
+kind: Config
+current-context: one
+clusters:
+- name: c
+  cluster:
+    server: https://127.0.0.1:6443
+users:
+- name: u
+  user:
+    token: t
+contexts:
+- name: one
+  context: {cluster: c, user: u}
+- name: two
+  context: {cluster: c, user: u}
+"#;
+
+    /// Runs with no inherited environment and a HOME without a kubeconfig.
+    fn isolate(jail: &mut Jail) {
+        jail.clear_env();
+        let home = jail.directory().display().to_string();
+        jail.set_env("HOME", home);
+    }
+
+    fn load_in(overrides: Overrides) -> Result<Config, ConfigError> {
+        Config::load(&overrides)
+    }
+
+    fn error_text(result: Result<Config, ConfigError>) -> String {
+        match result {
+            Ok(config) => panic!("expected an error, got {config:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_file_env_or_flags() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            let config = load_in(Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.listen,
+                "127.0.0.1:8080"
+                    .parse::<SocketAddr>()
+                    .map_err(|e| e.to_string())?
+            );
+            assert_eq!(config.data_dir, PathBuf::from("gennaker-data"));
+            assert!(config.kubernetes.kubeconfig.is_none());
+            assert!(config.kubernetes.accounts.is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn flags_override_environment_which_overrides_the_file() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file(
+                "gennaker.toml",
+                "listen = \"127.0.0.1:1111\"\ndata_dir = \"from-file\"\nlog = \"debug\"\n",
+            )?;
+            jail.set_env("GENNAKER_DATA_DIR", "from-env");
+            jail.set_env("GENNAKER_LOG", "warn");
+            let overrides = Overrides {
+                log: Some("error".into()),
+                ..Overrides::default()
+            };
+            let config = load_in(overrides).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen.port(), 1111, "file beats default");
+            assert_eq!(config.data_dir, PathBuf::from("from-env"), "env beats file");
+            assert_eq!(config.log, "error", "flag beats env");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn other_gennaker_variables_are_not_configuration() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.set_env("GENNAKER_CACHE", "/somewhere");
+            load_in(Overrides::default()).map_err(|e| e.to_string())?;
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_key_in_the_file_is_refused_by_name() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file(
+                "gennaker.toml",
+                "listen = \"127.0.0.1:1\"\nlisten_port = 9\n",
+            )?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("listen_port"), "{text}");
+            assert!(text.contains("gennaker.toml"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_address_names_the_value() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.set_env("GENNAKER_LISTEN", "localhost");
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("listen = \"localhost\""), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_log_filter_is_refused() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            let overrides = Overrides {
+                log: Some("info,=[".into()),
+                ..Overrides::default()
+            };
+            let text = error_text(load_in(overrides));
+            assert!(text.contains("log = "), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_config_file_named_by_flag_is_an_error() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            let overrides = Overrides {
+                config_file: Some("nope.toml".into()),
+                ..Overrides::default()
+            };
+            let text = error_text(load_in(overrides));
+            assert!(text.contains("nope.toml"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unreadable_kubeconfig_names_the_path() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file("broken.yaml", "this: [is not a kubeconfig")?;
+            let overrides = Overrides {
+                kubeconfig: Some("broken.yaml".into()),
+                ..Overrides::default()
+            };
+            let text = error_text(load_in(overrides));
+            assert!(text.contains("broken.yaml"), "{text}");
+            let overrides = Overrides {
+                kubeconfig: Some("absent.yaml".into()),
+                ..Overrides::default()
+            };
+            let text = error_text(load_in(overrides));
+            assert!(text.contains("absent.yaml"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn kubeconfig_env_is_used_and_each_context_becomes_an_account() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file("kc.yaml", KUBECONFIG)?;
+            let kubeconfig = jail.directory().join("kc.yaml").display().to_string();
+            jail.set_env("KUBECONFIG", kubeconfig);
+            let config = load_in(Overrides::default()).map_err(|e| e.to_string())?;
+            let names: Vec<_> = config
+                .kubernetes
+                .accounts
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect();
+            assert_eq!(names, ["one", "two"]);
+            assert!(
+                config
+                    .kubernetes
+                    .accounts
+                    .iter()
+                    .all(|a| a.warnings().is_empty())
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn configured_accounts_are_checked_against_the_kubeconfig() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file("kc.yaml", KUBECONFIG)?;
+            jail.create_file(
+                "gennaker.toml",
+                "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"prod\"\ncontext = \"three\"\n",
+            )?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(
+                text.contains("\"three\"") && text.contains("one, two"),
+                "{text}"
+            );
+
+            jail.create_file(
+                "gennaker.toml",
+                "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"prod\"\nnamespaces = [\"web\"]\n",
+            )?;
+            let config = load_in(Overrides::default()).map_err(|e| e.to_string())?;
+            let account = &config.kubernetes.accounts[0];
+            assert_eq!(account.namespaces, ["web"]);
+            assert_eq!(
+                account.warnings().len(),
+                1,
+                "no context set explicitly must warn"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn account_names_must_be_labels_and_unique() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file("kc.yaml", KUBECONFIG)?;
+            jail.create_file(
+                "gennaker.toml",
+                "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"Prod\"\ncontext = \"one\"\n",
+            )?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("lowercase"), "{text}");
+            jail.create_file(
+                "gennaker.toml",
+                "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"a\"\ncontext = \"one\"\n[[kubernetes.accounts]]\nname = \"a\"\ncontext = \"two\"\n",
+            )?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("unique"), "{text}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,88 @@
+//! Gennaker's server: serves the Leptos UI, its server functions and the HTTP API, and
+//! (in later modules) runs the engine, the store and the Kubernetes provider.
+//!
+//! Error policy: each layer has one error type whose messages tell an operator what to fix.
+//! Configuration errors stop the process before it serves anything; a failure is logged once,
+//! where it is handled.
+
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod health;
+pub mod router;
+pub mod shutdown;
+pub mod state;
+pub mod telemetry;
+
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot create the data directory {}: {source}", path.display())]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source} (is another process using the port?)")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Binds the configured address and serves until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), ServerError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    serve(config, listener, shutdown::signal()).await
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    for account in &config.kubernetes.accounts {
+        for warning in account.warnings() {
+            tracing::warn!(account.name = %account.name, "Kubernetes account {}: {warning}", account.name);
+        }
+    }
+    if config.kubernetes.accounts.is_empty() {
+        tracing::warn!("no Kubernetes accounts: no kubeconfig was found and none is configured");
+    }
+
+    let state = AppState::new(&config, listener.local_addr().map_err(ServerError::Serve)?);
+    let app = router::build(state);
+    tracing::info!(
+        listen = %config.listen,
+        data_dir = %config.data_dir.display(),
+        accounts = config.kubernetes.accounts.len(),
+        "Gennaker is serving on http://{}",
+        listener.local_addr().map_err(ServerError::Serve)?
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServerError::Serve)?;
+    tracing::info!("Gennaker stopped");
+    Ok(())
+}
