@@ -11,7 +11,7 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 # the result into place, so an interrupted build never leaves a half-written binary in the cache.
 build_into() {
   local dest=$1 module=$2 ldflags=$3; shift 3
-  local tmp="$dest.tmp.$$"
+  local tmp="$dest.partial"
   rm -rf "$tmp"; mkdir -p "$tmp"
   log "building $* (first time only, this takes a while)"
   (cd "$CLUSTER_DIR/tools/$module" && go build -trimpath -ldflags "$ldflags" -o "$tmp/" "$@")
