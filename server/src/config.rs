@@ -183,7 +183,10 @@ impl Config {
         match &overrides.config_file {
             Some(path) if !path.is_file() => return Err(ConfigError::MissingFile(path.clone())),
             Some(path) => figment = figment.merge(Toml::file_exact(path)),
-            None => figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE)),
+            None if Path::new(DEFAULT_CONFIG_FILE).is_file() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
         }
         let raw: RawConfig = figment
             .merge(Env::prefixed("GENNAKER_").only(&ENV_KEYS))

@@ -33,6 +33,10 @@ async fn start() -> TestServer {
     let task = tokio::spawn(gennaker::serve(config, listener, async {
         let _ = stopped.await;
     }));
+    // The listener is bound already; a first answer means `serve` has prepared the data
+    // directory and is handling requests.
+    let (status, _) = get(addr, "/healthz").await;
+    assert_eq!(status, 200);
     TestServer {
         addr,
         stop: Some(stop),
@@ -71,7 +75,7 @@ async fn health_endpoints_answer() {
 }
 
 #[tokio::test]
-async fn readyz_reports_an_unwritabledata_directory() {
+async fn readyz_reports_an_unwritable_data_directory() {
     let server = start().await;
     let data_dir = server.data.path().join("data");
     std::fs::remove_dir_all(&data_dir).expect("remove the data directory");

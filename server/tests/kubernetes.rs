@@ -38,42 +38,32 @@ async fn test_cluster() -> Option<Client> {
     }
 }
 
-/// A namespace that is deleted when the test ends, however it ends.
-struct ScratchNamespace {
-    api: Api<Namespace>,
-    name: String,
-}
+/// Runs `body` in a fresh namespace and deletes the namespace afterwards, also when `body`
+/// panics (the panic is then resumed, so the test still fails with its message).
+async fn in_scratch_namespace<F, Fut>(client: &Client, body: F)
+where
+    F: FnOnce(Client, String) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    let name = format!("gennaker-it-{}-{nanos}", std::process::id());
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let namespace = serde_json::from_value(json!({ "metadata": { "name": name } }))
+        .expect("a literal namespace");
+    namespaces
+        .create(&PostParams::default(), &namespace)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create namespace {name}: {e}"));
 
-impl ScratchNamespace {
-    async fn create(client: &Client) -> ScratchNamespace {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let name = format!("gennaker-it-{}-{nanos}", std::process::id());
-        let api: Api<Namespace> = Api::all(client.clone());
-        let namespace = serde_json::from_value(json!({ "metadata": { "name": name } }))
-            .expect("a literal namespace");
-        api.create(&PostParams::default(), &namespace)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create namespace {name}: {e}"));
-        ScratchNamespace { api, name }
+    let outcome = tokio::spawn(body(client.clone(), name.clone())).await;
+    if let Err(error) = namespaces.delete(&name, &DeleteParams::default()).await {
+        eprintln!("could not delete namespace {name}: {error}");
     }
-}
-
-impl Drop for ScratchNamespace {
-    fn drop(&mut self) {
-        let api = self.api.clone();
-        let name = self.name.clone();
-        // Drop cannot be async: delete from a fresh runtime on another thread.
-        let _ = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Runtime::new() {
-                runtime.block_on(async {
-                    let _ = api.delete(&name, &DeleteParams::default()).await;
-                });
-            }
-        })
-        .join();
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
     }
 }
 
@@ -82,8 +72,11 @@ async fn deployment_of_two_replicas_gets_two_ready_pods() {
     let Some(client) = test_cluster().await else {
         return;
     };
-    let namespace = ScratchNamespace::create(&client).await;
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &namespace.name);
+    in_scratch_namespace(&client, deploy_two_replicas).await;
+}
+
+async fn deploy_two_replicas(client: Client, namespace: String) {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &namespace);
     let deployment: Deployment = serde_json::from_value(json!({
         "metadata": { "name": "web" },
         "spec": {
@@ -111,7 +104,7 @@ async fn deployment_of_two_replicas_gets_two_ready_pods() {
         .expect("the deployment did not complete within 120 s")
         .expect("watching the deployment failed");
 
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &namespace.name);
+    let pods: Api<Pod> = Api::namespaced(client, &namespace);
     let listed = pods
         .list(&ListParams::default().labels("app=web"))
         .await
