@@ -33,11 +33,13 @@ install_crate() { # install_crate NAME VERSION DIR [cargo install args...]
   [ -x "$dir/bin/$name" ] && return 0
   step "installing $name $version into $dir (first time only)"
   rm -rf "$dir.partial"
-  cargo install "$@" --root "$dir.partial" --target-dir "$GENNAKER_CACHE/install-target"
+  # These are build tools, not the product: a quick build beats the fat LTO their manifests ask for.
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install "$@" --root "$dir.partial" --target-dir "$GENNAKER_CACHE/install-target"
   rm -rf "$dir"; mv "$dir.partial" "$dir"
 }
 install_crate cargo-leptos "$CARGO_LEPTOS_VERSION" "$TOOLS/cargo-leptos-$CARGO_LEPTOS_VERSION" \
-  cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
 # Without --locked: wasm-bindgen-cli's own lockfile names a crate version the registry lacks.
 install_crate wasm-bindgen "$WASM_BINDGEN_VERSION" "$TOOLS/wasm-bindgen-$WASM_BINDGEN_VERSION" \
   wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
