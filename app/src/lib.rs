@@ -3,6 +3,7 @@
 //! the browser (feature `hydrate`). Server-only code reaches the backend through [`services`].
 
 pub mod accounts;
+pub mod applications;
 pub mod components;
 pub mod error;
 pub mod pages;

@@ -14,11 +14,28 @@ use kube::config::{Kubeconfig, KubeconfigError};
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::EnvFilter;
 
+use crate::store::s3::S3Settings;
+
 /// The file read when no `--config` / `GENNAKER_CONFIG` is given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
 
-/// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`).
-const ENV_KEYS: [&str; 5] = ["listen", "data_dir", "site_root", "kubeconfig", "log"];
+/// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`,
+/// `GENNAKER_STORE__S3__BUCKET` → `store.s3.bucket`).
+const ENV_KEYS: [&str; 13] = [
+    "listen",
+    "data_dir",
+    "site_root",
+    "kubeconfig",
+    "log",
+    "store__backend",
+    "store__s3__bucket",
+    "store__s3__region",
+    "store__s3__endpoint",
+    "store__s3__prefix",
+    "store__s3__path_style",
+    "store__s3__access_key_id",
+    "store__s3__secret_access_key",
+];
 
 /// Why the configuration was refused.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +69,8 @@ pub enum ConfigError {
     },
     #[error("Kubernetes account {account:?}: {problem}")]
     Account { account: String, problem: String },
+    #[error("store: {0}")]
+    Store(String),
 }
 
 impl From<figment::Error> for ConfigError {
@@ -89,6 +108,8 @@ struct RawConfig {
     kubeconfig: Option<PathBuf>,
     #[serde(default)]
     kubernetes: RawKubernetes,
+    #[serde(default)]
+    store: RawStore,
 }
 
 impl Default for RawConfig {
@@ -100,8 +121,58 @@ impl Default for RawConfig {
             log: "info".into(),
             kubeconfig: None,
             kubernetes: RawKubernetes::default(),
+            store: RawStore::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum StoreKind {
+    #[default]
+    Embedded,
+    S3,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    #[serde(default)]
+    backend: StoreKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    s3: Option<RawS3>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawS3 {
+    #[serde(default)]
+    bucket: String,
+    #[serde(default = "default_region")]
+    region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    endpoint: Option<String>,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    path_style: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    access_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_access_key: Option<String>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
+}
+
+/// Where the store keeps its objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// Files under this directory (`<data_dir>/store`).
+    Embedded { dir: PathBuf },
+    /// A bucket in S3 or an S3-compatible server.
+    S3(S3Settings),
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -134,6 +205,8 @@ pub struct Config {
     pub log: String,
     /// Kubernetes accounts and the kubeconfig they come from.
     pub kubernetes: KubernetesConfig,
+    /// Where applications (and later pipelines and tasks) are stored.
+    pub store: StoreConfig,
 }
 
 /// Kubernetes accounts, resolved against the kubeconfig.
@@ -189,7 +262,7 @@ impl Config {
             None => {}
         }
         let raw: RawConfig = figment
-            .merge(Env::prefixed("GENNAKER_").only(&ENV_KEYS))
+            .merge(Env::prefixed("GENNAKER_").only(&ENV_KEYS).split("__"))
             .merge(Serialized::globals(overrides))
             .extract()?;
         Config::validate(raw, std::env::var_os("KUBECONFIG"))
@@ -209,6 +282,7 @@ impl Config {
         })?;
         let kubeconfig = load_kubeconfig(raw.kubeconfig.as_deref(), kubeconfig_env)?;
         let accounts = resolve_accounts(raw.kubernetes.accounts, kubeconfig.as_ref())?;
+        let store = resolve_store(raw.store, &raw.data_dir)?;
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -218,8 +292,63 @@ impl Config {
                 kubeconfig,
                 accounts,
             },
+            store,
         })
     }
+}
+
+fn resolve_store(raw: RawStore, data_dir: &Path) -> Result<StoreConfig, ConfigError> {
+    let fail = |message: String| Err(ConfigError::Store(message));
+    match (raw.backend, raw.s3) {
+        (StoreKind::Embedded, _) => Ok(StoreConfig::Embedded {
+            dir: data_dir.join("store"),
+        }),
+        (StoreKind::S3, None) => {
+            fail("backend = \"s3\" needs a [store.s3] section with at least `bucket`".into())
+        }
+        (StoreKind::S3, Some(s3)) => {
+            if let Some(problem) = bucket_problem(&s3.bucket) {
+                return fail(format!("s3.bucket = {:?} {problem}", s3.bucket));
+            }
+            if let Some(endpoint) = &s3.endpoint
+                && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+            {
+                return fail(format!(
+                    "s3.endpoint = {endpoint:?} must be a URL such as http://127.0.0.1:9000"
+                ));
+            }
+            if !s3.prefix.is_empty() && !s3.prefix.ends_with('/') {
+                return fail(format!("s3.prefix = {:?} must end with '/'", s3.prefix));
+            }
+            let credentials = match (s3.access_key_id, s3.secret_access_key) {
+                (Some(id), Some(secret)) => Some((id, secret)),
+                (None, None) => None,
+                _ => return fail("set both s3.access_key_id and s3.secret_access_key, or neither (to use the AWS credential chain)".into()),
+            };
+            Ok(StoreConfig::S3(S3Settings {
+                bucket: s3.bucket,
+                region: s3.region,
+                endpoint: s3.endpoint,
+                prefix: s3.prefix,
+                path_style: s3.path_style,
+                credentials,
+            }))
+        }
+    }
+}
+
+/// Why `bucket` is not an S3 bucket name, if it is not.
+fn bucket_problem(bucket: &str) -> Option<&'static str> {
+    if bucket.len() < 3 || bucket.len() > 63 {
+        return Some("must be 3 to 63 characters long");
+    }
+    if !bucket
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    {
+        return Some("may contain only lowercase letters, digits, '-' and '.'");
+    }
+    None
 }
 
 /// Finds and reads the kubeconfig: the configured path, else `$KUBECONFIG` (its first
@@ -577,6 +706,59 @@ contexts:
                 1,
                 "no context set explicitly must warn"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_store_is_embedded_unless_s3_is_chosen() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            let config = load_in(Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.store,
+                StoreConfig::Embedded {
+                    dir: PathBuf::from("gennaker-data/store")
+                }
+            );
+
+            jail.set_env("GENNAKER_STORE__BACKEND", "s3");
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("[store.s3]"), "{text}");
+
+            jail.set_env("GENNAKER_STORE__S3__BUCKET", "gennaker");
+            jail.set_env("GENNAKER_STORE__S3__ENDPOINT", "http://127.0.0.1:9000");
+            jail.set_env("GENNAKER_STORE__S3__PATH_STYLE", "true");
+            let config = load_in(Overrides::default()).map_err(|e| e.to_string())?;
+            let StoreConfig::S3(s3) = config.store else {
+                return Err("expected the S3 store".into());
+            };
+            assert_eq!(
+                (s3.bucket.as_str(), s3.region.as_str(), s3.path_style),
+                ("gennaker", "us-east-1", true)
+            );
+            assert_eq!(s3.credentials, None);
+
+            jail.set_env("GENNAKER_STORE__S3__ACCESS_KEY_ID", "id");
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("secret_access_key"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_store_settings_are_named() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file(
+                "gennaker.toml",
+                "[store]\nbackend = \"s3\"\n[store.s3]\nbucket = \"Bad_Bucket\"\n",
+            )?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("Bad_Bucket"), "{text}");
+            jail.create_file("gennaker.toml", "[store]\nbackend = \"dynamo\"\n")?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("dynamo"), "{text}");
             Ok(())
         });
     }

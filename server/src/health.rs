@@ -28,7 +28,10 @@ pub struct Readiness {
 
 /// Ready when every check passes; 503 and the failing checks otherwise.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let checks = vec![data_dir_writable(&state).await];
+    let checks = vec![
+        data_dir_writable(&state).await,
+        store_reachable(&state).await,
+    ];
     let ready = checks.iter().all(|c| c.ok);
     let status = if ready {
         StatusCode::OK
@@ -52,5 +55,15 @@ async fn data_dir_writable(state: &AppState) -> Check {
         error: result
             .err()
             .map(|e| format!("cannot write to {}: {e}", state.data_dir.display())),
+    }
+}
+
+/// The store answers a read (of a key that does not exist).
+async fn store_reachable(state: &AppState) -> Check {
+    let result = state.store.get("readyz/probe.json").await;
+    Check {
+        name: "store",
+        ok: result.is_ok(),
+        error: result.err().map(|e| e.to_string()),
     }
 }

@@ -6,12 +6,15 @@
 //! where it is handled.
 
 pub mod accounts;
+pub mod api;
+pub mod applications;
 pub mod cli;
 pub mod config;
 pub mod health;
 pub mod router;
 pub mod shutdown;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 
 use std::path::PathBuf;
@@ -36,6 +39,8 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot open the store: {0}")]
+    Store(#[source] store::StoreError),
     #[error("the HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -70,7 +75,15 @@ pub async fn serve(
         tracing::warn!("no Kubernetes accounts: no kubeconfig was found and none is configured");
     }
 
-    let state = AppState::new(&config, listener.local_addr().map_err(ServerError::Serve)?);
+    let backend = store::open(&config.store)
+        .await
+        .map_err(ServerError::Store)?;
+    tracing::info!(store = ?backend, "store opened");
+    let state = AppState::new(
+        &config,
+        backend,
+        listener.local_addr().map_err(ServerError::Serve)?,
+    );
     let app = router::build(state);
     tracing::info!(
         listen = %config.listen,

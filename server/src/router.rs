@@ -7,8 +7,8 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
-use crate::health;
 use crate::state::AppState;
+use crate::{api, health};
 
 /// Builds the router for `state`.
 pub fn build(state: AppState) -> Router {
@@ -21,6 +21,7 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(CompressionLayer::new())

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use gennaker::config::{Config, KubernetesConfig};
+use gennaker::config::{Config, KubernetesConfig, StoreConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -28,6 +28,9 @@ async fn start() -> TestServer {
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
         log: "info".into(),
         kubernetes: KubernetesConfig::default(),
+        store: StoreConfig::Embedded {
+            dir: data.path().join("data/store"),
+        },
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {

@@ -1,0 +1,216 @@
+//! `/api/v1/applications`: list (with search and sort), get, create, update, delete,
+//! history, restore.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gennaker_app::applications::model::{
+    Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
+};
+use serde::Deserialize;
+
+use super::ApiError;
+use crate::state::AppState;
+
+/// Who is acting; everyone is anonymous until authentication exists.
+const ACTOR: &str = "anonymous";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/applications", get(list).post(create))
+        .route("/applications/{name}", get(read).put(update).delete(remove))
+        .route("/applications/{name}/history", get(history))
+        .route("/applications/{name}/history/{version}", get(read_version))
+        .route(
+            "/applications/{name}/history/{version}/restore",
+            post(restore),
+        )
+}
+
+fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|Json(value)| value)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+fn path<T>(params: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+    params
+        .map(|Path(value)| value)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    params
+        .map(|Query(value)| value)
+        .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+/// `ETag: "3"` for version 3, so a client can send it back in `If-Match`.
+fn with_etag(application: Application) -> impl IntoResponse {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", application.version)).ok();
+    (
+        [(header::ETAG, etag)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect::<HeaderMap>(),
+        Json(application),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionParam {
+    version: Option<u64>,
+}
+
+/// The version a change is based on: `If-Match: "3"` (or `3`), else `?version=3`.
+fn base_version(headers: &HeaderMap, param: Option<u64>) -> Result<u64, ApiError> {
+    if let Some(value) = headers.get(header::IF_MATCH) {
+        let text = value
+            .to_str()
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"');
+        return text.parse().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "If-Match must be a version number such as \"3\", not {text:?}"
+            ))
+        });
+    }
+    param.ok_or(ApiError::VersionRequired)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<Vec<Application>>, ApiError> {
+    let params = query(params)?;
+    let sort = match params.sort.as_deref() {
+        None => ApplicationSort::default(),
+        Some(text) => ApplicationSort::parse(text).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "sort must be name, created or updated, not {text:?}"
+            ))
+        })?,
+    };
+    Ok(Json(
+        state.services.applications.list(&params.q, sort).await?,
+    ))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    body: Result<Json<ApplicationSpec>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let spec = json(body)?;
+    let created = state.services.applications.create(spec, ACTOR).await?;
+    let location =
+        HeaderValue::from_str(&format!("/api/v1/applications/{}", created.spec.name)).ok();
+    let mut headers = HeaderMap::new();
+    if let Some(location) = location {
+        headers.insert(header::LOCATION, location);
+    }
+    Ok((StatusCode::CREATED, headers, with_etag(created)))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(with_etag(state.services.applications.get(&name).await?))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<VersionParam>, QueryRejection>,
+    body: Result<Json<ApplicationSpec>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let version = base_version(&headers, query(params)?.version)?;
+    let spec = json(body)?;
+    Ok(with_etag(
+        state
+            .services
+            .applications
+            .update(&name, version, spec, ACTOR)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeleteParams {
+    version: Option<u64>,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<DeleteParams>, QueryRejection>,
+) -> Result<StatusCode, ApiError> {
+    let params = query(params)?;
+    let version = base_version(&headers, params.version)?;
+    state
+        .services
+        .applications
+        .delete(&name, version, &params.confirm, ACTOR)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Json<Vec<ApplicationVersion>>, ApiError> {
+    Ok(Json(state.services.applications.history(&name).await?))
+}
+
+async fn read_version(
+    State(state): State<AppState>,
+    params: Result<Path<(String, u64)>, PathRejection>,
+) -> Result<Json<ApplicationVersion>, ApiError> {
+    let (name, version) = path(params)?;
+    let versions = state.services.applications.history(&name).await?;
+    versions
+        .into_iter()
+        .find(|v| v.version == version)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::App(gennaker_app::error::AppError::NotFound(format!(
+                "Application {name:?} has no version {version}"
+            )))
+        })
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    segments: Result<Path<(String, u64)>, PathRejection>,
+    headers: HeaderMap,
+    params: Result<Query<VersionParam>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (name, version) = path(segments)?;
+    let expected = base_version(&headers, query(params)?.version)?;
+    Ok(with_etag(
+        state
+            .services
+            .applications
+            .restore(&name, version, expected, ACTOR)
+            .await?,
+    ))
+}
