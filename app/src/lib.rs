@@ -2,6 +2,8 @@
 //! typed server functions the UI calls. Rendered on the server (feature `ssr`) and hydrated in
 //! the browser (feature `hydrate`). Server-only code reaches the backend through [`services`].
 
+#![recursion_limit = "256"]
+
 pub mod accounts;
 pub mod applications;
 pub mod components;
@@ -13,13 +15,16 @@ pub mod services;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    components::{Redirect, Route, Router, Routes},
+    components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
 
 use crate::components::layout::AppShell;
 use crate::pages::{
-    applications::ApplicationsPage, infrastructure::InfrastructurePage, not_found::NotFound,
+    application::{ApplicationPage, ConfigTab, DefaultTab, UpcomingTab},
+    applications::ApplicationsPage,
+    infrastructure::InfrastructurePage,
+    not_found::NotFound,
     tasks::TasksPage,
 };
 
@@ -57,6 +62,30 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/applications" /> } />
                     <Route path=path!("/applications") view=ApplicationsPage />
+                    <ParentRoute path=path!("/applications/:name") view=ApplicationPage>
+                        <Route path=path!("") view=DefaultTab />
+                        <Route path=path!("config") view=ConfigTab />
+                        <Route
+                            path=path!("pipelines")
+                            view=|| view! { <UpcomingTab title="Pipelines" description="Pipelines, their triggers and executions will be configured and watched here once the pipeline engine lands." /> }
+                        />
+                        <Route
+                            path=path!("clusters")
+                            view=|| view! { <UpcomingTab title="Clusters" description="Server groups and their instances will be listed here once the Kubernetes provider lands." /> }
+                        />
+                        <Route
+                            path=path!("tasks")
+                            view=|| view! { <UpcomingTab title="Tasks" description="Operations run on this application's clusters will be listed here with their steps." /> }
+                        />
+                        <Route
+                            path=path!("load-balancers")
+                            view=|| view! { <UpcomingTab title="Load Balancers" description="This application's Services will be listed and edited here once the Kubernetes provider lands." /> }
+                        />
+                        <Route
+                            path=path!("security-groups")
+                            view=|| view! { <UpcomingTab title="Security Groups" description="This application's NetworkPolicies will be listed and edited here once the Kubernetes provider lands." /> }
+                        />
+                    </ParentRoute>
                     <Route path=path!("/infrastructure") view=InfrastructurePage />
                     <Route path=path!("/tasks") view=TasksPage />
                 </Routes>

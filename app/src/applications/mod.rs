@@ -1,5 +1,10 @@
 //! Applications: shared types, and the server functions the UI calls. Each server function
 //! is a thin door onto the `ApplicationCatalog` service, the same one the JSON API uses.
+//!
+//! A server function that can refuse a request returns `Result<Handled<T>, AppError>`: the
+//! inner error is a refusal the user can act on (bad input, a conflict, a missing
+//! application), answered with 200 so the browser does not log it as a failed request; the
+//! outer error means the call itself failed. [`settle`] joins the two for the UI.
 
 pub mod model;
 
@@ -15,6 +20,14 @@ fn catalog() -> Result<std::sync::Arc<dyn crate::services::ApplicationCatalog>, 
         .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
 }
 
+/// The service's answer to a request it handled.
+pub type Handled<T> = Result<T, AppError>;
+
+/// Joins a call's failure and the service's refusal into one result.
+pub fn settle<T>(result: Result<Handled<T>, AppError>) -> Result<T, AppError> {
+    result.and_then(|handled| handled)
+}
+
 /// Who is acting; everyone is anonymous until authentication exists.
 #[cfg(feature = "ssr")]
 const ACTOR: &str = "anonymous";
@@ -28,13 +41,13 @@ pub async fn list_applications(
 }
 
 #[server]
-pub async fn get_application(name: String) -> Result<Application, AppError> {
-    catalog()?.get(&name).await
+pub async fn get_application(name: String) -> Result<Handled<Application>, AppError> {
+    Ok(catalog()?.get(&name).await)
 }
 
 #[server]
-pub async fn create_application(spec: ApplicationSpec) -> Result<Application, AppError> {
-    catalog()?.create(spec, ACTOR).await
+pub async fn create_application(spec: ApplicationSpec) -> Result<Handled<Application>, AppError> {
+    Ok(catalog()?.create(spec, ACTOR).await)
 }
 
 #[server]
@@ -42,8 +55,8 @@ pub async fn update_application(
     name: String,
     version: u64,
     spec: ApplicationSpec,
-) -> Result<Application, AppError> {
-    catalog()?.update(&name, version, spec, ACTOR).await
+) -> Result<Handled<Application>, AppError> {
+    Ok(catalog()?.update(&name, version, spec, ACTOR).await)
 }
 
 #[server]
@@ -51,13 +64,15 @@ pub async fn delete_application(
     name: String,
     version: u64,
     confirm: String,
-) -> Result<(), AppError> {
-    catalog()?.delete(&name, version, &confirm, ACTOR).await
+) -> Result<Handled<()>, AppError> {
+    Ok(catalog()?.delete(&name, version, &confirm, ACTOR).await)
 }
 
 #[server]
-pub async fn application_history(name: String) -> Result<Vec<ApplicationVersion>, AppError> {
-    catalog()?.history(&name).await
+pub async fn application_history(
+    name: String,
+) -> Result<Handled<Vec<ApplicationVersion>>, AppError> {
+    Ok(catalog()?.history(&name).await)
 }
 
 #[server]
@@ -65,8 +80,8 @@ pub async fn restore_application(
     name: String,
     version: u64,
     expected_version: u64,
-) -> Result<Application, AppError> {
-    catalog()?
+) -> Result<Handled<Application>, AppError> {
+    Ok(catalog()?
         .restore(&name, version, expected_version, ACTOR)
-        .await
+        .await)
 }

@@ -42,3 +42,38 @@ pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
         </div>
     }
 }
+
+/// The part of a refused form that no field shows: a conflict, an unreachable server, or a
+/// problem with a field not in `known_fields`.
+#[component]
+pub fn FormError(
+    #[prop(into)] errors: Signal<Option<crate::error::AppError>>,
+    /// Fields whose errors the form shows beside the input.
+    known_fields: &'static [&'static str],
+) -> impl IntoView {
+    use crate::error::AppError;
+    let message = move || {
+        errors.get().and_then(|error| match &error {
+            AppError::Invalid(list) => {
+                let others: Vec<String> = list
+                    .iter()
+                    .filter(|f| !known_fields.contains(&f.field.as_str()))
+                    .map(|f| f.message.clone())
+                    .collect();
+                (!others.is_empty()).then(|| others.join(" "))
+            }
+            other => Some(other.to_string()),
+        })
+    };
+    view! { {move || message().map(|text| view! { <p class="form-error" role="alert">{text}</p> })} }
+}
+
+/// A notice that something worked, announced to screen readers.
+#[component]
+pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="notice" role="status" aria-live="polite">
+            {move || text.get()}
+        </p>
+    }
+}

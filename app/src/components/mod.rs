@@ -1,4 +1,5 @@
 //! Widgets shared by several pages.
 
+pub mod application_form;
 pub mod feedback;
 pub mod layout;

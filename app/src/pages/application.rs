@@ -1,0 +1,447 @@
+//! One application: its header, the tabs of Spinnaker's Deck (Pipelines, Clusters, Tasks,
+//! Load Balancers, Security Groups, Config), and the Config tab.
+
+use leptos::prelude::*;
+use leptos::web_sys;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::applications::model::{Application, ApplicationSpec, ApplicationVersion};
+use crate::applications::{
+    application_history, delete_application, get_application, restore_application, settle,
+    update_application,
+};
+use crate::components::application_form::{ApplicationFields, ApplicationForm};
+use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading, Notice};
+use crate::error::AppError;
+
+/// What the tabs share: the application's name, the loaded application, and a counter that
+/// reloads it (and its history) when bumped.
+#[derive(Clone, Copy)]
+struct ApplicationContext {
+    name: Memo<String>,
+    application: Resource<Result<Application, AppError>>,
+    reload: RwSignal<u32>,
+}
+
+impl ApplicationContext {
+    fn reload(&self) {
+        self.reload.update(|n| *n += 1);
+    }
+}
+
+/// The tabs, in Deck's order: (path segment, label).
+const TABS: [(&str, &str); 6] = [
+    ("pipelines", "Pipelines"),
+    ("clusters", "Clusters"),
+    ("tasks", "Tasks"),
+    ("load-balancers", "Load Balancers"),
+    ("security-groups", "Security Groups"),
+    ("config", "Config"),
+];
+
+#[component]
+pub fn ApplicationPage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
+    let reload = RwSignal::new(0u32);
+    let application = Resource::new(
+        move || (name.get(), reload.get()),
+        |(name, _)| async move { settle(get_application(name).await) },
+    );
+    provide_context(ApplicationContext {
+        name,
+        application,
+        reload,
+    });
+
+    view! {
+            <Title text=move || name.get() />
+            <div class="page-header">
+                <p class="breadcrumb">
+                    <a href="/applications">"Applications"</a>
+                    " / "
+                </p>
+                <h1>{move || name.get()}</h1>
+                <Transition fallback=|| view! { <Loading label="Loading the application…" /> }>
+                    <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        application
+                            .await
+                            .map(|app| {
+                                view! {
+                                    <p class="page-summary">
+                                        "Owner " <a href=format!("mailto:{}", app.spec.owner_email)>{app.spec.owner_email.clone()}</a>
+                                        {(!app.spec.description.is_empty()).then(|| format!(" · {}", app.spec.description))}
+                                    </p>
+                                }
+                            })
+                    })}
+                    </ErrorBoundary>
+                </Transition>
+            </div>
+            <nav class="tabs" aria-label="Application">
+                {TABS
+                    .into_iter()
+                    .map(|(segment, label)| {
+                        view! { <A href=move || format!("/applications/{}/{segment}", name.get())>{label}</A> }
+                    })
+                    .collect_view()}
+            </nav>
+    <Outlet />
+        }
+}
+
+/// `/applications/:name` opens the Clusters tab, as Deck does.
+#[component]
+pub fn DefaultTab() -> impl IntoView {
+    let params = use_params_map();
+    let name = params.read_untracked().get("name").unwrap_or_default();
+    view! { <Redirect path=format!("/applications/{name}/clusters") /> }
+}
+
+/// A tab whose capability has not landed yet says so, and what it will show.
+#[component]
+pub fn UpcomingTab(
+    #[prop(into)] title: String,
+    #[prop(into)] description: String,
+) -> impl IntoView {
+    view! {
+        <section class="tab-panel">
+            <EmptyState title=title>
+                <p>{description}</p>
+            </EmptyState>
+        </section>
+    }
+}
+
+#[component]
+pub fn ConfigTab() -> impl IntoView {
+    let context = expect_context::<ApplicationContext>();
+    let history = Resource::new(
+        move || (context.name.get(), context.reload.get()),
+        |(name, _)| async move { settle(application_history(name).await) },
+    );
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the configuration…" /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                {move || Suspend::new(async move {
+                    let app = context.application.await?;
+                    let versions = history.await?;
+                    Ok::<_, AppError>(view! {
+                        <section class="tab-panel config" aria-label="Configuration">
+                            <AttributesEditor app=app.clone() />
+                            <HistoryPanel current=app.clone() versions />
+                            <DeletePanel app />
+                        </section>
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// Edits the attributes of `app`; a save carries the version it was based on.
+#[component]
+fn AttributesEditor(app: Application) -> impl IntoView {
+    let context = expect_context::<ApplicationContext>();
+    let fields = ApplicationFields::new(&app.spec);
+    let errors = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(None::<String>);
+    let base_version = app.version;
+    let save = Action::new(move |spec: &ApplicationSpec| {
+        let spec = spec.clone();
+        let name = spec.name.clone();
+        async move { settle(update_application(name, base_version, spec).await) }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(app)) => {
+            saved.set(Some(format!("Saved as version {}.", app.version)));
+            context.reload();
+        }
+        Some(Err(error)) => errors.set(Some(error)),
+        None => {}
+    });
+    let submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        saved.set(None);
+        match fields.to_spec() {
+            Ok(spec) => {
+                errors.set(None);
+                save.dispatch(spec);
+            }
+            Err(error) => errors.set(Some(error)),
+        }
+    };
+    let conflicted = move || matches!(errors.get(), Some(AppError::Conflict(_)));
+
+    view! {
+        <section class="card" aria-labelledby="attributes-title">
+            <h2 id="attributes-title">"Attributes"</h2>
+            <p class="hint">"Version " {app.version} ", last changed " {app.updated_at.replace('T', " ")} " by " {app.updated_by.clone()} "."</p>
+            <form on:submit=submit novalidate=true>
+                <ApplicationForm fields errors id_prefix="config" name_locked=true />
+                <FormError errors known_fields=&["name", "ownerEmail", "description", "repository", "instancePort", "permissions.READ", "permissions.WRITE", "permissions.EXECUTE"] />
+                <div class="form-actions">
+                    <Show when=conflicted>
+                        <button type="button" class="button" on:click=move |_| context.reload()>
+                            "Load the latest version"
+                        </button>
+                    </Show>
+                    <button type="submit" class="button primary" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                    </button>
+                </div>
+                <Notice text=saved />
+            </form>
+        </section>
+    }
+}
+
+/// The fields of two versions side by side, changed ones marked.
+fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<(&'static str, String, String)> {
+    let repository = |s: &ApplicationSpec| {
+        s.repository
+            .as_ref()
+            .map(|r| format!("{} {}/{}", r.kind.as_str(), r.project, r.name))
+            .unwrap_or_default()
+    };
+    let providers = |s: &ApplicationSpec| {
+        if s.cloud_providers.is_empty() {
+            String::new()
+        } else {
+            "kubernetes".to_string()
+        }
+    };
+    vec![
+        ("Owner email", a.owner_email.clone(), b.owner_email.clone()),
+        ("Description", a.description.clone(), b.description.clone()),
+        ("Repository", repository(a), repository(b)),
+        ("Cloud providers", providers(a), providers(b)),
+        (
+            "Instance port",
+            a.instance_port.map(|p| p.to_string()).unwrap_or_default(),
+            b.instance_port.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        (
+            "Read",
+            a.permissions.read.join(", "),
+            b.permissions.read.join(", "),
+        ),
+        (
+            "Write",
+            a.permissions.write.join(", "),
+            b.permissions.write.join(", "),
+        ),
+        (
+            "Execute",
+            a.permissions.execute.join(", "),
+            b.permissions.execute.join(", "),
+        ),
+    ]
+}
+
+/// Every saved version, a comparison of two, and restoring one.
+#[component]
+fn HistoryPanel(current: Application, versions: Vec<ApplicationVersion>) -> impl IntoView {
+    let context = expect_context::<ApplicationContext>();
+    let current_version = current.version;
+    let left = RwSignal::new(current_version.saturating_sub(1).max(1).to_string());
+    let right = RwSignal::new(current_version.to_string());
+    let errors = RwSignal::new(None::<AppError>);
+    let restore = Action::new(move |version: &u64| {
+        let version = *version;
+        let name = context.name.get_untracked();
+        async move { settle(restore_application(name, version, current_version).await) }
+    });
+    Effect::new(move |_| match restore.value().get() {
+        Some(Ok(_)) => context.reload(),
+        Some(Err(error)) => errors.set(Some(error)),
+        None => {}
+    });
+
+    view! {
+        <section class="card" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <VersionTable versions=versions.clone() current_version restore />
+            <VersionDiff versions left right />
+            <FormError errors known_fields=&[] />
+        </section>
+    }
+}
+
+#[component]
+fn VersionTable(
+    versions: Vec<ApplicationVersion>,
+    current_version: u64,
+    restore: Action<u64, Result<Application, AppError>>,
+) -> impl IntoView {
+    view! {
+        <table class="versions">
+            <caption class="visually-hidden">"Saved versions, newest first"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Version"</th>
+                    <th scope="col">"Saved"</th>
+                    <th scope="col">"By"</th>
+                    <th scope="col">"Owner email"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {versions
+                    .into_iter()
+                    .map(|v| {
+                        let version = v.version;
+                        let action = if version == current_version {
+                            view! { <span class="badge">"Current"</span> }.into_any()
+                        } else if v.deleted {
+                            view! { <span class="badge">"Deleted"</span> }.into_any()
+                        } else {
+                            view! {
+                                <button
+                                    type="button"
+                                    class="button small"
+                                    aria-label=format!("Restore version {version}")
+                                    disabled=move || restore.pending().get()
+                                    on:click=move |_| {
+                                        restore.dispatch(version);
+                                    }
+                                >
+                                    "Restore"
+                                </button>
+                            }
+                                .into_any()
+                        };
+                        view! {
+                            <tr>
+                                <td>{version}</td>
+                                <td><time datetime=v.updated_at.clone()>{v.updated_at.replace('T', " ")}</time></td>
+                                <td>{v.updated_by}</td>
+                                <td>{v.spec.owner_email}</td>
+                                <td>{action}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn VersionDiff(
+    versions: Vec<ApplicationVersion>,
+    left: RwSignal<String>,
+    right: RwSignal<String>,
+) -> impl IntoView {
+    let options = versions.iter().map(|v| v.version).collect::<Vec<_>>();
+    let find = {
+        let versions = versions.clone();
+        move |text: String| {
+            versions
+                .iter()
+                .find(|v| v.version.to_string() == text)
+                .cloned()
+        }
+    };
+    let rows = move || {
+        let (a, b) = (find(left.get()), find(right.get()));
+        match (a, b) {
+            (Some(a), Some(b)) => diff_rows(&a.spec, &b.spec),
+            _ => Vec::new(),
+        }
+    };
+    let select = move |id: &'static str, label: &'static str, value: RwSignal<String>| {
+        let options = options.clone();
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <select id=id bind:value=value>
+                    {options.into_iter().map(|v| view! { <option value=v.to_string()>{format!("Version {v}")}</option> }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <h3>"Compare versions"</h3>
+        <div class="toolbar">{select("diff-left", "From", left)} {select("diff-right", "To", right)}</div>
+        <table class="diff">
+            <thead>
+                <tr>
+                    <th scope="col">"Field"</th>
+                    <th scope="col">{move || format!("Version {}", left.get())}</th>
+                    <th scope="col">{move || format!("Version {}", right.get())}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {move || {
+                    rows()
+                        .into_iter()
+                        .map(|(field, a, b)| {
+                            let changed = a != b;
+                            view! {
+                                <tr class:changed=changed>
+                                    <th scope="row">{field} {changed.then(|| view! { <span class="change-label">" (changed)"</span> })}</th>
+                                    <td>{a}</td>
+                                    <td>{b}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </tbody>
+        </table>
+    }
+}
+
+/// Deleting asks the user to type the application's name.
+#[component]
+fn DeletePanel(app: Application) -> impl IntoView {
+    let name = app.spec.name.clone();
+    let typed = RwSignal::new(String::new());
+    let errors = RwSignal::new(None::<AppError>);
+    let version = app.version;
+    let remove = {
+        let name = name.clone();
+        Action::new(move |confirm: &String| {
+            let confirm = confirm.clone();
+            let name = name.clone();
+            async move { settle(delete_application(name, version, confirm).await) }
+        })
+    };
+    let navigate = use_navigate();
+    Effect::new(move |_| match remove.value().get() {
+        Some(Ok(())) => navigate("/applications", Default::default()),
+        Some(Err(error)) => errors.set(Some(error)),
+        None => {}
+    });
+    let matches = {
+        let name = name.clone();
+        move || typed.get() == name
+    };
+    let submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        remove.dispatch(typed.get_untracked());
+    };
+    view! {
+        <section class="card danger" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete application"</h2>
+            <p>
+                "Deleting removes " <strong>{name.clone()}</strong>
+                " from the list. Its history is kept. Type its name to confirm."
+            </p>
+            <form on:submit=submit class="inline-form">
+                <div class="field grow">
+                    <label for="delete-confirm">"Application name"</label>
+                    <input id="delete-confirm" type="text" autocomplete="off" bind:value=typed />
+                </div>
+                <button type="submit" class="button danger" disabled=move || !matches() || remove.pending().get()>
+                    "Delete application"
+                </button>
+            </form>
+            <FormError errors known_fields=&[] />
+        </section>
+    }
+}

@@ -1,0 +1,129 @@
+//! Prints how long `GET /api/v1/applications` takes with 1,000 applications stored, on the
+//! embedded store and (when `GENNAKER_TEST_S3_*` name an S3 server, as `make test` and
+//! `scripts/bench.sh` arrange) on S3. Figures only; nothing here asserts a time.
+//!
+//! Run: `scripts/bench.sh`, or `cargo bench -p gennaker --bench list_applications`.
+
+use std::time::{Duration, Instant};
+
+use gennaker::config::{Config, KubernetesConfig, StoreConfig};
+use gennaker::store::s3::S3Settings;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const APPLICATIONS: usize = 1000;
+const ROUNDS: usize = 10;
+
+async fn send(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, usize) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response.len())
+}
+
+async fn measure(label: &str, store: StoreConfig) {
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let config = Config {
+        listen: addr,
+        data_dir: data.path().to_path_buf(),
+        site_root: data.path().join("site"),
+        log: "warn".into(),
+        kubernetes: KubernetesConfig::default(),
+        store,
+    };
+    let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
+
+    let started = Instant::now();
+    let mut creates = tokio::task::JoinSet::new();
+    for chunk in (0..APPLICATIONS)
+        .collect::<Vec<_>>()
+        .chunks(APPLICATIONS / 8)
+    {
+        let chunk = chunk.to_vec();
+        creates.spawn(async move {
+            for i in chunk {
+                let body = format!(r#"{{"name":"app-{i:04}","ownerEmail":"team-{i}@example.com","description":"Benchmark application {i}"}}"#);
+                let (status, _) = send(addr, "POST", "/api/v1/applications", Some(&body)).await;
+                assert_eq!(status, 201, "creating app-{i:04}");
+            }
+        });
+    }
+    creates.join_all().await;
+    let create_time = started.elapsed();
+
+    let mut times: Vec<Duration> = Vec::with_capacity(ROUNDS);
+    let mut bytes = 0;
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        let (status, size) = send(addr, "GET", "/api/v1/applications", None).await;
+        times.push(started.elapsed());
+        assert_eq!(status, 200);
+        bytes = size;
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label}: list {APPLICATIONS} applications: min {:.1} ms, median {:.1} ms, max {:.1} ms ({} KiB); creating them took {:.1} s",
+        ms(times[0]),
+        ms(times[ROUNDS / 2]),
+        ms(times[ROUNDS - 1]),
+        bytes / 1024,
+        create_time.as_secs_f64()
+    );
+    server.abort();
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    measure(
+        "embedded",
+        StoreConfig::Embedded {
+            dir: dir.path().join("store"),
+        },
+    )
+    .await;
+    match std::env::var("GENNAKER_TEST_S3_ENDPOINT") {
+        Ok(endpoint) => {
+            let variable = |name: &str| std::env::var(name).unwrap_or_default();
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or_default();
+            let settings = S3Settings {
+                bucket: "gennaker-bench".into(),
+                region: "us-east-1".into(),
+                endpoint: Some(endpoint),
+                prefix: format!("bench-{nanos}/"),
+                path_style: true,
+                credentials: Some((
+                    variable("GENNAKER_TEST_S3_ACCESS_KEY"),
+                    variable("GENNAKER_TEST_S3_SECRET_KEY"),
+                )),
+            };
+            measure("s3 (versitygw on loopback)", StoreConfig::S3(settings)).await;
+        }
+        Err(_) => println!(
+            "s3: skipped (GENNAKER_TEST_S3_ENDPOINT is not set; scripts/bench.sh starts a server)"
+        ),
+    }
+}
