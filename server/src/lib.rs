@@ -45,6 +45,13 @@ pub enum ServerError {
     Serve(#[source] std::io::Error),
 }
 
+/// Chooses rustls' cryptography for the whole process. Two providers are compiled in (the
+/// Kubernetes client asks for ring, the AWS SDK for aws-lc-rs), and rustls refuses to guess
+/// between them, so every TLS client would panic without this. Calling it again is harmless.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// Binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServerError> {
     let listener = TcpListener::bind(config.listen)
@@ -62,6 +69,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    install_crypto_provider();
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
         path: config.data_dir.clone(),
         source,

@@ -13,6 +13,7 @@ use serde_json::json;
 
 /// A client for the test cluster, or `None` when there is none and the run is not CI.
 async fn test_cluster() -> Option<Client> {
+    gennaker::install_crypto_provider();
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let Some(path) = std::env::var_os("KUBECONFIG") else {
         assert!(
