@@ -5,7 +5,10 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export GENNAKER_CACHE="${GENNAKER_CACHE:-$HOME/.cache/gennaker}"
-# One shared target directory for every build of every clone.
+# One shared target directory for every build. Cargo names a workspace crate's artifacts by its
+# path inside the workspace, so clones share them: a fresh clone (newer files) rebuilds the
+# workspace crates and reuses every dependency. Going back to an older clone afterwards, touch
+# its sources (find app frontend server -name '*.rs' -exec touch {} +) before building.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$GENNAKER_CACHE/target}"
 
 CARGO_LEPTOS_VERSION=0.3.10
@@ -17,6 +20,11 @@ export PATH="$TOOLS/cargo-leptos-$CARGO_LEPTOS_VERSION/bin:$TOOLS/wasm-bindgen-$
 
 GENNAKER_BIN="$CARGO_TARGET_DIR/release/gennaker"
 SITE_ROOT="$REPO_ROOT/target/site"
+
+# Builds the release server and the WASM bundle.
+build_release() {
+  (cd "$REPO_ROOT" && cargo leptos build --release)
+}
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -7,7 +7,7 @@ cd "$REPO_ROOT"
 
 "$REPO_ROOT/scripts/setup.sh"
 step "release build (cargo leptos build --release)"
-cargo leptos build --release
+build_release
 
 if [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ]; then
   step "no kubeconfig found: starting the local cluster (end2end/cluster/up.sh)"

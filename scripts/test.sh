@@ -17,7 +17,7 @@ step "clippy: browser bundle (hydrate, wasm32)"
 cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unknown-unknown -- -D warnings
 
 step "release build (cargo leptos build --release)"
-cargo leptos build --release
+build_release
 
 # The test services have their own state and ports, so a cluster from `make run` is left alone.
 export GENNAKER_CLUSTER_STATE="$GENNAKER_CACHE/test-cluster"

@@ -38,3 +38,20 @@ export async function screenshot(page, name) {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * Starts a server and a browser before the tests of the enclosing `describe` and stops both
+ * after them. Returns an object whose `server` and `browser` are set once they run.
+ */
+export function withServerAndBrowser({ before, after }, startServer) {
+  const context = { server: null, browser: null };
+  before(async () => {
+    context.server = await startServer();
+    context.browser = await launchBrowser();
+  });
+  after(async () => {
+    await context.browser?.close();
+    await context.server?.stop();
+  });
+  return context;
+}

@@ -5,27 +5,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { act, check, find } from '../support/applications.js';
-import { launchBrowser, openPage, screenshot, VIEWPORTS } from '../support/browser.js';
+import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
 import { startServer } from '../support/server.js';
 import { act as shell, check as shellCheck } from '../support/shell.js';
 
 describe('applications', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = withServerAndBrowser({ before, after }, startServer);
 
   test('create refuses bad input field by field, then opens the new application', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.phone);
-    await shell.open(page, `${server.url}/applications`);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await shell.open(page, `${env.server.url}/applications`);
     await page.getByRole('heading', { name: 'No applications yet' }).waitFor();
     await act.openCreateDialog(page);
     await act.fillCreateDialog(page, { name: 'Checkout Service', email: 'not-an-email' });
@@ -47,8 +36,8 @@ describe('applications', () => {
   });
 
   test('the new application is still there after a reload, and search finds it', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.desktop);
-    await shell.open(page, `${server.url}/applications`);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications`);
     await find.applicationLink(page, 'checkout').waitFor();
     await page.reload();
     await page.waitForSelector('body[data-hydrated="true"]');
@@ -66,10 +55,10 @@ describe('applications', () => {
   });
 
   test('an edit is saved, and a stale edit from a second page gets the conflict message', async () => {
-    const first = await openPage(browser, VIEWPORTS.desktop);
-    const second = await openPage(browser, VIEWPORTS.desktop);
-    await act.openConfig(first.page, server.url, 'checkout');
-    await act.openConfig(second.page, server.url, 'checkout');
+    const first = await openPage(env.browser, VIEWPORTS.desktop);
+    const second = await openPage(env.browser, VIEWPORTS.desktop);
+    await act.openConfig(first.page, env.server.url, 'checkout');
+    await act.openConfig(second.page, env.server.url, 'checkout');
 
     await first.page.locator('#config-description').fill('Takes payments');
     await act.save(first.page);
@@ -91,8 +80,8 @@ describe('applications', () => {
   });
 
   test('history compares two versions and restores an earlier one', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.phone);
-    await act.openConfig(page, server.url, 'checkout');
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await act.openConfig(page, env.server.url, 'checkout');
     await page.locator('#diff-left').selectOption('1');
     await page.locator('#diff-right').selectOption('2');
     const changed = page.locator('.diff tr.changed');
@@ -108,8 +97,8 @@ describe('applications', () => {
   });
 
   test('delete needs the name typed, then the application is gone', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.desktop);
-    await act.openConfig(page, server.url, 'checkout');
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await act.openConfig(page, env.server.url, 'checkout');
     const remove = page.getByRole('button', { name: 'Delete application' });
     assert.equal(await remove.isDisabled(), true, 'disabled until the name is typed');
     await page.locator('#delete-confirm').fill('checkou');

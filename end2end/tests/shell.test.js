@@ -2,27 +2,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { launchBrowser, openPage, screenshot, VIEWPORTS } from '../support/browser.js';
+import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
 import { settings, startServer } from '../support/server.js';
 import { act, check, find } from '../support/shell.js';
 
 describe('application shell', () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = withServerAndBrowser({ before, after }, startServer);
 
   test('at 1280 px the shell renders, hydrates and navigates without reloading', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.desktop);
-    await act.open(page, `${server.url}/`);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await act.open(page, `${env.server.url}/`);
     assert.equal(new URL(page.url()).pathname, '/applications', '/ redirects to Applications');
     await check.heading(page, 'Applications');
     await page.getByRole('heading', { name: 'No applications yet' }).waitFor();
@@ -43,8 +32,8 @@ describe('application shell', () => {
   });
 
   test('at 360 px the menu opens on a click and the accounts page loads from the server', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.phone);
-    await act.open(page, `${server.url}/applications`);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await act.open(page, `${env.server.url}/applications`);
     const menu = find.menuButton(page);
     assert.equal(await menu.getAttribute('aria-expanded'), 'false');
     assert.equal(await find.navLink(page, 'Infrastructure').isVisible(), false, 'the navigation is folded');
@@ -71,8 +60,8 @@ describe('application shell', () => {
   });
 
   test('keyboard users can skip to the content and reach every navigation link', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.desktop);
-    await act.open(page, `${server.url}/applications`);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await act.open(page, `${env.server.url}/applications`);
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
     const reached = [];
@@ -88,8 +77,8 @@ describe('application shell', () => {
   });
 
   test('an unknown address shows a not-found page with status 404', async () => {
-    const { page, errors, close } = await openPage(browser, VIEWPORTS.desktop);
-    const response = await page.goto(`${server.url}/no/such/page`);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    const response = await page.goto(`${env.server.url}/no/such/page`);
     assert.equal(response.status(), 404);
     await check.heading(page, 'Page not found');
     await page.waitForSelector('body[data-hydrated="true"]');
