@@ -41,6 +41,8 @@ pub trait ApplicationCatalog: Send + Sync {
     ) -> Result<(), AppError>;
     /// Every saved version, newest first.
     async fn history(&self, name: &str) -> Result<Vec<ApplicationVersion>, AppError>;
+    /// One saved version.
+    async fn version(&self, name: &str, version: u64) -> Result<ApplicationVersion, AppError>;
     /// Makes `version`'s content the newest version, if the application is at `expected_version`.
     async fn restore(
         &self,

@@ -209,6 +209,17 @@ impl ApplicationCatalog for ApplicationService {
     }
 
     #[tracing::instrument(skip(self))]
+    async fn version(&self, name: &str, number: u64) -> Result<ApplicationVersion, AppError> {
+        Self::check_name(name)?;
+        let entry = self
+            .documents
+            .version(name, number)
+            .await
+            .map_err(from_store)?;
+        Ok(version(entry))
+    }
+
+    #[tracing::instrument(skip(self))]
     async fn restore(
         &self,
         name: &str,

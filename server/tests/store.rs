@@ -109,6 +109,7 @@ conformance!(
     deleted_documents_can_be_restored,
     concurrent_updates_from_one_version_let_exactly_one_win,
     stored_documents_carry_a_schema_version,
+    an_interrupted_write_leaves_no_phantom_version,
 );
 
 async fn a_missing_key_reads_as_nothing(backend: Arc<Backend>) {
@@ -391,4 +392,52 @@ async fn stored_documents_carry_a_schema_version(backend: Arc<Backend>) {
     assert_eq!(json["schema"], 1);
     assert_eq!(json["kind"], "note");
     assert_eq!(json["value"]["text"], "x");
+}
+
+async fn an_interrupted_write_leaves_no_phantom_version(backend: Arc<Backend>) {
+    let notes: Documents<Note> = Documents::new(backend.clone(), "note", "notes");
+    notes
+        .create("cut", note("one"), "ann")
+        .await
+        .expect("create");
+    // A save that wrote its history entry (version 2) and died before replacing current.json.
+    let entry = backend
+        .get("notes/cut/history/000000000001.json")
+        .await
+        .expect("get")
+        .expect("v1");
+    let phantom = String::from_utf8(entry.bytes)
+        .expect("UTF-8")
+        .replace("\"version\": 1", "\"version\": 2");
+    backend
+        .put(
+            "notes/cut/history/000000000002.json",
+            phantom.into_bytes(),
+            Precondition::None,
+        )
+        .await
+        .expect("put the phantom entry");
+
+    assert_eq!(
+        notes.history("cut").await.expect("history").len(),
+        1,
+        "the phantom is not listed"
+    );
+    assert!(matches!(
+        notes.version("cut", 2).await,
+        Err(StoreError::NoSuchVersion { version: 2, .. })
+    ));
+    assert!(matches!(
+        notes.restore("cut", 2, 1, "bob").await,
+        Err(StoreError::NoSuchVersion { .. })
+    ));
+    let next = notes
+        .update("cut", 1, note("two"), "bob")
+        .await
+        .expect("the next save takes version 2");
+    assert_eq!(next.version, 2);
+    assert_eq!(
+        notes.version("cut", 2).await.expect("version 2").value,
+        note("two")
+    );
 }

@@ -186,16 +186,9 @@ async fn read_version(
     params: Result<Path<(String, u64)>, PathRejection>,
 ) -> Result<Json<ApplicationVersion>, ApiError> {
     let (name, version) = path(params)?;
-    let versions = state.services.applications.history(&name).await?;
-    versions
-        .into_iter()
-        .find(|v| v.version == version)
-        .map(Json)
-        .ok_or_else(|| {
-            ApiError::App(gennaker_app::error::AppError::NotFound(format!(
-                "Application {name:?} has no version {version}"
-            )))
-        })
+    Ok(Json(
+        state.services.applications.version(&name, version).await?,
+    ))
 }
 
 async fn restore(

@@ -296,7 +296,7 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Documents<
             .filter(|v| *v <= current.version)
             .collect();
         let mut entries: Vec<HistoryEntry<T>> = futures::stream::iter(versions)
-            .map(|v| self.version(id, v))
+            .map(|v| self.read_version(id, v))
             .buffer_unordered(READ_CONCURRENCY)
             .try_collect()
             .await?;
@@ -304,8 +304,24 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Documents<
         Ok(entries)
     }
 
-    /// One saved version.
+    /// One saved version. An entry newer than the current version (left by a write that was
+    /// interrupted before it replaced `current.json`) never happened, and is not returned.
     pub async fn version(&self, id: &str, version: u64) -> Result<HistoryEntry<T>> {
+        let (current, _) = self
+            .read_current(id)
+            .await?
+            .ok_or_else(|| self.not_found(id))?;
+        if version > current.version {
+            return Err(StoreError::NoSuchVersion {
+                kind: self.kind,
+                id: id.to_string(),
+                version,
+            });
+        }
+        self.read_version(id, version).await
+    }
+
+    async fn read_version(&self, id: &str, version: u64) -> Result<HistoryEntry<T>> {
         let key = self.history_key(id, version);
         let no_such = || StoreError::NoSuchVersion {
             kind: self.kind,
