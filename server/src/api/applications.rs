@@ -3,7 +3,7 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -49,14 +49,8 @@ fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 
 /// `ETag: "3"` for version 3, so a client can send it back in `If-Match`.
 fn with_etag(application: Application) -> impl IntoResponse {
-    let etag = HeaderValue::from_str(&format!("\"{}\"", application.version)).ok();
-    (
-        [(header::ETAG, etag)]
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k, v)))
-            .collect::<HeaderMap>(),
-        Json(application),
-    )
+    let etag = format!("\"{}\"", application.version);
+    ([(header::ETAG, etag)], Json(application))
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,13 +110,13 @@ async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     let spec = json(body)?;
     let created = state.services.applications.create(spec, ACTOR).await?;
-    let location =
-        HeaderValue::from_str(&format!("/api/v1/applications/{}", created.spec.name)).ok();
-    let mut headers = HeaderMap::new();
-    if let Some(location) = location {
-        headers.insert(header::LOCATION, location);
-    }
-    Ok((StatusCode::CREATED, headers, with_etag(created)))
+    // Validation allows only [a-z0-9-] in names, so this is always a valid header value.
+    let location = format!("/api/v1/applications/{}", created.spec.name);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        with_etag(created),
+    ))
 }
 
 async fn read(

@@ -238,8 +238,9 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Documents<
         who: &str,
     ) -> Result<Stored<T>> {
         let _guard = self.lock.lock().await;
+        let current = self.read_live(id).await?;
         let envelope = self
-            .next_version(id, expected_version, value, who, false)
+            .write_next(id, current, expected_version, value, who, false)
             .await?;
         Ok(envelope.into())
     }
@@ -248,8 +249,9 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Documents<
     /// history stays, and [`Documents::restore`] can bring any version back.
     pub async fn delete(&self, id: &str, expected_version: u64, who: &str) -> Result<()> {
         let _guard = self.lock.lock().await;
-        let current = self.get(id).await?;
-        self.next_version(id, expected_version, current.value, who, true)
+        let current = self.read_live(id).await?;
+        let value = current.0.value.clone();
+        self.write_next(id, current, expected_version, value, who, true)
             .await?;
         Ok(())
     }
@@ -339,20 +341,12 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Documents<
         Ok(envelope.into())
     }
 
-    async fn next_version(
-        &self,
-        id: &str,
-        expected_version: u64,
-        value: T,
-        who: &str,
-        deleted: bool,
-    ) -> Result<Envelope<T>> {
-        let current = match self.read_current(id).await? {
-            Some((envelope, revision)) if !envelope.deleted => (envelope, revision),
-            _ => return Err(self.not_found(id)),
-        };
-        self.write_next(id, current, expected_version, value, who, deleted)
-            .await
+    /// The current envelope and its revision, unless the document is missing or deleted.
+    async fn read_live(&self, id: &str) -> Result<(Envelope<T>, Revision)> {
+        match self.read_current(id).await? {
+            Some((envelope, revision)) if !envelope.deleted => Ok((envelope, revision)),
+            _ => Err(self.not_found(id)),
+        }
     }
 
     async fn write_next(
