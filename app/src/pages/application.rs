@@ -119,6 +119,8 @@ pub fn UpcomingTab(
 #[component]
 pub fn ConfigTab() -> impl IntoView {
     let context = expect_context::<ApplicationContext>();
+    // Outlives the editor, which is rebuilt when the saved application is reloaded.
+    let saved = RwSignal::new(None::<String>);
     let history = Resource::new(
         move || (context.name.get(), context.reload.get()),
         |(name, _)| async move { settle(application_history(name).await) },
@@ -131,7 +133,7 @@ pub fn ConfigTab() -> impl IntoView {
                     let versions = history.await?;
                     Ok::<_, AppError>(view! {
                         <section class="tab-panel config" aria-label="Configuration">
-                            <AttributesEditor app=app.clone() />
+                            <AttributesEditor app=app.clone() saved />
                             <HistoryPanel current=app.clone() versions />
                             <DeletePanel app />
                         </section>
@@ -142,13 +144,13 @@ pub fn ConfigTab() -> impl IntoView {
     }
 }
 
-/// Edits the attributes of `app`; a save carries the version it was based on.
+/// Edits the attributes of `app`; a save carries the version it was based on. `saved` holds the
+/// confirmation of the last save, kept by the caller so it survives the reload that follows it.
 #[component]
-fn AttributesEditor(app: Application) -> impl IntoView {
+fn AttributesEditor(app: Application, saved: RwSignal<Option<String>>) -> impl IntoView {
     let context = expect_context::<ApplicationContext>();
     let fields = ApplicationFields::new(&app.spec);
     let errors = RwSignal::new(None::<AppError>);
-    let saved = RwSignal::new(None::<String>);
     let base_version = app.version;
     let save = Action::new(move |spec: &ApplicationSpec| {
         let spec = spec.clone();
