@@ -25,6 +25,9 @@ pub enum AppError {
     /// Someone else changed the thing since it was read; nothing was overwritten.
     #[error("{0}")]
     Conflict(String),
+    /// The Kubernetes cluster refused the request; the message is the cluster's own.
+    #[error("{0}")]
+    Cluster(String),
     /// The server is up but a part it needs is not (the store cannot be reached, say).
     #[error("{0}")]
     Unavailable(String),

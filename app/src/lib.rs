@@ -8,9 +8,11 @@ pub mod accounts;
 pub mod applications;
 pub mod components;
 pub mod error;
+pub mod infrastructure;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
+pub mod tasks;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

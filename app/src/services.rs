@@ -9,6 +9,9 @@ use crate::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
 use crate::error::AppError;
+use crate::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
+use crate::infrastructure::server_groups::ClusterView;
+use crate::tasks::model::{Operation, Task};
 
 /// Read access to the configured accounts.
 pub trait AccountDirectory: Send + Sync {
@@ -53,11 +56,44 @@ pub trait ApplicationCatalog: Send + Sync {
     ) -> Result<Application, AppError>;
 }
 
+/// What the clusters run for an application, read from the watch-fed cache.
+pub trait Infrastructure: Send + Sync {
+    /// Clusters with their server groups and instances.
+    fn clusters(&self, application: &str) -> Vec<ClusterView>;
+    /// Services of the application.
+    fn load_balancers(&self, application: &str) -> Vec<LoadBalancer>;
+    /// NetworkPolicies of the application.
+    fn security_groups(&self, application: &str) -> Vec<SecurityGroup>;
+}
+
+/// Durable tasks: every change to a cluster runs as one.
+#[async_trait::async_trait]
+pub trait TaskService: Send + Sync {
+    /// Checks the operation (nothing reaches the cluster when it is refused), stores it as a
+    /// task and starts it.
+    async fn submit(&self, operation: Operation, who: &str) -> Result<Task, AppError>;
+    /// Tasks, newest first, of one application or of all.
+    async fn list(&self, application: Option<&str>) -> Vec<Task>;
+    async fn get(&self, id: &str) -> Result<Task, AppError>;
+    /// Asks a running task to stop.
+    async fn cancel(&self, id: &str) -> Result<Task, AppError>;
+}
+
 /// Everything server functions may call, provided as Leptos context.
 #[derive(Clone)]
 pub struct Services {
-    /// Accounts from the configuration.
+    /// Accounts from the configuration, with their health.
     pub accounts: Arc<dyn AccountDirectory>,
     /// Applications in the store.
     pub applications: Arc<dyn ApplicationCatalog>,
+    /// Server groups, load balancers and security groups.
+    pub infrastructure: Arc<dyn Infrastructure>,
+    /// Tasks.
+    pub tasks: Arc<dyn TaskService>,
+}
+
+/// The services of the current request, or an error saying the server is still starting.
+pub fn services() -> Result<Services, AppError> {
+    leptos::prelude::use_context::<Services>()
+        .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
 }

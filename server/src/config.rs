@@ -190,6 +190,8 @@ struct RawKubernetesAccount {
     context: Option<String>,
     #[serde(default)]
     namespaces: Vec<String>,
+    #[serde(default)]
+    docker_registries: Vec<String>,
 }
 
 /// The validated configuration the server runs with.
@@ -233,6 +235,8 @@ pub struct KubernetesAccount {
     pub context: Option<String>,
     /// Empty: all namespaces.
     pub namespaces: Vec<String>,
+    /// Docker-registry accounts whose images it deploys.
+    pub docker_registries: Vec<String>,
 }
 
 impl KubernetesAccount {
@@ -404,6 +408,7 @@ fn resolve_accounts(
                 name: (*context).to_string(),
                 context: Some((*context).to_string()),
                 namespaces: Vec::new(),
+                docker_registries: Vec::new(),
             })
             .collect());
     }
@@ -457,6 +462,7 @@ fn resolve_accounts(
             name: account.name,
             context: account.context,
             namespaces: account.namespaces,
+            docker_registries: account.docker_registries,
         });
     }
     Ok(accounts)

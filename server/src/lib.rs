@@ -5,16 +5,18 @@
 //! Configuration errors stop the process before it serves anything; a failure is logged once,
 //! where it is handled.
 
-pub mod accounts;
 pub mod api;
 pub mod applications;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod health;
+pub mod kubernetes;
 pub mod router;
 pub mod shutdown;
 pub mod state;
 pub mod store;
+pub mod tasks;
 pub mod telemetry;
 
 use std::path::PathBuf;
@@ -87,9 +89,23 @@ pub async fn serve(
         .await
         .map_err(ServerError::Store)?;
     tracing::info!(store = ?backend, "store opened");
+    let events = events::EventBus::default();
+    let kubernetes = std::sync::Arc::new(
+        kubernetes::Kubernetes::connect(&config.kubernetes, events.clone()).await,
+    );
+    let task_store = tasks::store::TaskStore::open(backend.clone())
+        .await
+        .map_err(ServerError::Store)?;
+    let engine = tasks::TaskEngine::new(task_store, kubernetes.clone(), events.clone());
+    engine.resume().await;
     let state = AppState::new(
         &config,
-        backend,
+        state::Backends {
+            store: backend,
+            kubernetes,
+            tasks: engine,
+            events,
+        },
         listener.local_addr().map_err(ServerError::Serve)?,
     );
     let app = router::build(state);

@@ -8,10 +8,12 @@ use axum::extract::FromRef;
 use gennaker_app::services::Services;
 use leptos::config::{Env, LeptosOptions};
 
-use crate::accounts::ConfiguredAccounts;
 use crate::applications::ApplicationService;
 use crate::config::Config;
+use crate::events::EventBus;
+use crate::kubernetes::Kubernetes;
 use crate::store::Backend;
+use crate::tasks::{TaskEngine, Tasks};
 
 /// Shared by all requests; cheap to clone.
 #[derive(Clone, FromRef)]
@@ -24,11 +26,21 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// The store's backend, checked by `/readyz`.
     pub store: Arc<Backend>,
+    /// Changes pushed to browsers.
+    pub events: EventBus,
+}
+
+/// The running backend parts the state is built from.
+pub struct Backends {
+    pub store: Arc<Backend>,
+    pub kubernetes: Arc<Kubernetes>,
+    pub tasks: Arc<TaskEngine>,
+    pub events: EventBus,
 }
 
 impl AppState {
     /// Builds the state for a server listening on `local_addr`.
-    pub fn new(config: &Config, store: Arc<Backend>, local_addr: SocketAddr) -> AppState {
+    pub fn new(config: &Config, backends: Backends, local_addr: SocketAddr) -> AppState {
         let leptos_options = LeptosOptions::builder()
             .output_name("gennaker")
             .site_root(config.site_root.to_string_lossy().into_owned())
@@ -39,11 +51,14 @@ impl AppState {
         AppState {
             leptos_options,
             services: Services {
-                accounts: Arc::new(ConfiguredAccounts::new(&config.kubernetes)),
-                applications: Arc::new(ApplicationService::new(store.clone())),
+                accounts: backends.kubernetes.clone(),
+                applications: Arc::new(ApplicationService::new(backends.store.clone())),
+                infrastructure: backends.kubernetes,
+                tasks: Arc::new(Tasks(backends.tasks)),
             },
             data_dir: config.data_dir.clone(),
-            store,
+            store: backends.store,
+            events: backends.events,
         }
     }
 }

@@ -12,7 +12,7 @@ use gennaker_app::applications::model::{
 };
 use serde::Deserialize;
 
-use super::ApiError;
+use super::{ApiError, json, path, query};
 use crate::state::AppState;
 
 /// Who is acting; everyone is anonymous until authentication exists.
@@ -28,23 +28,6 @@ pub fn routes() -> Router<AppState> {
             "/applications/{name}/history/{version}/restore",
             post(restore),
         )
-}
-
-fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|Json(value)| value)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
-}
-
-fn path<T>(params: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
-    params
-        .map(|Path(value)| value)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
-}
-
-fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
-    params
-        .map(|Query(value)| value)
-        .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
 /// `ETag: "3"` for version 3, so a client can send it back in `If-Match`.

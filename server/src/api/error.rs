@@ -49,6 +49,7 @@ impl IntoResponse for ApiError {
                     AppError::Invalid(fields) => (StatusCode::BAD_REQUEST, "invalid", message, fields.as_slice()),
                     AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", message, none),
                     AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", message, none),
+                    AppError::Cluster(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cluster_refused", message, none),
                     AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", message, none),
                     AppError::Transport(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", message, none),
                 }

@@ -4,6 +4,8 @@
     reason = "each test binary uses a different part of the support module"
 )]
 
+pub mod cluster;
+
 use std::path::PathBuf;
 
 use gennaker::config::{Config, KubernetesConfig, StoreConfig};
@@ -19,6 +21,11 @@ pub struct TestServer {
 }
 
 pub async fn start() -> TestServer {
+    start_with(KubernetesConfig::default()).await
+}
+
+/// A server whose Kubernetes accounts are `kubernetes`.
+pub async fn start_with(kubernetes: KubernetesConfig) -> TestServer {
     let data = tempfile::tempdir().expect("a temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -29,7 +36,7 @@ pub async fn start() -> TestServer {
         data_dir: data.path().join("data"),
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
         log: "info".into(),
-        kubernetes: KubernetesConfig::default(),
+        kubernetes,
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },

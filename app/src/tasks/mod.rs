@@ -1,0 +1,43 @@
+//! Tasks: the server functions that start, list, follow and cancel them. Refusals (bad input,
+//! an unknown task) travel inside `Ok` as [`Handled`], like the applications' functions.
+
+pub mod model;
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use crate::applications::Handled;
+use crate::error::AppError;
+use model::{Operation, Task};
+
+/// Who is acting; everyone is anonymous until authentication exists.
+#[cfg(feature = "ssr")]
+const ACTOR: &str = "anonymous";
+
+/// Checks and starts an operation; the answer is the new task.
+#[server(input = Json)]
+pub async fn submit_operation(operation: Operation) -> Result<Handled<Task>, AppError> {
+    Ok(crate::services::services()?
+        .tasks
+        .submit(operation, ACTOR)
+        .await)
+}
+
+/// Tasks, newest first; of one application when `application` is given.
+#[server]
+pub async fn list_tasks(application: Option<String>) -> Result<Vec<Task>, AppError> {
+    Ok(crate::services::services()?
+        .tasks
+        .list(application.as_deref())
+        .await)
+}
+
+#[server]
+pub async fn get_task(id: String) -> Result<Handled<Task>, AppError> {
+    Ok(crate::services::services()?.tasks.get(&id).await)
+}
+
+#[server]
+pub async fn cancel_task(id: String) -> Result<Handled<Task>, AppError> {
+    Ok(crate::services::services()?.tasks.cancel(&id).await)
+}

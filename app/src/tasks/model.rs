@@ -1,0 +1,351 @@
+//! Durable tasks: an operation a user asked for, planned as a sequence of steps. The task and
+//! every step's status are stored, so a restarted server resumes a running task at the step it
+//! was on. Each step is a typed instruction ([`StepAction`]) that is safe to run again: a step
+//! that changes the cluster first checks whether its change is already there.
+//!
+//! The pipeline engine builds on the same pieces: a stage will be a task's worth of steps.
+
+use serde::{Deserialize, Serialize};
+
+use crate::infrastructure::load_balancers::{LoadBalancerSpec, SecurityGroupSpec};
+use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
+
+/// What a user (or, later, a pipeline stage) asks Gennaker to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "type",
+    deny_unknown_fields
+)]
+pub enum Operation {
+    CreateServerGroup {
+        spec: Box<ServerGroupSpec>,
+    },
+    ResizeServerGroup {
+        application: String,
+        server_group: ObjectRef,
+        replicas: i64,
+    },
+    DisableServerGroup {
+        application: String,
+        server_group: ObjectRef,
+    },
+    EnableServerGroup {
+        application: String,
+        server_group: ObjectRef,
+    },
+    DestroyServerGroup {
+        application: String,
+        server_group: ObjectRef,
+    },
+    /// Enable `restore`, wait until it is healthy, then disable `current`.
+    RollbackServerGroup {
+        application: String,
+        current: ObjectRef,
+        restore: ObjectRef,
+    },
+    UpsertLoadBalancer {
+        spec: LoadBalancerSpec,
+    },
+    DeleteLoadBalancer {
+        application: String,
+        load_balancer: ObjectRef,
+    },
+    UpsertSecurityGroup {
+        spec: SecurityGroupSpec,
+    },
+    DeleteSecurityGroup {
+        application: String,
+        security_group: ObjectRef,
+    },
+    /// Server-side apply of YAML or JSON documents (separated by `---`).
+    ApplyManifest {
+        application: String,
+        account: String,
+        namespace: String,
+        manifest: String,
+    },
+    DeleteManifest {
+        application: String,
+        target: ManifestRef,
+    },
+    ScaleManifest {
+        application: String,
+        target: ManifestRef,
+        replicas: i64,
+    },
+    /// Rolls a Deployment back to the Pod template of one of its revisions.
+    UndoRollout {
+        application: String,
+        deployment: ObjectRef,
+        revision: i64,
+    },
+}
+
+/// Any Kubernetes object: `kind` is `Deployment`, `deployment`, `deployment.apps` or
+/// `Deployment.v1.apps`, as kubectl accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ManifestRef {
+    pub account: String,
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+}
+
+impl Operation {
+    /// The application the operation belongs to.
+    pub fn application(&self) -> &str {
+        match self {
+            Operation::CreateServerGroup { spec } => &spec.application,
+            Operation::UpsertLoadBalancer { spec } => &spec.application,
+            Operation::UpsertSecurityGroup { spec } => &spec.application,
+            Operation::ResizeServerGroup { application, .. }
+            | Operation::DisableServerGroup { application, .. }
+            | Operation::EnableServerGroup { application, .. }
+            | Operation::DestroyServerGroup { application, .. }
+            | Operation::RollbackServerGroup { application, .. }
+            | Operation::DeleteLoadBalancer { application, .. }
+            | Operation::DeleteSecurityGroup { application, .. }
+            | Operation::ApplyManifest { application, .. }
+            | Operation::DeleteManifest { application, .. }
+            | Operation::ScaleManifest { application, .. }
+            | Operation::UndoRollout { application, .. } => application,
+        }
+    }
+
+    /// What the task list calls it: "Resize web-v001 to 3".
+    pub fn description(&self) -> String {
+        match self {
+            Operation::CreateServerGroup { spec } => {
+                format!("Create server group in {} ({})", spec.cluster(), spec.image)
+            }
+            Operation::ResizeServerGroup {
+                server_group,
+                replicas,
+                ..
+            } => format!("Resize {} to {replicas}", server_group.name),
+            Operation::DisableServerGroup { server_group, .. } => {
+                format!("Disable {}", server_group.name)
+            }
+            Operation::EnableServerGroup { server_group, .. } => {
+                format!("Enable {}", server_group.name)
+            }
+            Operation::DestroyServerGroup { server_group, .. } => {
+                format!("Destroy {}", server_group.name)
+            }
+            Operation::RollbackServerGroup {
+                current, restore, ..
+            } => format!("Roll back {} to {}", current.name, restore.name),
+            Operation::UpsertLoadBalancer { spec } => format!("Save load balancer {}", spec.name()),
+            Operation::DeleteLoadBalancer { load_balancer, .. } => {
+                format!("Delete load balancer {}", load_balancer.name)
+            }
+            Operation::UpsertSecurityGroup { spec } => {
+                format!("Save security group {}", spec.name())
+            }
+            Operation::DeleteSecurityGroup { security_group, .. } => {
+                format!("Delete security group {}", security_group.name)
+            }
+            Operation::ApplyManifest { namespace, .. } => format!("Apply manifest in {namespace}"),
+            Operation::DeleteManifest { target, .. } => {
+                format!("Delete {} {}", target.kind, target.name)
+            }
+            Operation::ScaleManifest {
+                target, replicas, ..
+            } => format!("Scale {} {} to {replicas}", target.kind, target.name),
+            Operation::UndoRollout {
+                deployment,
+                revision,
+                ..
+            } => format!("Undo rollout of {} to revision {revision}", deployment.name),
+        }
+    }
+}
+
+/// Where a step or task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    NotStarted,
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+}
+
+impl Status {
+    pub fn is_finished(self) -> bool {
+        matches!(self, Status::Succeeded | Status::Failed | Status::Canceled)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::NotStarted => "Not started",
+            Status::Running => "Running",
+            Status::Succeeded => "Succeeded",
+            Status::Failed => "Failed",
+            Status::Canceled => "Canceled",
+        }
+    }
+    pub fn class(self) -> &'static str {
+        match self {
+            Status::NotStarted => "not-started",
+            Status::Running => "running",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Canceled => "canceled",
+        }
+    }
+}
+
+/// Which server group a step acts on: a named one, or the one this task created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind",
+    deny_unknown_fields
+)]
+pub enum Target {
+    Named {
+        server_group: ObjectRef,
+    },
+    /// The server group named by this task's "choose a name" step.
+    Created {
+        account: String,
+        namespace: String,
+    },
+}
+
+/// One instruction of a task. Each is idempotent: run twice, it changes the cluster once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "type",
+    deny_unknown_fields
+)]
+pub enum StepAction {
+    /// Picks the next free `-vNNN` in the cluster and records it in the task.
+    ChooseServerGroupName {
+        account: String,
+        namespace: String,
+        cluster: String,
+    },
+    /// Creates the ReplicaSet under the chosen name (nothing, if this task already did).
+    CreateReplicaSet {
+        spec: Box<ServerGroupSpec>,
+    },
+    /// Waits until the server group has `replicas` (or its desired count of) Ready Pods.
+    WaitForHealthy {
+        target: Target,
+        replicas: Option<i64>,
+    },
+    SetReplicas {
+        target: Target,
+        replicas: i64,
+    },
+    /// Adds (enable) or removes (disable) the attached Services' selector labels on the
+    /// ReplicaSet's Pod template and on every Pod.
+    SetTraffic {
+        target: Target,
+        enabled: bool,
+    },
+    /// Waits until no Service's endpoints include the server group's Pods (or all do).
+    WaitForTraffic {
+        target: Target,
+        enabled: bool,
+    },
+    DeleteReplicaSet {
+        target: Target,
+    },
+    WaitForDeleted {
+        account: String,
+        namespace: String,
+        api_version: String,
+        kind: String,
+        name: String,
+    },
+    /// Server-side apply with field manager `gennaker`.
+    Apply {
+        account: String,
+        namespace: String,
+        documents: Vec<serde_json::Value>,
+    },
+    Delete {
+        target: ManifestRef,
+    },
+    Scale {
+        target: ManifestRef,
+        replicas: i64,
+    },
+    UndoRollout {
+        deployment: ObjectRef,
+        revision: i64,
+    },
+}
+
+/// A step of a task, with its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// What the user sees: "Wait for 2/2 Pods to be Ready".
+    pub label: String,
+    pub action: StepAction,
+    pub status: Status,
+    pub started_at: Option<String>,
+    pub ended_at: Option<String>,
+    /// Progress while it runs ("1 of 2 Ready"), or why it failed.
+    pub message: Option<String>,
+}
+
+impl Step {
+    pub fn new(label: impl Into<String>, action: StepAction) -> Step {
+        Step {
+            label: label.into(),
+            action,
+            status: Status::NotStarted,
+            started_at: None,
+            ended_at: None,
+            message: None,
+        }
+    }
+}
+
+/// A durable task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Task {
+    /// Sortable by creation time.
+    pub id: String,
+    pub application: String,
+    pub description: String,
+    pub operation: Operation,
+    pub steps: Vec<Step>,
+    pub status: Status,
+    pub created_by: String,
+    pub created_at: String,
+    pub ended_at: Option<String>,
+    /// Someone asked to cancel; the task stops before its next step.
+    pub cancel_requested: bool,
+    /// What earlier steps decided, for later ones (the chosen server group name).
+    #[serde(default)]
+    pub outputs: TaskOutputs,
+    /// Why the task failed: the failed step's message.
+    pub error: Option<String>,
+}
+
+/// Values steps hand to later steps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskOutputs {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_group: Option<String>,
+}
+
+impl Task {
+    /// The step running now, or the next to run.
+    pub fn current_step(&self) -> Option<usize> {
+        self.steps.iter().position(|s| !s.status.is_finished())
+    }
+}

@@ -1,0 +1,79 @@
+//! `/api/v1/events?application=web`: server-sent events telling a page to re-read what it
+//! shows. Each event is named by topic (`cluster`, `task`, `accounts`); bursts are merged into
+//! one event per topic every 100 ms, so 2,000 Pods starting do not send 2,000 events.
+
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::{ApiError, query};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/events", get(events))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    application: Option<String>,
+}
+
+/// Merges changes that arrive within this long of the first into one event per topic.
+const COALESCE: Duration = Duration::from_millis(100);
+
+async fn events(
+    State(state): State<AppState>,
+    params: Result<Query<Params>, QueryRejection>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let application = query(params)?.application;
+    let receiver = state.events.subscribe();
+    let stream = futures::stream::unfold(
+        (receiver, application),
+        |(mut receiver, application)| async move {
+            let mut topics = BTreeSet::new();
+            // Wait for the first relevant change, then gather for a moment.
+            loop {
+                match receiver.recv().await {
+                    Ok(change) if change.concerns(application.as_deref()) => {
+                        topics.insert(change.topic());
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => {
+                        topics.extend(["cluster", "task", "accounts"]);
+                        break;
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+            let deadline = tokio::time::Instant::now() + COALESCE;
+            while let Ok(result) = tokio::time::timeout_at(deadline, receiver.recv()).await {
+                match result {
+                    Ok(change) if change.concerns(application.as_deref()) => {
+                        topics.insert(change.topic());
+                    }
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => topics.extend(["cluster", "task", "accounts"]),
+                    Err(RecvError::Closed) => break,
+                }
+            }
+            let events: Vec<Result<Event, Infallible>> = topics
+                .into_iter()
+                .map(|topic| Ok(Event::default().event(topic).data(topic)))
+                .collect();
+            Some((futures::stream::iter(events), (receiver, application)))
+        },
+    );
+    use futures::StreamExt;
+    Ok(Sse::new(stream.flatten()).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,59 @@
+//! `/api/v1/accounts` and an application's clusters, load balancers and security groups, as
+//! the cache sees them.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use gennaker_app::accounts::KubernetesAccountSummary;
+use gennaker_app::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
+use gennaker_app::infrastructure::server_groups::ClusterView;
+
+use super::{ApiError, path};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/accounts", get(accounts))
+        .route("/applications/{name}/clusters", get(clusters))
+        .route("/applications/{name}/load-balancers", get(load_balancers))
+        .route("/applications/{name}/security-groups", get(security_groups))
+}
+
+async fn accounts(State(state): State<AppState>) -> Json<Vec<KubernetesAccountSummary>> {
+    Json(state.services.accounts.kubernetes_accounts())
+}
+
+/// The application must exist, so a typo gets a 404 rather than an empty list.
+async fn known(
+    state: &AppState,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<String, ApiError> {
+    let name = path(name)?;
+    state.services.applications.get(&name).await?;
+    Ok(name)
+}
+
+async fn clusters(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<ClusterView>>, ApiError> {
+    let name = known(&state, name).await?;
+    Ok(Json(state.services.infrastructure.clusters(&name)))
+}
+
+async fn load_balancers(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<LoadBalancer>>, ApiError> {
+    let name = known(&state, name).await?;
+    Ok(Json(state.services.infrastructure.load_balancers(&name)))
+}
+
+async fn security_groups(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<SecurityGroup>>, ApiError> {
+    let name = known(&state, name).await?;
+    Ok(Json(state.services.infrastructure.security_groups(&name)))
+}

@@ -1,0 +1,72 @@
+//! `/api/v1/tasks`: start an operation (`POST`, answered 202 with the task), list, follow and
+//! cancel tasks.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gennaker_app::tasks::model::{Operation, Task};
+use serde::Deserialize;
+
+use super::{ApiError, json, path, query};
+use crate::state::AppState;
+
+/// Who is acting; everyone is anonymous until authentication exists.
+const ACTOR: &str = "anonymous";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(list).post(submit))
+        .route("/tasks/{id}", get(read))
+        .route("/tasks/{id}/cancel", post(cancel))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    application: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<Vec<Task>>, ApiError> {
+    let params = query(params)?;
+    Ok(Json(
+        state
+            .services
+            .tasks
+            .list(params.application.as_deref())
+            .await,
+    ))
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    body: Result<Json<Operation>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let operation = json(body)?;
+    let task = state.services.tasks.submit(operation, ACTOR).await?;
+    let location = format!("/api/v1/tasks/{}", task.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(task),
+    ))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(state.services.tasks.get(&path(id)?).await?))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Task>, ApiError> {
+    Ok(Json(state.services.tasks.cancel(&path(id)?).await?))
+}

@@ -1,0 +1,76 @@
+//! Change notifications inside the server: the Kubernetes cache and the task engine publish,
+//! and every open browser page listens through `/api/v1/events` (server-sent events).
+
+use tokio::sync::broadcast;
+
+/// Something that changed. Listeners re-read what they show; the change carries no data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// An object in a cluster changed; `application` is `None` when it belongs to none we know.
+    Cluster {
+        account: String,
+        application: Option<String>,
+    },
+    /// A task was created or progressed.
+    Task { application: String, id: String },
+    /// An account's health changed.
+    Accounts,
+}
+
+impl Change {
+    /// The topic name sent to browsers.
+    pub fn topic(&self) -> &'static str {
+        match self {
+            Change::Cluster { .. } => "cluster",
+            Change::Task { .. } => "task",
+            Change::Accounts => "accounts",
+        }
+    }
+
+    /// Whether a page about `application` (or about everything, `None`) cares.
+    pub fn concerns(&self, application: Option<&str>) -> bool {
+        match (self, application) {
+            (_, None) | (Change::Accounts, _) => true,
+            (
+                Change::Cluster {
+                    application: changed,
+                    ..
+                },
+                Some(wanted),
+            ) => changed.as_deref().is_none_or(|changed| changed == wanted),
+            (
+                Change::Task {
+                    application: changed,
+                    ..
+                },
+                Some(wanted),
+            ) => changed == wanted,
+        }
+    }
+}
+
+/// A broadcast channel of [`Change`]s. Slow listeners miss changes and are told so
+/// (`Lagged`), after which they re-read everything.
+#[derive(Clone)]
+pub struct EventBus {
+    sender: broadcast::Sender<Change>,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        EventBus {
+            sender: broadcast::channel(4096).0,
+        }
+    }
+}
+
+impl EventBus {
+    pub fn publish(&self, change: Change) {
+        // No listener is not an error.
+        let _ = self.sender.send(change);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.sender.subscribe()
+    }
+}

@@ -1,0 +1,228 @@
+//! The Kubernetes provider: one connection and one watch-fed cache per configured account,
+//! read models of server groups, load balancers and security groups built from the cache,
+//! and the manifests Gennaker writes.
+
+pub mod cache;
+pub mod manifests;
+pub mod moniker;
+pub mod views;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use gennaker_app::accounts::{AccountHealth, HealthStatus, KubernetesAccountSummary};
+use gennaker_app::error::AppError;
+use kube::Client;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use crate::config::{KubernetesAccount, KubernetesConfig};
+use crate::events::EventBus;
+use cache::{Cache, Scope, WatchState};
+
+/// One account: its settings, its client and its cache.
+pub struct Account {
+    pub settings: KubernetesAccount,
+    /// `None` when the client could not be built (the error says why).
+    connection: Result<Connection, String>,
+}
+
+pub struct Connection {
+    pub client: Client,
+    pub cache: Cache,
+}
+
+impl Account {
+    /// The connection, or an error a user can act on.
+    pub fn connection(&self) -> Result<&Connection, AppError> {
+        self.connection.as_ref().map_err(|error| {
+            AppError::Unavailable(format!(
+                "Kubernetes account {:?} has no connection: {error}",
+                self.settings.name
+            ))
+        })
+    }
+}
+
+/// Every configured account.
+pub struct Kubernetes {
+    accounts: BTreeMap<String, Account>,
+    order: Vec<String>,
+}
+
+impl Kubernetes {
+    /// Connects every account and starts its watchers. An account whose client cannot be built
+    /// stays listed, with the error, so the Infrastructure page can show it.
+    pub async fn connect(config: &KubernetesConfig, events: EventBus) -> Kubernetes {
+        let mut accounts = BTreeMap::new();
+        let mut order = Vec::new();
+        for settings in &config.accounts {
+            let connection = match &config.kubeconfig {
+                Some(loaded) => client_for(&loaded.kubeconfig, settings)
+                    .await
+                    .map(|client| {
+                        let scope = if settings.namespaces.is_empty() {
+                            Scope::All
+                        } else {
+                            Scope::Namespaces(settings.namespaces.clone())
+                        };
+                        let cache =
+                            Cache::start(&settings.name, client.clone(), scope, events.clone());
+                        Connection { client, cache }
+                    }),
+                None => Err("no kubeconfig was loaded".to_string()),
+            };
+            if let Err(error) = &connection {
+                tracing::error!(account = %settings.name, "cannot connect: {error}");
+            }
+            order.push(settings.name.clone());
+            accounts.insert(
+                settings.name.clone(),
+                Account {
+                    settings: settings.clone(),
+                    connection,
+                },
+            );
+        }
+        Kubernetes { accounts, order }
+    }
+
+    pub fn account(&self, name: &str) -> Result<&Account, AppError> {
+        self.accounts.get(name).ok_or_else(|| {
+            AppError::invalid(
+                "account",
+                format!(
+                    "There is no Kubernetes account {name:?}; the accounts are: {}.",
+                    self.order.join(", ")
+                ),
+            )
+        })
+    }
+
+    /// The connection of `account`, checked to allow `namespace`.
+    pub fn connection_for(&self, account: &str, namespace: &str) -> Result<&Connection, AppError> {
+        let connection = self.account(account)?.connection()?;
+        if !connection.cache.allows(namespace) {
+            return Err(AppError::invalid(
+                "namespace",
+                format!(
+                    "Account {account:?} may not use namespace {namespace:?}; it may use: {}.",
+                    connection.cache.namespaces().join(", ")
+                ),
+            ));
+        }
+        Ok(connection)
+    }
+
+    /// Accounts with a connection, in configuration order.
+    pub fn connected(&self) -> impl Iterator<Item = (&str, &Connection)> {
+        self.order.iter().filter_map(|name| {
+            let account = self.accounts.get(name)?;
+            account.connection.as_ref().ok().map(|c| (name.as_str(), c))
+        })
+    }
+
+    /// What the Infrastructure page shows.
+    pub fn summaries(&self) -> Vec<KubernetesAccountSummary> {
+        self.order
+            .iter()
+            .filter_map(|name| self.accounts.get(name))
+            .map(|account| {
+                let (health, namespaces) = match &account.connection {
+                    Ok(connection) => {
+                        let health = match connection.cache.health.summary() {
+                            WatchState::Syncing => AccountHealth {
+                                status: HealthStatus::Connecting,
+                                message: None,
+                            },
+                            WatchState::Healthy => AccountHealth {
+                                status: HealthStatus::Healthy,
+                                message: None,
+                            },
+                            WatchState::Failing(error) => AccountHealth {
+                                status: HealthStatus::Unreachable,
+                                message: Some(error),
+                            },
+                        };
+                        (health, connection.cache.namespaces())
+                    }
+                    Err(error) => (
+                        AccountHealth {
+                            status: HealthStatus::Unreachable,
+                            message: Some(error.clone()),
+                        },
+                        account.settings.namespaces.clone(),
+                    ),
+                };
+                KubernetesAccountSummary {
+                    name: account.settings.name.clone(),
+                    context: account.settings.context.clone(),
+                    namespaces: account.settings.namespaces.clone(),
+                    available_namespaces: namespaces,
+                    docker_registries: account.settings.docker_registries.clone(),
+                    warnings: account.settings.warnings(),
+                    health,
+                }
+            })
+            .collect()
+    }
+}
+
+async fn client_for(
+    kubeconfig: &Kubeconfig,
+    account: &KubernetesAccount,
+) -> Result<Client, String> {
+    let options = KubeConfigOptions {
+        context: account.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
+        .await
+        .map_err(|e| format!("the kubeconfig entry cannot be used: {e}"))?;
+    Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))
+}
+
+/// Shared handle.
+pub type SharedKubernetes = Arc<Kubernetes>;
+
+/// Turns a Kubernetes API error into what the user sees: the cluster's own message.
+pub fn cluster_error(action: &str, error: kube::Error) -> AppError {
+    match error {
+        kube::Error::Api(status) if status.code == 404 => {
+            AppError::NotFound(format!("{action}: {}", status.message))
+        }
+        kube::Error::Api(status) if status.code == 409 => {
+            AppError::Conflict(format!("{action}: the cluster refused: {}", status.message))
+        }
+        kube::Error::Api(status) => {
+            AppError::Cluster(format!("{action}: the cluster refused: {}", status.message))
+        }
+        other => AppError::Unavailable(format!("{action}: cannot reach the cluster: {other}")),
+    }
+}
+
+impl gennaker_app::services::AccountDirectory for Kubernetes {
+    fn kubernetes_accounts(&self) -> Vec<KubernetesAccountSummary> {
+        self.summaries()
+    }
+}
+
+impl gennaker_app::services::Infrastructure for Kubernetes {
+    fn clusters(
+        &self,
+        application: &str,
+    ) -> Vec<gennaker_app::infrastructure::server_groups::ClusterView> {
+        Kubernetes::clusters(self, application)
+    }
+    fn load_balancers(
+        &self,
+        application: &str,
+    ) -> Vec<gennaker_app::infrastructure::load_balancers::LoadBalancer> {
+        Kubernetes::load_balancers(self, application)
+    }
+    fn security_groups(
+        &self,
+        application: &str,
+    ) -> Vec<gennaker_app::infrastructure::load_balancers::SecurityGroup> {
+        Kubernetes::security_groups(self, application)
+    }
+}
