@@ -4,7 +4,8 @@
 # wasm-opt). The local cluster's binaries are built by end2end/cluster/build.sh.
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-# Debian packages: chromium for the browser tests; openssl, curl and setsid for the local cluster.
+# Debian packages: chromium for the browser tests; openssl, curl and setsid for the local cluster;
+# docker-registry, skopeo, htpasswd and python3 for the test container registry.
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
@@ -12,6 +13,10 @@ command -v curl >/dev/null || missing+=(curl)
 command -v setsid >/dev/null || missing+=(util-linux)
 command -v go >/dev/null || missing+=(golang-go)
 command -v npm >/dev/null || missing+=(npm)
+command -v docker-registry >/dev/null || missing+=(docker-registry)
+command -v skopeo >/dev/null || missing+=(skopeo)
+command -v htpasswd >/dev/null || missing+=(apache2-utils)
+command -v python3 >/dev/null || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   step "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq

@@ -9,6 +9,7 @@ pub mod applications;
 pub mod components;
 pub mod error;
 pub mod infrastructure;
+pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod services;
@@ -25,9 +26,11 @@ use crate::components::layout::AppShell;
 use crate::pages::{
     application::{ApplicationPage, ConfigTab, DefaultTab, UpcomingTab},
     applications::ApplicationsPage,
+    clusters::ClustersTab,
     infrastructure::InfrastructurePage,
+    load_balancers::{LoadBalancersTab, SecurityGroupsTab},
     not_found::NotFound,
-    tasks::TasksPage,
+    tasks::{TasksPage, TasksTab},
 };
 
 /// The HTML document around the app; the server renders it for every page.
@@ -71,22 +74,10 @@ pub fn App() -> impl IntoView {
                             path=path!("pipelines")
                             view=|| view! { <UpcomingTab title="Pipelines" description="Pipelines, their triggers and executions will be configured and watched here once the pipeline engine lands." /> }
                         />
-                        <Route
-                            path=path!("clusters")
-                            view=|| view! { <UpcomingTab title="Clusters" description="Server groups and their instances will be listed here once the Kubernetes provider lands." /> }
-                        />
-                        <Route
-                            path=path!("tasks")
-                            view=|| view! { <UpcomingTab title="Tasks" description="Operations run on this application's clusters will be listed here with their steps." /> }
-                        />
-                        <Route
-                            path=path!("load-balancers")
-                            view=|| view! { <UpcomingTab title="Load Balancers" description="This application's Services will be listed and edited here once the Kubernetes provider lands." /> }
-                        />
-                        <Route
-                            path=path!("security-groups")
-                            view=|| view! { <UpcomingTab title="Security Groups" description="This application's NetworkPolicies will be listed and edited here once the Kubernetes provider lands." /> }
-                        />
+                        <Route path=path!("clusters") view=ClustersTab />
+                        <Route path=path!("tasks") view=TasksTab />
+                        <Route path=path!("load-balancers") view=LoadBalancersTab />
+                        <Route path=path!("security-groups") view=SecurityGroupsTab />
                     </ParentRoute>
                     <Route path=path!("/infrastructure") view=InfrastructurePage />
                     <Route path=path!("/tasks") view=TasksPage />

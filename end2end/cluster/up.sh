@@ -166,7 +166,11 @@ start kube-controller-manager "$BIN_K8S/kube-controller-manager" \
   --secure-port "$CONTROLLER_MANAGER_PORT" --cert-dir "$RUN/controller-manager-certs" \
   --leader-elect=false --service-account-private-key-file "$PKI/sa.key" \
   --root-ca-file "$PKI/ca.crt" --service-cluster-ip-range "$SERVICE_CIDR" \
-  --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false --profiling=false
+  --cluster-cidr "$POD_CIDR" --allocate-node-cidrs=false --profiling=false \
+  --node-monitor-grace-period=5m
+# The fake nodes' heartbeats come from kwok; on a busy shared machine one can be late, and the
+# node lifecycle controller would then mark every Pod on the node not Ready (kwok does not mark
+# them Ready again). A long grace period keeps a late heartbeat from failing tests.
 start kube-scheduler "$BIN_K8S/kube-scheduler" \
   --kubeconfig "$RUN/component.kubeconfig" --bind-address 127.0.0.1 \
   --secure-port "$SCHEDULER_PORT" --cert-dir "$RUN/scheduler-certs" --leader-elect=false \
@@ -177,7 +181,7 @@ start kwok "$BIN_KWOK/kwok" \
   --kubeconfig "$RUN/component.kubeconfig" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-  --cidr "$POD_CIDR" --node-ip 127.0.0.1 \
+  --cidr "$POD_CIDR" --node-ip 127.0.0.1 --node-lease-duration-seconds 40 \
   --server-address "127.0.0.1:$KWOK_PORT"
 
 for i in $(seq 0 $((FAKE_NODES - 1))); do

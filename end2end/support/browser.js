@@ -27,7 +27,12 @@ export async function openPage(browser, viewport) {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
-  page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('requestfailed', (request) => {
+    // The live-update stream is long-lived: leaving the page aborts it, which is no failure.
+    const aborted = request.failure()?.errorText === 'net::ERR_ABORTED';
+    if (aborted && new URL(request.url()).pathname === '/api/v1/events') return;
+    errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+  });
   return { page, errors, close: () => context.close() };
 }
 

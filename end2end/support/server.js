@@ -13,6 +13,7 @@ export const settings = {
   bin: process.env.GENNAKER_BIN,
   siteRoot: process.env.GENNAKER_SITE_ROOT,
   kubeconfig: process.env.KUBECONFIG || null,
+  kubectl: process.env.GENNAKER_KUBECTL || null,
   outputDir: process.env.GENNAKER_E2E_OUTPUT || new URL('../test-results', import.meta.url).pathname,
 };
 

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::applications::model::{
     ApplicationSpec, CloudProvider, Permissions, Repository, RepositoryKind,
 };
+use crate::components::fields::TextField;
 use crate::error::AppError;
 
 /// The form's state: one signal per input, as text the user typed.
@@ -125,65 +126,6 @@ impl ApplicationFields {
                 execute: roles_list(&self.execute_roles.get_untracked()),
             },
         })
-    }
-}
-
-/// One labelled text input with its error message.
-#[component]
-fn TextField(
-    #[prop(into)] id: String,
-    #[prop(into)] label: String,
-    /// The JSON field name errors are reported under.
-    #[prop(into)]
-    field: String,
-    value: RwSignal<String>,
-    errors: Signal<Option<AppError>>,
-    #[prop(optional)] required: bool,
-    #[prop(optional)] readonly: bool,
-    #[prop(into, optional)] kind: Option<String>,
-    #[prop(into, optional)] hint: Option<String>,
-    #[prop(into, optional)] autocomplete: Option<String>,
-) -> impl IntoView {
-    let error_id = format!("{id}-error");
-    let hint_id = format!("{id}-hint");
-    let message = Memo::new(move |_| errors.get().and_then(|e| e.field_message(&field)));
-    let described_by = {
-        let error_id = error_id.clone();
-        let hint_id = hint_id.clone();
-        let has_hint = hint.is_some();
-        move || {
-            let mut ids = Vec::new();
-            if has_hint {
-                ids.push(hint_id.clone());
-            }
-            if message.get().is_some() {
-                ids.push(error_id.clone());
-            }
-            ids.join(" ")
-        }
-    };
-    view! {
-        <div class="field" class:has-error=move || message.get().is_some()>
-            <label for=id.clone()>
-                {label} {required.then(|| view! { <span class="required">" (required)"</span> })}
-            </label>
-            <input
-                id=id
-                type=kind.unwrap_or_else(|| "text".into())
-                bind:value=value
-                required=required
-                readonly=readonly
-                autocomplete=autocomplete.unwrap_or_else(|| "off".into())
-                aria-invalid=move || message.get().is_some().to_string()
-                aria-describedby=described_by
-            />
-            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
-            {move || {
-                message
-                    .get()
-                    .map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })
-            }}
-        </div>
     }
 }
 

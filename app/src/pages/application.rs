@@ -19,10 +19,12 @@ use crate::error::AppError;
 /// What the tabs share: the application's name, the loaded application, and a counter that
 /// reloads it (and its history) when bumped.
 #[derive(Clone, Copy)]
-struct ApplicationContext {
-    name: Memo<String>,
-    application: Resource<Result<Application, AppError>>,
-    reload: RwSignal<u32>,
+pub struct ApplicationContext {
+    pub name: Memo<String>,
+    pub application: Resource<Result<Application, AppError>>,
+    pub reload: RwSignal<u32>,
+    /// Changes the server reports about this application.
+    pub live: crate::live::Live,
 }
 
 impl ApplicationContext {
@@ -50,10 +52,12 @@ pub fn ApplicationPage() -> impl IntoView {
         move || (name.get(), reload.get()),
         |(name, _)| async move { settle(get_application(name).await) },
     );
+    let live = crate::live::use_live(Some(name.get_untracked()));
     provide_context(ApplicationContext {
         name,
         application,
         reload,
+        live,
     });
 
     view! {

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_navigate;
 use crate::applications::model::{Application, ApplicationSort, ApplicationSpec, CloudProvider};
 use crate::applications::{create_application, list_applications, settle};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
+use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::error::AppError;
 
@@ -166,8 +167,6 @@ fn CreateApplicationDialog(on_close: Callback<()>) -> impl IntoView {
         Some(Err(error)) => errors.set(Some(error)),
         None => {}
     });
-    Effect::new(move |_| focus_element("create-name"));
-
     let submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
         match fields.to_spec() {
@@ -178,35 +177,20 @@ fn CreateApplicationDialog(on_close: Callback<()>) -> impl IntoView {
             Err(error) => errors.set(Some(error)),
         }
     };
-    let close_on_escape = move |event: web_sys::KeyboardEvent| {
-        if event.key() == "Escape" {
-            on_close.run(());
-        }
-    };
-
     view! {
-        <div class="dialog-backdrop">
-            <div
-                class="dialog"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby="create-application-title"
-                on:keydown=close_on_escape
-            >
-                <h2 id="create-application-title">"Create Application"</h2>
-                <form on:submit=submit novalidate=true>
-                    <ApplicationForm fields errors id_prefix="create" compact=true />
-                    <FormError errors known_fields=&["name", "ownerEmail", "description", "repository", "instancePort"] />
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| on_close.run(())>
-                            "Cancel"
-                        </button>
-                        <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                            {move || if create.pending().get() { "Creating…" } else { "Create" }}
-                        </button>
-                    </div>
-                </form>
-            </div>
-        </div>
+        <Dialog id="create-application" title="Create Application" on_close focus="create-name">
+            <form on:submit=submit novalidate=true>
+                <ApplicationForm fields errors id_prefix="create" compact=true />
+                <FormError errors known_fields=&["name", "ownerEmail", "description", "repository", "instancePort"] />
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| on_close.run(())>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                        {move || if create.pending().get() { "Creating…" } else { "Create" }}
+                    </button>
+                </div>
+            </form>
+        </Dialog>
     }
 }

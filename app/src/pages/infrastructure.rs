@@ -11,7 +11,8 @@ use crate::components::{
 
 #[component]
 pub fn InfrastructurePage() -> impl IntoView {
-    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
+    let live = crate::live::use_live(None);
+    let accounts = Resource::new(move || live.accounts.get(), |_| list_kubernetes_accounts());
 
     view! {
         <Title text="Infrastructure" />
@@ -66,12 +67,16 @@ fn AccountCard(account: KubernetesAccountSummary) -> impl IntoView {
             <div class="card-title">
                 <h2>{account.name}</h2>
                 <span class="badge">"Kubernetes"</span>
+                <span class=format!("status-badge {}", account.health.status.class())>{account.health.status.label()}</span>
             </div>
+            {account.health.message.map(|m| view! { <p class="form-error">"Cannot watch the cluster: " {m}</p> })}
             <dl class="facts">
                 <dt>"Context"</dt>
                 <dd>{context}</dd>
                 <dt>"Namespaces"</dt>
                 <dd>{namespaces}</dd>
+                <dt>"Docker registries"</dt>
+                <dd>{if account.docker_registries.is_empty() { "none".to_string() } else { account.docker_registries.join(", ") }}</dd>
             </dl>
             {account
                 .warnings

@@ -2,6 +2,8 @@
 
 pub mod application;
 pub mod applications;
+pub mod clusters;
 pub mod infrastructure;
+pub mod load_balancers;
 pub mod not_found;
 pub mod tasks;

@@ -113,6 +113,14 @@ impl Kubernetes {
         Ok(connection)
     }
 
+    /// Waits until every account's cache has synced, or `limit` passed (an unreachable cluster
+    /// never syncs; the operation then fails with that account's error).
+    pub async fn wait_synced(&self, limit: std::time::Duration) {
+        for (_, connection) in self.connected() {
+            connection.cache.wait_synced(limit).await;
+        }
+    }
+
     /// Accounts with a connection, in configuration order.
     pub fn connected(&self) -> impl Iterator<Item = (&str, &Connection)> {
         self.order.iter().filter_map(|name| {

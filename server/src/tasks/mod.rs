@@ -61,6 +61,10 @@ impl TaskEngine {
         operation: Operation,
         who: &str,
     ) -> Result<Task, AppError> {
+        // Checks read the cache; right after a start it may still be listing.
+        self.kubernetes
+            .wait_synced(std::time::Duration::from_secs(10))
+            .await;
         let steps = plan::plan(&self.kubernetes, &operation)?;
         let task = Task {
             id: uuid::Uuid::now_v7().to_string(),

@@ -295,14 +295,23 @@ impl Executor<'_> {
     /// second. `check` returns `Ok(Some(message))` when done, `Ok(None)` to keep waiting.
     async fn wait(
         &self,
+        connection: &Connection,
         what: &str,
         mut check: impl FnMut() -> Result<(bool, String), StepFailure>,
     ) -> Result<StepDone, StepFailure> {
+        use crate::kubernetes::cache::WatchState;
         let mut changes = self.events.subscribe();
         let deadline = tokio::time::Instant::now() + WAIT_TIMEOUT;
         let mut last = String::new();
         loop {
-            let (finished, message) = check()?;
+            // An unsynced cache (just started, or the cluster unreachable) proves nothing.
+            let (finished, message) = match connection.cache.health.summary() {
+                WatchState::Healthy => check()?,
+                WatchState::Syncing => (false, "waiting for the cluster cache to load".to_string()),
+                WatchState::Failing(error) => {
+                    (false, format!("the cluster is unreachable: {error}"))
+                }
+            };
             if finished {
                 return done(message);
             }
@@ -330,21 +339,25 @@ impl Executor<'_> {
     ) -> Result<StepDone, StepFailure> {
         let connection = self.connection(&target.account, &target.namespace)?;
         let cache = &connection.cache;
-        self.wait(&format!("{} to be healthy", target.name), || {
-            let rs = cache
-                .replica_sets
-                .get(&target.namespace, &target.name)
-                .ok_or_else(|| StepFailure(format!("{} no longer exists", target.name)))?;
-            let desired = i64::from(rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1));
-            let pods: Vec<_> = views::owned_pods(cache, &rs)
-                .into_iter()
-                .filter(|p| p.metadata.deletion_timestamp.is_none())
-                .collect();
-            let ready = pods.iter().filter(|p| views::pod_ready(p)).count() as i64;
-            let wanted = replicas.unwrap_or(desired);
-            let finished = desired == wanted && ready == wanted && pods.len() as i64 == wanted;
-            Ok((finished, format!("{ready} of {wanted} Pods Ready")))
-        })
+        self.wait(
+            connection,
+            &format!("{} to be healthy", target.name),
+            || {
+                let rs = cache
+                    .replica_sets
+                    .get(&target.namespace, &target.name)
+                    .ok_or_else(|| StepFailure(format!("{} no longer exists", target.name)))?;
+                let desired = i64::from(rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1));
+                let pods: Vec<_> = views::owned_pods(cache, &rs)
+                    .into_iter()
+                    .filter(|p| p.metadata.deletion_timestamp.is_none())
+                    .collect();
+                let ready = pods.iter().filter(|p| views::pod_ready(p)).count() as i64;
+                let wanted = replicas.unwrap_or(desired);
+                let finished = desired == wanted && ready == wanted && pods.len() as i64 == wanted;
+                Ok((finished, format!("{ready} of {wanted} Pods Ready")))
+            },
+        )
         .await
     }
 
@@ -457,6 +470,7 @@ impl Executor<'_> {
         let connection = self.connection(&target.account, &target.namespace)?;
         let cache = &connection.cache;
         self.wait(
+            connection,
             &format!(
                 "the load balancers to {} {}",
                 if enabled { "include" } else { "drop" },
@@ -509,7 +523,7 @@ impl Executor<'_> {
         let cache = &connection.cache;
         match kind {
             "ReplicaSet" => {
-                self.wait(&format!("{name} to be deleted"), || {
+                self.wait(connection, &format!("{name} to be deleted"), || {
                     Ok((
                         cache.replica_sets.get(namespace, name).is_none(),
                         format!("{name} is being deleted"),
@@ -518,7 +532,7 @@ impl Executor<'_> {
                 .await
             }
             "Service" => {
-                self.wait(&format!("{name} to be deleted"), || {
+                self.wait(connection, &format!("{name} to be deleted"), || {
                     Ok((
                         cache.services.get(namespace, name).is_none(),
                         format!("{name} is being deleted"),
@@ -527,7 +541,7 @@ impl Executor<'_> {
                 .await
             }
             "NetworkPolicy" => {
-                self.wait(&format!("{name} to be deleted"), || {
+                self.wait(connection, &format!("{name} to be deleted"), || {
                     Ok((
                         cache.network_policies.get(namespace, name).is_none(),
                         format!("{name} is being deleted"),

@@ -1,0 +1,85 @@
+//! Dialogs that start an operation: the submit action, the buttons, and the live progress
+//! that replaces the form once the task runs.
+
+use leptos::prelude::*;
+
+use crate::applications::settle;
+use crate::components::task_progress::TaskProgress;
+use crate::error::AppError;
+use crate::live::Live;
+use crate::tasks::model::{Operation, Task};
+use crate::tasks::submit_operation;
+
+/// Starts `operation` and, once it is accepted, shows its live progress instead of the form.
+/// A dialog's operation: the submit action, the refusal to show, and the started task's id.
+#[derive(Clone, Copy)]
+pub struct OperationState {
+    pub submit: Action<Operation, Result<Task, AppError>>,
+    pub errors: RwSignal<Option<AppError>>,
+    pub started: Memo<Option<String>>,
+}
+
+pub fn start_operation() -> OperationState {
+    let errors = RwSignal::new(None::<AppError>);
+    let submit = Action::new(|operation: &Operation| {
+        let operation = operation.clone();
+        async move { settle(submit_operation(operation).await) }
+    });
+    let started = Memo::new(move |_| match submit.value().get() {
+        Some(Ok(task)) => Some(task.id),
+        _ => None,
+    });
+    Effect::new(move |_| {
+        if let Some(Err(error)) = submit.value().get() {
+            errors.set(Some(error));
+        }
+    });
+    OperationState {
+        submit,
+        errors,
+        started,
+    }
+}
+
+/// The buttons under a form, or "Close" once the task runs.
+#[component]
+pub fn DialogButtons(
+    on_close: Callback<()>,
+    #[prop(into)] submit_label: String,
+    pending: Signal<bool>,
+    #[prop(optional)] danger: bool,
+) -> impl IntoView {
+    view! {
+        <div class="dialog-actions">
+            <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+            <button type="submit" class=if danger { "button danger" } else { "button primary" } disabled=move || pending.get()>
+                {move || if pending.get() { "Starting…".to_string() } else { submit_label.clone() }}
+            </button>
+        </div>
+    }
+}
+
+/// What replaces a dialog's form once its task started.
+#[component]
+pub fn Progress(id: String, live: Live, on_close: Callback<()>) -> impl IntoView {
+    view! {
+        <TaskProgress id live />
+        <div class="dialog-actions">
+            <button type="button" class="button primary" id="close-progress" on:click=move |_| on_close.run(())>"Close"</button>
+        </div>
+    }
+}
+
+/// A dialog's body: its form until the operation starts, then the task's live progress.
+#[component]
+pub fn OperationBody(
+    state: OperationState,
+    live: Live,
+    on_close: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    move || match state.started.get() {
+        Some(id) => view! { <Progress id live on_close /> }.into_any(),
+        None => children().into_any(),
+    }
+}

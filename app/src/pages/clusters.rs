@@ -1,0 +1,799 @@
+//! The Clusters tab: the application's clusters, their server groups (newest first) and each
+//! server group's instances as coloured squares with their health in text; a details panel with
+//! the Server Group Actions menu; "Create Server Group". Updates live as the cluster changes.
+
+use leptos::prelude::*;
+use leptos::web_sys;
+
+use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
+use crate::components::dialog::Dialog;
+use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
+use crate::components::fields::{SelectField, TextArea, TextField};
+use crate::components::operation::{DialogButtons, OperationBody, OperationState, start_operation};
+use crate::components::parse;
+use crate::error::AppError;
+use crate::infrastructure::application_clusters;
+use crate::infrastructure::application_load_balancers;
+use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup, ServerGroupSpec};
+use crate::live::Live;
+use crate::pages::application::ApplicationContext;
+use crate::tasks::model::Operation;
+
+/// A dialog open on the Clusters tab.
+#[derive(Clone)]
+enum Open {
+    Create(Box<ServerGroupSpec>),
+    Resize(Box<ServerGroup>),
+    Rollback(Box<ServerGroup>, Vec<ServerGroup>),
+    Confirm(Action, Box<ServerGroup>),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Disable,
+    Enable,
+    Destroy,
+}
+
+impl Action {
+    fn label(self) -> &'static str {
+        match self {
+            Action::Disable => "Disable",
+            Action::Enable => "Enable",
+            Action::Destroy => "Destroy",
+        }
+    }
+}
+
+#[component]
+pub fn ClustersTab() -> impl IntoView {
+    let context = expect_context::<ApplicationContext>();
+    let live = context.live;
+    let clusters = Resource::new(
+        move || (context.name.get(), live.cluster.get()),
+        |(name, _)| application_clusters(name),
+    );
+    let selected = RwSignal::new(None::<ObjectRef>);
+    let open = RwSignal::new(None::<Open>);
+    let account = RwSignal::new(String::new());
+    let namespace = RwSignal::new(String::new());
+    let stack = RwSignal::new(String::new());
+
+    let new_spec = move || ServerGroupSpec {
+        application: context.name.get_untracked(),
+        replicas: 1,
+        ..ServerGroupSpec::default()
+    };
+    view! {
+        <section class="tab-panel clusters" aria-label="Clusters">
+            <div class="tab-toolbar">
+                <button type="button" class="button primary" id="create-server-group"
+                    on:click=move |_| open.set(Some(Open::Create(Box::new(new_spec()))))>
+                    "+ Create Server Group"
+                </button>
+            </div>
+            <Transition fallback=|| view! { <Loading label="Loading clusters…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        clusters.await.map(|clusters| {
+                            view! { <ClusterBrowser clusters selected open account namespace stack /> }
+                        })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+        {move || open.get().map(|dialog| {
+            let close = Callback::new(move |()| open.set(None));
+            match dialog {
+                Open::Create(spec) => view! { <CreateServerGroupDialog spec=*spec live on_close=close /> }.into_any(),
+                Open::Resize(group) => view! { <ResizeDialog group=*group live on_close=close /> }.into_any(),
+                Open::Rollback(group, older) => view! { <RollbackDialog group=*group older live on_close=close /> }.into_any(),
+                Open::Confirm(action, group) => view! { <ConfirmActionDialog action group=*group live on_close=close /> }.into_any(),
+            }
+        })}
+    }
+}
+
+fn distinct(values: impl Iterator<Item = String>) -> Vec<(String, String)> {
+    let mut values: Vec<String> = values.collect();
+    values.sort();
+    values.dedup();
+    std::iter::once((String::new(), "All".to_string()))
+        .chain(values.into_iter().map(|v| (v.clone(), v)))
+        .collect()
+}
+
+/// Filters, the clusters, and the details of the selected server group.
+#[component]
+fn ClusterBrowser(
+    clusters: Vec<ClusterView>,
+    selected: RwSignal<Option<ObjectRef>>,
+    open: RwSignal<Option<Open>>,
+    account: RwSignal<String>,
+    namespace: RwSignal<String>,
+    stack: RwSignal<String>,
+) -> impl IntoView {
+    if clusters.is_empty() {
+        return view! {
+            <EmptyState title="No server groups yet">
+                <p>"Create one with + Create Server Group: an image, a namespace and a number of replicas are enough."</p>
+            </EmptyState>
+        }
+        .into_any();
+    }
+    let groups = clusters.iter().flat_map(|c| c.server_groups.iter());
+    let accounts = distinct(clusters.iter().map(|c| c.account.clone()));
+    let namespaces = distinct(clusters.iter().map(|c| c.namespace.clone()));
+    let stacks = distinct(
+        groups
+            .clone()
+            .map(|g| g.moniker.stack.clone())
+            .filter(|s| !s.is_empty()),
+    );
+    let no_errors = Signal::derive(|| None::<AppError>);
+    let all: Vec<ServerGroup> = groups.cloned().collect();
+    let details = {
+        let all = all.clone();
+        move || {
+            let chosen = selected.get()?;
+            let group = all.iter().find(|g| g.reference() == chosen)?.clone();
+            let older: Vec<ServerGroup> = all
+                .iter()
+                .filter(|g| {
+                    g.account == group.account
+                        && g.namespace == group.namespace
+                        && g.cluster == group.cluster
+                        && g.name != group.name
+                })
+                .cloned()
+                .collect();
+            Some(view! { <ServerGroupDetails group older selected open /> })
+        }
+    };
+    view! {
+        <div class="toolbar filters" role="group" aria-label="Filters">
+            <SelectField id="filter-account" label="Account" field="account" value=account errors=no_errors options=Signal::stored(accounts) />
+            <SelectField id="filter-namespace" label="Namespace" field="namespace" value=namespace errors=no_errors options=Signal::stored(namespaces) />
+            <SelectField id="filter-stack" label="Stack" field="stack" value=stack errors=no_errors options=Signal::stored(stacks) />
+        </div>
+        <div class="cluster-layout">
+            <div class="cluster-list">
+                {clusters
+                    .into_iter()
+                    .map(|cluster| {
+                        let shown = {
+                            let (a, n) = (cluster.account.clone(), cluster.namespace.clone());
+                            let stacks: Vec<String> = cluster.server_groups.iter().map(|g| g.moniker.stack.clone()).collect();
+                            move || {
+                                (account.get().is_empty() || account.get() == a)
+                                    && (namespace.get().is_empty() || namespace.get() == n)
+                                    && (stack.get().is_empty() || stacks.contains(&stack.get()))
+                            }
+                        };
+                        view! {
+                            <section class="cluster" aria-label=format!("Cluster {}", cluster.name) class:hidden=move || !shown()>
+                                <h2 class="cluster-name">
+                                    {cluster.name.clone()}
+                                    <span class="cluster-place">{format!("{} · {}", cluster.account, cluster.namespace)}</span>
+                                </h2>
+                                <ul class="server-groups">
+                                    {cluster.server_groups.into_iter().map(|group| view! { <ServerGroupRow group selected /> }).collect_view()}
+                                </ul>
+                            </section>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+            {details}
+        </div>
+    }
+    .into_any()
+}
+
+/// "v003" for sequence 3.
+fn version(group: &ServerGroup) -> String {
+    group
+        .sequence
+        .map(|s| format!("v{s:03}"))
+        .unwrap_or_else(|| group.name.clone())
+}
+
+#[component]
+fn ServerGroupRow(group: ServerGroup, selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
+    let reference = group.reference();
+    let is_selected = Memo::new({
+        let reference = reference.clone();
+        move |_| selected.get().as_ref() == Some(&reference)
+    });
+    let status = if group.disabled {
+        "Disabled"
+    } else {
+        "Enabled"
+    };
+    let label = format!(
+        "{} {}, {} of {} Ready, {status}",
+        group.name,
+        version(&group),
+        group.ready,
+        group.desired
+    );
+    view! {
+        <li class="server-group" class:selected=move || is_selected.get() class:disabled=group.disabled>
+            <button type="button" class="server-group-button" aria-label=label aria-pressed=move || is_selected.get().to_string()
+                on:click=move |_| selected.set(Some(reference.clone()))>
+                <span class="server-group-head">
+                    <span class="server-group-version">{version(&group)}</span>
+                    <span class="server-group-name">{group.name.clone()}</span>
+                    <span class=if group.disabled { "status-badge canceled" } else { "status-badge succeeded" }>{status}</span>
+                </span>
+                <span class="server-group-meta">
+                    <span class="server-group-image">{group.images.join(", ")}</span>
+                    <span class="server-group-count">{format!("{}/{}", group.ready, group.desired)}</span>
+                    <time datetime=group.created_at.clone()>{group.created_at.replace('T', " ")}</time>
+                </span>
+                <Instances group=group.clone() />
+            </button>
+        </li>
+    }
+}
+
+/// One square per Pod, coloured by health, with the health in text for screen readers and
+/// in the tooltip.
+#[component]
+fn Instances(group: ServerGroup) -> impl IntoView {
+    view! {
+        <span class="instances" role="list" aria-label=format!("Instances of {}", group.name)>
+            {group
+                .instances
+                .into_iter()
+                .map(|i| {
+                    let text = format!("{}: {}", i.name, i.health.label());
+                    let title = text.clone();
+                    view! {
+                        <span role="listitem" class=format!("instance {}", i.health.class()) title=title data-pod=i.name.clone()>
+                            <span class="visually-hidden">{text}</span>
+                        </span>
+                    }
+                })
+                .collect_view()}
+        </span>
+    }
+}
+
+#[component]
+fn ServerGroupDetails(
+    group: ServerGroup,
+    older: Vec<ServerGroup>,
+    selected: RwSignal<Option<ObjectRef>>,
+    open: RwSignal<Option<Open>>,
+) -> impl IntoView {
+    let menu = RwSignal::new(false);
+    let choose = {
+        let group = group.clone();
+        move |dialog: fn(ServerGroup, Vec<ServerGroup>) -> Open| {
+            let group = group.clone();
+            let older = older.clone();
+            move |_| {
+                menu.set(false);
+                open.set(Some(dialog(group.clone(), older.clone())));
+            }
+        }
+    };
+    let can_clone = group.spec.is_some();
+    let has_traffic = !group.load_balancers.is_empty();
+    view! {
+        <aside class="details card" aria-labelledby="details-title">
+            <div class="card-title">
+                <h2 id="details-title">{group.name.clone()}</h2>
+                <button type="button" class="button small" aria-label="Close details" on:click=move |_| selected.set(None)>"×"</button>
+            </div>
+            <div class="menu">
+                <button type="button" class="button" aria-haspopup="true" aria-expanded=move || menu.get().to_string()
+                    on:click=move |_| menu.update(|m| *m = !*m)>
+                    "Server Group Actions ▾"
+                </button>
+                <div class="menu-items" hidden=move || !menu.get()>
+                    <button type="button" class="menu-item" on:click=choose(|g, older| Open::Rollback(Box::new(g), older))>"Rollback"</button>
+                    <button type="button" class="menu-item" on:click=choose(|g, _| Open::Resize(Box::new(g)))>"Resize"</button>
+                    <button type="button" class="menu-item" disabled=!has_traffic on:click=choose(|g, _| Open::Confirm(Action::Disable, Box::new(g)))>"Disable"</button>
+                    <button type="button" class="menu-item" disabled=!has_traffic on:click=choose(|g, _| Open::Confirm(Action::Enable, Box::new(g)))>"Enable"</button>
+                    <button type="button" class="menu-item" on:click=choose(|g, _| Open::Confirm(Action::Destroy, Box::new(g)))>"Destroy"</button>
+                    <button type="button" class="menu-item" disabled=!can_clone
+                        on:click=choose(|g, _| Open::Create(Box::new(g.spec.clone().unwrap_or_default())))>"Clone"</button>
+                </div>
+            </div>
+            <dl class="facts">
+                <dt>"Account"</dt><dd>{group.account.clone()}</dd>
+                <dt>"Namespace"</dt><dd>{group.namespace.clone()}</dd>
+                <dt>"Cluster"</dt><dd>{group.cluster.clone()}</dd>
+                <dt>"Status"</dt><dd>{if group.disabled { "Disabled: no load balancer sends it traffic" } else { "Enabled" }}</dd>
+                <dt>"Replicas"</dt><dd>{format!("{} of {} Ready", group.ready, group.desired)}</dd>
+                <dt>"Image"</dt><dd>{group.images.join(", ")}</dd>
+                <dt>"Load balancers"</dt><dd>{if group.load_balancers.is_empty() { "none".to_string() } else { group.load_balancers.join(", ") }}</dd>
+                <dt>"Created"</dt><dd>{group.created_at.replace('T', " ")}</dd>
+            </dl>
+            <h3>"Instances"</h3>
+            <ul class="instance-list">
+                {group.instances.iter().map(|i| view! {
+                    <li>
+                        <span class=format!("instance {}", i.health.class()) aria-hidden="true"></span>
+                        <span class="instance-name">{i.name.clone()}</span>
+                        <span class="instance-health">{i.health.label()}</span>
+                        <span class="instance-node">{format!("{} {}", i.node, i.ip)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </aside>
+    }
+}
+
+/// The inputs of "Create Server Group", as typed.
+#[derive(Clone, Copy)]
+struct Fields {
+    account: RwSignal<String>,
+    namespace: RwSignal<String>,
+    stack: RwSignal<String>,
+    detail: RwSignal<String>,
+    image: RwSignal<String>,
+    replicas: RwSignal<String>,
+    command: RwSignal<String>,
+    args: RwSignal<String>,
+    env: RwSignal<String>,
+    ports: RwSignal<String>,
+    cpu_request: RwSignal<String>,
+    cpu_limit: RwSignal<String>,
+    memory_request: RwSignal<String>,
+    memory_limit: RwSignal<String>,
+    labels: RwSignal<String>,
+    node_selector: RwSignal<String>,
+    load_balancers: RwSignal<Vec<String>>,
+}
+
+fn pairs(map: &std::collections::BTreeMap<String, String>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl Fields {
+    fn new(spec: &ServerGroupSpec) -> Fields {
+        let text = |s: &str| RwSignal::new(s.to_string());
+        Fields {
+            account: text(&spec.account),
+            namespace: text(&spec.namespace),
+            stack: text(&spec.stack),
+            detail: text(&spec.detail),
+            image: text(&spec.image),
+            replicas: RwSignal::new(spec.replicas.to_string()),
+            command: RwSignal::new(spec.command.join("\n")),
+            args: RwSignal::new(spec.args.join("\n")),
+            env: RwSignal::new(
+                spec.env
+                    .iter()
+                    .map(|e| format!("{}={}", e.name, e.value))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            ports: RwSignal::new(
+                spec.ports
+                    .iter()
+                    .map(|p| {
+                        let name = if p.name.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{}:", p.name)
+                        };
+                        let protocol = if p.protocol == Default::default() {
+                            String::new()
+                        } else {
+                            format!("/{}", p.protocol.as_str())
+                        };
+                        format!("{name}{}{protocol}", p.container_port)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            cpu_request: text(&spec.resources.cpu_request),
+            cpu_limit: text(&spec.resources.cpu_limit),
+            memory_request: text(&spec.resources.memory_request),
+            memory_limit: text(&spec.resources.memory_limit),
+            labels: RwSignal::new(pairs(&spec.labels)),
+            node_selector: RwSignal::new(pairs(&spec.node_selector)),
+            load_balancers: RwSignal::new(spec.load_balancers.clone()),
+        }
+    }
+
+    /// The spec the inputs describe, checked as the server will check it.
+    fn to_spec(self, application: String) -> Result<ServerGroupSpec, AppError> {
+        let get = |s: RwSignal<String>| s.get_untracked().trim().to_string();
+        let spec = ServerGroupSpec {
+            application,
+            account: get(self.account),
+            namespace: get(self.namespace),
+            stack: get(self.stack),
+            detail: get(self.detail),
+            image: get(self.image),
+            replicas: parse::integer(&self.replicas.get_untracked(), "replicas", "Replicas")?,
+            command: parse::lines(&self.command.get_untracked()),
+            args: parse::lines(&self.args.get_untracked()),
+            env: parse::env_vars(&self.env.get_untracked())?,
+            ports: parse::container_ports(&self.ports.get_untracked())?,
+            resources: crate::infrastructure::server_groups::Resources {
+                cpu_request: get(self.cpu_request),
+                cpu_limit: get(self.cpu_limit),
+                memory_request: get(self.memory_request),
+                memory_limit: get(self.memory_limit),
+            },
+            labels: parse::key_values(&self.labels.get_untracked(), "labels", "Labels")?,
+            load_balancers: self.load_balancers.get_untracked(),
+            node_selector: parse::key_values(
+                &self.node_selector.get_untracked(),
+                "nodeSelector",
+                "Node selector",
+            )?,
+        };
+        parse::problems(spec.validate())?;
+        Ok(spec)
+    }
+}
+
+const CREATE_FIELDS: &[&str] = &[
+    "account",
+    "namespace",
+    "stack",
+    "detail",
+    "image",
+    "replicas",
+    "command",
+    "env",
+    "ports",
+    "resources.cpuRequest",
+    "resources.cpuLimit",
+    "resources.memoryRequest",
+    "resources.memoryLimit",
+    "labels",
+    "nodeSelector",
+    "loadBalancers",
+];
+
+#[component]
+fn CreateServerGroupDialog(
+    spec: ServerGroupSpec,
+    live: Live,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let fields = Fields::new(&spec);
+    let application = spec.application.clone();
+    let cloning = !spec.image.is_empty();
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
+    let balancers = {
+        let application = application.clone();
+        Resource::new(
+            move || (),
+            move |_| application_load_balancers(application.clone()),
+        )
+    };
+    let on_submit = {
+        let application = application.clone();
+        move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            match fields.to_spec(application.clone()) {
+                Ok(spec) => {
+                    errors.set(None);
+                    submit.dispatch(Operation::CreateServerGroup {
+                        spec: Box::new(spec),
+                    });
+                }
+                Err(error) => errors.set(Some(error)),
+            }
+        }
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    let title = if cloning {
+        "Clone Server Group"
+    } else {
+        "Create New Server Group"
+    };
+    view! {
+        <Dialog id="create-server-group-dialog" title on_close focus="sg-image" wide=true>
+            <OperationBody state live on_close>
+                    <form on:submit=on_submit.clone() novalidate=true>
+                        <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
+                            {move || Suspend::new(async move {
+                                let accounts = accounts.await.unwrap_or_default();
+                                let balancers = balancers.await.unwrap_or_default();
+                                if fields.account.get_untracked().is_empty()
+                                    && let Some(first) = accounts.first()
+                                {
+                                    fields.account.set(first.name.clone());
+                                    if fields.namespace.get_untracked().is_empty() {
+                                        let ns = if first.available_namespaces.iter().any(|n| n == "default") { "default".to_string() } else { first.available_namespaces.first().cloned().unwrap_or_default() };
+                                        fields.namespace.set(ns);
+                                    }
+                                }
+                                view! { <PlacementFields fields accounts balancers errors=errors_signal /> }
+                            })}
+                        </Transition>
+                        <div class="form-grid">
+                            <TextField id="sg-stack" label="Stack" field="stack" value=fields.stack errors=errors_signal hint="Optional: prod, staging…" />
+                            <TextField id="sg-detail" label="Detail" field="detail" value=fields.detail errors=errors_signal hint="Optional: canary, worker…" />
+                        </div>
+                        <TextField id="sg-image" label="Container image" field="image" value=fields.image errors=errors_signal required=true
+                            hint="A reference such as registry.example.com/team/web:1.2.3" />
+                        <TextField id="sg-replicas" label="Replicas" field="replicas" value=fields.replicas errors=errors_signal kind="number" required=true />
+                        <details class="more-options">
+                            <summary>"Container options"</summary>
+                            <TextArea id="sg-command" label="Command" field="command" value=fields.command errors=errors_signal hint="One entry per line; empty keeps the image's entrypoint." />
+                            <TextArea id="sg-args" label="Arguments" field="command" value=fields.args errors=errors_signal hint="One argument per line." />
+                            <TextArea id="sg-env" label="Environment" field="env" value=fields.env errors=errors_signal hint="NAME=value, one per line." />
+                            <TextField id="sg-ports" label="Container ports" field="ports" value=fields.ports errors=errors_signal hint="Comma-separated: 8080, http:8080, 53/UDP" />
+                            <div class="form-grid">
+                                <TextField id="sg-cpu-request" label="CPU request" field="resources.cpuRequest" value=fields.cpu_request errors=errors_signal hint="e.g. 100m" />
+                                <TextField id="sg-cpu-limit" label="CPU limit" field="resources.cpuLimit" value=fields.cpu_limit errors=errors_signal />
+                                <TextField id="sg-memory-request" label="Memory request" field="resources.memoryRequest" value=fields.memory_request errors=errors_signal hint="e.g. 128Mi" />
+                                <TextField id="sg-memory-limit" label="Memory limit" field="resources.memoryLimit" value=fields.memory_limit errors=errors_signal />
+                            </div>
+                            <TextArea id="sg-labels" label="Labels" field="labels" value=fields.labels errors=errors_signal hint="key=value, one per line." />
+                            <TextArea id="sg-node-selector" label="Node selector" field="nodeSelector" value=fields.node_selector errors=errors_signal hint="key=value, one per line: schedule only onto nodes with these labels." />
+                        </details>
+                        <FormError errors=errors_signal known_fields=CREATE_FIELDS />
+                        <DialogButtons on_close submit_label=if cloning { "Clone" } else { "Create" } pending=submit.pending().into() />
+                    </form>
+                </OperationBody>
+        </Dialog>
+    }
+}
+
+/// Account, namespace and load balancers: choices that depend on the configured accounts.
+#[component]
+fn PlacementFields(
+    fields: Fields,
+    accounts: Vec<KubernetesAccountSummary>,
+    balancers: Vec<crate::infrastructure::load_balancers::LoadBalancer>,
+    errors: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let account_options: Vec<(String, String)> = accounts
+        .iter()
+        .map(|a| (a.name.clone(), a.name.clone()))
+        .collect();
+    let namespace_options = {
+        let accounts = accounts.clone();
+        Signal::derive(move || {
+            let chosen = fields.account.get();
+            let mut names = accounts
+                .iter()
+                .find(|a| a.name == chosen)
+                .map(|a| a.available_namespaces.clone())
+                .unwrap_or_default();
+            let current = fields.namespace.get_untracked();
+            if !current.is_empty() && !names.contains(&current) {
+                names.insert(0, current);
+            }
+            names
+                .into_iter()
+                .map(|n| (n.clone(), n))
+                .collect::<Vec<_>>()
+        })
+    };
+    let options = move || {
+        let (account, namespace) = (fields.account.get(), fields.namespace.get());
+        balancers
+            .iter()
+            .filter(|b| b.account == account && b.namespace == namespace)
+            .map(|b| b.name.clone())
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <div class="form-grid">
+            <SelectField id="sg-account" label="Account" field="account" value=fields.account errors options=Signal::stored(account_options) />
+            <SelectField id="sg-namespace" label="Namespace" field="namespace" value=fields.namespace errors options=namespace_options />
+        </div>
+        <fieldset class="field-group">
+            <legend>"Load balancers"</legend>
+            {move || {
+                let names = options();
+                if names.is_empty() {
+                    return view! { <p class="hint">"No load balancers in this namespace; create one on the Load Balancers tab."</p> }.into_any();
+                }
+                names
+                    .into_iter()
+                    .map(|name| {
+                        let id = format!("sg-lb-{name}");
+                        let checked = { let name = name.clone(); move || fields.load_balancers.get().contains(&name) };
+                        let toggle = {
+                            let name = name.clone();
+                            move |ev: web_sys::Event| {
+                                let on = event_target_checked(&ev);
+                                fields.load_balancers.update(|list| {
+                                    list.retain(|n| n != &name);
+                                    if on {
+                                        list.push(name.clone());
+                                    }
+                                });
+                            }
+                        };
+                        view! {
+                            <div class="field checkbox">
+                                <input id=id.clone() type="checkbox" prop:checked=checked on:change=toggle />
+                                <label for=id>{name}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view()
+                    .into_any()
+            }}
+        </fieldset>
+    }
+}
+
+#[component]
+fn ResizeDialog(group: ServerGroup, live: Live, on_close: Callback<()>) -> impl IntoView {
+    let replicas = RwSignal::new(group.desired.to_string());
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let application = group.moniker.application.clone();
+    let target = group.reference();
+    let on_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        match parse::integer(&replicas.get_untracked(), "replicas", "Replicas") {
+            Ok(n) if (0..=crate::infrastructure::server_groups::MAX_REPLICAS).contains(&n) => {
+                errors.set(None);
+                submit.dispatch(Operation::ResizeServerGroup {
+                    application: application.clone(),
+                    server_group: target.clone(),
+                    replicas: n,
+                });
+            }
+            Ok(n) => errors.set(Some(AppError::invalid(
+                "replicas",
+                format!("Replicas must be between 0 and 1000 (it is {n})."),
+            ))),
+            Err(error) => errors.set(Some(error)),
+        }
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    view! {
+        <Dialog id="resize-dialog" title=format!("Resize {}", group.name) on_close focus="resize-replicas">
+            <OperationBody state live on_close>
+                    <form on:submit=on_submit.clone() novalidate=true>
+                        <p>{format!("It asks for {} replicas now.", group.desired)}</p>
+                        <TextField id="resize-replicas" label="Replicas" field="replicas" value=replicas errors=errors_signal kind="number" required=true />
+                        <FormError errors=errors_signal known_fields=&["replicas"] />
+                        <DialogButtons on_close submit_label="Resize" pending=submit.pending().into() />
+                    </form>
+                </OperationBody>
+        </Dialog>
+    }
+}
+
+#[component]
+fn RollbackDialog(
+    group: ServerGroup,
+    older: Vec<ServerGroup>,
+    live: Live,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let options: Vec<(String, String)> = older
+        .iter()
+        .map(|g| {
+            (
+                g.name.clone(),
+                format!(
+                    "{} ({}, {})",
+                    g.name,
+                    g.images.join(", "),
+                    if g.disabled { "disabled" } else { "enabled" }
+                ),
+            )
+        })
+        .collect();
+    let restore = RwSignal::new(options.first().map(|(v, _)| v.clone()).unwrap_or_default());
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let application = group.moniker.application.clone();
+    let current = group.reference();
+    let empty = options.is_empty();
+    let on_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        let name = restore.get_untracked();
+        if name.is_empty() {
+            errors.set(Some(AppError::invalid(
+                "restore",
+                "There is no other server group in this cluster to roll back to.",
+            )));
+            return;
+        }
+        errors.set(None);
+        let restore = ObjectRef {
+            name,
+            ..current.clone()
+        };
+        submit.dispatch(Operation::RollbackServerGroup {
+            application: application.clone(),
+            current: current.clone(),
+            restore,
+        });
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    view! {
+        <Dialog id="rollback-dialog" title=format!("Roll back {}", group.name) on_close focus="rollback-restore">
+            <OperationBody state live on_close>
+                    <form on:submit=on_submit.clone() novalidate=true>
+                        <p>"The chosen server group is enabled (and resized if it is smaller); once it is healthy, " {group.name.clone()} " is disabled. Its Pods keep running."</p>
+                        {empty.then(|| view! { <p class="warning">"This cluster has no other server group."</p> })}
+                        <SelectField id="rollback-restore" label="Restore to" field="restore" value=restore errors=errors_signal options=Signal::stored(options.clone()) />
+                        <FormError errors=errors_signal known_fields=&["restore"] />
+                        <DialogButtons on_close submit_label="Roll back" pending=submit.pending().into() />
+                    </form>
+                </OperationBody>
+        </Dialog>
+    }
+}
+
+#[component]
+fn ConfirmActionDialog(
+    action: Action,
+    group: ServerGroup,
+    live: Live,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let application = group.moniker.application.clone();
+    let target = group.reference();
+    let message = match action {
+        Action::Disable => format!(
+            "Disable {}? Its load balancers stop sending it traffic; its Pods keep running.",
+            group.name
+        ),
+        Action::Enable => format!(
+            "Enable {}? Its load balancers send it traffic again.",
+            group.name
+        ),
+        Action::Destroy => format!(
+            "Destroy {}? The ReplicaSet and its {} Pods are deleted. This cannot be undone.",
+            group.name,
+            group.instances.len()
+        ),
+    };
+    let on_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        errors.set(None);
+        let (application, server_group) = (application.clone(), target.clone());
+        submit.dispatch(match action {
+            Action::Disable => Operation::DisableServerGroup {
+                application,
+                server_group,
+            },
+            Action::Enable => Operation::EnableServerGroup {
+                application,
+                server_group,
+            },
+            Action::Destroy => Operation::DestroyServerGroup {
+                application,
+                server_group,
+            },
+        });
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    view! {
+        <Dialog id="confirm-dialog" title=format!("{} {}", action.label(), group.name) on_close focus="confirm-submit">
+            <OperationBody state live on_close>
+                    <form on:submit=on_submit.clone() novalidate=true>
+                        <p>{message.clone()}</p>
+                        <FormError errors=errors_signal known_fields=&[] />
+                        <div class="dialog-actions">
+                            <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                            <button type="submit" id="confirm-submit" class=if action == Action::Destroy { "button danger" } else { "button primary" }
+                                disabled=move || submit.pending().get()>
+                                {action.label()}
+                            </button>
+                        </div>
+                    </form>
+                </OperationBody>
+        </Dialog>
+    }
+}

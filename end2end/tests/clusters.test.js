@@ -1,0 +1,159 @@
+// The Kubernetes tabs against the local cluster: a NodePort load balancer and a security group,
+// then a server group's life: create → its Pods become Ready → resize 2→3 → disable (the
+// load balancer's endpoints drop it) → enable → clone → rollback → destroy; a change made with
+// kubectl shows without a reload; the Tasks tab lists what ran.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { act, find } from '../support/clusters.js';
+import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
+import { startServer } from '../support/server.js';
+import { act as shell, check as shellCheck } from '../support/shell.js';
+
+describe('clusters, load balancers and security groups', () => {
+  const env = withServerAndBrowser({ before, after }, startServer);
+  const app = `e2e${Date.now().toString(36)}`;
+  const lb = `${app}-web`;
+  const v000 = `${app}-v000`;
+  const v001 = `${app}-v001`;
+  const nodePort = 30000 + (Date.now() % 2700);
+
+  test('a NodePort load balancer and a security group are created from their tabs', async () => {
+    await act.createApplication(env.server.url, app);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/load-balancers`);
+    await page.getByRole('heading', { name: 'No load balancers yet' }).waitFor();
+    await page.locator('#create-load-balancer').click();
+    const dialog = find.dialog(page, 'Create Load Balancer');
+    await dialog.locator('#lb-namespace').waitFor();
+    await dialog.locator('#lb-stack').fill('web');
+    await dialog.locator('#lb-type').selectOption('NodePort');
+    await dialog.locator('#lb-ports').fill('80:8080:99999');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.locator('.field-error', { hasText: 'outside 30000–32767' }).waitFor();
+    await dialog.locator('#lb-ports').fill(`80:8080:${nodePort}`);
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await act.finishTask(page);
+    const card = page.getByRole('listitem', { name: `Load balancer ${lb}` });
+    await card.getByText('NodePort').waitFor();
+    await card.getByText(`node port ${nodePort}`).waitFor();
+
+    await act.openTab(page, 'Security Groups');
+    await page.locator('#create-security-group').click();
+    const sgDialog = find.dialog(page, 'Create Security Group');
+    await sgDialog.locator('#sg-rules').fill('8080 from 10.0.0.0/8, pods:role=frontend');
+    await sgDialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await act.finishTask(page);
+    await page.getByRole('listitem', { name: `Security group ${app}` }).getByText('8080 from 10.0.0.0/8, pods:role=frontend').waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('create a server group: bad input is refused in the dialog, then its Pods become Ready', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/clusters`);
+    await page.getByRole('heading', { name: 'No server groups yet' }).waitFor();
+    await page.locator('#create-server-group').click();
+    const dialog = find.dialog(page, 'Create New Server Group');
+    await dialog.locator('#sg-namespace').waitFor();
+    await dialog.locator('#sg-image').fill('Not An Image');
+    await dialog.locator('#sg-replicas').fill('-1');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await dialog.locator('.field-error', { hasText: 'is not an image reference' }).waitFor();
+    await dialog.locator('.field-error', { hasText: 'Replicas must be between 0 and 1000' }).waitFor();
+    await screenshot(page, 'create-server-group-errors-1280');
+
+    await dialog.locator('#sg-image').fill('127.0.0.1:29500/gennaker/hello:1.0.0');
+    await dialog.locator('#sg-replicas').fill('2');
+    await dialog.getByLabel(lb).check();
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    await find.progress(page).getByText('Wait for 2/2 Pods to be Ready').waitFor();
+    await screenshot(page, 'create-server-group-progress-1280');
+    await act.finishTask(page);
+    await find.instances(page, v000, 'up').nth(1).waitFor();
+    assert.equal(await find.instances(page, v000, 'up').count(), 2);
+    await find.serverGroup(page, v000).getByText('2/2').waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('resize, disable (the endpoints drop it), enable, clone, rollback and destroy', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/clusters`);
+    await act.selectServerGroup(page, v000);
+
+    await act.serverGroupAction(page, 'Resize');
+    await find.dialog(page, `Resize ${v000}`).locator('#resize-replicas').fill('3');
+    await find.dialog(page, `Resize ${v000}`).getByRole('button', { name: 'Resize', exact: true }).click();
+    await act.finishTask(page);
+    await find.serverGroup(page, v000).getByText('3/3').waitFor();
+
+    await act.serverGroupAction(page, 'Disable');
+    await find.dialog(page, `Disable ${v000}`).getByRole('button', { name: 'Disable', exact: true }).click();
+    await act.finishTask(page);
+    await find.instances(page, v000, 'out-of-service').nth(2).waitFor();
+    await find.serverGroup(page, v000).getByText('Disabled', { exact: true }).waitFor();
+    await act.openTab(page, 'Load Balancers');
+    const card = page.getByRole('listitem', { name: `Load balancer ${lb}` });
+    await card.locator('.lb-endpoints', { hasText: '0 Pods' }).waitFor();
+    await act.openTab(page, 'Clusters');
+
+    await act.selectServerGroup(page, v000);
+    await act.serverGroupAction(page, 'Enable');
+    await find.dialog(page, `Enable ${v000}`).getByRole('button', { name: 'Enable', exact: true }).click();
+    await act.finishTask(page);
+    await find.instances(page, v000, 'up').nth(2).waitFor();
+    await act.openTab(page, 'Load Balancers');
+    await card.locator('.lb-endpoints', { hasText: '3 Pods' }).waitFor();
+    await act.openTab(page, 'Clusters');
+
+    await act.selectServerGroup(page, v000);
+    await act.serverGroupAction(page, 'Clone');
+    const clone = find.dialog(page, 'Clone Server Group');
+    assert.equal(await clone.locator('#sg-image').inputValue(), '127.0.0.1:29500/gennaker/hello:1.0.0');
+    assert.equal(await clone.locator('#sg-replicas').inputValue(), '3');
+    await clone.locator('#sg-image').fill('127.0.0.1:29500/gennaker/hello:1.1.0');
+    await clone.locator('#sg-replicas').fill('1');
+    await clone.getByRole('button', { name: 'Clone', exact: true }).click();
+    await act.finishTask(page);
+    await find.instances(page, v001, 'up').first().waitFor();
+
+    await act.selectServerGroup(page, v001);
+    await act.serverGroupAction(page, 'Rollback');
+    const rollback = find.dialog(page, `Roll back ${v001}`);
+    await rollback.locator('#rollback-restore').selectOption(v000);
+    await rollback.getByRole('button', { name: 'Roll back', exact: true }).click();
+    await act.finishTask(page);
+    await find.serverGroup(page, v001).getByText('Disabled', { exact: true }).waitFor();
+    await find.serverGroup(page, v000).getByText('Enabled', { exact: true }).waitFor();
+    await screenshot(page, 'clusters-1280');
+
+    await act.selectServerGroup(page, v001);
+    await act.serverGroupAction(page, 'Destroy');
+    await find.dialog(page, `Destroy ${v001}`).getByRole('button', { name: 'Destroy', exact: true }).click();
+    await act.finishTask(page);
+    await find.serverGroup(page, v001).waitFor({ state: 'detached', timeout: 60_000 });
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('a change made with kubectl shows without a reload, also at 360 px', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await shell.open(page, `${env.server.url}/applications/${app}/clusters`);
+    await shell.markDocument(page);
+    await find.serverGroup(page, v000).getByText('3/3').waitFor();
+    act.kubectl('scale', 'replicaset', v000, '--namespace', 'default', '--replicas', '4');
+    await find.serverGroup(page, v000).getByText('4/4').waitFor({ timeout: 15_000 });
+    await shellCheck.stillSameDocument(page);
+    await screenshot(page, 'clusters-360');
+
+    await act.openTab(page, 'Tasks');
+    const tasks = page.getByRole('list', { name: 'Tasks' });
+    await tasks.getByText(`Destroy ${v001}`).waitFor();
+    await tasks.getByRole('button', { name: new RegExp(`Destroy ${v001}`) }).click();
+    await tasks.getByText(`Delete ReplicaSet ${v001}`).waitFor();
+    await screenshot(page, 'tasks-360');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});
