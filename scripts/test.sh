@@ -37,6 +37,8 @@ step "starting the container registry (docker-registry, TLS + basic auth)"
 eval "$("$REPO_ROOT/end2end/services/registry.sh" env | sed 's/^/export /')"
 
 step "unit and integration tests"
+# Incremental caches only grow in CI-style runs (every clone rebuilds the workspace crates).
+export CARGO_INCREMENTAL=0
 cargo test --locked -p gennaker -p gennaker-app
 
 step "browser tests (Playwright + chromium)"

@@ -11,6 +11,7 @@ pub mod error;
 pub mod infrastructure;
 pub mod live;
 pub mod pages;
+pub mod registries;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod tasks;

@@ -79,6 +79,18 @@ pub trait TaskService: Send + Sync {
     async fn cancel(&self, id: &str) -> Result<Task, AppError>;
 }
 
+/// Docker-registry accounts: their health, repositories and tags.
+#[async_trait::async_trait]
+pub trait Registries: Send + Sync {
+    fn registries(&self) -> Vec<crate::registries::DockerRegistrySummary>;
+    async fn repositories(
+        &self,
+        registry: &str,
+    ) -> Result<crate::registries::RepositoryList, AppError>;
+    /// Tags, newest-looking first.
+    async fn tags(&self, registry: &str, repository: &str) -> Result<Vec<String>, AppError>;
+}
+
 /// Everything server functions may call, provided as Leptos context.
 #[derive(Clone)]
 pub struct Services {
@@ -90,6 +102,8 @@ pub struct Services {
     pub infrastructure: Arc<dyn Infrastructure>,
     /// Tasks.
     pub tasks: Arc<dyn TaskService>,
+    /// Container registries.
+    pub registries: Arc<dyn Registries>,
 }
 
 /// The services of the current request, or an error saying the server is still starting.

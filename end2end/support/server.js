@@ -1,7 +1,7 @@
 // Starts the built gennaker binary on a free loopback port for a test, and stops it with
 // SIGTERM, checking that it exits cleanly.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,14 @@ export const settings = {
   kubeconfig: process.env.KUBECONFIG || null,
   kubectl: process.env.GENNAKER_KUBECTL || null,
   outputDir: process.env.GENNAKER_E2E_OUTPUT || new URL('../test-results', import.meta.url).pathname,
+  registry: process.env.GENNAKER_TEST_REGISTRY_ADDRESS
+    ? {
+        address: process.env.GENNAKER_TEST_REGISTRY_ADDRESS,
+        username: process.env.GENNAKER_TEST_REGISTRY_USERNAME,
+        password: process.env.GENNAKER_TEST_REGISTRY_PASSWORD,
+        caFile: process.env.GENNAKER_TEST_REGISTRY_CA_FILE,
+      }
+    : null,
 };
 
 if (!settings.bin || !settings.siteRoot) {
@@ -22,6 +30,15 @@ if (!settings.bin || !settings.siteRoot) {
 }
 if (inCI && !settings.kubeconfig) {
   throw new Error('CI=true but KUBECONFIG is not set: the local cluster must be running');
+}
+if (inCI && !settings.registry) {
+  throw new Error('CI=true but GENNAKER_TEST_REGISTRY_ADDRESS is not set: the test registry must be running');
+}
+
+/** The test registry as a docker-registry account named `test`, in TOML. */
+function registryConfig({ address, username, password, caFile }) {
+  const quote = (value) => JSON.stringify(value);
+  return `[[docker_registries]]\nname = "test"\naddress = ${quote(address)}\nusername = ${quote(username)}\npassword = ${quote(password)}\nca_file = ${quote(caFile)}\n`;
 }
 
 async function freePort() {
@@ -58,6 +75,11 @@ export async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--site-root', settings.siteRoot];
   if (settings.kubeconfig) args.push('--kubeconfig', settings.kubeconfig);
+  if (settings.registry) {
+    const config = join(dataDir, 'gennaker.toml');
+    writeFileSync(config, registryConfig(settings.registry));
+    args.push('--config', config);
+  }
   const env = { ...process.env, GENNAKER_LOG: 'info' };
   delete env.KUBECONFIG;
   const child = spawn(settings.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -69,6 +91,7 @@ export async function startServer() {
 
   return {
     url,
+    pid: child.pid,
     log: () => log,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

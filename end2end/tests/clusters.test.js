@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { act, find } from '../support/clusters.js';
 import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
-import { startServer } from '../support/server.js';
+import { settings, startServer } from '../support/server.js';
 import { act as shell, check as shellCheck } from '../support/shell.js';
 
 describe('clusters, load balancers and security groups', () => {
@@ -17,6 +17,18 @@ describe('clusters, load balancers and security groups', () => {
   const v000 = `${app}-v000`;
   const v001 = `${app}-v001`;
   const nodePort = 30000 + (Date.now() % 2700);
+
+  test('the Infrastructure page shows the cluster and the registry as healthy', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/infrastructure`);
+    const kubernetes = page.getByRole('list', { name: 'Kubernetes accounts' }).getByRole('listitem').filter({ hasText: 'local' });
+    await kubernetes.locator('.status-badge', { hasText: 'Healthy' }).waitFor();
+    const registry = page.getByRole('list', { name: 'Docker registries' }).getByRole('listitem').filter({ hasText: 'test' });
+    await registry.locator('.status-badge', { hasText: 'Healthy' }).waitFor();
+    await screenshot(page, 'infrastructure-1280');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
 
   test('a NodePort load balancer and a security group are created from their tabs', async () => {
     await act.createApplication(env.server.url, app);
@@ -63,7 +75,15 @@ describe('clusters, load balancers and security groups', () => {
     await dialog.locator('.field-error', { hasText: 'Replicas must be between 0 and 1000' }).waitFor();
     await screenshot(page, 'create-server-group-errors-1280');
 
-    await dialog.locator('#sg-image').fill('127.0.0.1:29500/gennaker/hello:1.0.0');
+    // The image comes from the test registry's tags.
+    await dialog.getByText('Pick the image from a docker registry').click();
+    await dialog.locator('#picker-registry').selectOption('test');
+    await dialog.locator('#picker-repository').fill('gennaker/hello');
+    await dialog.locator('#picker-tag option', { hasText: '1.1.0' }).waitFor({ state: 'attached' });
+    const tags = await dialog.locator('#picker-tag option').allTextContents();
+    assert.deepEqual(tags, ['Choose a tag', '2.0.0', '1.1.0', '1.0.0']);
+    await dialog.locator('#picker-tag').selectOption('1.0.0');
+    assert.equal(await dialog.locator('#sg-image').inputValue(), `${settings.registry.address}/gennaker/hello:1.0.0`);
     await dialog.locator('#sg-replicas').fill('2');
     await dialog.getByLabel(lb).check();
     await dialog.getByRole('button', { name: 'Create', exact: true }).click();
@@ -146,6 +166,19 @@ describe('clusters, load balancers and security groups', () => {
     await find.serverGroup(page, v000).getByText('4/4').waitFor({ timeout: 15_000 });
     await shellCheck.stillSameDocument(page);
     await screenshot(page, 'clusters-360');
+
+    // A manifest applied from the Clusters tab: a document that is no Kubernetes object is
+    // refused before anything reaches the cluster, then a ConfigMap is applied.
+    await page.locator('#apply-manifest').click();
+    const manifest = find.dialog(page, 'Apply Manifest');
+    await manifest.locator('#manifest-namespace').waitFor();
+    await manifest.locator('#manifest-text').fill('just: a mapping\n');
+    await manifest.getByRole('button', { name: 'Apply', exact: true }).click();
+    await manifest.locator('.field-error', { hasText: 'Document 1 is not a Kubernetes object' }).waitFor();
+    await manifest.locator('#manifest-text').fill(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${app}-settings\ndata:\n  mode: fast\n`);
+    await manifest.getByRole('button', { name: 'Apply', exact: true }).click();
+    await act.finishTask(page);
+    assert.match(act.kubectl('get', 'configmap', `${app}-settings`, '--namespace', 'default', '-o', 'jsonpath={.data.mode}'), /fast/);
 
     await act.openTab(page, 'Tasks');
     const tasks = page.getByRole('list', { name: 'Tasks' });

@@ -48,6 +48,7 @@ async fn measure(label: &str, store: StoreConfig) {
         site_root: data.path().join("site"),
         log: "warn".into(),
         kubernetes: KubernetesConfig::default(),
+        docker_registries: Vec::new(),
         store,
     };
     let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));

@@ -71,6 +71,8 @@ pub enum ConfigError {
     Account { account: String, problem: String },
     #[error("store: {0}")]
     Store(String),
+    #[error("docker registry {registry:?}: {problem}")]
+    Registry { registry: String, problem: String },
 }
 
 impl From<figment::Error> for ConfigError {
@@ -109,6 +111,8 @@ struct RawConfig {
     #[serde(default)]
     kubernetes: RawKubernetes,
     #[serde(default)]
+    docker_registries: Vec<RawDockerRegistry>,
+    #[serde(default)]
     store: RawStore,
 }
 
@@ -121,6 +125,7 @@ impl Default for RawConfig {
             log: "info".into(),
             kubeconfig: None,
             kubernetes: RawKubernetes::default(),
+            docker_registries: Vec::new(),
             store: RawStore::default(),
         }
     }
@@ -194,6 +199,49 @@ struct RawKubernetesAccount {
     docker_registries: Vec<String>,
 }
 
+/// A docker-registry account as written: `[[docker_registries]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDockerRegistry {
+    name: String,
+    address: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    password_file: Option<PathBuf>,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    #[serde(default)]
+    repositories: Vec<String>,
+}
+
+/// A container registry Gennaker lists images from.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DockerRegistryAccount {
+    pub name: String,
+    /// `host[:port]`, reached over HTTPS (or plain HTTP when written as `http://host:port`).
+    pub address: String,
+    pub plain_http: bool,
+    /// Username and password for basic authentication, if any.
+    pub credentials: Option<(String, String)>,
+    /// PEM certificates of a private CA the registry's certificate is signed by.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Repositories listed by hand, for registries whose catalog is empty or disabled.
+    pub repositories: Vec<String>,
+}
+
+impl std::fmt::Debug for DockerRegistryAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DockerRegistryAccount")
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .field("username", &self.credentials.as_ref().map(|(u, _)| u))
+            .finish_non_exhaustive()
+    }
+}
+
 /// The validated configuration the server runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -207,6 +255,8 @@ pub struct Config {
     pub log: String,
     /// Kubernetes accounts and the kubeconfig they come from.
     pub kubernetes: KubernetesConfig,
+    /// Container registries images are picked from.
+    pub docker_registries: Vec<DockerRegistryAccount>,
     /// Where applications (and later pipelines and tasks) are stored.
     pub store: StoreConfig,
 }
@@ -286,6 +336,21 @@ impl Config {
         })?;
         let kubeconfig = load_kubeconfig(raw.kubeconfig.as_deref(), kubeconfig_env)?;
         let accounts = resolve_accounts(raw.kubernetes.accounts, kubeconfig.as_ref())?;
+        let docker_registries = resolve_registries(raw.docker_registries)?;
+        for account in &accounts {
+            if let Some(unknown) = account
+                .docker_registries
+                .iter()
+                .find(|r| !docker_registries.iter().any(|d| &d.name == *r))
+            {
+                return Err(ConfigError::Account {
+                    account: account.name.clone(),
+                    problem: format!(
+                        "docker_registries names {unknown:?}, which is not a [[docker_registries]] account"
+                    ),
+                });
+            }
+        }
         let store = resolve_store(raw.store, &raw.data_dir)?;
         Ok(Config {
             listen,
@@ -296,6 +361,7 @@ impl Config {
                 kubeconfig,
                 accounts,
             },
+            docker_registries,
             store,
         })
     }
@@ -466,6 +532,98 @@ fn resolve_accounts(
         });
     }
     Ok(accounts)
+}
+
+/// Checks the docker-registry accounts and reads their password files and CA certificates.
+fn resolve_registries(
+    raw: Vec<RawDockerRegistry>,
+) -> Result<Vec<DockerRegistryAccount>, ConfigError> {
+    let mut registries: Vec<DockerRegistryAccount> = Vec::with_capacity(raw.len());
+    for registry in raw {
+        let fail = |problem: String| ConfigError::Registry {
+            registry: registry.name.clone(),
+            problem,
+        };
+        if let Some(problem) = dns_label_problem(&registry.name) {
+            return Err(fail(format!("the name {problem}")));
+        }
+        if registries.iter().any(|r| r.name == registry.name) {
+            return Err(fail(
+                "the name is used by an earlier registry; names must be unique".into(),
+            ));
+        }
+        let (plain_http, address) = match registry.address.split_once("://") {
+            Some(("http", rest)) => (true, rest),
+            Some(("https", rest)) => (false, rest),
+            Some((scheme, _)) => {
+                return Err(fail(format!(
+                    "address {:?} has the scheme {scheme:?}; write host:port (HTTPS) or http://host:port",
+                    registry.address
+                )));
+            }
+            None => (false, registry.address.as_str()),
+        };
+        let address = address.trim_end_matches('/');
+        let host_ok = !address.is_empty()
+            && !address.contains('/')
+            && address
+                .rsplit_once(':')
+                .is_none_or(|(_, port)| port.parse::<u16>().is_ok_and(|p| p > 0));
+        if !host_ok {
+            return Err(fail(format!(
+                "address {:?} is not host[:port], such as registry.example.com or 127.0.0.1:5000",
+                registry.address
+            )));
+        }
+        let password = match (registry.password, &registry.password_file) {
+            (Some(_), Some(_)) => {
+                return Err(fail("set password or password_file, not both".into()));
+            }
+            (Some(password), None) => Some(password),
+            (None, Some(path)) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| {
+                        fail(format!("cannot read password_file {}: {e}", path.display()))
+                    })?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string(),
+            ),
+            (None, None) => None,
+        };
+        let credentials = match (registry.username, password) {
+            (Some(user), Some(password)) => Some((user, password)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(fail(
+                    "username is set but no password or password_file".into(),
+                ));
+            }
+            (None, Some(_)) => return Err(fail("a password is set but no username".into())),
+        };
+        let ca_pem = match &registry.ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| fail(format!("cannot read ca_file {}: {e}", path.display())))?;
+                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                    return Err(fail(format!(
+                        "ca_file {} holds no PEM certificate",
+                        path.display()
+                    )));
+                }
+                Some(pem)
+            }
+            None => None,
+        };
+        registries.push(DockerRegistryAccount {
+            name: registry.name,
+            address: address.to_string(),
+            plain_http,
+            credentials,
+            ca_pem,
+            repositories: registry.repositories,
+        });
+    }
+    Ok(registries)
 }
 
 /// Why `value` is not an RFC 1123 label (what Kubernetes requires of namespace names), if it is not.
@@ -786,6 +944,77 @@ contexts:
             )?;
             let text = error_text(load_in(Overrides::default()));
             assert!(text.contains("unique"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn docker_registries_are_read_and_checked() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file("kc.yaml", KUBECONFIG)?;
+            jail.create_file("password", "s3cret\n")?;
+            jail.create_file(
+                "ca.crt",
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+            )?;
+            jail.create_file(
+                "gennaker.toml",
+                "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"a\"\ncontext = \"one\"\ndocker_registries = [\"hub\"]\n\
+                 [[docker_registries]]\nname = \"hub\"\naddress = \"127.0.0.1:5000\"\nusername = \"u\"\npassword_file = \"password\"\nca_file = \"ca.crt\"\nrepositories = [\"team/web\"]\n",
+            )?;
+            let config =
+                load_in(Overrides::default()).map_err(|e| figment::Error::from(e.to_string()))?;
+            let registry = &config.docker_registries[0];
+            assert_eq!(
+                registry.credentials,
+                Some(("u".to_string(), "s3cret".to_string()))
+            );
+            assert!(!registry.plain_http);
+            assert!(registry.ca_pem.is_some());
+            assert_eq!(config.kubernetes.accounts[0].docker_registries, ["hub"]);
+            assert!(
+                !format!("{registry:?}").contains("s3cret"),
+                "the password is never logged"
+            );
+
+            let refused =
+                |jail: &mut Jail, toml: &str, expected: &str| -> figment::error::Result<()> {
+                    jail.create_file("gennaker.toml", toml)?;
+                    let text = error_text(load_in(Overrides::default()));
+                    assert!(text.contains(expected), "{text} should contain {expected}");
+                    Ok(())
+                };
+            refused(
+                jail,
+                "[[docker_registries]]\nname = \"hub\"\naddress = \"ftp://x\"\n",
+                "scheme",
+            )?;
+            refused(
+                jail,
+                "[[docker_registries]]\nname = \"hub\"\naddress = \"host:99999\"\n",
+                "host[:port]",
+            )?;
+            refused(
+                jail,
+                "[[docker_registries]]\nname = \"hub\"\naddress = \"h\"\nusername = \"u\"\npassword = \"p\"\npassword_file = \"password\"\n",
+                "not both",
+            )?;
+            refused(
+                jail,
+                "[[docker_registries]]\nname = \"hub\"\naddress = \"h\"\nusername = \"u\"\npassword_file = \"missing\"\n",
+                "missing",
+            )?;
+            refused(
+                jail,
+                "[[docker_registries]]\nname = \"hub\"\naddress = \"h\"\nca_file = \"password\"\n",
+                "no PEM certificate",
+            )?;
+            refused(
+                jail,
+                "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"a\"\ncontext = \"one\"\ndocker_registries = [\"nope\"]\n",
+                "not a [[docker_registries]] account",
+            )?;
             Ok(())
         });
     }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod events;
 pub mod health;
 pub mod kubernetes;
+pub mod registries;
 pub mod router;
 pub mod shutdown;
 pub mod state;
@@ -43,6 +44,8 @@ pub enum ServerError {
     },
     #[error("cannot open the store: {0}")]
     Store(#[source] store::StoreError),
+    #[error("{0}")]
+    Registries(String),
     #[error("the HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -98,12 +101,18 @@ pub async fn serve(
         .map_err(ServerError::Store)?;
     let engine = tasks::TaskEngine::new(task_store, kubernetes.clone(), events.clone());
     engine.resume().await;
+    let registries = std::sync::Arc::new(
+        registries::DockerRegistries::new(&config.docker_registries, events.clone())
+            .map_err(ServerError::Registries)?,
+    );
+    registries.watch_health();
     let state = AppState::new(
         &config,
         state::Backends {
             store: backend,
             kubernetes,
             tasks: engine,
+            registries,
             events,
         },
         listener.local_addr().map_err(ServerError::Serve)?,

@@ -35,6 +35,7 @@ pub struct Backends {
     pub store: Arc<Backend>,
     pub kubernetes: Arc<Kubernetes>,
     pub tasks: Arc<TaskEngine>,
+    pub registries: Arc<crate::registries::DockerRegistries>,
     pub events: EventBus,
 }
 
@@ -55,6 +56,7 @@ impl AppState {
                 applications: Arc::new(ApplicationService::new(backends.store.clone())),
                 infrastructure: backends.kubernetes,
                 tasks: Arc::new(Tasks(backends.tasks)),
+                registries: backends.registries,
             },
             data_dir: config.data_dir.clone(),
             store: backends.store,

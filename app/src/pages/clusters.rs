@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::web_sys;
 
 use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
+use crate::applications::settle;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::fields::{SelectField, TextArea, TextField};
@@ -26,6 +27,7 @@ enum Open {
     Resize(Box<ServerGroup>),
     Rollback(Box<ServerGroup>, Vec<ServerGroup>),
     Confirm(Action, Box<ServerGroup>),
+    Manifest,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -71,6 +73,9 @@ pub fn ClustersTab() -> impl IntoView {
                     on:click=move |_| open.set(Some(Open::Create(Box::new(new_spec()))))>
                     "+ Create Server Group"
                 </button>
+                <button type="button" class="button" id="apply-manifest" on:click=move |_| open.set(Some(Open::Manifest))>
+                    "Apply Manifest"
+                </button>
             </div>
             <Transition fallback=|| view! { <Loading label="Loading clusters…" /> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
@@ -89,6 +94,7 @@ pub fn ClustersTab() -> impl IntoView {
                 Open::Resize(group) => view! { <ResizeDialog group=*group live on_close=close /> }.into_any(),
                 Open::Rollback(group, older) => view! { <RollbackDialog group=*group older live on_close=close /> }.into_any(),
                 Open::Confirm(action, group) => view! { <ConfirmActionDialog action group=*group live on_close=close /> }.into_any(),
+                Open::Manifest => view! { <ManifestDialog application=context.name.get_untracked() live on_close=close /> }.into_any(),
             }
         })}
     }
@@ -521,6 +527,7 @@ fn CreateServerGroupDialog(
                             <TextField id="sg-stack" label="Stack" field="stack" value=fields.stack errors=errors_signal hint="Optional: prod, staging…" />
                             <TextField id="sg-detail" label="Detail" field="detail" value=fields.detail errors=errors_signal hint="Optional: canary, worker…" />
                         </div>
+                        <ImagePicker image=fields.image />
                         <TextField id="sg-image" label="Container image" field="image" value=fields.image errors=errors_signal required=true
                             hint="A reference such as registry.example.com/team/web:1.2.3" />
                         <TextField id="sg-replicas" label="Replicas" field="replicas" value=fields.replicas errors=errors_signal kind="number" required=true />
@@ -794,6 +801,171 @@ fn ConfirmActionDialog(
                         </div>
                     </form>
                 </OperationBody>
+        </Dialog>
+    }
+}
+
+/// Fills the image field from a docker-registry account: registry, repository (from the catalog
+/// or typed), then tag.
+#[component]
+fn ImagePicker(image: RwSignal<String>) -> impl IntoView {
+    use crate::registries::{list_docker_registries, registry_repositories, registry_tags};
+    let registries = Resource::new(|| (), |_| list_docker_registries());
+    let registry = RwSignal::new(String::new());
+    let repository = RwSignal::new(String::new());
+    let tag = RwSignal::new(String::new());
+    let repositories = Resource::new(
+        move || registry.get(),
+        |name| async move {
+            if name.is_empty() {
+                return Ok(None);
+            }
+            settle(registry_repositories(name).await).map(Some)
+        },
+    );
+    let tags = Resource::new(
+        move || (registry.get(), repository.get()),
+        |(name, repository)| async move {
+            if name.is_empty() || repository.trim().is_empty() {
+                return Ok(Vec::new());
+            }
+            settle(registry_tags(name, repository.trim().to_string()).await)
+        },
+    );
+    let no_errors = Signal::derive(|| None::<AppError>);
+    view! {
+        <details class="more-options image-picker">
+            <summary>"Pick the image from a docker registry"</summary>
+            <Transition fallback=|| view! { <Loading label="Loading registries…" /> }>
+                {move || Suspend::new(async move {
+                    let list = registries.await.unwrap_or_default();
+                    if list.is_empty() {
+                        return view! { <p class="hint">"No docker-registry accounts are configured; type the image reference below."</p> }.into_any();
+                    }
+                    let addresses: Vec<(String, String)> = list.iter().map(|r| (r.name.clone(), r.address.clone())).collect();
+                    let options: Vec<(String, String)> = std::iter::once((String::new(), "Choose a registry".to_string()))
+                        .chain(list.iter().map(|r| (r.name.clone(), format!("{} ({})", r.name, r.address))))
+                        .collect();
+                    let choose_tag = move |ev: leptos::web_sys::Event| {
+                        let chosen = event_target_value(&ev);
+                        tag.set(chosen.clone());
+                        let address = addresses.iter().find(|(n, _)| *n == registry.get_untracked()).map(|(_, a)| a.clone());
+                        if let (Some(address), false) = (address, chosen.is_empty()) {
+                            image.set(format!("{address}/{}:{chosen}", repository.get_untracked().trim()));
+                        }
+                    };
+                    view! {
+                        <SelectField id="picker-registry" label="Registry" field="registry" value=registry errors=no_errors options=Signal::stored(options) />
+                        <div class="field">
+                            <label for="picker-repository">"Repository"</label>
+                            <input id="picker-repository" list="picker-repositories" bind:value=repository autocomplete="off" />
+                            <datalist id="picker-repositories">
+                                <Transition fallback=|| ()>
+                                    {move || Suspend::new(async move {
+                                        match repositories.await {
+                                            Ok(Some(list)) => view! {
+                                                {list.repositories.into_iter().map(|r| { let label = r.clone(); view! { <option value=r>{label}</option> } }).collect_view()}
+                                            }.into_any(),
+                                            _ => ().into_any(),
+                                        }
+                                    })}
+                                </Transition>
+                            </datalist>
+                            <Transition fallback=|| ()>
+                                {move || Suspend::new(async move {
+                                    match repositories.await {
+                                        Ok(Some(list)) => list.warning.map(|w| view! { <p class="warning">{w}</p> }).into_any(),
+                                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                                        Ok(None) => ().into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </div>
+                        <div class="field">
+                            <label for="picker-tag">"Tag"</label>
+                            <Transition fallback=|| view! { <select id="picker-tag" disabled=true><option>"Loading tags…"</option></select> }>
+                                {move || { let choose_tag = choose_tag.clone(); Suspend::new(async move {
+                                    match tags.await {
+                                        Ok(list) => {
+                                            let empty = list.is_empty();
+                                            view! {
+                                                <select id="picker-tag" on:change=choose_tag disabled=empty>
+                                                    <option value="">{if empty { "Choose a repository first" } else { "Choose a tag" }}</option>
+                                                    {list.into_iter().map(|t| { let label = t.clone(); view! { <option value=t>{label}</option> } }).collect_view()}
+                                                </select>
+                                            }.into_any()
+                                        }
+                                        Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                                    }
+                                })}}
+                            </Transition>
+                        </div>
+                    }.into_any()
+                })}
+            </Transition>
+        </details>
+    }
+}
+
+/// Applies YAML or JSON documents (server-side apply, field manager `gennaker`).
+#[component]
+fn ManifestDialog(application: String, live: Live, on_close: Callback<()>) -> impl IntoView {
+    let account = RwSignal::new(String::new());
+    let namespace = RwSignal::new(String::new());
+    let manifest = RwSignal::new(String::new());
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
+    let on_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        if manifest.get_untracked().trim().is_empty() {
+            errors.set(Some(AppError::invalid(
+                "manifest",
+                "Paste at least one Kubernetes object.",
+            )));
+            return;
+        }
+        errors.set(None);
+        submit.dispatch(Operation::ApplyManifest {
+            application: application.clone(),
+            account: account.get_untracked(),
+            namespace: namespace.get_untracked(),
+            manifest: manifest.get_untracked(),
+        });
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    view! {
+        <Dialog id="manifest-dialog" title="Apply Manifest" on_close focus="manifest-text" wide=true>
+            <OperationBody state live on_close>
+                <form on:submit=on_submit.clone() novalidate=true>
+                    <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
+                        {move || Suspend::new(async move {
+                            let accounts = accounts.await.unwrap_or_default();
+                            if account.get_untracked().is_empty()
+                                && let Some(first) = accounts.first()
+                            {
+                                account.set(first.name.clone());
+                                namespace.set(if first.available_namespaces.iter().any(|n| n == "default") { "default".into() } else { first.available_namespaces.first().cloned().unwrap_or_default() });
+                            }
+                            let account_options: Vec<(String, String)> = accounts.iter().map(|a| (a.name.clone(), a.name.clone())).collect();
+                            let namespace_options = Signal::derive(move || {
+                                let chosen = account.get();
+                                accounts.iter().find(|a| a.name == chosen).map(|a| a.available_namespaces.iter().map(|n| (n.clone(), n.clone())).collect()).unwrap_or_default()
+                            });
+                            view! {
+                                <div class="form-grid">
+                                    <SelectField id="manifest-account" label="Account" field="account" value=account errors=errors_signal options=Signal::stored(account_options) />
+                                    <SelectField id="manifest-namespace" label="Default namespace" field="namespace" value=namespace errors=errors_signal options=namespace_options />
+                                </div>
+                            }
+                        })}
+                    </Transition>
+                    <TextArea id="manifest-text" label="Manifest" field="manifest" value=manifest errors=errors_signal rows=12
+                        hint="YAML or JSON; separate several objects with ---. Objects without a namespace go to the default one." />
+                    <FormError errors=errors_signal known_fields=&["manifest", "account", "namespace"] />
+                    <DialogButtons on_close submit_label="Apply" pending=submit.pending().into() />
+                </form>
+            </OperationBody>
         </Dialog>
     }
 }

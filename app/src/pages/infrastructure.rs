@@ -8,22 +8,33 @@ use crate::components::{
     feedback::{EmptyState, ErrorPanel, Loading},
     layout::PageHeader,
 };
+use crate::registries::{DockerRegistrySummary, list_docker_registries};
 
 #[component]
 pub fn InfrastructurePage() -> impl IntoView {
     let live = crate::live::use_live(None);
-    let accounts = Resource::new(move || live.accounts.get(), |_| list_kubernetes_accounts());
+    let accounts = Resource::new(
+        move || live.accounts.get(),
+        |_| async move {
+            let kubernetes = list_kubernetes_accounts().await?;
+            let registries = list_docker_registries().await?;
+            Ok::<_, crate::error::AppError>((kubernetes, registries))
+        },
+    );
 
     view! {
         <Title text="Infrastructure" />
         <PageHeader
             title="Infrastructure"
-            summary="The Kubernetes clusters Gennaker deploys to, one account per kubeconfig context."
+            summary="The Kubernetes clusters Gennaker deploys to, and the docker registries it picks images from. Health updates live."
         />
         <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                 {move || Suspend::new(async move {
-                    accounts.await.map(|accounts| view! { <AccountList accounts /> })
+                    accounts.await.map(|(accounts, registries)| view! {
+                        <AccountList accounts />
+                        <RegistryList registries />
+                    })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -85,4 +96,42 @@ fn AccountCard(account: KubernetesAccountSummary) -> impl IntoView {
                 .collect_view()}
         </li>
     }
+}
+
+#[component]
+fn RegistryList(registries: Vec<DockerRegistrySummary>) -> impl IntoView {
+    if registries.is_empty() {
+        return view! {
+            <p class="hint registries-hint">
+                "No docker-registry accounts: add " <code>"[[docker_registries]]"</code>
+                " to the configuration to pick images from a registry's tags."
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <h2 class="section-title">"Docker registries"</h2>
+        <ul class="card-list" aria-label="Docker registries">
+            {registries
+                .into_iter()
+                .map(|registry| view! {
+                    <li class="card account">
+                        <div class="card-title">
+                            <h2>{registry.name.clone()}</h2>
+                            <span class="badge">"Docker registry"</span>
+                            <span class=format!("status-badge {}", registry.health.status.class())>{registry.health.status.label()}</span>
+                        </div>
+                        {registry.health.message.clone().map(|m| view! { <p class="form-error">"Cannot reach the registry: " {m}</p> })}
+                        <dl class="facts">
+                            <dt>"Address"</dt>
+                            <dd>{registry.address.clone()}</dd>
+                            <dt>"User"</dt>
+                            <dd>{registry.username.clone().unwrap_or_else(|| "anonymous".into())}</dd>
+                        </dl>
+                    </li>
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }

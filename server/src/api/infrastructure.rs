@@ -1,20 +1,26 @@
 //! `/api/v1/accounts` and an application's clusters, load balancers and security groups, as
 //! the cache sees them.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use gennaker_app::accounts::KubernetesAccountSummary;
 use gennaker_app::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use gennaker_app::infrastructure::server_groups::ClusterView;
 
-use super::{ApiError, path};
+use gennaker_app::registries::{DockerRegistrySummary, RepositoryList};
+use serde::Deserialize;
+
+use super::{ApiError, path, query};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/accounts", get(accounts))
+        .route("/docker-registries", get(registries))
+        .route("/docker-registries/{name}/repositories", get(repositories))
+        .route("/docker-registries/{name}/tags", get(tags))
         .route("/applications/{name}/clusters", get(clusters))
         .route("/applications/{name}/load-balancers", get(load_balancers))
         .route("/applications/{name}/security-groups", get(security_groups))
@@ -22,6 +28,41 @@ pub fn routes() -> Router<AppState> {
 
 async fn accounts(State(state): State<AppState>) -> Json<Vec<KubernetesAccountSummary>> {
     Json(state.services.accounts.kubernetes_accounts())
+}
+
+async fn registries(State(state): State<AppState>) -> Json<Vec<DockerRegistrySummary>> {
+    Json(state.services.registries.registries())
+}
+
+async fn repositories(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<RepositoryList>, ApiError> {
+    Ok(Json(
+        state.services.registries.repositories(&path(name)?).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagParams {
+    repository: String,
+}
+
+async fn tags(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+    params: Result<Query<TagParams>, QueryRejection>,
+) -> Result<Json<Vec<String>>, ApiError> {
+    let name = path(name)?;
+    let params = query(params)?;
+    Ok(Json(
+        state
+            .services
+            .registries
+            .tags(&name, &params.repository)
+            .await?,
+    ))
 }
 
 /// The application must exist, so a typo gets a 404 rather than an empty list.

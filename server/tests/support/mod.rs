@@ -8,7 +8,7 @@ pub mod cluster;
 
 use std::path::PathBuf;
 
-use gennaker::config::{Config, KubernetesConfig, StoreConfig};
+use gennaker::config::{Config, DockerRegistryAccount, KubernetesConfig, StoreConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -26,6 +26,14 @@ pub async fn start() -> TestServer {
 
 /// A server whose Kubernetes accounts are `kubernetes`.
 pub async fn start_with(kubernetes: KubernetesConfig) -> TestServer {
+    start_configured(kubernetes, Vec::new()).await
+}
+
+/// A server with these Kubernetes and docker-registry accounts.
+pub async fn start_configured(
+    kubernetes: KubernetesConfig,
+    docker_registries: Vec<DockerRegistryAccount>,
+) -> TestServer {
     let data = tempfile::tempdir().expect("a temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -37,6 +45,7 @@ pub async fn start_with(kubernetes: KubernetesConfig) -> TestServer {
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
         log: "info".into(),
         kubernetes,
+        docker_registries,
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },

@@ -1,0 +1,192 @@
+//! Docker-registry accounts against the test registry (Debian's docker-registry with TLS from a
+//! private CA and htpasswd auth, started by end2end/services/registry.sh, with images pushed by
+//! skopeo): health, catalog, tags, and the errors of wrong credentials, an unknown CA and an
+//! unreachable registry. Under `CI=true` a missing registry fails the test.
+
+mod support;
+
+use std::time::Duration;
+
+use gennaker::config::{DockerRegistryAccount, KubernetesConfig};
+use serde_json::Value;
+use support::cluster::call;
+
+/// The test registry's account, or `None` when it is not running and the run is not CI.
+fn test_registry() -> Option<DockerRegistryAccount> {
+    let var = |name: &str| std::env::var(format!("GENNAKER_TEST_REGISTRY_{name}")).ok();
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let (Some(address), Some(username), Some(password), Some(ca)) = (
+        var("ADDRESS"),
+        var("USERNAME"),
+        var("PASSWORD"),
+        var("CA_FILE"),
+    ) else {
+        assert!(
+            !in_ci,
+            "CI=true but GENNAKER_TEST_REGISTRY_* is not set: start end2end/services/registry.sh first"
+        );
+        eprintln!(
+            "GENNAKER_TEST_REGISTRY_* is not set: this test needs the test registry (make test starts it)"
+        );
+        return None;
+    };
+    let ca_pem = std::fs::read(&ca).unwrap_or_else(|e| panic!("cannot read {ca}: {e}"));
+    gennaker::install_crypto_provider();
+    Some(DockerRegistryAccount {
+        name: "test".into(),
+        address,
+        plain_http: false,
+        credentials: Some((username, password)),
+        ca_pem: Some(ca_pem),
+        repositories: Vec::new(),
+    })
+}
+
+async fn health_of(addr: std::net::SocketAddr, name: &str) -> Value {
+    for _ in 0..100 {
+        let (_, registries) = call(addr, "GET", "/api/v1/docker-registries", None).await;
+        let health = registries
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["name"] == name))
+            .map(|r| r["health"].clone())
+            .unwrap_or(Value::Null);
+        if health["status"] != "Connecting" {
+            return health;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the registry {name} was never checked");
+}
+
+#[tokio::test]
+async fn repositories_and_tags_come_from_the_registry() {
+    let Some(registry) = test_registry() else {
+        return;
+    };
+    let server = support::start_configured(KubernetesConfig::default(), vec![registry]).await;
+    let addr = server.addr;
+    let health = health_of(addr, "test").await;
+    assert_eq!(health["status"], "Healthy", "{health}");
+
+    let (status, list) = call(
+        addr,
+        "GET",
+        "/api/v1/docker-registries/test/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        list["repositories"],
+        serde_json::json!(["gennaker/hello", "gennaker/worker"])
+    );
+    assert!(list["warning"].is_null());
+
+    let (status, tags) = call(
+        addr,
+        "GET",
+        "/api/v1/docker-registries/test/tags?repository=gennaker/hello",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{tags}");
+    assert_eq!(tags, serde_json::json!(["2.0.0", "1.1.0", "1.0.0"]));
+
+    let (status, body) = call(
+        addr,
+        "GET",
+        "/api/v1/docker-registries/test/tags?repository=gennaker/missing",
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = call(
+        addr,
+        "GET",
+        "/api/v1/docker-registries/nope/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+}
+
+#[tokio::test]
+async fn wrong_credentials_an_unknown_ca_and_an_unreachable_registry_are_reported() {
+    let Some(good) = test_registry() else { return };
+    let wrong_password = DockerRegistryAccount {
+        name: "wrong-password".into(),
+        credentials: Some(("gennaker-test".into(), "not-the-password".into())),
+        repositories: vec!["team/listed-by-hand".into()],
+        ..good.clone()
+    };
+    let unknown_ca = DockerRegistryAccount {
+        name: "unknown-ca".into(),
+        ca_pem: None,
+        ..good.clone()
+    };
+    let unreachable = DockerRegistryAccount {
+        name: "unreachable".into(),
+        address: "127.0.0.1:1".into(),
+        ..good.clone()
+    };
+    let server = support::start_configured(
+        KubernetesConfig::default(),
+        vec![wrong_password, unknown_ca, unreachable],
+    )
+    .await;
+    let addr = server.addr;
+
+    let health = health_of(addr, "wrong-password").await;
+    assert_eq!(health["status"], "Unreachable");
+    assert!(
+        health["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("401")),
+        "{health}"
+    );
+    let (status, list) = call(
+        addr,
+        "GET",
+        "/api/v1/docker-registries/wrong-password/repositories",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        list["repositories"],
+        serde_json::json!(["team/listed-by-hand"]),
+        "the hand-made list is still offered"
+    );
+    assert!(
+        list["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("refused the credentials")),
+        "{list}"
+    );
+
+    let health = health_of(addr, "unknown-ca").await;
+    assert_eq!(health["status"], "Unreachable");
+    assert!(
+        health["message"].as_str().is_some_and(
+            |m| m.to_lowercase().contains("certificate") || m.contains("UnknownIssuer")
+        ),
+        "{health}"
+    );
+
+    let health = health_of(addr, "unreachable").await;
+    assert_eq!(health["status"], "Unreachable");
+    let (status, body) = call(
+        addr,
+        "GET",
+        "/api/v1/docker-registries/unreachable/tags?repository=gennaker/hello",
+        None,
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("unreachable")),
+        "{body}"
+    );
+}
