@@ -30,7 +30,7 @@ describe('clusters, load balancers and security groups', () => {
     await close();
   });
 
-  test('a NodePort load balancer and a security group are created from their tabs', async () => {
+  test('a NodePort load balancer and a security group are created, edited and deleted from their tabs', async () => {
     await act.createApplication(env.server.url, app);
     const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
     await shell.open(page, `${env.server.url}/applications/${app}/load-balancers`);
@@ -50,13 +50,34 @@ describe('clusters, load balancers and security groups', () => {
     await card.getByText('NodePort').waitFor();
     await card.getByText(`node port ${nodePort}`).waitFor();
 
+    // Edit: a second port.
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const edit = find.dialog(page, `Edit Load Balancer ${lb}`);
+    await edit.locator('#lb-ports').fill(`80:8080:${nodePort} http\n443:8443 https`);
+    await edit.getByRole('button', { name: 'Save', exact: true }).click();
+    await act.finishTask(page);
+    await card.getByText('443 → 8443').waitFor();
+
     await act.openTab(page, 'Security Groups');
     await page.locator('#create-security-group').click();
     const sgDialog = find.dialog(page, 'Create Security Group');
     await sgDialog.locator('#sg-rules').fill('8080 from 10.0.0.0/8, pods:role=frontend');
     await sgDialog.getByRole('button', { name: 'Create', exact: true }).click();
     await act.finishTask(page);
-    await page.getByRole('listitem', { name: `Security group ${app}` }).getByText('8080 from 10.0.0.0/8, pods:role=frontend').waitFor();
+    const sg = page.getByRole('listitem', { name: `Security group ${app}` });
+    await sg.getByText('8080 from 10.0.0.0/8, pods:role=frontend').waitFor();
+
+    // Edit a rule, then delete the security group after confirming.
+    await sg.getByRole('button', { name: 'Edit' }).click();
+    const sgEdit = find.dialog(page, `Edit Security Group ${app}`);
+    await sgEdit.locator('#sg-rules').fill('8080,9090 from 10.0.0.0/8');
+    await sgEdit.getByRole('button', { name: 'Save', exact: true }).click();
+    await act.finishTask(page);
+    await sg.getByText('8080,9090 from 10.0.0.0/8').waitFor();
+    await sg.getByRole('button', { name: 'Delete' }).click();
+    await find.dialog(page, `Delete security group ${app}`).getByRole('button', { name: 'Delete', exact: true }).click();
+    await act.finishTask(page);
+    await page.getByRole('heading', { name: 'No security groups yet' }).waitFor();
     shellCheck.noConsoleErrors(errors);
     await close();
   });
