@@ -99,13 +99,18 @@ pub async fn serve(
     let task_store = tasks::store::TaskStore::open(backend.clone())
         .await
         .map_err(ServerError::Store)?;
-    let engine = tasks::TaskEngine::new(task_store, kubernetes.clone(), events.clone());
-    engine.resume().await;
     let registries = std::sync::Arc::new(
         registries::DockerRegistries::new(&config.docker_registries, events.clone())
             .map_err(ServerError::Registries)?,
     );
     registries.watch_health();
+    let engine = tasks::TaskEngine::new(
+        task_store,
+        kubernetes.clone(),
+        registries.clone(),
+        events.clone(),
+    );
+    engine.resume().await;
     let state = AppState::new(
         &config,
         state::Backends {

@@ -208,7 +208,56 @@ impl JsonValue for reqwest::Response {
     }
 }
 
+/// The name of the Secret holding a registry account's credentials in a namespace.
+pub fn pull_secret_name(registry: &str) -> String {
+    format!("gennaker-registry-{registry}")
+}
+
 impl DockerRegistries {
+    /// The registry account with credentials that serves `image`, if the Kubernetes account may
+    /// use it: it is among `linked`, or the account links none.
+    pub fn for_image(&self, image: &str, linked: &[String]) -> Option<&str> {
+        let host = gennaker_app::infrastructure::image::ImageReference::parse(image)
+            .ok()?
+            .registry?;
+        self.order.iter().map(String::as_str).find(|name| {
+            self.registries.get(*name).is_some_and(|r| {
+                r.settings.address == host
+                    && r.settings.credentials.is_some()
+                    && (linked.is_empty() || linked.iter().any(|l| l == name))
+            })
+        })
+    }
+
+    /// A `kubernetes.io/dockerconfigjson` Secret for `registry` in `namespace`.
+    pub fn pull_secret(
+        &self,
+        registry: &str,
+        namespace: &str,
+    ) -> Result<serde_json::Value, String> {
+        let account = self
+            .registries
+            .get(registry)
+            .ok_or_else(|| format!("there is no docker registry account {registry:?}"))?;
+        let (username, password) = account
+            .settings
+            .credentials
+            .as_ref()
+            .ok_or_else(|| format!("docker registry {registry:?} has no credentials"))?;
+        let config = serde_json::json!({"auths": {account.settings.address.clone(): {"username": username, "password": password}}});
+        Ok(serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "kubernetes.io/dockerconfigjson",
+            "metadata": {
+                "name": pull_secret_name(registry),
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/managed-by": "gennaker"},
+            },
+            "stringData": {".dockerconfigjson": config.to_string()},
+        }))
+    }
+
     pub fn new(
         accounts: &[DockerRegistryAccount],
         events: EventBus,

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use gennaker::config::{DockerRegistryAccount, KubernetesConfig};
 use serde_json::Value;
-use support::cluster::call;
+use support::cluster::{
+    call, create_application, in_scratch_namespace, kubernetes_config, run, test_cluster, unique,
+};
 
 /// The test registry's account, or `None` when it is not running and the run is not CI.
 fn test_registry() -> Option<DockerRegistryAccount> {
@@ -189,4 +191,74 @@ async fn wrong_credentials_an_unknown_ca_and_an_unreachable_registry_are_reporte
             .is_some_and(|m| m.contains("unreachable")),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn a_server_group_from_a_linked_registry_pulls_with_its_credentials() {
+    let Some(registry) = test_registry() else {
+        return;
+    };
+    let Some((client, path)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let mut kubernetes = kubernetes_config(&path);
+        kubernetes.accounts[0].docker_registries = vec!["test".into()];
+        let address = registry.address.clone();
+        let username = registry
+            .credentials
+            .clone()
+            .map(|(u, _)| u)
+            .unwrap_or_default();
+        let server = support::start_configured(kubernetes, vec![registry]).await;
+        let app = unique("pull");
+        create_application(server.addr, &app).await;
+        let task = run(
+            server.addr,
+            serde_json::json!({"type": "createServerGroup", "spec": {
+                "application": app, "account": "local", "namespace": namespace,
+                "image": format!("{address}/gennaker/hello:1.0.0"), "replicas": 1,
+            }}),
+        )
+        .await;
+        assert_eq!(
+            task["steps"][1]["action"]["type"], "ensurePullSecret",
+            "{task:#}"
+        );
+
+        let secrets: kube::Api<k8s_openapi::api::core::v1::Secret> =
+            kube::Api::namespaced(client.clone(), &namespace);
+        let secret = secrets
+            .get("gennaker-registry-test")
+            .await
+            .expect("the pull Secret exists");
+        assert_eq!(
+            secret.type_.as_deref(),
+            Some("kubernetes.io/dockerconfigjson")
+        );
+        let config = secret
+            .data
+            .and_then(|d| d.get(".dockerconfigjson").cloned())
+            .expect("docker config");
+        let config: Value = serde_json::from_slice(&config.0).expect("JSON");
+        assert_eq!(config["auths"][&address]["username"], username.as_str());
+
+        let replica_sets: kube::Api<k8s_openapi::api::apps::v1::ReplicaSet> =
+            kube::Api::namespaced(client, &namespace);
+        let rs = replica_sets
+            .get(&format!("{app}-v000"))
+            .await
+            .expect("the ReplicaSet");
+        let pull = rs
+            .spec
+            .and_then(|s| s.template)
+            .and_then(|t| t.spec)
+            .and_then(|p| p.image_pull_secrets)
+            .unwrap_or_default();
+        assert_eq!(
+            pull.first().map(|r| r.name.as_str()),
+            Some("gennaker-registry-test")
+        );
+    })
+    .await;
 }

@@ -232,9 +232,19 @@ pub enum StepAction {
         namespace: String,
         cluster: String,
     },
+    /// Creates or updates the Secret that lets the namespace pull from a docker-registry account.
+    EnsurePullSecret {
+        account: String,
+        namespace: String,
+        registry: String,
+        name: String,
+    },
     /// Creates the ReplicaSet under the chosen name (nothing, if this task already did).
     CreateReplicaSet {
         spec: Box<ServerGroupSpec>,
+        /// The image pull Secret its Pods use.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pull_secret: Option<String>,
     },
     /// Waits until the server group has `replicas` (or its desired count of) Ready Pods.
     WaitForHealthy {

@@ -50,12 +50,14 @@ fn moniker_annotations(
 }
 
 /// The ReplicaSet of a new server group. `traffic_labels` are the selectors of the Services it
-/// attaches to, merged; `task` is the id of the task creating it.
+/// attaches to, merged; `pull_secret` names the Secret its Pods pull the image with; `task` is
+/// the id of the task creating it.
 pub fn replica_set(
     spec: &ServerGroupSpec,
     name: &str,
     sequence: u32,
     traffic_labels: &BTreeMap<String, String>,
+    pull_secret: Option<&str>,
     task: &str,
 ) -> Value {
     let cluster = spec.cluster();
@@ -128,6 +130,9 @@ pub fn replica_set(
     let mut pod_spec = json!({"containers": [Value::Object(container)]});
     if !spec.node_selector.is_empty() {
         pod_spec["nodeSelector"] = string_map(&spec.node_selector);
+    }
+    if let Some(secret) = pull_secret {
+        pod_spec["imagePullSecrets"] = json!([{"name": secret}]);
     }
     json!({
         "apiVersion": "apps/v1",
@@ -458,7 +463,18 @@ mod tests {
             ..ServerGroupSpec::default()
         };
         let traffic = BTreeMap::from([(load_balancer_label("web-prod"), "true".to_string())]);
-        let rs = replica_set(&spec, "web-prod-v000", 0, &traffic, "task-1");
+        let rs = replica_set(
+            &spec,
+            "web-prod-v000",
+            0,
+            &traffic,
+            Some("gennaker-registry-hub"),
+            "task-1",
+        );
+        assert_eq!(
+            rs["spec"]["template"]["spec"]["imagePullSecrets"][0]["name"],
+            "gennaker-registry-hub"
+        );
         assert_eq!(
             rs["spec"]["selector"]["matchLabels"][keys::SERVER_GROUP],
             "web-prod-v000"

@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use crate::events::{Change, EventBus};
 use crate::kubernetes::Kubernetes;
+use crate::registries::DockerRegistries;
 use steps::{Executor, Progress};
 use store::TaskStore;
 
@@ -31,15 +32,22 @@ fn store_error(error: crate::store::StoreError) -> AppError {
 pub struct TaskEngine {
     store: TaskStore,
     kubernetes: Arc<Kubernetes>,
+    registries: Arc<DockerRegistries>,
     events: EventBus,
     running: Mutex<HashMap<String, CancellationToken>>,
 }
 
 impl TaskEngine {
-    pub fn new(store: TaskStore, kubernetes: Arc<Kubernetes>, events: EventBus) -> Arc<TaskEngine> {
+    pub fn new(
+        store: TaskStore,
+        kubernetes: Arc<Kubernetes>,
+        registries: Arc<DockerRegistries>,
+        events: EventBus,
+    ) -> Arc<TaskEngine> {
         Arc::new(TaskEngine {
             store,
             kubernetes,
+            registries,
             events,
             running: Mutex::new(HashMap::new()),
         })
@@ -65,7 +73,7 @@ impl TaskEngine {
         self.kubernetes
             .wait_synced(std::time::Duration::from_secs(10))
             .await;
-        let steps = plan::plan(&self.kubernetes, &operation)?;
+        let steps = plan::plan(&self.kubernetes, &self.registries, &operation)?;
         let task = Task {
             id: uuid::Uuid::now_v7().to_string(),
             application: operation.application().to_string(),
@@ -218,6 +226,7 @@ impl TaskEngine {
             };
             let executor = Executor {
                 kubernetes: &self.kubernetes,
+                registries: &self.registries,
                 events: &self.events,
                 task: &task,
                 progress: &progress,

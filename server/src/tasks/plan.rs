@@ -10,6 +10,7 @@ use k8s_openapi::api::apps::v1::ReplicaSet;
 
 use crate::kubernetes::moniker::application_of;
 use crate::kubernetes::{Kubernetes, manifests, views};
+use crate::registries::{DockerRegistries, pull_secret_name};
 
 fn invalid_if_any(
     errors: Vec<gennaker_app::applications::model::FieldError>,
@@ -75,7 +76,11 @@ fn manifest_ref_ok(kubernetes: &Kubernetes, target: &ManifestRef) -> Result<(), 
 }
 
 /// The steps of `operation`, or why it cannot run.
-pub fn plan(kubernetes: &Kubernetes, operation: &Operation) -> Result<Vec<Step>, AppError> {
+pub fn plan(
+    kubernetes: &Kubernetes,
+    registries: &DockerRegistries,
+    operation: &Operation,
+) -> Result<Vec<Step>, AppError> {
     Ok(match operation {
         Operation::CreateServerGroup { spec } => {
             invalid_if_any(spec.validate())?;
@@ -101,18 +106,39 @@ pub fn plan(kubernetes: &Kubernetes, operation: &Operation) -> Result<Vec<Step>,
                 account: spec.account.clone(),
                 namespace: spec.namespace.clone(),
             };
-            vec![
-                Step::new(
-                    format!("Choose the next version of cluster {cluster}"),
-                    StepAction::ChooseServerGroupName {
+            let linked = &kubernetes
+                .account(&spec.account)?
+                .settings
+                .docker_registries;
+            let registry = registries
+                .for_image(&spec.image, linked)
+                .map(str::to_string);
+            let mut steps = vec![Step::new(
+                format!("Choose the next version of cluster {cluster}"),
+                StepAction::ChooseServerGroupName {
+                    account: spec.account.clone(),
+                    namespace: spec.namespace.clone(),
+                    cluster,
+                },
+            )];
+            if let Some(registry) = &registry {
+                steps.push(Step::new(
+                    format!("Store the pull credentials of docker registry {registry}"),
+                    StepAction::EnsurePullSecret {
                         account: spec.account.clone(),
                         namespace: spec.namespace.clone(),
-                        cluster,
+                        registry: registry.clone(),
+                        name: pull_secret_name(registry),
                     },
-                ),
+                ));
+            }
+            steps.extend([
                 Step::new(
                     "Create the ReplicaSet",
-                    StepAction::CreateReplicaSet { spec: spec.clone() },
+                    StepAction::CreateReplicaSet {
+                        spec: spec.clone(),
+                        pull_secret: registry.as_deref().map(pull_secret_name),
+                    },
                 ),
                 Step::new(
                     format!("Wait for {0}/{0} Pods to be Ready", spec.replicas),
@@ -121,7 +147,8 @@ pub fn plan(kubernetes: &Kubernetes, operation: &Operation) -> Result<Vec<Step>,
                         replicas: Some(spec.replicas),
                     },
                 ),
-            ]
+            ]);
+            steps
         }
         Operation::ResizeServerGroup {
             application,

@@ -55,6 +55,7 @@ pub trait Progress: Send + Sync {
 
 pub struct Executor<'a> {
     pub kubernetes: &'a Kubernetes,
+    pub registries: &'a crate::registries::DockerRegistries,
     pub events: &'a EventBus,
     pub task: &'a Task,
     pub progress: &'a dyn Progress,
@@ -107,7 +108,19 @@ impl Executor<'_> {
                 namespace,
                 cluster,
             } => self.choose_name(account, namespace, cluster).await,
-            StepAction::CreateReplicaSet { spec } => self.create_replica_set(spec).await,
+            StepAction::EnsurePullSecret {
+                account,
+                namespace,
+                registry,
+                ..
+            } => {
+                let secret = self.registries.pull_secret(registry, namespace)?;
+                self.apply(account, namespace, std::slice::from_ref(&secret))
+                    .await
+            }
+            StepAction::CreateReplicaSet { spec, pull_secret } => {
+                self.create_replica_set(spec, pull_secret.as_deref()).await
+            }
             StepAction::WaitForHealthy { target, replicas } => {
                 self.wait_for_healthy(&self.resolve(target)?, *replicas)
                     .await
@@ -222,6 +235,7 @@ impl Executor<'_> {
     async fn create_replica_set(
         &self,
         spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
+        pull_secret: Option<&str>,
     ) -> Result<StepDone, StepFailure> {
         let target = self.resolve(&Target::Created {
             account: spec.account.clone(),
@@ -264,8 +278,14 @@ impl Executor<'_> {
             traffic.extend(service.spec.and_then(|s| s.selector).unwrap_or_default());
         }
         let sequence = split_version(&target.name).1.unwrap_or(0);
-        let manifest =
-            manifests::replica_set(spec, &target.name, sequence, &traffic, &self.task.id);
+        let manifest = manifests::replica_set(
+            spec,
+            &target.name,
+            sequence,
+            &traffic,
+            pull_secret,
+            &self.task.id,
+        );
         let rs: ReplicaSet = serde_json::from_value(manifest)?;
         match api
             .create(
