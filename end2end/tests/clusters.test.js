@@ -38,6 +38,11 @@ describe('clusters, load balancers and security groups', () => {
     await page.locator('#create-load-balancer').click();
     const dialog = find.dialog(page, 'Create Load Balancer');
     await dialog.locator('#lb-namespace').waitFor();
+    // Keyboard focus stays inside the modal dialog, forwards and backwards.
+    for (const key of ['Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('[role=dialog]'))), true, `focus left the dialog after ${key}`);
+    }
     await dialog.locator('#lb-stack').fill('web');
     await dialog.locator('#lb-type').selectOption('NodePort');
     await dialog.locator('#lb-ports').fill('80:8080:99999');

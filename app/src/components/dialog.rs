@@ -1,5 +1,5 @@
 //! A modal dialog: a title, its content, closed by Escape or its Cancel button. Focus moves to
-//! `focus` (an element id) when it opens.
+//! `focus` (an element id) when it opens, and Tab / Shift+Tab stay inside the dialog.
 
 use leptos::prelude::*;
 use leptos::web_sys;
@@ -26,10 +26,10 @@ pub fn Dialog(
             focus_element(target);
         }
     });
-    let close_on_escape = move |event: web_sys::KeyboardEvent| {
-        if event.key() == "Escape" {
-            on_close.run(());
-        }
+    let on_keydown = move |event: web_sys::KeyboardEvent| match event.key().as_str() {
+        "Escape" => on_close.run(()),
+        "Tab" => keep_focus_inside(&event),
+        _ => {}
     };
     view! {
         <div class="dialog-backdrop">
@@ -40,7 +40,7 @@ pub fn Dialog(
                 role="dialog"
                 aria-modal="true"
                 aria-labelledby=labelled_by
-                on:keydown=close_on_escape
+                on:keydown=on_keydown
             >
                 <h2 id=title_id>{title}</h2>
                 {children()}
@@ -49,26 +49,44 @@ pub fn Dialog(
     }
 }
 
-/// A dialog that asks before a destructive action. `confirm` runs the action.
-#[component]
-pub fn ConfirmDialog(
-    #[prop(into)] id: String,
-    #[prop(into)] title: String,
-    #[prop(into)] message: String,
-    #[prop(into)] confirm_label: String,
-    on_confirm: Callback<()>,
-    on_close: Callback<()>,
-) -> impl IntoView {
-    let button_id = format!("{id}-confirm");
-    view! {
-        <Dialog id=id title on_close focus=button_id.clone()>
-            <p>{message}</p>
-            <div class="dialog-actions">
-                <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button type="button" id=button_id class="button danger" on:click=move |_| on_confirm.run(())>
-                    {confirm_label}
-                </button>
-            </div>
-        </Dialog>
+/// Moves focus from the dialog's last focusable element to its first on Tab, and from the first
+/// to the last on Shift+Tab, so keyboard focus never leaves a modal dialog.
+#[cfg(feature = "hydrate")]
+fn keep_focus_inside(event: &web_sys::KeyboardEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), \
+        select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+    let Some(dialog) = event
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let Ok(list) = dialog.query_selector_all(FOCUSABLE) else {
+        return;
+    };
+    let elements: Vec<web_sys::HtmlElement> = (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter(|element| element.offset_parent().is_some())
+        .collect();
+    let (Some(first), Some(last)) = (elements.first(), elements.last()) else {
+        return;
+    };
+    let active = document().active_element();
+    let at = |element: &web_sys::HtmlElement| {
+        active
+            .as_ref()
+            .is_some_and(|a| a == element.unchecked_ref::<web_sys::Element>())
+    };
+    if event.shift_key() && at(first) {
+        event.prevent_default();
+        let _ = last.focus();
+    } else if !event.shift_key() && at(last) {
+        event.prevent_default();
+        let _ = first.focus();
     }
 }
+
+#[cfg(not(feature = "hydrate"))]
+fn keep_focus_inside(_: &web_sys::KeyboardEvent) {}
