@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use tracing_subscriber::EnvFilter;
 
 use crate::store::s3::S3Settings;
+use gennaker_app::infrastructure::names::dns_label_problem;
 
 /// The file read when no `--config` / `GENNAKER_CONFIG` is given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
@@ -485,8 +486,8 @@ fn resolve_accounts(
             account: account.name.clone(),
             problem,
         };
-        if let Some(problem) = dns_label_problem(&account.name) {
-            return Err(fail(format!("the name {problem}")));
+        if let Some(problem) = dns_label_problem("The name", &account.name) {
+            return Err(fail(problem));
         }
         if accounts.iter().any(|a| a.name == account.name) {
             return Err(fail(
@@ -520,8 +521,8 @@ fn resolve_accounts(
             _ => {}
         }
         for namespace in &account.namespaces {
-            if let Some(problem) = dns_label_problem(namespace) {
-                return Err(fail(format!("namespace {namespace:?} {problem}")));
+            if let Some(problem) = dns_label_problem("Namespace", namespace) {
+                return Err(fail(problem));
             }
         }
         accounts.push(KubernetesAccount {
@@ -544,8 +545,8 @@ fn resolve_registries(
             registry: registry.name.clone(),
             problem,
         };
-        if let Some(problem) = dns_label_problem(&registry.name) {
-            return Err(fail(format!("the name {problem}")));
+        if let Some(problem) = dns_label_problem("The name", &registry.name) {
+            return Err(fail(problem));
         }
         if registries.iter().any(|r| r.name == registry.name) {
             return Err(fail(
@@ -624,26 +625,6 @@ fn resolve_registries(
         });
     }
     Ok(registries)
-}
-
-/// Why `value` is not an RFC 1123 label (what Kubernetes requires of namespace names), if it is not.
-fn dns_label_problem(value: &str) -> Option<String> {
-    if value.is_empty() || value.len() > 63 {
-        return Some(format!(
-            "must be 1 to 63 characters long (it has {})",
-            value.len()
-        ));
-    }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Some("may contain only lowercase letters, digits and hyphens".into());
-    }
-    if value.starts_with('-') || value.ends_with('-') {
-        return Some("must start and end with a letter or digit".into());
-    }
-    None
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::names::{Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok};
+use super::names::{
+    Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, placement_problems,
+};
 use super::server_groups::Protocol;
 use crate::applications::model::FieldError;
 
@@ -87,17 +89,7 @@ impl LoadBalancerSpec {
     }
 
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if let Some(problem) = crate::applications::model::name_problem(&self.application) {
-            errors.push(field_error("application", problem));
-        }
-        if self.account.trim().is_empty() {
-            errors.push(field_error("account", "Choose an account."));
-        }
-        if let Some(problem) = dns_label_problem("Namespace", &self.namespace) {
-            errors.push(field_error("namespace", problem));
-        }
-        self.moniker().validate(&mut errors);
+        let mut errors = placement_problems(&self.account, &self.namespace, &self.moniker());
         if self.ports.is_empty() {
             errors.push(field_error(
                 "ports",
@@ -247,17 +239,7 @@ impl SecurityGroupSpec {
     }
 
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if let Some(problem) = crate::applications::model::name_problem(&self.application) {
-            errors.push(field_error("application", problem));
-        }
-        if self.account.trim().is_empty() {
-            errors.push(field_error("account", "Choose an account."));
-        }
-        if let Some(problem) = dns_label_problem("Namespace", &self.namespace) {
-            errors.push(field_error("namespace", problem));
-        }
-        self.moniker().validate(&mut errors);
+        let mut errors = placement_problems(&self.account, &self.namespace, &self.moniker());
         let label_problem = |labels: &BTreeMap<String, String>| {
             labels.iter().find_map(|(k, v)| {
                 label_key_problem(k).or_else(|| {

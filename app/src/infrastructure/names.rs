@@ -76,6 +76,22 @@ impl Moniker {
     }
 }
 
+/// Problems with where an object goes: its application, account, namespace and moniker.
+pub fn placement_problems(account: &str, namespace: &str, moniker: &Moniker) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Some(problem) = crate::applications::model::name_problem(&moniker.application) {
+        errors.push(field_error("application", problem));
+    }
+    if account.trim().is_empty() {
+        errors.push(field_error("account", "Choose an account."));
+    }
+    if let Some(problem) = dns_label_problem("Namespace", namespace) {
+        errors.push(field_error("namespace", problem));
+    }
+    moniker.validate(&mut errors);
+    errors
+}
+
 /// `web-prod-v003` → `("web-prod", Some(3))`; a name without a version is its own cluster.
 pub fn split_version(name: &str) -> (&str, Option<u32>) {
     if let Some((cluster, version)) = name.rsplit_once("-v")

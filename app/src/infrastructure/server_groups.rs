@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::image::ImageReference;
 use super::names::{
-    Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, quantity_ok,
+    Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, placement_problems,
+    quantity_ok,
 };
 use crate::applications::model::FieldError;
 
@@ -123,17 +124,7 @@ impl ServerGroupSpec {
 
     /// Every problem with the input, one per field; empty when it is valid.
     pub fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if let Some(problem) = crate::applications::model::name_problem(&self.application) {
-            errors.push(field_error("application", problem));
-        }
-        if self.account.trim().is_empty() {
-            errors.push(field_error("account", "Choose an account."));
-        }
-        if let Some(problem) = dns_label_problem("Namespace", &self.namespace) {
-            errors.push(field_error("namespace", problem));
-        }
-        self.moniker().validate(&mut errors);
+        let mut errors = placement_problems(&self.account, &self.namespace, &self.moniker());
         if let Err(problem) = ImageReference::parse(&self.image) {
             errors.push(field_error("image", problem));
         }

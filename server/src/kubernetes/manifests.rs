@@ -9,10 +9,10 @@ use gennaker_app::error::AppError;
 use gennaker_app::infrastructure::load_balancers::{
     LoadBalancerSpec, Peer, SecurityGroupSpec, ServiceType,
 };
-use gennaker_app::infrastructure::names::{dns_label_problem, keys};
+use gennaker_app::infrastructure::names::keys;
 use gennaker_app::infrastructure::server_groups::ServerGroupSpec;
 use kube::Client;
-use kube::api::{ApiResource, DynamicObject};
+use kube::api::ApiResource;
 use kube::discovery::{Discovery, Scope};
 use serde_json::{Map, Value, json};
 
@@ -329,17 +329,21 @@ pub struct Resolved {
     pub namespaced: bool,
 }
 
-/// Finds the resource for `apiVersion` + `kind` (exact) or a kubectl-style name (`deployment`,
-/// `deployments.apps`, `Deployment`).
-pub async fn resolve(
-    client: &Client,
+/// The resource types the cluster serves (one round of discovery requests).
+pub async fn discover(client: &Client) -> Result<Discovery, AppError> {
+    Discovery::new(client.clone())
+        .run()
+        .await
+        .map_err(|e| super::cluster_error("discovering the cluster's resource types", e))
+}
+
+/// Finds, in what [`discover`] found, the resource for `apiVersion` + `kind` (exact) or a
+/// kubectl-style name (`deployment`, `deployments.apps`, `Deployment`).
+pub fn resolve(
+    discovery: &Discovery,
     api_version: Option<&str>,
     kind: &str,
 ) -> Result<Resolved, AppError> {
-    let discovery = Discovery::new(client.clone())
-        .run()
-        .await
-        .map_err(|e| super::cluster_error("discovering the cluster's resource types", e))?;
     let (wanted_kind, wanted_group) = match kind.split_once('.') {
         Some((kind, rest)) => (
             kind,
@@ -410,17 +414,6 @@ pub fn identity(document: &Value) -> (String, Option<String>) {
         .and_then(Value::as_str)
         .map(str::to_string);
     (name, namespace)
-}
-
-/// Checks a namespace given by a document against the account's.
-pub fn namespace_problem(namespace: &str) -> Option<String> {
-    dns_label_problem("Namespace", namespace)
-}
-
-/// Turns a JSON document into a dynamic object.
-pub fn dynamic(document: Value) -> Result<DynamicObject, AppError> {
-    serde_json::from_value(document)
-        .map_err(|e| AppError::invalid("manifest", format!("The object cannot be read: {e}")))
 }
 
 #[cfg(test)]

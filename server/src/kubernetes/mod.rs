@@ -8,7 +8,6 @@ pub mod moniker;
 pub mod views;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use gennaker_app::accounts::{AccountHealth, HealthStatus, KubernetesAccountSummary};
 use gennaker_app::error::AppError;
@@ -188,9 +187,6 @@ async fn client_for(
         .map_err(|e| format!("the kubeconfig entry cannot be used: {e}"))?;
     Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))
 }
-
-/// Shared handle.
-pub type SharedKubernetes = Arc<Kubernetes>;
 
 /// Turns a Kubernetes API error into what the user sees: the cluster's own message.
 pub fn cluster_error(action: &str, error: kube::Error) -> AppError {

@@ -367,7 +367,9 @@ pub fn plan(
             let documents = manifests::parse_documents(manifest)?;
             for document in &documents {
                 if let (_, Some(ns)) = manifests::identity(document) {
-                    if let Some(problem) = manifests::namespace_problem(&ns) {
+                    if let Some(problem) =
+                        gennaker_app::infrastructure::names::dns_label_problem("Namespace", &ns)
+                    {
                         return Err(AppError::invalid("manifest", problem));
                     }
                     kubernetes.connection_for(account, &ns)?;

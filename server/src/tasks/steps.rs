@@ -570,8 +570,11 @@ impl Executor<'_> {
                 .await
             }
             _ => {
-                let resolved =
-                    manifests::resolve(&connection.client, Some(api_version), kind).await?;
+                let resolved = manifests::resolve(
+                    &manifests::discover(&connection.client).await?,
+                    Some(api_version),
+                    kind,
+                )?;
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(connection.client.clone(), namespace, &resolved.resource);
                 let deadline = tokio::time::Instant::now() + WAIT_TIMEOUT;
@@ -600,7 +603,8 @@ impl Executor<'_> {
         target: &ManifestRef,
     ) -> Result<(Api<DynamicObject>, Client), StepFailure> {
         let connection = self.connection(&target.account, &target.namespace)?;
-        let resolved = manifests::resolve(&connection.client, None, &target.kind).await?;
+        let discovery = manifests::discover(&connection.client).await?;
+        let resolved = manifests::resolve(&discovery, None, &target.kind)?;
         let api = if resolved.namespaced {
             Api::namespaced_with(
                 connection.client.clone(),
@@ -620,6 +624,8 @@ impl Executor<'_> {
         documents: &[Value],
     ) -> Result<StepDone, StepFailure> {
         let connection = self.connection(account, namespace)?;
+        // One discovery for all documents: it is a request per API group.
+        let discovery = manifests::discover(&connection.client).await?;
         let mut applied = Vec::new();
         for document in documents {
             let api_version = document
@@ -631,7 +637,7 @@ impl Executor<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             let (name, own_namespace) = manifests::identity(document);
-            let resolved = manifests::resolve(&connection.client, Some(api_version), kind).await?;
+            let resolved = manifests::resolve(&discovery, Some(api_version), kind)?;
             let mut document = document.clone();
             let api: Api<DynamicObject> = if resolved.namespaced {
                 let ns = own_namespace.unwrap_or_else(|| namespace.to_string());
