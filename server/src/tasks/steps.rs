@@ -686,13 +686,42 @@ impl Executor<'_> {
         let connection = self.connection(&deployment.account, &deployment.namespace)?;
         let deployments: Api<Deployment> =
             Api::namespaced(connection.client.clone(), &deployment.namespace);
+        // The Deployment controller writes the object between our read and our replace, so a
+        // replace refused for a stale resourceVersion reads again and retries.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match self
+                .replace_template(&deployments, &connection.client, deployment, revision)
+                .await?
+            {
+                Replaced::Done(outcome) => return Ok(outcome),
+                Replaced::Stale(error) if attempts < 5 => {
+                    tracing::debug!(attempts, %error, "Deployment changed underneath; retrying");
+                }
+                Replaced::Stale(error) => {
+                    return Err(api_error(
+                        &format!("rolling back Deployment {}", deployment.name),
+                        error,
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn replace_template(
+        &self,
+        deployments: &Api<Deployment>,
+        client: &kube::Client,
+        deployment: &ObjectRef,
+        revision: i64,
+    ) -> Result<Replaced, StepFailure> {
         let mut current = deployments
             .get(&deployment.name)
             .await
             .map_err(|e| api_error(&format!("reading Deployment {}", deployment.name), e))?;
         let uid = current.metadata.uid.clone().unwrap_or_default();
-        let replica_sets: Api<ReplicaSet> =
-            Api::namespaced(connection.client.clone(), &deployment.namespace);
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), &deployment.namespace);
         let owned: Vec<ReplicaSet> = replica_sets
             .list(&ListParams::default())
             .await
@@ -737,23 +766,35 @@ impl Executor<'_> {
             return done(format!(
                 "{} already runs revision {revision}'s template",
                 deployment.name
-            ));
+            ))
+            .map(Replaced::Done);
         }
         spec.template = template;
-        deployments
-            .replace(
-                &deployment.name,
-                &PostParams {
-                    field_manager: Some(FIELD_MANAGER.into()),
-                    ..PostParams::default()
-                },
-                &current,
-            )
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PostParams::default()
+        };
+        match deployments
+            .replace(&deployment.name, &params, &current)
             .await
-            .map_err(|e| api_error(&format!("rolling back Deployment {}", deployment.name), e))?;
-        done(format!(
-            "{} rolls back to revision {revision}",
-            deployment.name
-        ))
+        {
+            Ok(_) => done(format!(
+                "{} rolls back to revision {revision}",
+                deployment.name
+            ))
+            .map(Replaced::Done),
+            Err(e) if is_status(&e, 409) => Ok(Replaced::Stale(e)),
+            Err(e) => Err(api_error(
+                &format!("rolling back Deployment {}", deployment.name),
+                e,
+            )),
+        }
     }
+}
+
+/// How one read-modify-replace of a Deployment ended.
+enum Replaced {
+    Done(StepDone),
+    /// The object changed between the read and the replace.
+    Stale(kube::Error),
 }
