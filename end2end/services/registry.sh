@@ -27,8 +27,8 @@ IMAGES=(
 log() { printf '[registry] %s\n' "$*" >&2; }
 die() { printf '[registry] error: %s\n' "$*" >&2; exit 1; }
 
-# A process that exits between the test and the read is simply not ours.
-ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF "docker-registry serve $STATE/config.yml"; }
+. "$SERVICES_DIR/lib.sh"
+ours() { started_by "$1" "docker-registry serve $STATE/config.yml"; }
 
 need() { # need COMMAND DEBIAN-PACKAGE
   command -v "$1" >/dev/null || die "$1 is not installed (Debian: $2)"
@@ -110,17 +110,7 @@ EOF
   echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$STATE/policy.json"
 }
 
-down() {
-  [ -f "$STATE/pid" ] || return 0
-  local pid; pid=$(cat "$STATE/pid")
-  if ours "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do ours "$pid" || break; sleep 0.1; done
-    ours "$pid" && kill -KILL "$pid" 2>/dev/null || true
-    log "stopped"
-  fi
-  rm -f "$STATE/pid"
-}
+down() { stop_service "docker-registry serve $STATE/config.yml"; }
 
 push_images() {
   local entry repo tags tag

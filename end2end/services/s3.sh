@@ -20,7 +20,8 @@ SECRET_KEY=gennaker-test-secret
 log() { printf '[s3] %s\n' "$*" >&2; }
 die() { printf '[s3] error: %s\n' "$*" >&2; exit 1; }
 
-ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q "$BIN/versitygw"; }
+. "$SERVICES_DIR/lib.sh"
+ours() { started_by "$1" "$BIN/versitygw"; }
 
 build() {
   [ -x "$BIN/versitygw" ] && return 0
@@ -32,17 +33,7 @@ build() {
   rm -rf "$BIN"; mv "$BIN.partial" "$BIN"
 }
 
-down() {
-  [ -f "$STATE/pid" ] || return 0
-  local pid; pid=$(cat "$STATE/pid")
-  if ours "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do ours "$pid" || break; sleep 0.1; done
-    ours "$pid" && kill -KILL "$pid" 2>/dev/null || true
-    log "stopped"
-  fi
-  rm -f "$STATE/pid"
-}
+down() { stop_service "$BIN/versitygw"; }
 
 up() {
   build

@@ -1,7 +1,8 @@
 // The Kubernetes tabs against the local cluster: a NodePort load balancer and a security group,
 // then a server group's life: create → its Pods become Ready → resize 2→3 → disable (the
 // load balancer's endpoints drop it) → enable → clone → rollback → destroy; a change made with
-// kubectl shows without a reload; the Tasks tab lists what ran.
+// kubectl shows without a reload; the Tasks tab lists what ran; a Deployment applied as a
+// manifest is a cluster of revisions that can be scaled, rolled back and deleted.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -212,6 +213,57 @@ describe('clusters, load balancers and security groups', () => {
     await tasks.getByRole('button', { name: new RegExp(`Destroy ${v001}`) }).click();
     await tasks.getByText(`Delete ReplicaSet ${v001}`).waitFor();
     await screenshot(page, 'tasks-360');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('a Deployment applied as a manifest is a cluster of revisions: scale, undo rollout, delete', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/clusters`);
+    const api = `${app}-api`;
+    const image = (tag) => `${settings.registry.address}/gennaker/hello:${tag}`;
+    const manifest = (tag) => `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${api}\n  labels: {app.kubernetes.io/name: ${app}}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: ${api}}}\n  template:\n    metadata: {labels: {app: ${api}}}\n    spec:\n      containers: [{name: api, image: "${image(tag)}"}]\n`;
+    const cluster = page.getByRole('region', { name: `Deployment ${api}` });
+    const revision = (n) => cluster.locator('li.server-group').filter({ has: page.locator('.server-group-version', { hasText: new RegExp(`^rev ${n}$`) }) });
+    for (const [tag, rev] of [['1.0.0', 1], ['1.1.0', 2]]) {
+      await page.locator('#apply-manifest').click();
+      const dialog = find.dialog(page, 'Apply Manifest');
+      await dialog.locator('#manifest-namespace').waitFor();
+      await dialog.locator('#manifest-text').fill(manifest(tag));
+      await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
+      await act.finishTask(page);
+      await revision(rev).locator('.instance.up').nth(1).waitFor({ timeout: 60_000 });
+    }
+    await cluster.locator('.deployment-status .status-badge', { hasText: 'Rolled out' }).waitFor({ timeout: 60_000 });
+    await cluster.getByText('Revision 2 · 2 of 2 updated, 2 ready, 2 available').waitFor();
+    await revision(1).getByText('0/0').waitFor();
+
+    await cluster.getByRole('button', { name: 'Scale', exact: true }).click();
+    const scale = find.dialog(page, `Scale ${api}`);
+    await scale.locator('#resize-replicas').fill('3');
+    await scale.getByRole('button', { name: 'Scale', exact: true }).click();
+    await act.finishTask(page);
+    await cluster.getByText('Revision 2 · 3 of 3 updated, 3 ready, 3 available').waitFor({ timeout: 60_000 });
+
+    // Revision 1's details offer to roll back to it; Kubernetes makes it revision 3.
+    await revision(1).locator('button.server-group-button').click();
+    await find.details(page).getByText(`Revision 1 of Deployment ${api}`).waitFor();
+    await find.details(page).getByRole('button', { name: 'Roll back to revision 1' }).click();
+    const undo = find.dialog(page, `Undo rollout of ${api}`);
+    assert.equal(await undo.locator('#undo-revision').inputValue(), '1');
+    await undo.getByRole('button', { name: 'Undo Rollout', exact: true }).click();
+    await act.finishTask(page);
+    await cluster.getByText('Revision 3 · 3 of 3 updated, 3 ready, 3 available').waitFor({ timeout: 60_000 });
+    await revision(3).getByText(image('1.0.0')).waitFor();
+    await revision(3).locator('.status-badge', { hasText: 'Current' }).waitFor();
+    await revision(2).locator('.status-badge', { hasText: 'Earlier revision' }).waitFor();
+    assert.match(act.kubectl('get', 'deployment', api, '--namespace', 'default', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), /hello:1\.0\.0/);
+    await screenshot(page, 'deployment-1280');
+
+    await cluster.getByRole('button', { name: 'Delete', exact: true }).click();
+    await find.dialog(page, `Delete ${api}`).getByRole('button', { name: 'Delete', exact: true }).click();
+    await act.finishTask(page);
+    await cluster.waitFor({ state: 'detached', timeout: 30_000 });
     shellCheck.noConsoleErrors(errors);
     await close();
   });

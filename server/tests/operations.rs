@@ -273,6 +273,51 @@ async fn exercise(addr: std::net::SocketAddr, client: Client, namespace: String)
         .and_then(|s| s.template.spec)
         .map(|s| s.containers[0].image.clone());
     assert_eq!(image, Some(Some("example.com/api:1".to_string())));
+    // The Deployment is a cluster: its ReplicaSets are its server groups, newest revision first;
+    // undoing to revision 1 made that ReplicaSet revision 3.
+    let clusters = eventually(addr, &clusters_path, "the Deployment at revision 3", |c| {
+        c.as_array().into_iter().flatten().any(|cluster| {
+            cluster["name"] == api_name.as_str()
+                && cluster["deployment"]["revision"] == 3
+                && cluster["deployment"]["rollout"]["state"] == "complete"
+        })
+    })
+    .await;
+    let cluster = clusters
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["name"] == api_name.as_str())
+        .expect("the Deployment's cluster");
+    let revisions: Vec<(Value, Value, Value)> = cluster["serverGroups"]
+        .as_array()
+        .expect("server groups")
+        .iter()
+        .map(|g| {
+            (
+                g["sequence"].clone(),
+                g["images"][0].clone(),
+                g["deployment"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        revisions,
+        [
+            (json!(3), json!("example.com/api:1"), json!(api_name)),
+            (json!(2), json!("example.com/api:2"), json!(api_name)),
+        ]
+    );
+    // The second apply set replicas back to the manifest's 1.
+    assert_eq!(cluster["deployment"]["desired"], 1);
+    run(addr, json!({"type": "deleteManifest", "application": app, "target": {"account": "local", "namespace": namespace, "kind": "Deployment", "name": api_name}})).await;
+    eventually(addr, &clusters_path, "the Deployment's cluster gone", |c| {
+        !c.as_array()
+            .into_iter()
+            .flatten()
+            .any(|cluster| cluster["name"] == api_name.as_str())
+    })
+    .await;
     let (status, refused) = call(addr, "POST", "/api/v1/tasks", Some(json!({"type": "undoRollout", "application": app, "deployment": {"account": "local", "namespace": namespace, "name": "missing"}, "revision": 1}))).await;
     assert_eq!(status, 404, "{refused}");
     run(addr, json!({"type": "deleteManifest", "application": app, "target": {"account": "local", "namespace": namespace, "kind": "ConfigMap", "name": format!("{app}-settings")}})).await;

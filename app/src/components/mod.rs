@@ -7,4 +7,5 @@ pub mod fields;
 pub mod layout;
 pub mod operation;
 pub mod parse;
+pub mod placement;
 pub mod task_progress;

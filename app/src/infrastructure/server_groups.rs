@@ -316,9 +316,13 @@ pub struct ServerGroup {
     /// Services it is attached to (from the traffic annotation).
     pub load_balancers: Vec<String>,
     pub instances: Vec<Instance>,
-    /// The options it was made with, for "Clone"; `None` when it was not made by Gennaker
-    /// and its Pod template has more than one container.
+    /// The options it was made with, for "Clone"; `None` when it was not made by Gennaker,
+    /// its Pod template has more than one container, or a Deployment owns it.
     pub spec: Option<ServerGroupSpec>,
+    /// The Deployment that owns this ReplicaSet (its `sequence` is then the revision): the
+    /// Deployment's actions change it, not the server group actions.
+    #[serde(default)]
+    pub deployment: Option<String>,
 }
 
 impl ServerGroup {
@@ -339,6 +343,69 @@ pub struct ClusterView {
     pub namespace: String,
     pub name: String,
     pub server_groups: Vec<ServerGroup>,
+    /// Set when the cluster is a Deployment: its server groups are its ReplicaSets, one per
+    /// revision, newest first.
+    #[serde(default)]
+    pub deployment: Option<DeploymentStatus>,
+}
+
+impl ClusterView {
+    /// The Deployment this cluster shows, when it is one.
+    pub fn deployment_ref(&self) -> Option<ObjectRef> {
+        self.deployment.as_ref().map(|_| ObjectRef {
+            account: self.account.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        })
+    }
+}
+
+/// Where a Deployment's rollout stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "state", content = "reason")]
+pub enum Rollout {
+    /// Every replica runs the current template and is available.
+    Complete,
+    /// Replicas of the current template are still being created or old ones removed.
+    Progressing,
+    /// `spec.paused`: changes to the template wait.
+    Paused,
+    /// The progress deadline passed; the reason is Kubernetes' message.
+    Failed(String),
+}
+
+impl Rollout {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Rollout::Complete => "Rolled out",
+            Rollout::Progressing => "Rolling out",
+            Rollout::Paused => "Paused",
+            Rollout::Failed(_) => "Rollout failed",
+        }
+    }
+    /// The status badge class.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Rollout::Complete => "succeeded",
+            Rollout::Progressing => "running",
+            Rollout::Paused => "canceled",
+            Rollout::Failed(_) => "failed",
+        }
+    }
+}
+
+/// A Deployment's replica counts and rollout, as the Deployment controller reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentStatus {
+    /// The revision of the current Pod template, when the controller has assigned one.
+    pub revision: Option<u32>,
+    pub desired: i32,
+    /// Replicas running the current template.
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub rollout: Rollout,
 }
 
 #[cfg(test)]

@@ -1,48 +1,170 @@
 //! The Clusters tab: the application's clusters, their server groups (newest first) and each
 //! server group's instances as coloured squares with their health in text; a details panel with
-//! the Server Group Actions menu; "Create Server Group". Updates live as the cluster changes.
+//! the Server Group Actions menu; "Create Server Group". A Deployment is a cluster whose server
+//! groups are its revisions, with Scale, Undo Rollout and Delete. Updates live as the cluster
+//! changes.
 
 use leptos::prelude::*;
 use leptos::web_sys;
 
-use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
 use crate::applications::settle;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::fields::{SelectField, TextArea, TextField};
 use crate::components::operation::{DialogButtons, OperationBody, OperationState, start_operation};
 use crate::components::parse;
+use crate::components::placement::Placement;
 use crate::error::AppError;
 use crate::infrastructure::application_clusters;
 use crate::infrastructure::application_load_balancers;
-use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup, ServerGroupSpec};
+use crate::infrastructure::server_groups::{
+    ClusterView, DeploymentStatus, ObjectRef, Rollout, ServerGroup, ServerGroupSpec,
+};
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::Operation;
+use crate::tasks::model::{ManifestRef, Operation};
 
 /// A dialog open on the Clusters tab.
 #[derive(Clone)]
 enum Open {
     Create(Box<ServerGroupSpec>),
-    Resize(Box<ServerGroup>),
+    Replicas(Box<ReplicasTarget>),
     Rollback(Box<ServerGroup>, Vec<ServerGroup>),
-    Confirm(Action, Box<ServerGroup>),
+    Undo(Box<ClusterView>, Option<u32>),
+    Confirm(Box<Confirm>),
     Manifest,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Action {
-    Disable,
-    Enable,
-    Destroy,
+/// What a replicas dialog changes: a server group (Resize) or a Deployment (Scale).
+#[derive(Clone)]
+enum ReplicasTarget {
+    ServerGroup(Box<ServerGroup>),
+    Deployment {
+        application: String,
+        cluster: ClusterView,
+    },
 }
 
-impl Action {
-    fn label(self) -> &'static str {
+impl ReplicasTarget {
+    fn title(&self) -> String {
         match self {
-            Action::Disable => "Disable",
-            Action::Enable => "Enable",
-            Action::Destroy => "Destroy",
+            ReplicasTarget::ServerGroup(group) => format!("Resize {}", group.name),
+            ReplicasTarget::Deployment { cluster, .. } => format!("Scale {}", cluster.name),
+        }
+    }
+    fn verb(&self) -> &'static str {
+        match self {
+            ReplicasTarget::ServerGroup(_) => "Resize",
+            ReplicasTarget::Deployment { .. } => "Scale",
+        }
+    }
+    fn desired(&self) -> i32 {
+        match self {
+            ReplicasTarget::ServerGroup(group) => group.desired,
+            ReplicasTarget::Deployment { cluster, .. } => {
+                cluster.deployment.as_ref().map_or(0, |d| d.desired)
+            }
+        }
+    }
+    fn operation(&self, replicas: i64) -> Operation {
+        match self {
+            ReplicasTarget::ServerGroup(group) => Operation::ResizeServerGroup {
+                application: group.moniker.application.clone(),
+                server_group: group.reference(),
+                replicas,
+            },
+            ReplicasTarget::Deployment {
+                application,
+                cluster,
+            } => Operation::ScaleManifest {
+                application: application.clone(),
+                target: deployment_manifest(cluster),
+                replicas,
+            },
+        }
+    }
+}
+
+fn deployment_manifest(cluster: &ClusterView) -> ManifestRef {
+    ManifestRef {
+        account: cluster.account.clone(),
+        namespace: cluster.namespace.clone(),
+        kind: "Deployment".into(),
+        name: cluster.name.clone(),
+    }
+}
+
+/// An operation that only needs a yes: what it does in words, and the operation.
+#[derive(Clone)]
+struct Confirm {
+    title: String,
+    message: String,
+    label: &'static str,
+    danger: bool,
+    operation: Operation,
+}
+
+impl Confirm {
+    fn disable(group: &ServerGroup) -> Confirm {
+        Confirm {
+            title: format!("Disable {}", group.name),
+            message: format!(
+                "Disable {}? Its load balancers stop sending it traffic; its Pods keep running.",
+                group.name
+            ),
+            label: "Disable",
+            danger: false,
+            operation: Operation::DisableServerGroup {
+                application: group.moniker.application.clone(),
+                server_group: group.reference(),
+            },
+        }
+    }
+    fn enable(group: &ServerGroup) -> Confirm {
+        Confirm {
+            title: format!("Enable {}", group.name),
+            message: format!(
+                "Enable {}? Its load balancers send it traffic again.",
+                group.name
+            ),
+            label: "Enable",
+            danger: false,
+            operation: Operation::EnableServerGroup {
+                application: group.moniker.application.clone(),
+                server_group: group.reference(),
+            },
+        }
+    }
+    fn destroy(group: &ServerGroup) -> Confirm {
+        Confirm {
+            title: format!("Destroy {}", group.name),
+            message: format!(
+                "Destroy {}? The ReplicaSet and its {} Pods are deleted. This cannot be undone.",
+                group.name,
+                group.instances.len()
+            ),
+            label: "Destroy",
+            danger: true,
+            operation: Operation::DestroyServerGroup {
+                application: group.moniker.application.clone(),
+                server_group: group.reference(),
+            },
+        }
+    }
+    fn delete_deployment(application: String, cluster: &ClusterView) -> Confirm {
+        Confirm {
+            title: format!("Delete {}", cluster.name),
+            message: format!(
+                "Delete Deployment {}? Kubernetes then deletes its {} ReplicaSets and their Pods. This cannot be undone.",
+                cluster.name,
+                cluster.server_groups.len()
+            ),
+            label: "Delete",
+            danger: true,
+            operation: Operation::DeleteManifest {
+                application,
+                target: deployment_manifest(cluster),
+            },
         }
     }
 }
@@ -91,9 +213,10 @@ pub fn ClustersTab() -> impl IntoView {
             let close = Callback::new(move |()| open.set(None));
             match dialog {
                 Open::Create(spec) => view! { <CreateServerGroupDialog spec=*spec live on_close=close /> }.into_any(),
-                Open::Resize(group) => view! { <ResizeDialog group=*group live on_close=close /> }.into_any(),
+                Open::Replicas(target) => view! { <ReplicasDialog target=*target live on_close=close /> }.into_any(),
                 Open::Rollback(group, older) => view! { <RollbackDialog group=*group older live on_close=close /> }.into_any(),
-                Open::Confirm(action, group) => view! { <ConfirmActionDialog action group=*group live on_close=close /> }.into_any(),
+                Open::Undo(cluster, revision) => view! { <UndoRolloutDialog cluster=*cluster revision live on_close=close /> }.into_any(),
+                Open::Confirm(confirm) => view! { <ConfirmDialog confirm=*confirm live on_close=close /> }.into_any(),
                 Open::Manifest => view! { <ManifestDialog application=context.name.get_untracked() live on_close=close /> }.into_any(),
             }
         })}
@@ -127,33 +250,28 @@ fn ClusterBrowser(
         }
         .into_any();
     }
-    let groups = clusters.iter().flat_map(|c| c.server_groups.iter());
     let accounts = distinct(clusters.iter().map(|c| c.account.clone()));
     let namespaces = distinct(clusters.iter().map(|c| c.namespace.clone()));
     let stacks = distinct(
-        groups
-            .clone()
+        clusters
+            .iter()
+            .flat_map(|c| c.server_groups.iter())
             .map(|g| g.moniker.stack.clone())
             .filter(|s| !s.is_empty()),
     );
     let no_errors = Signal::derive(|| None::<AppError>);
-    let all: Vec<ServerGroup> = groups.cloned().collect();
+    let application = expect_context::<ApplicationContext>().name;
     let details = {
-        let all = all.clone();
+        let clusters = clusters.clone();
         move || {
             let chosen = selected.get()?;
-            let group = all.iter().find(|g| g.reference() == chosen)?.clone();
-            let older: Vec<ServerGroup> = all
-                .iter()
-                .filter(|g| {
-                    g.account == group.account
-                        && g.namespace == group.namespace
-                        && g.cluster == group.cluster
-                        && g.name != group.name
-                })
-                .cloned()
-                .collect();
-            Some(view! { <ServerGroupDetails group older selected open /> })
+            let (cluster, group) = clusters.iter().find_map(|c| {
+                c.server_groups
+                    .iter()
+                    .find(|g| g.reference() == chosen)
+                    .map(|g| (c.clone(), g.clone()))
+            })?;
+            Some(view! { <ServerGroupDetails group cluster selected open /> })
         }
     };
     view! {
@@ -176,14 +294,22 @@ fn ClusterBrowser(
                                     && (stack.get().is_empty() || stacks.contains(&stack.get()))
                             }
                         };
+                        let kind = if cluster.deployment.is_some() { "Deployment" } else { "Cluster" };
+                        let current = cluster.deployment.as_ref().and_then(|d| d.revision);
+                        let header = match cluster.deployment.clone() {
+                            Some(status) => view! { <DeploymentHeader cluster=cluster.clone() status application open /> }.into_any(),
+                            None => ().into_any(),
+                        };
                         view! {
-                            <section class="cluster" aria-label=format!("Cluster {}", cluster.name) class:hidden=move || !shown()>
+                            <section class="cluster" class:deployment=cluster.deployment.is_some() aria-label=format!("{kind} {}", cluster.name) class:hidden=move || !shown()>
                                 <h2 class="cluster-name">
                                     {cluster.name.clone()}
+                                    {cluster.deployment.is_some().then(|| view! { <span class="kind-badge">"Deployment"</span> })}
                                     <span class="cluster-place">{format!("{} · {}", cluster.account, cluster.namespace)}</span>
                                 </h2>
+                                {header}
                                 <ul class="server-groups">
-                                    {cluster.server_groups.into_iter().map(|group| view! { <ServerGroupRow group selected /> }).collect_view()}
+                                    {cluster.server_groups.into_iter().map(|group| view! { <ServerGroupRow group current selected /> }).collect_view()}
                                 </ul>
                             </section>
                         }
@@ -196,26 +322,90 @@ fn ClusterBrowser(
     .into_any()
 }
 
-/// "v003" for sequence 3.
+/// A Deployment's rollout state and its actions: Scale, Undo Rollout, Delete.
+#[component]
+fn DeploymentHeader(
+    cluster: ClusterView,
+    status: DeploymentStatus,
+    application: Memo<String>,
+    open: RwSignal<Option<Open>>,
+) -> impl IntoView {
+    let revision = status
+        .revision
+        .map(|r| format!("Revision {r} · "))
+        .unwrap_or_default();
+    let counts = format!(
+        "{revision}{} of {} updated, {} ready, {} available",
+        status.updated, status.desired, status.ready, status.available
+    );
+    let reason = match &status.rollout {
+        Rollout::Failed(reason) => Some(reason.clone()),
+        _ => None,
+    };
+    let has_earlier = cluster
+        .server_groups
+        .iter()
+        .any(|g| g.sequence.is_some() && g.sequence != status.revision);
+    let (scale, undo, delete) = (cluster.clone(), cluster.clone(), cluster);
+    view! {
+        <div class="deployment-status">
+            <span class=format!("status-badge {}", status.rollout.class())>{status.rollout.label()}</span>
+            <span class="deployment-counts">{counts}</span>
+            {reason.map(|r| view! { <p class="form-error">{r}</p> })}
+        </div>
+        <div class="cluster-actions" role="group" aria-label="Deployment actions">
+            <button type="button" class="button small" on:click=move |_| open.set(Some(Open::Replicas(Box::new(ReplicasTarget::Deployment {
+                application: application.get_untracked(),
+                cluster: scale.clone(),
+            }))))>"Scale"</button>
+            <button type="button" class="button small" disabled=!has_earlier
+                title=if has_earlier { "" } else { "No earlier revision to go back to" }
+                on:click=move |_| open.set(Some(Open::Undo(Box::new(undo.clone()), None)))>"Undo Rollout"</button>
+            <button type="button" class="button small danger" on:click=move |_| open.set(Some(Open::Confirm(Box::new(
+                Confirm::delete_deployment(application.get_untracked(), &delete),
+            ))))>"Delete"</button>
+        </div>
+    }
+}
+
+/// "v003" for sequence 3; "rev 3" for a Deployment's third revision.
 fn version(group: &ServerGroup) -> String {
-    group
-        .sequence
-        .map(|s| format!("v{s:03}"))
-        .unwrap_or_else(|| group.name.clone())
+    match (group.sequence, &group.deployment) {
+        (Some(s), Some(_)) => format!("rev {s}"),
+        (Some(s), None) => format!("v{s:03}"),
+        (None, _) => group.name.clone(),
+    }
+}
+
+/// A server group's state in words and its badge class: enabled or disabled, or for a
+/// Deployment's ReplicaSet whether it is the current revision.
+fn group_status(
+    group: &ServerGroup,
+    current_revision: Option<u32>,
+) -> (&'static str, &'static str) {
+    match (&group.deployment, group.disabled) {
+        (Some(_), _) if group.sequence.is_some() && group.sequence == current_revision => {
+            ("Current", "succeeded")
+        }
+        (Some(_), _) => ("Earlier revision", "canceled"),
+        (None, true) => ("Disabled", "canceled"),
+        (None, false) => ("Enabled", "succeeded"),
+    }
 }
 
 #[component]
-fn ServerGroupRow(group: ServerGroup, selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
+fn ServerGroupRow(
+    group: ServerGroup,
+    /// The Deployment's current revision, when the cluster is a Deployment.
+    current: Option<u32>,
+    selected: RwSignal<Option<ObjectRef>>,
+) -> impl IntoView {
     let reference = group.reference();
     let is_selected = Memo::new({
         let reference = reference.clone();
         move |_| selected.get().as_ref() == Some(&reference)
     });
-    let status = if group.disabled {
-        "Disabled"
-    } else {
-        "Enabled"
-    };
+    let (status, badge) = group_status(&group, current);
     let label = format!(
         "{} {}, {} of {} Ready, {status}",
         group.name,
@@ -230,7 +420,7 @@ fn ServerGroupRow(group: ServerGroup, selected: RwSignal<Option<ObjectRef>>) -> 
                 <span class="server-group-head">
                     <span class="server-group-version">{version(&group)}</span>
                     <span class="server-group-name">{group.name.clone()}</span>
-                    <span class=if group.disabled { "status-badge canceled" } else { "status-badge succeeded" }>{status}</span>
+                    <span class=format!("status-badge {badge}")>{status}</span>
                 </span>
                 <span class="server-group-meta">
                     <span class="server-group-image">{group.images.join(", ")}</span>
@@ -266,14 +456,19 @@ fn Instances(group: ServerGroup) -> impl IntoView {
     }
 }
 
+/// The Server Group Actions menu of a server group Gennaker manages.
 #[component]
-fn ServerGroupDetails(
+fn ServerGroupActions(
     group: ServerGroup,
-    older: Vec<ServerGroup>,
-    selected: RwSignal<Option<ObjectRef>>,
+    cluster: ClusterView,
     open: RwSignal<Option<Open>>,
 ) -> impl IntoView {
     let menu = RwSignal::new(false);
+    let older: Vec<ServerGroup> = cluster
+        .server_groups
+        .into_iter()
+        .filter(|g| g.name != group.name)
+        .collect();
     let choose = {
         let group = group.clone();
         move |dialog: fn(ServerGroup, Vec<ServerGroup>) -> Open| {
@@ -288,31 +483,75 @@ fn ServerGroupDetails(
     let can_clone = group.spec.is_some();
     let has_traffic = !group.load_balancers.is_empty();
     view! {
+        <div class="menu">
+            <button type="button" class="button" aria-haspopup="true" aria-expanded=move || menu.get().to_string()
+                on:click=move |_| menu.update(|m| *m = !*m)>
+                "Server Group Actions ▾"
+            </button>
+            <div class="menu-items" hidden=move || !menu.get()>
+                <button type="button" class="menu-item" on:click=choose(|g, older| Open::Rollback(Box::new(g), older))>"Rollback"</button>
+                <button type="button" class="menu-item" on:click=choose(|g, _| Open::Replicas(Box::new(ReplicasTarget::ServerGroup(Box::new(g)))))>"Resize"</button>
+                <button type="button" class="menu-item" disabled=!has_traffic on:click=choose(|g, _| Open::Confirm(Box::new(Confirm::disable(&g))))>"Disable"</button>
+                <button type="button" class="menu-item" disabled=!has_traffic on:click=choose(|g, _| Open::Confirm(Box::new(Confirm::enable(&g))))>"Enable"</button>
+                <button type="button" class="menu-item" on:click=choose(|g, _| Open::Confirm(Box::new(Confirm::destroy(&g))))>"Destroy"</button>
+                <button type="button" class="menu-item" disabled=!can_clone
+                    on:click=choose(|g, _| Open::Create(Box::new(g.spec.clone().unwrap_or_default())))>"Clone"</button>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ServerGroupDetails(
+    group: ServerGroup,
+    cluster: ClusterView,
+    selected: RwSignal<Option<ObjectRef>>,
+    open: RwSignal<Option<Open>>,
+) -> impl IntoView {
+    let cluster_revision = cluster.deployment.as_ref().and_then(|d| d.revision);
+    let actions = match (&group.deployment, &cluster.deployment) {
+        (Some(owner), Some(status)) => {
+            let current = group.sequence.is_some() && group.sequence == status.revision;
+            let note = match group.sequence {
+                Some(r) if current => {
+                    format!("Revision {r} of Deployment {owner}: the one it runs now.")
+                }
+                Some(r) => format!(
+                    "Revision {r} of Deployment {owner}: Kubernetes keeps it, scaled to zero, to roll back to."
+                ),
+                None => format!("A ReplicaSet of Deployment {owner}."),
+            };
+            let revision = group.sequence;
+            view! {
+                <p class="hint">{note}</p>
+                {(!current && revision.is_some()).then(|| view! {
+                    <button type="button" class="button" id="undo-to-revision"
+                        on:click=move |_| open.set(Some(Open::Undo(Box::new(cluster.clone()), revision)))>
+                        {format!("Roll back to revision {}", revision.unwrap_or_default())}
+                    </button>
+                })}
+            }
+            .into_any()
+        }
+        _ => view! { <ServerGroupActions group=group.clone() cluster open /> }.into_any(),
+    };
+    let status = if group.deployment.is_none() && group.disabled {
+        "Disabled: no load balancer sends it traffic"
+    } else {
+        group_status(&group, cluster_revision).0
+    };
+    view! {
         <aside class="details card" aria-labelledby="details-title">
             <div class="card-title">
                 <h2 id="details-title">{group.name.clone()}</h2>
                 <button type="button" class="button small" aria-label="Close details" on:click=move |_| selected.set(None)>"×"</button>
             </div>
-            <div class="menu">
-                <button type="button" class="button" aria-haspopup="true" aria-expanded=move || menu.get().to_string()
-                    on:click=move |_| menu.update(|m| *m = !*m)>
-                    "Server Group Actions ▾"
-                </button>
-                <div class="menu-items" hidden=move || !menu.get()>
-                    <button type="button" class="menu-item" on:click=choose(|g, older| Open::Rollback(Box::new(g), older))>"Rollback"</button>
-                    <button type="button" class="menu-item" on:click=choose(|g, _| Open::Resize(Box::new(g)))>"Resize"</button>
-                    <button type="button" class="menu-item" disabled=!has_traffic on:click=choose(|g, _| Open::Confirm(Action::Disable, Box::new(g)))>"Disable"</button>
-                    <button type="button" class="menu-item" disabled=!has_traffic on:click=choose(|g, _| Open::Confirm(Action::Enable, Box::new(g)))>"Enable"</button>
-                    <button type="button" class="menu-item" on:click=choose(|g, _| Open::Confirm(Action::Destroy, Box::new(g)))>"Destroy"</button>
-                    <button type="button" class="menu-item" disabled=!can_clone
-                        on:click=choose(|g, _| Open::Create(Box::new(g.spec.clone().unwrap_or_default())))>"Clone"</button>
-                </div>
-            </div>
+            {actions}
             <dl class="facts">
                 <dt>"Account"</dt><dd>{group.account.clone()}</dd>
                 <dt>"Namespace"</dt><dd>{group.namespace.clone()}</dd>
                 <dt>"Cluster"</dt><dd>{group.cluster.clone()}</dd>
-                <dt>"Status"</dt><dd>{if group.disabled { "Disabled: no load balancer sends it traffic" } else { "Enabled" }}</dd>
+                <dt>"Status"</dt><dd>{status}</dd>
                 <dt>"Replicas"</dt><dd>{format!("{} of {} Ready", group.ready, group.desired)}</dd>
                 <dt>"Image"</dt><dd>{group.images.join(", ")}</dd>
                 <dt>"Load balancers"</dt><dd>{if group.load_balancers.is_empty() { "none".to_string() } else { group.load_balancers.join(", ") }}</dd>
@@ -474,7 +713,6 @@ fn CreateServerGroupDialog(
     let cloning = !spec.image.is_empty();
     let state = start_operation();
     let OperationState { submit, errors, .. } = state;
-    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
     let balancers = {
         let application = application.clone();
         Resource::new(
@@ -507,20 +745,11 @@ fn CreateServerGroupDialog(
         <Dialog id="create-server-group-dialog" title on_close focus="sg-image" wide=true>
             <OperationBody state live on_close>
                     <form on:submit=on_submit.clone() novalidate=true>
-                        <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
+                        <Placement account=fields.account namespace=fields.namespace errors=errors_signal id_prefix="sg" />
+                        <Transition fallback=|| view! { <Loading label="Loading load balancers…" /> }>
                             {move || Suspend::new(async move {
-                                let accounts = accounts.await.unwrap_or_default();
                                 let balancers = balancers.await.unwrap_or_default();
-                                if fields.account.get_untracked().is_empty()
-                                    && let Some(first) = accounts.first()
-                                {
-                                    fields.account.set(first.name.clone());
-                                    if fields.namespace.get_untracked().is_empty() {
-                                        let ns = if first.available_namespaces.iter().any(|n| n == "default") { "default".to_string() } else { first.available_namespaces.first().cloned().unwrap_or_default() };
-                                        fields.namespace.set(ns);
-                                    }
-                                }
-                                view! { <PlacementFields fields accounts balancers errors=errors_signal /> }
+                                view! { <LoadBalancerChoices fields balancers /> }
                             })}
                         </Transition>
                         <div class="form-grid">
@@ -554,37 +783,12 @@ fn CreateServerGroupDialog(
     }
 }
 
-/// Account, namespace and load balancers: choices that depend on the configured accounts.
+/// The load balancers in the chosen account and namespace, to attach the server group to.
 #[component]
-fn PlacementFields(
+fn LoadBalancerChoices(
     fields: Fields,
-    accounts: Vec<KubernetesAccountSummary>,
     balancers: Vec<crate::infrastructure::load_balancers::LoadBalancer>,
-    errors: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let account_options: Vec<(String, String)> = accounts
-        .iter()
-        .map(|a| (a.name.clone(), a.name.clone()))
-        .collect();
-    let namespace_options = {
-        let accounts = accounts.clone();
-        Signal::derive(move || {
-            let chosen = fields.account.get();
-            let mut names = accounts
-                .iter()
-                .find(|a| a.name == chosen)
-                .map(|a| a.available_namespaces.clone())
-                .unwrap_or_default();
-            let current = fields.namespace.get_untracked();
-            if !current.is_empty() && !names.contains(&current) {
-                names.insert(0, current);
-            }
-            names
-                .into_iter()
-                .map(|n| (n.clone(), n))
-                .collect::<Vec<_>>()
-        })
-    };
     let options = move || {
         let (account, namespace) = (fields.account.get(), fields.namespace.get());
         balancers
@@ -594,10 +798,6 @@ fn PlacementFields(
             .collect::<Vec<_>>()
     };
     view! {
-        <div class="form-grid">
-            <SelectField id="sg-account" label="Account" field="account" value=fields.account errors options=Signal::stored(account_options) />
-            <SelectField id="sg-namespace" label="Namespace" field="namespace" value=fields.namespace errors options=namespace_options />
-        </div>
         <fieldset class="field-group">
             <legend>"Load balancers"</legend>
             {move || {
@@ -636,23 +836,20 @@ fn PlacementFields(
     }
 }
 
+/// Resize a server group or scale a Deployment.
 #[component]
-fn ResizeDialog(group: ServerGroup, live: Live, on_close: Callback<()>) -> impl IntoView {
-    let replicas = RwSignal::new(group.desired.to_string());
+fn ReplicasDialog(target: ReplicasTarget, live: Live, on_close: Callback<()>) -> impl IntoView {
+    let desired = target.desired();
+    let replicas = RwSignal::new(desired.to_string());
     let state = start_operation();
     let OperationState { submit, errors, .. } = state;
-    let application = group.moniker.application.clone();
-    let target = group.reference();
+    let (title, verb) = (target.title(), target.verb());
     let on_submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
         match parse::integer(&replicas.get_untracked(), "replicas", "Replicas") {
             Ok(n) if (0..=crate::infrastructure::server_groups::MAX_REPLICAS).contains(&n) => {
                 errors.set(None);
-                submit.dispatch(Operation::ResizeServerGroup {
-                    application: application.clone(),
-                    server_group: target.clone(),
-                    replicas: n,
-                });
+                submit.dispatch(target.operation(n));
             }
             Ok(n) => errors.set(Some(AppError::invalid(
                 "replicas",
@@ -663,15 +860,83 @@ fn ResizeDialog(group: ServerGroup, live: Live, on_close: Callback<()>) -> impl 
     };
     let errors_signal: Signal<Option<AppError>> = errors.into();
     view! {
-        <Dialog id="resize-dialog" title=format!("Resize {}", group.name) on_close focus="resize-replicas">
+        <Dialog id="resize-dialog" title on_close focus="resize-replicas">
             <OperationBody state live on_close>
                     <form on:submit=on_submit.clone() novalidate=true>
-                        <p>{format!("It asks for {} replicas now.", group.desired)}</p>
+                        <p>{format!("It asks for {desired} replicas now.")}</p>
                         <TextField id="resize-replicas" label="Replicas" field="replicas" value=replicas errors=errors_signal kind="number" required=true />
                         <FormError errors=errors_signal known_fields=&["replicas"] />
-                        <DialogButtons on_close submit_label="Resize" pending=submit.pending().into() />
+                        <DialogButtons on_close submit_label=verb pending=submit.pending().into() />
                     </form>
                 </OperationBody>
+        </Dialog>
+    }
+}
+
+/// Rolls a Deployment back to the Pod template of an earlier revision.
+#[component]
+fn UndoRolloutDialog(
+    cluster: ClusterView,
+    revision: Option<u32>,
+    live: Live,
+    on_close: Callback<()>,
+) -> impl IntoView {
+    let current = cluster.deployment.as_ref().and_then(|d| d.revision);
+    let options: Vec<(String, String)> = cluster
+        .server_groups
+        .iter()
+        .filter_map(|g| {
+            let r = g.sequence.filter(|r| Some(*r) != current)?;
+            Some((
+                r.to_string(),
+                format!("Revision {r} ({})", g.images.join(", ")),
+            ))
+        })
+        .collect();
+    let chosen = RwSignal::new(
+        revision
+            .map(|r| r.to_string())
+            .or_else(|| options.first().map(|(v, _)| v.clone()))
+            .unwrap_or_default(),
+    );
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let application = expect_context::<ApplicationContext>().name.get_untracked();
+    let empty = options.is_empty();
+    let deployment = cluster.deployment_ref();
+    let on_submit = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        let (Some(deployment), Ok(revision)) =
+            (deployment.clone(), chosen.get_untracked().parse::<i64>())
+        else {
+            errors.set(Some(AppError::invalid(
+                "revision",
+                "Choose the revision to roll back to.",
+            )));
+            return;
+        };
+        errors.set(None);
+        submit.dispatch(Operation::UndoRollout {
+            application: application.clone(),
+            deployment,
+            revision,
+        });
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    let now = current
+        .map(|r| format!(" (it runs revision {r} now)"))
+        .unwrap_or_default();
+    view! {
+        <Dialog id="undo-dialog" title=format!("Undo rollout of {}", cluster.name) on_close focus="undo-revision">
+            <OperationBody state live on_close>
+                <form on:submit=on_submit.clone() novalidate=true>
+                    <p>{format!("The Deployment gets the Pod template of the chosen revision{now}; Kubernetes rolls it out as a new revision.")}</p>
+                    {empty.then(|| view! { <p class="warning">"This Deployment has no earlier revision."</p> })}
+                    <SelectField id="undo-revision" label="Roll back to" field="revision" value=chosen errors=errors_signal options=Signal::stored(options.clone()) />
+                    <FormError errors=errors_signal known_fields=&["revision"] />
+                    <DialogButtons on_close submit_label="Undo Rollout" pending=submit.pending().into() />
+                </form>
+            </OperationBody>
         </Dialog>
     }
 }
@@ -741,62 +1006,33 @@ fn RollbackDialog(
 }
 
 #[component]
-fn ConfirmActionDialog(
-    action: Action,
-    group: ServerGroup,
-    live: Live,
-    on_close: Callback<()>,
-) -> impl IntoView {
+fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> impl IntoView {
     let state = start_operation();
     let OperationState { submit, errors, .. } = state;
-    let application = group.moniker.application.clone();
-    let target = group.reference();
-    let message = match action {
-        Action::Disable => format!(
-            "Disable {}? Its load balancers stop sending it traffic; its Pods keep running.",
-            group.name
-        ),
-        Action::Enable => format!(
-            "Enable {}? Its load balancers send it traffic again.",
-            group.name
-        ),
-        Action::Destroy => format!(
-            "Destroy {}? The ReplicaSet and its {} Pods are deleted. This cannot be undone.",
-            group.name,
-            group.instances.len()
-        ),
-    };
+    let Confirm {
+        title,
+        message,
+        label,
+        danger,
+        operation,
+    } = confirm;
     let on_submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
         errors.set(None);
-        let (application, server_group) = (application.clone(), target.clone());
-        submit.dispatch(match action {
-            Action::Disable => Operation::DisableServerGroup {
-                application,
-                server_group,
-            },
-            Action::Enable => Operation::EnableServerGroup {
-                application,
-                server_group,
-            },
-            Action::Destroy => Operation::DestroyServerGroup {
-                application,
-                server_group,
-            },
-        });
+        submit.dispatch(operation.clone());
     };
     let errors_signal: Signal<Option<AppError>> = errors.into();
     view! {
-        <Dialog id="confirm-dialog" title=format!("{} {}", action.label(), group.name) on_close focus="confirm-submit">
+        <Dialog id="confirm-dialog" title on_close focus="confirm-submit">
             <OperationBody state live on_close>
                     <form on:submit=on_submit.clone() novalidate=true>
                         <p>{message.clone()}</p>
                         <FormError errors=errors_signal known_fields=&[] />
                         <div class="dialog-actions">
                             <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                            <button type="submit" id="confirm-submit" class=if action == Action::Destroy { "button danger" } else { "button primary" }
+                            <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
                                 disabled=move || submit.pending().get()>
-                                {action.label()}
+                                {label}
                             </button>
                         </div>
                     </form>
@@ -915,7 +1151,6 @@ fn ManifestDialog(application: String, live: Live, on_close: Callback<()>) -> im
     let manifest = RwSignal::new(String::new());
     let state = start_operation();
     let OperationState { submit, errors, .. } = state;
-    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
     let on_submit = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
         if manifest.get_untracked().trim().is_empty() {
@@ -938,28 +1173,7 @@ fn ManifestDialog(application: String, live: Live, on_close: Callback<()>) -> im
         <Dialog id="manifest-dialog" title="Apply Manifest" on_close focus="manifest-text" wide=true>
             <OperationBody state live on_close>
                 <form on:submit=on_submit.clone() novalidate=true>
-                    <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
-                        {move || Suspend::new(async move {
-                            let accounts = accounts.await.unwrap_or_default();
-                            if account.get_untracked().is_empty()
-                                && let Some(first) = accounts.first()
-                            {
-                                account.set(first.name.clone());
-                                namespace.set(if first.available_namespaces.iter().any(|n| n == "default") { "default".into() } else { first.available_namespaces.first().cloned().unwrap_or_default() });
-                            }
-                            let account_options: Vec<(String, String)> = accounts.iter().map(|a| (a.name.clone(), a.name.clone())).collect();
-                            let namespace_options = Signal::derive(move || {
-                                let chosen = account.get();
-                                accounts.iter().find(|a| a.name == chosen).map(|a| a.available_namespaces.iter().map(|n| (n.clone(), n.clone())).collect()).unwrap_or_default()
-                            });
-                            view! {
-                                <div class="form-grid">
-                                    <SelectField id="manifest-account" label="Account" field="account" value=account errors=errors_signal options=Signal::stored(account_options) />
-                                    <SelectField id="manifest-namespace" label="Default namespace" field="namespace" value=namespace errors=errors_signal options=namespace_options />
-                                </div>
-                            }
-                        })}
-                    </Transition>
+                    <Placement account namespace errors=errors_signal id_prefix="manifest" namespace_label="Default namespace" />
                     <TextArea id="manifest-text" label="Manifest" field="manifest" value=manifest errors=errors_signal rows=12
                         hint="YAML or JSON; separate several objects with ---. Objects without a namespace go to the default one." />
                     <FormError errors=errors_signal known_fields=&["manifest", "account", "namespace"] />

@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 use leptos::web_sys;
 
-use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::fields::{SelectField, TextArea, TextField};
 use crate::components::operation::{DialogButtons, OperationBody, OperationState, start_operation};
 use crate::components::parse;
+use crate::components::placement::Placement;
 use crate::error::AppError;
 use crate::infrastructure::load_balancers::{
     IngressRule, LoadBalancer, LoadBalancerSpec, Peer, RulePort, SecurityGroup, SecurityGroupSpec,
@@ -20,54 +20,6 @@ use crate::infrastructure::{application_load_balancers, application_security_gro
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
 use crate::tasks::model::Operation;
-
-/// Account and namespace selects filled from the configured accounts.
-#[component]
-fn Placement(
-    account: RwSignal<String>,
-    namespace: RwSignal<String>,
-    errors: Signal<Option<AppError>>,
-    id_prefix: &'static str,
-    locked: bool,
-) -> impl IntoView {
-    let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
-    view! {
-        <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
-            {move || Suspend::new(async move {
-                let accounts: Vec<KubernetesAccountSummary> = accounts.await.unwrap_or_default();
-                if account.get_untracked().is_empty()
-                    && let Some(first) = accounts.first()
-                {
-                    account.set(first.name.clone());
-                    let ns = if first.available_namespaces.iter().any(|n| n == "default") { "default".to_string() } else { first.available_namespaces.first().cloned().unwrap_or_default() };
-                    namespace.set(ns);
-                }
-                let account_options: Vec<(String, String)> = accounts.iter().map(|a| (a.name.clone(), a.name.clone())).collect();
-                let namespace_options = Signal::derive(move || {
-                    let chosen = account.get();
-                    let mut names = accounts.iter().find(|a| a.name == chosen).map(|a| a.available_namespaces.clone()).unwrap_or_default();
-                    let current = namespace.get_untracked();
-                    if !current.is_empty() && !names.contains(&current) {
-                        names.insert(0, current);
-                    }
-                    names.into_iter().map(|n| (n.clone(), n)).collect::<Vec<_>>()
-                });
-                if locked {
-                    view! {
-                        <p class="hint">{format!("In {} / {} (the account and namespace of an existing object cannot change).", account.get_untracked(), namespace.get_untracked())}</p>
-                    }.into_any()
-                } else {
-                    view! {
-                        <div class="form-grid">
-                            <SelectField id=format!("{id_prefix}-account") label="Account" field="account" value=account errors options=Signal::stored(account_options) />
-                            <SelectField id=format!("{id_prefix}-namespace") label="Namespace" field="namespace" value=namespace errors options=namespace_options />
-                        </div>
-                    }.into_any()
-                }
-            })}
-        </Transition>
-    }
-}
 
 /// Ports as lines: `port[:targetPort][:nodePort][/PROTOCOL] [name]`.
 fn ports_text(ports: &[ServicePort]) -> String {

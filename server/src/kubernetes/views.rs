@@ -9,10 +9,10 @@ use gennaker_app::infrastructure::load_balancers::{
 };
 use gennaker_app::infrastructure::names::keys;
 use gennaker_app::infrastructure::server_groups::{
-    ClusterView, ContainerPort, EnvVar, Health, Instance, Protocol, Resources, ServerGroup,
-    ServerGroupSpec,
+    ClusterView, ContainerPort, DeploymentStatus, EnvVar, Health, Instance, Protocol, Resources,
+    Rollout, ServerGroup, ServerGroupSpec,
 };
-use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
@@ -21,7 +21,7 @@ use kube::ResourceExt;
 
 use super::Kubernetes;
 use super::cache::Cache;
-use super::moniker::{application_of, attached_load_balancers, moniker_of};
+use super::moniker::{Named, application_of, attached_load_balancers, moniker_of};
 
 fn time(t: Option<&Time>) -> String {
     t.map(|t| t.0.to_string()).unwrap_or_default()
@@ -196,6 +196,18 @@ fn spec_of(
 /// The server group view of one ReplicaSet.
 pub fn server_group(account: &str, cache: &Cache, rs: &ReplicaSet) -> Option<ServerGroup> {
     let named = moniker_of(&rs.metadata)?;
+    let spec = spec_of(account, rs, &named.moniker);
+    Some(server_group_named(account, cache, rs, named, spec, None))
+}
+
+fn server_group_named(
+    account: &str,
+    cache: &Cache,
+    rs: &ReplicaSet,
+    named: Named,
+    spec: Option<ServerGroupSpec>,
+    deployment: Option<String>,
+) -> ServerGroup {
     let disabled = is_disabled(cache, rs);
     let mut instances: Vec<Instance> = owned_pods(cache, rs)
         .iter()
@@ -214,7 +226,7 @@ pub fn server_group(account: &str, cache: &Cache, rs: &ReplicaSet) -> Option<Ser
                 .collect()
         })
         .unwrap_or_default();
-    Some(ServerGroup {
+    ServerGroup {
         account: account.to_string(),
         namespace: rs.namespace().unwrap_or_default(),
         name: rs.name_any(),
@@ -230,9 +242,98 @@ pub fn server_group(account: &str, cache: &Cache, rs: &ReplicaSet) -> Option<Ser
         disabled,
         load_balancers: attached_load_balancers(&rs.metadata),
         instances,
-        spec: spec_of(account, rs, &named.moniker),
+        spec,
         moniker: named.moniker,
-    })
+        deployment,
+    }
+}
+
+/// The revision the Deployment controller gave a Deployment or one of its ReplicaSets.
+fn revision(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> Option<u32> {
+    meta.annotations
+        .as_ref()?
+        .get("deployment.kubernetes.io/revision")?
+        .parse()
+        .ok()
+}
+
+/// Where a Deployment's rollout stands, read as `kubectl rollout status` reads it.
+pub fn rollout(deployment: &Deployment) -> Rollout {
+    let spec = deployment.spec.as_ref();
+    if spec.and_then(|s| s.paused) == Some(true) {
+        return Rollout::Paused;
+    }
+    let desired = spec.and_then(|s| s.replicas).unwrap_or(1);
+    let Some(status) = deployment.status.as_ref() else {
+        return Rollout::Progressing;
+    };
+    let deadline_passed = status.conditions.iter().flatten().find(|c| {
+        c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+    });
+    if let Some(condition) = deadline_passed {
+        return Rollout::Failed(
+            condition
+                .message
+                .clone()
+                .unwrap_or_else(|| "the rollout did not progress within its deadline".to_string()),
+        );
+    }
+    let observed =
+        status.observed_generation.unwrap_or(0) >= deployment.metadata.generation.unwrap_or(0);
+    let updated = status.updated_replicas.unwrap_or(0);
+    if observed
+        && updated >= desired
+        && status.replicas.unwrap_or(0) <= updated
+        && status.available_replicas.unwrap_or(0) >= updated
+    {
+        Rollout::Complete
+    } else {
+        Rollout::Progressing
+    }
+}
+
+/// A Deployment as a cluster: its ReplicaSets, newest revision first, as server groups.
+fn deployment_cluster(account: &str, cache: &Cache, deployment: &Deployment) -> ClusterView {
+    let namespace = deployment.namespace().unwrap_or_default();
+    let name = deployment.name_any();
+    let uid = deployment.metadata.uid.clone().unwrap_or_default();
+    let moniker = moniker_of(&deployment.metadata)
+        .map(|n| n.moniker)
+        .unwrap_or_default();
+    let mut server_groups: Vec<ServerGroup> = cache
+        .replica_sets
+        .in_namespace(&namespace)
+        .into_iter()
+        .filter(|rs| rs.owner_references().iter().any(|o| o.uid == uid))
+        .map(|rs| {
+            let named = Named {
+                moniker: moniker.clone(),
+                cluster: name.clone(),
+                sequence: revision(&rs.metadata),
+            };
+            server_group_named(account, cache, &rs, named, None, Some(name.clone()))
+        })
+        .collect();
+    server_groups.sort_by(|a, b| (b.sequence, &b.created_at).cmp(&(a.sequence, &a.created_at)));
+    let status = deployment.status.clone().unwrap_or_default();
+    ClusterView {
+        account: account.to_string(),
+        namespace,
+        name,
+        server_groups,
+        deployment: Some(DeploymentStatus {
+            revision: revision(&deployment.metadata),
+            desired: deployment
+                .spec
+                .as_ref()
+                .and_then(|s| s.replicas)
+                .unwrap_or(1),
+            updated: status.updated_replicas.unwrap_or(0),
+            ready: status.ready_replicas.unwrap_or(0),
+            available: status.available_replicas.unwrap_or(0),
+            rollout: rollout(deployment),
+        }),
+    }
 }
 
 impl Kubernetes {
@@ -271,8 +372,21 @@ impl Kubernetes {
                     namespace,
                     name,
                     server_groups,
+                    deployment: None,
                 }
             })
+            .chain(self.connected().flat_map(|(account, connection)| {
+                let cache = &connection.cache;
+                let mut deployments: Vec<ClusterView> = cache
+                    .deployments
+                    .all()
+                    .into_iter()
+                    .filter(|d| application_of(&d.metadata).as_deref() == Some(application))
+                    .map(|d| deployment_cluster(account, cache, &d))
+                    .collect();
+                deployments.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+                deployments
+            }))
             .collect()
     }
 
@@ -460,5 +574,93 @@ fn security_group_spec(
         detail: moniker.detail,
         pod_labels,
         ingress,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::{DeploymentCondition, DeploymentSpec, DeploymentStatus};
+
+    fn deployment(
+        generation: i64,
+        replicas: i32,
+        status: DeploymentStatus,
+        paused: bool,
+    ) -> Deployment {
+        Deployment {
+            metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                generation: Some(generation),
+                ..Default::default()
+            },
+            spec: Some(DeploymentSpec {
+                replicas: Some(replicas),
+                paused: paused.then_some(true),
+                ..Default::default()
+            }),
+            status: Some(status),
+        }
+    }
+
+    fn counts(observed: i64, replicas: i32, updated: i32, available: i32) -> DeploymentStatus {
+        DeploymentStatus {
+            observed_generation: Some(observed),
+            replicas: Some(replicas),
+            updated_replicas: Some(updated),
+            available_replicas: Some(available),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_rollout_is_complete_when_every_replica_is_updated_and_available() {
+        assert_eq!(
+            rollout(&deployment(2, 3, counts(2, 3, 3, 3), false)),
+            Rollout::Complete
+        );
+    }
+
+    #[test]
+    fn a_rollout_progresses_until_the_controller_has_seen_the_change_and_old_pods_are_gone() {
+        // The controller has not seen generation 3 yet.
+        assert_eq!(
+            rollout(&deployment(3, 3, counts(2, 3, 3, 3), false)),
+            Rollout::Progressing
+        );
+        // New Pods not all there yet.
+        assert_eq!(
+            rollout(&deployment(2, 3, counts(2, 4, 2, 3), false)),
+            Rollout::Progressing
+        );
+        // Old Pods still running beside the new ones.
+        assert_eq!(
+            rollout(&deployment(2, 3, counts(2, 4, 3, 3), false)),
+            Rollout::Progressing
+        );
+        // Updated but not available.
+        assert_eq!(
+            rollout(&deployment(2, 3, counts(2, 3, 3, 1), false)),
+            Rollout::Progressing
+        );
+    }
+
+    #[test]
+    fn a_paused_deployment_and_a_passed_deadline_are_told_apart() {
+        assert_eq!(
+            rollout(&deployment(2, 3, counts(2, 3, 1, 1), true)),
+            Rollout::Paused
+        );
+        let mut status = counts(2, 3, 1, 1);
+        status.conditions = Some(vec![DeploymentCondition {
+            type_: "Progressing".into(),
+            status: "False".into(),
+            reason: Some("ProgressDeadlineExceeded".into()),
+            message: Some("ReplicaSet \"web-5d8\" has timed out progressing.".into()),
+            ..Default::default()
+        }]);
+        assert_eq!(
+            rollout(&deployment(2, 3, status, false)),
+            Rollout::Failed("ReplicaSet \"web-5d8\" has timed out progressing.".into())
+        );
     }
 }
