@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 
 use crate::applications::settle;
+use crate::components::dialog::Dialog;
+use crate::components::feedback::FormError;
 use crate::components::task_progress::TaskProgress;
 use crate::error::AppError;
 use crate::live::Live;
@@ -81,5 +83,54 @@ pub fn OperationBody(
     move || match state.started.get() {
         Some(id) => view! { <Progress id live on_close /> }.into_any(),
         None => children().into_any(),
+    }
+}
+
+/// An operation that only needs a yes: what it does in words, and the operation.
+#[derive(Clone)]
+pub struct Confirm {
+    pub title: String,
+    pub message: String,
+    /// The button's label: "Delete", "Disable", …
+    pub label: &'static str,
+    /// Red button: the operation cannot be undone.
+    pub danger: bool,
+    pub operation: Operation,
+}
+
+/// Asks before starting `confirm.operation`, then shows its progress.
+#[component]
+pub fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> impl IntoView {
+    let state = start_operation();
+    let OperationState { submit, errors, .. } = state;
+    let Confirm {
+        title,
+        message,
+        label,
+        danger,
+        operation,
+    } = confirm;
+    let on_submit = move |event: leptos::web_sys::SubmitEvent| {
+        event.prevent_default();
+        errors.set(None);
+        submit.dispatch(operation.clone());
+    };
+    let errors_signal: Signal<Option<AppError>> = errors.into();
+    view! {
+        <Dialog id="confirm-dialog" title on_close focus="confirm-submit">
+            <OperationBody state live on_close>
+                <form on:submit=on_submit.clone() novalidate=true>
+                    <p>{message.clone()}</p>
+                    <FormError errors=errors_signal known_fields=&[] />
+                    <div class="dialog-actions">
+                        <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                        <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
+                            disabled=move || submit.pending().get()>
+                            {label}
+                        </button>
+                    </div>
+                </form>
+            </OperationBody>
+        </Dialog>
     }
 }

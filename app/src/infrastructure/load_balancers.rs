@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::names::{
     Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, placement_problems,
 };
-use super::server_groups::Protocol;
+use super::server_groups::{ObjectRef, Protocol};
 use crate::applications::model::FieldError;
 
 /// The Service types Gennaker offers.
@@ -173,6 +173,16 @@ pub struct LoadBalancer {
     pub spec: LoadBalancerSpec,
 }
 
+impl LoadBalancer {
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            account: self.account.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
 /// Where traffic allowed by an ingress rule may come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
@@ -301,6 +311,16 @@ pub struct SecurityGroup {
     pub name: String,
     pub created_at: String,
     pub spec: SecurityGroupSpec,
+}
+
+impl SecurityGroup {
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            account: self.account.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use crate::applications::settle;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::fields::{SelectField, TextArea, TextField};
-use crate::components::operation::{DialogButtons, OperationBody, OperationState, start_operation};
+use crate::components::operation::{
+    Confirm, ConfirmDialog, DialogButtons, OperationBody, OperationState, start_operation,
+};
 use crate::components::parse;
 use crate::components::placement::Placement;
 use crate::error::AppError;
@@ -92,16 +94,6 @@ fn deployment_manifest(cluster: &ClusterView) -> ManifestRef {
         kind: "Deployment".into(),
         name: cluster.name.clone(),
     }
-}
-
-/// An operation that only needs a yes: what it does in words, and the operation.
-#[derive(Clone)]
-struct Confirm {
-    title: String,
-    message: String,
-    label: &'static str,
-    danger: bool,
-    operation: Operation,
 }
 
 impl Confirm {
@@ -999,42 +991,6 @@ fn RollbackDialog(
                         <SelectField id="rollback-restore" label="Restore to" field="restore" value=restore errors=errors_signal options=Signal::stored(options.clone()) />
                         <FormError errors=errors_signal known_fields=&["restore"] />
                         <DialogButtons on_close submit_label="Roll back" pending=submit.pending().into() />
-                    </form>
-                </OperationBody>
-        </Dialog>
-    }
-}
-
-#[component]
-fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> impl IntoView {
-    let state = start_operation();
-    let OperationState { submit, errors, .. } = state;
-    let Confirm {
-        title,
-        message,
-        label,
-        danger,
-        operation,
-    } = confirm;
-    let on_submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        errors.set(None);
-        submit.dispatch(operation.clone());
-    };
-    let errors_signal: Signal<Option<AppError>> = errors.into();
-    view! {
-        <Dialog id="confirm-dialog" title on_close focus="confirm-submit">
-            <OperationBody state live on_close>
-                    <form on:submit=on_submit.clone() novalidate=true>
-                        <p>{message.clone()}</p>
-                        <FormError errors=errors_signal known_fields=&[] />
-                        <div class="dialog-actions">
-                            <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                            <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
-                                disabled=move || submit.pending().get()>
-                                {label}
-                            </button>
-                        </div>
                     </form>
                 </OperationBody>
         </Dialog>

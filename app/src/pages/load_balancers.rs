@@ -7,15 +7,17 @@ use leptos::web_sys;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::fields::{SelectField, TextArea, TextField};
-use crate::components::operation::{DialogButtons, OperationBody, OperationState, start_operation};
+use crate::components::operation::{
+    Confirm, ConfirmDialog, DialogButtons, OperationBody, OperationState, start_operation,
+};
 use crate::components::parse;
 use crate::components::placement::Placement;
 use crate::error::AppError;
 use crate::infrastructure::load_balancers::{
-    IngressRule, LoadBalancer, LoadBalancerSpec, Peer, RulePort, SecurityGroup, SecurityGroupSpec,
-    ServicePort, ServiceType,
+    IngressRule, LoadBalancer, LoadBalancerSpec, Peer, RulePort, SecurityGroupSpec, ServicePort,
+    ServiceType,
 };
-use crate::infrastructure::server_groups::{ObjectRef, Protocol};
+use crate::infrastructure::server_groups::Protocol;
 use crate::infrastructure::{application_load_balancers, application_security_groups};
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
@@ -107,7 +109,7 @@ pub fn LoadBalancersTab() -> impl IntoView {
         move || (context.name.get(), live.cluster.get()),
         |(name, _)| application_load_balancers(name),
     );
-    let open = RwSignal::new(None::<Result<LoadBalancerSpec, LoadBalancer>>);
+    let open = RwSignal::new(None::<Result<LoadBalancerSpec, Confirm>>);
     let new_spec = move || LoadBalancerSpec {
         application: context.name.get_untracked(),
         ports: vec![ServicePort {
@@ -149,7 +151,7 @@ pub fn LoadBalancersTab() -> impl IntoView {
             let close = Callback::new(move |()| open.set(None));
             match choice {
                 Ok(spec) => view! { <LoadBalancerDialog spec live on_close=close /> }.into_any(),
-                Err(lb) => view! { <DeleteDialog kind="load balancer" target=ObjectRef { account: lb.account.clone(), namespace: lb.namespace.clone(), name: lb.name.clone() } application=lb.spec.application.clone() live on_close=close /> }.into_any(),
+                Err(confirm) => view! { <ConfirmDialog confirm live on_close=close /> }.into_any(),
             }
         })}
     }
@@ -158,7 +160,7 @@ pub fn LoadBalancersTab() -> impl IntoView {
 #[component]
 fn LoadBalancerCard(
     lb: LoadBalancer,
-    open: RwSignal<Option<Result<LoadBalancerSpec, LoadBalancer>>>,
+    open: RwSignal<Option<Result<LoadBalancerSpec, Confirm>>>,
 ) -> impl IntoView {
     let ports = lb
         .ports
@@ -188,7 +190,14 @@ fn LoadBalancerCard(
         .collect::<Vec<_>>()
         .join(", ");
     let spec = lb.spec.clone();
-    let remove = lb.clone();
+    let remove = confirm_delete(
+        "load balancer",
+        &lb.name,
+        Operation::DeleteLoadBalancer {
+            application: lb.spec.application.clone(),
+            load_balancer: lb.reference(),
+        },
+    );
     view! {
         <li class="card load-balancer" aria-label=format!("Load balancer {}", lb.name)>
             <div class="card-title">
@@ -278,47 +287,14 @@ fn LoadBalancerDialog(spec: LoadBalancerSpec, live: Live, on_close: Callback<()>
 }
 
 /// Confirms and deletes a load balancer or security group.
-#[component]
-fn DeleteDialog(
-    kind: &'static str,
-    target: ObjectRef,
-    application: String,
-    live: Live,
-    on_close: Callback<()>,
-) -> impl IntoView {
-    let state = start_operation();
-    let OperationState { submit, errors, .. } = state;
-    let name = target.name.clone();
-    let on_submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        errors.set(None);
-        let application = application.clone();
-        submit.dispatch(if kind == "load balancer" {
-            Operation::DeleteLoadBalancer {
-                application,
-                load_balancer: target.clone(),
-            }
-        } else {
-            Operation::DeleteSecurityGroup {
-                application,
-                security_group: target.clone(),
-            }
-        });
-    };
-    let errors_signal: Signal<Option<AppError>> = errors.into();
-    view! {
-        <Dialog id="delete-dialog" title=format!("Delete {kind} {name}") on_close focus="delete-submit">
-            <OperationBody state live on_close>
-                    <form on:submit=on_submit.clone() novalidate=true>
-                        <p>{format!("Delete the {kind} {}? This cannot be undone.", name)}</p>
-                        <FormError errors=errors_signal known_fields=&[] />
-                        <div class="dialog-actions">
-                            <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                            <button type="submit" id="delete-submit" class="button danger" disabled=move || submit.pending().get()>"Delete"</button>
-                        </div>
-                    </form>
-                </OperationBody>
-        </Dialog>
+/// "Delete the load balancer web? This cannot be undone."
+fn confirm_delete(kind: &str, name: &str, operation: Operation) -> Confirm {
+    Confirm {
+        title: format!("Delete {kind} {name}"),
+        message: format!("Delete the {kind} {name}? This cannot be undone."),
+        label: "Delete",
+        danger: true,
+        operation,
     }
 }
 
@@ -454,7 +430,7 @@ pub fn SecurityGroupsTab() -> impl IntoView {
         move || (context.name.get(), live.cluster.get()),
         |(name, _)| application_security_groups(name),
     );
-    let open = RwSignal::new(None::<Result<SecurityGroupSpec, SecurityGroup>>);
+    let open = RwSignal::new(None::<Result<SecurityGroupSpec, Confirm>>);
     let new_spec = move || SecurityGroupSpec {
         application: context.name.get_untracked(),
         ingress: vec![IngressRule {
@@ -487,7 +463,11 @@ pub fn SecurityGroupsTab() -> impl IntoView {
                             view! {
                                 <ul class="card-list" aria-label="Security groups">
                                     {list.into_iter().map(|sg| {
-                                        let (edit, remove) = (sg.spec.clone(), sg.clone());
+                                        let edit = sg.spec.clone();
+                                        let remove = confirm_delete("security group", &sg.name, Operation::DeleteSecurityGroup {
+                                            application: sg.spec.application.clone(),
+                                            security_group: sg.reference(),
+                                        });
                                         view! {
                                             <li class="card security-group" aria-label=format!("Security group {}", sg.name)>
                                                 <div class="card-title"><h2>{sg.name.clone()}</h2><span class="badge">"NetworkPolicy"</span></div>
@@ -513,7 +493,7 @@ pub fn SecurityGroupsTab() -> impl IntoView {
             let close = Callback::new(move |()| open.set(None));
             match choice {
                 Ok(spec) => view! { <SecurityGroupDialog spec live on_close=close /> }.into_any(),
-                Err(sg) => view! { <DeleteDialog kind="security group" target=ObjectRef { account: sg.account.clone(), namespace: sg.namespace.clone(), name: sg.name.clone() } application=sg.spec.application.clone() live on_close=close /> }.into_any(),
+                Err(confirm) => view! { <ConfirmDialog confirm live on_close=close /> }.into_any(),
             }
         })}
     }
