@@ -64,6 +64,8 @@ pub trait Infrastructure: Send + Sync {
     fn load_balancers(&self, application: &str) -> Vec<LoadBalancer>;
     /// NetworkPolicies of the application.
     fn security_groups(&self, application: &str) -> Vec<SecurityGroup>;
+    /// Jobs of the application, newest first.
+    fn jobs(&self, application: &str) -> Vec<crate::infrastructure::jobs::JobView>;
 }
 
 /// Durable tasks: every change to a cluster runs as one.

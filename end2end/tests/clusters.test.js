@@ -2,7 +2,8 @@
 // then a server group's life: create → its Pods become Ready → resize 2→3 → disable (the
 // load balancer's endpoints drop it) → enable → clone → rollback → destroy; a change made with
 // kubectl shows without a reload; the Tasks tab lists what ran; a Deployment applied as a
-// manifest is a cluster of revisions that can be scaled, rolled back and deleted.
+// manifest is a cluster of revisions that can be scaled, rolled back and deleted; a Job shows
+// its outcome.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -264,6 +265,31 @@ describe('clusters, load balancers and security groups', () => {
     await find.dialog(page, `Delete ${api}`).getByRole('button', { name: 'Delete', exact: true }).click();
     await act.finishTask(page);
     await cluster.waitFor({ state: 'detached', timeout: 30_000 });
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('a Job applied as a manifest shows its outcome and Pods, and is deleted', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await shell.open(page, `${env.server.url}/applications/${app}/clusters`);
+    const name = `${app}-migrate`;
+    await page.locator('#apply-manifest').click();
+    const dialog = find.dialog(page, 'Apply Manifest');
+    await dialog.locator('#manifest-namespace').waitFor();
+    await dialog.locator('#manifest-text').fill(`apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: ${name}\n  labels: {app.kubernetes.io/name: ${app}}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: migrate, image: "${settings.registry.address}/gennaker/worker:0.1.0"}]\n`);
+    await dialog.getByRole('button', { name: 'Apply', exact: true }).click();
+    await act.finishTask(page);
+    const job = page.getByRole('listitem', { name: `Job ${name}` });
+    await job.locator('.status-badge', { hasText: 'Complete' }).waitFor({ timeout: 60_000 });
+    await job.getByText('1/1 succeeded').waitFor();
+    await job.locator('.instance.completed').waitFor();
+    assert.match(await job.locator('.instance.completed').getAttribute('title'), /: Completed$/);
+    await screenshot(page, 'jobs-360');
+    await job.getByRole('button', { name: `Delete Job ${name}` }).click();
+    await find.dialog(page, `Delete ${name}`).getByRole('button', { name: 'Delete', exact: true }).click();
+    await act.finishTask(page);
+    await job.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByRole('heading', { name: 'Jobs' }).waitFor({ state: 'detached' });
     shellCheck.noConsoleErrors(errors);
     await close();
   });

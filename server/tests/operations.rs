@@ -318,6 +318,49 @@ async fn exercise(addr: std::net::SocketAddr, client: Client, namespace: String)
             .any(|cluster| cluster["name"] == api_name.as_str())
     })
     .await;
+
+    // Jobs: one that runs to completion (kwok completes its Pod) and one suspended.
+    let job = |name: &str, suspend: bool| {
+        format!(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: {name}\n  labels: {{app.kubernetes.io/name: {app}}}\nspec:\n  suspend: {suspend}\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{{name: migrate, image: \"example.com/migrate:1\"}}]\n"
+        )
+    };
+    let (done_job, held_job) = (format!("{app}-migrate"), format!("{app}-held"));
+    let documents = format!("{}---\n{}", job(&done_job, false), job(&held_job, true));
+    run(addr, json!({"type": "applyManifest", "application": app, "account": "local", "namespace": namespace, "manifest": documents})).await;
+    let jobs_path = format!("/api/v1/applications/{app}/jobs");
+    let jobs = eventually(addr, &jobs_path, "the Job complete", |jobs| {
+        jobs.as_array().into_iter().flatten().any(|j| {
+            j["name"] == done_job.as_str()
+                && j["state"]["state"] == "complete"
+                && j["instances"][0]["health"] == "Completed"
+        })
+    })
+    .await;
+    let find_job = |name: &str| {
+        jobs.as_array()
+            .into_iter()
+            .flatten()
+            .find(|j| j["name"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    let done = find_job(&done_job);
+    assert_eq!(
+        (&done["succeeded"], &done["completions"], &done["images"][0]),
+        (&json!(1), &json!(1), &json!("example.com/migrate:1"))
+    );
+    assert!(done["completedAt"].as_str().is_some_and(|t| !t.is_empty()));
+    let held = find_job(&held_job);
+    assert_eq!(held["state"]["state"], "suspended", "{held}");
+    assert_eq!(held["instances"], json!([]));
+    for name in [&done_job, &held_job] {
+        run(addr, json!({"type": "deleteManifest", "application": app, "target": {"account": "local", "namespace": namespace, "kind": "Job", "name": name}})).await;
+    }
+    eventually(addr, &jobs_path, "the Jobs gone", |jobs| {
+        jobs.as_array().is_some_and(Vec::is_empty)
+    })
+    .await;
     let (status, refused) = call(addr, "POST", "/api/v1/tasks", Some(json!({"type": "undoRollout", "application": app, "deployment": {"account": "local", "namespace": namespace, "name": "missing"}, "revision": 1}))).await;
     assert_eq!(status, 404, "{refused}");
     run(addr, json!({"type": "deleteManifest", "application": app, "target": {"account": "local", "namespace": namespace, "kind": "ConfigMap", "name": format!("{app}-settings")}})).await;

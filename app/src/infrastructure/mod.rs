@@ -1,8 +1,9 @@
-//! What Gennaker shows of the clusters it deploys to: server groups, load balancers and
-//! security groups, the types shared by the UI, the server functions and the JSON API, and
+//! What Gennaker shows of the clusters it deploys to: server groups, load balancers,
+//! security groups and Jobs, the types shared by the UI, the server functions and the JSON API, and
 //! their validation.
 
 pub mod image;
+pub mod jobs;
 pub mod load_balancers;
 pub mod names;
 pub mod server_groups;
@@ -10,6 +11,7 @@ pub mod server_groups;
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use jobs::JobView;
 use load_balancers::{LoadBalancer, SecurityGroup};
 use server_groups::ClusterView;
 
@@ -19,6 +21,14 @@ pub async fn application_clusters(application: String) -> Result<Vec<ClusterView
     Ok(crate::services::services()?
         .infrastructure
         .clusters(&application))
+}
+
+/// The application's Jobs, newest first.
+#[server]
+pub async fn application_jobs(application: String) -> Result<Vec<JobView>, AppError> {
+    Ok(crate::services::services()?
+        .infrastructure
+        .jobs(&application))
 }
 
 /// The application's load balancers (Services).

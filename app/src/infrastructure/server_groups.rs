@@ -261,6 +261,8 @@ pub enum Health {
     Down,
     /// Ready, but its server group is disabled: no load balancer sends it traffic.
     OutOfService,
+    /// Ran to completion (a Job's Pod).
+    Completed,
 }
 
 impl Health {
@@ -270,6 +272,7 @@ impl Health {
             Health::Starting => "Starting",
             Health::Down => "Down",
             Health::OutOfService => "Out of service",
+            Health::Completed => "Completed",
         }
     }
     pub fn class(self) -> &'static str {
@@ -278,11 +281,12 @@ impl Health {
             Health::Starting => "starting",
             Health::Down => "down",
             Health::OutOfService => "out-of-service",
+            Health::Completed => "completed",
         }
     }
 }
 
-/// One Pod of a server group.
+/// One Pod of a server group or a Job.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Instance {

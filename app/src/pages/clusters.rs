@@ -18,9 +18,11 @@ use crate::components::parse;
 use crate::components::placement::Placement;
 use crate::error::AppError;
 use crate::infrastructure::application_clusters;
+use crate::infrastructure::application_jobs;
 use crate::infrastructure::application_load_balancers;
+use crate::infrastructure::jobs::JobView;
 use crate::infrastructure::server_groups::{
-    ClusterView, DeploymentStatus, ObjectRef, Rollout, ServerGroup, ServerGroupSpec,
+    ClusterView, DeploymentStatus, Instance, ObjectRef, Rollout, ServerGroup, ServerGroupSpec,
 };
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
@@ -200,6 +202,7 @@ pub fn ClustersTab() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Transition>
+            <JobsSection open />
         </section>
         {move || open.get().map(|dialog| {
             let close = Callback::new(move |()| open.set(None));
@@ -360,6 +363,102 @@ fn DeploymentHeader(
     }
 }
 
+/// The application's Jobs, newest first, when it has any: outcome, Pods, and Delete.
+#[component]
+fn JobsSection(open: RwSignal<Option<Open>>) -> impl IntoView {
+    let context = expect_context::<ApplicationContext>();
+    let live = context.live;
+    let jobs = Resource::new(
+        move || (context.name.get(), live.cluster.get()),
+        |(name, _)| application_jobs(name),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                {move || Suspend::new(async move {
+                    jobs.await.map(|list| {
+                        (!list.is_empty()).then(|| view! {
+                            <section class="jobs" aria-labelledby="jobs-title">
+                                <h2 id="jobs-title" class="cluster-name">"Jobs"</h2>
+                                <ul class="server-groups" aria-label="Jobs">
+                                    {list.into_iter().map(|job| view! { <JobRow job application=context.name open /> }).collect_view()}
+                                </ul>
+                            </section>
+                        })
+                    })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn JobRow(job: JobView, application: Memo<String>, open: RwSignal<Option<Open>>) -> impl IntoView {
+    let counts = format!("{}/{} succeeded", job.succeeded, job.completions);
+    let extra = [
+        (job.active > 0).then(|| format!("{} running", job.active)),
+        (job.failed > 0).then(|| format!("{} failed", job.failed)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
+    let reason = match &job.state {
+        crate::infrastructure::jobs::JobState::Failed(reason) => Some(reason.clone()),
+        _ => None,
+    };
+    let finished = if job.completed_at.is_empty() {
+        String::new()
+    } else {
+        format!("completed {}", job.completed_at.replace('T', " "))
+    };
+    let remove = {
+        let job = job.clone();
+        move |_| {
+            open.set(Some(Open::Confirm(Box::new(Confirm {
+                title: format!("Delete {}", job.name),
+                message: format!(
+                    "Delete Job {}? Its {} Pods and their logs are deleted with it.",
+                    job.name,
+                    job.instances.len()
+                ),
+                label: "Delete",
+                danger: true,
+                operation: Operation::DeleteManifest {
+                    application: application.get_untracked(),
+                    target: ManifestRef {
+                        account: job.account.clone(),
+                        namespace: job.namespace.clone(),
+                        kind: "Job".into(),
+                        name: job.name.clone(),
+                    },
+                },
+            }))));
+        }
+    };
+    view! {
+        <li class="job card" aria-label=format!("Job {}", job.name)>
+            <span class="server-group-head">
+                <span class="server-group-name">{job.name.clone()}</span>
+                <span class=format!("status-badge {}", job.state.class())>{job.state.label()}</span>
+                <span class="cluster-place">{format!("{} · {}", job.account, job.namespace)}</span>
+            </span>
+            <span class="server-group-meta">
+                <span class="server-group-image">{job.images.join(", ")}</span>
+                <span class="server-group-count">{counts}</span>
+                {(!extra.is_empty()).then(|| view! { <span>{extra.clone()}</span> })}
+                <time datetime=job.started_at.clone()>{format!("started {}", job.started_at.replace('T', " "))}</time>
+                {(!finished.is_empty()).then(|| view! { <span>{finished.clone()}</span> })}
+            </span>
+            {reason.map(|r| view! { <p class="form-error">{r}</p> })}
+            <span class="job-footer">
+                <Instances owner=job.name.clone() instances=job.instances.clone() />
+                <button type="button" class="button small danger" aria-label=format!("Delete Job {}", job.name) on:click=remove>"Delete"</button>
+            </span>
+        </li>
+    }
+}
+
 /// "v003" for sequence 3; "rev 3" for a Deployment's third revision.
 fn version(group: &ServerGroup) -> String {
     match (group.sequence, &group.deployment) {
@@ -419,7 +518,7 @@ fn ServerGroupRow(
                     <span class="server-group-count">{format!("{}/{}", group.ready, group.desired)}</span>
                     <time datetime=group.created_at.clone()>{group.created_at.replace('T', " ")}</time>
                 </span>
-                <Instances group=group.clone() />
+                <Instances owner=group.name.clone() instances=group.instances.clone() />
             </button>
         </li>
     }
@@ -428,11 +527,10 @@ fn ServerGroupRow(
 /// One square per Pod, coloured by health, with the health in text for screen readers and
 /// in the tooltip.
 #[component]
-fn Instances(group: ServerGroup) -> impl IntoView {
+fn Instances(#[prop(into)] owner: String, instances: Vec<Instance>) -> impl IntoView {
     view! {
-        <span class="instances" role="list" aria-label=format!("Instances of {}", group.name)>
-            {group
-                .instances
+        <span class="instances" role="list" aria-label=format!("Instances of {owner}")>
+            {instances
                 .into_iter()
                 .map(|i| {
                     let text = format!("{}: {}", i.name, i.health.label());

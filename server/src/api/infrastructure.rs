@@ -1,4 +1,4 @@
-//! `/api/v1/accounts` and an application's clusters, load balancers and security groups, as
+//! `/api/v1/accounts` and an application's clusters, load balancers, security groups and Jobs, as
 //! the cache sees them.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -6,6 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use gennaker_app::accounts::KubernetesAccountSummary;
+use gennaker_app::infrastructure::jobs::JobView;
 use gennaker_app::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use gennaker_app::infrastructure::server_groups::ClusterView;
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{name}/clusters", get(clusters))
         .route("/applications/{name}/load-balancers", get(load_balancers))
         .route("/applications/{name}/security-groups", get(security_groups))
+        .route("/applications/{name}/jobs", get(jobs))
 }
 
 async fn accounts(State(state): State<AppState>) -> Json<Vec<KubernetesAccountSummary>> {
@@ -97,4 +99,12 @@ async fn security_groups(
 ) -> Result<Json<Vec<SecurityGroup>>, ApiError> {
     let name = known(&state, name).await?;
     Ok(Json(state.services.infrastructure.security_groups(&name)))
+}
+
+async fn jobs(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<JobView>>, ApiError> {
+    let name = known(&state, name).await?;
+    Ok(Json(state.services.infrastructure.jobs(&name)))
 }

@@ -3,6 +3,7 @@
 //! and the manifests Gennaker writes.
 
 pub mod cache;
+pub mod jobs;
 pub mod manifests;
 pub mod moniker;
 pub mod views;
@@ -228,5 +229,8 @@ impl gennaker_app::services::Infrastructure for Kubernetes {
         application: &str,
     ) -> Vec<gennaker_app::infrastructure::load_balancers::SecurityGroup> {
         Kubernetes::security_groups(self, application)
+    }
+    fn jobs(&self, application: &str) -> Vec<gennaker_app::infrastructure::jobs::JobView> {
+        Kubernetes::jobs(self, application)
     }
 }

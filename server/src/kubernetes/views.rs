@@ -23,7 +23,7 @@ use super::Kubernetes;
 use super::cache::Cache;
 use super::moniker::{Named, application_of, attached_load_balancers, moniker_of};
 
-fn time(t: Option<&Time>) -> String {
+pub fn time(t: Option<&Time>) -> String {
     t.map(|t| t.0.to_string()).unwrap_or_default()
 }
 
@@ -55,10 +55,18 @@ fn template_labels(rs: &ReplicaSet) -> BTreeMap<String, String> {
 
 /// The Pods a ReplicaSet owns.
 pub fn owned_pods(cache: &Cache, rs: &ReplicaSet) -> Vec<std::sync::Arc<Pod>> {
-    let uid = rs.metadata.uid.clone().unwrap_or_default();
+    pods_owned_by(cache, &rs.metadata)
+}
+
+/// The Pods whose owner is the object `owner` describes (a ReplicaSet, a Job).
+pub fn pods_owned_by(
+    cache: &Cache,
+    owner: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Vec<std::sync::Arc<Pod>> {
+    let uid = owner.uid.clone().unwrap_or_default();
     cache
         .pods
-        .in_namespace(&rs.namespace().unwrap_or_default())
+        .in_namespace(owner.namespace.as_deref().unwrap_or_default())
         .into_iter()
         .filter(|pod| pod.owner_references().iter().any(|o| o.uid == uid))
         .collect()
@@ -91,7 +99,7 @@ pub fn is_disabled(cache: &Cache, rs: &ReplicaSet) -> bool {
     })
 }
 
-fn instance(pod: &Pod, disabled: bool) -> Instance {
+pub fn instance(pod: &Pod, disabled: bool) -> Instance {
     let status = pod.status.as_ref();
     let phase = if pod.metadata.deletion_timestamp.is_some() {
         "Terminating".to_string()
@@ -101,6 +109,8 @@ fn instance(pod: &Pod, disabled: bool) -> Instance {
             .unwrap_or_else(|| "Unknown".into())
     };
     let health = match phase.as_str() {
+        // A finished Pod may still carry its last Ready condition.
+        "Succeeded" => Health::Completed,
         _ if pod_ready(pod) && disabled => Health::OutOfService,
         _ if pod_ready(pod) => Health::Up,
         "Failed" | "Unknown" | "Terminating" => Health::Down,
