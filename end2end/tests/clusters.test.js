@@ -260,6 +260,9 @@ describe('clusters, load balancers and security groups', () => {
     await revision(2).locator('.status-badge', { hasText: 'Earlier revision' }).waitFor();
     assert.match(act.kubectl('get', 'deployment', api, '--namespace', 'default', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), /hello:1\.0\.0/);
     await screenshot(page, 'deployment-1280');
+    await page.setViewportSize(VIEWPORTS.phone);
+    await cluster.getByRole('button', { name: 'Undo Rollout', exact: true }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'deployment-360');
 
     await cluster.getByRole('button', { name: 'Delete', exact: true }).click();
     await find.dialog(page, `Delete ${api}`).getByRole('button', { name: 'Delete', exact: true }).click();

@@ -505,7 +505,7 @@ fn ServerGroupRow(
         group.desired
     );
     view! {
-        <li class="server-group" class:selected=move || is_selected.get() class:disabled=group.disabled>
+        <li class="server-group" class:selected=move || is_selected.get() class:disabled=badge == "canceled">
             <button type="button" class="server-group-button" aria-label=label aria-pressed=move || is_selected.get().to_string()
                 on:click=move |_| selected.set(Some(reference.clone()))>
                 <span class="server-group-head">
