@@ -148,17 +148,19 @@ up() {
   # env -i: REGISTRY_* variables in the caller's environment would override the config file.
   setsid env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$(command -v docker-registry)" serve "$STATE/config.yml" \
     >"$STATE/registry.log" 2>&1 </dev/null &
-  echo $! >"$STATE/pid"
+  local pid=$!
+  echo "$pid" >"$STATE/pid"
   local code
   for _ in $(seq 1 100); do
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$TLS/ca.crt" \
       -u "$USERNAME:$PASSWORD" "https://$ADDRESS/v2/" || true)
-    if [ "$code" = 200 ] && ours "$(cat "$STATE/pid")"; then
+    if [ "$code" = 200 ] && ours "$pid"; then
       push_images
       log "serving on https://$ADDRESS with the test images"
       return 0
     fi
-    ours "$(cat "$STATE/pid")" || break
+    # Gone, not "not ours": while it execs, its command line can read empty for a moment.
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   tail -n 20 "$STATE/registry.log" >&2 || true

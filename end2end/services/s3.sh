@@ -42,14 +42,16 @@ up() {
   mkdir -p "$STATE/data" "$STATE/meta"
   setsid "$BIN/versitygw" --access "$ACCESS_KEY" --secret "$SECRET_KEY" --port "127.0.0.1:$PORT" \
     posix --sidecar "$STATE/meta" "$STATE/data" >"$STATE/versitygw.log" 2>&1 </dev/null &
-  echo $! >"$STATE/pid"
+  local pid=$!
+  echo "$pid" >"$STATE/pid"
   for _ in $(seq 1 100); do
     # Any HTTP answer (403 without credentials) means it is serving.
     if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
       log "serving on http://127.0.0.1:$PORT"
       return 0
     fi
-    ours "$(cat "$STATE/pid")" || break
+    # Gone, not "not ours": while it execs, its command line can read empty for a moment.
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   tail -n 20 "$STATE/versitygw.log" >&2 || true

@@ -77,3 +77,44 @@ pub fn Notice(#[prop(into)] text: Signal<Option<String>>) -> impl IntoView {
         </p>
     }
 }
+
+/// The cards of a resource's list: loading, an error, the empty state with `empty_text`, or
+/// one `card` per item.
+#[component]
+pub fn CardList<T, F, V>(
+    items: Resource<Result<Vec<T>, crate::error::AppError>>,
+    label: &'static str,
+    loading: &'static str,
+    empty_title: &'static str,
+    empty_text: &'static str,
+    card: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <Loading label=loading /> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                {move || {
+                    let card = card.clone();
+                    Suspend::new(async move {
+                        items.await.map(|list| {
+                            if list.is_empty() {
+                                return view! {
+                                    <EmptyState title=empty_title><p>{empty_text}</p></EmptyState>
+                                }.into_any();
+                            }
+                            view! {
+                                <ul class="card-list" aria-label=label>
+                                    {list.into_iter().map(card).collect_view()}
+                                </ul>
+                            }.into_any()
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Transition>
+    }
+}

@@ -15,49 +15,42 @@ pub fn lines(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `key=value` pairs of the non-empty lines, in order; `form` is how the message writes a
+/// line (`key=value`, `NAME=value`).
+fn pairs(
+    text: &str,
+    field: &str,
+    what: &str,
+    form: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| match line.split_once('=') {
+            Some((key, value)) => Ok((key.trim().to_string(), value.trim().to_string())),
+            None => Err(AppError::invalid(
+                field,
+                format!("{what}, line {}: write it as {form}.", i + 1),
+            )),
+        })
+        .collect()
+}
+
 /// `KEY=value` lines.
 pub fn key_values(
     text: &str,
     field: &str,
     what: &str,
 ) -> Result<BTreeMap<String, String>, AppError> {
-    let mut map = BTreeMap::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let Some((key, value)) = line.split_once('=') else {
-            return Err(AppError::invalid(
-                field,
-                format!("{what}, line {}: write it as key=value.", i + 1),
-            ));
-        };
-        map.insert(key.trim().to_string(), value.trim().to_string());
-    }
-    Ok(map)
+    Ok(pairs(text, field, what, "key=value")?.into_iter().collect())
 }
 
 /// `NAME=value` lines, in order.
 pub fn env_vars(text: &str) -> Result<Vec<EnvVar>, AppError> {
-    let mut vars = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let Some((name, value)) = line.split_once('=') else {
-            return Err(AppError::invalid(
-                "env",
-                format!("Environment, line {}: write it as NAME=value.", i + 1),
-            ));
-        };
-        vars.push(EnvVar {
-            name: name.trim().to_string(),
-            value: value.trim().to_string(),
-        });
-    }
-    Ok(vars)
+    Ok(pairs(text, "env", "Environment", "NAME=value")?
+        .into_iter()
+        .map(|(name, value)| EnvVar { name, value })
+        .collect())
 }
 
 /// A protocol suffix: `8080/UDP`.

@@ -684,8 +684,10 @@ struct Fields {
     load_balancers: RwSignal<Vec<String>>,
 }
 
-fn pairs(map: &std::collections::BTreeMap<String, String>) -> String {
-    map.iter()
+/// `key=value` lines, as the text areas take them.
+fn pairs<'a>(entries: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+    entries
+        .into_iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("\n")
@@ -703,13 +705,7 @@ impl Fields {
             replicas: RwSignal::new(spec.replicas.to_string()),
             command: RwSignal::new(spec.command.join("\n")),
             args: RwSignal::new(spec.args.join("\n")),
-            env: RwSignal::new(
-                spec.env
-                    .iter()
-                    .map(|e| format!("{}={}", e.name, e.value))
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
+            env: RwSignal::new(pairs(spec.env.iter().map(|e| (&e.name, &e.value)))),
             ports: RwSignal::new(
                 spec.ports
                     .iter()

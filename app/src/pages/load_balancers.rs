@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::web_sys;
 
 use crate::components::dialog::Dialog;
-use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
+use crate::components::feedback::{CardList, FormError};
 use crate::components::fields::{SelectField, TextArea, TextField};
 use crate::components::operation::{
     Confirm, ConfirmDialog, DialogButtons, OperationBody, OperationState, start_operation,
@@ -14,8 +14,8 @@ use crate::components::parse;
 use crate::components::placement::Placement;
 use crate::error::AppError;
 use crate::infrastructure::load_balancers::{
-    IngressRule, LoadBalancer, LoadBalancerSpec, Peer, RulePort, SecurityGroupSpec, ServicePort,
-    ServiceType,
+    IngressRule, LoadBalancer, LoadBalancerSpec, Peer, RulePort, SecurityGroup, SecurityGroupSpec,
+    ServicePort, ServiceType,
 };
 use crate::infrastructure::server_groups::Protocol;
 use crate::infrastructure::{application_load_balancers, application_security_groups};
@@ -126,26 +126,10 @@ pub fn LoadBalancersTab() -> impl IntoView {
                     "+ Create Load Balancer"
                 </button>
             </div>
-            <Transition fallback=|| view! { <Loading label="Loading load balancers…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
-                    {move || Suspend::new(async move {
-                        balancers.await.map(|list| {
-                            if list.is_empty() {
-                                return view! {
-                                    <EmptyState title="No load balancers yet">
-                                        <p>"A load balancer is a Service; server groups attached to it receive its traffic while they are enabled."</p>
-                                    </EmptyState>
-                                }.into_any();
-                            }
-                            view! {
-                                <ul class="card-list" aria-label="Load balancers">
-                                    {list.into_iter().map(|lb| view! { <LoadBalancerCard lb open /> }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <CardList items=balancers label="Load balancers" loading="Loading load balancers…"
+                empty_title="No load balancers yet"
+                empty_text="A load balancer is a Service; server groups attached to it receive its traffic while they are enabled."
+                card=move |lb| view! { <LoadBalancerCard lb open /> } />
         </section>
         {move || open.get().map(|choice| {
             let close = Callback::new(move |()| open.set(None));
@@ -213,6 +197,35 @@ fn LoadBalancerCard(
             </dl>
             <div class="form-actions">
                 <button type="button" class="button small" on:click=move |_| open.set(Some(Ok(spec.clone())))>"Edit"</button>
+                <button type="button" class="button small danger" on:click=move |_| open.set(Some(Err(remove.clone())))>"Delete"</button>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn SecurityGroupCard(
+    sg: SecurityGroup,
+    open: RwSignal<Option<Result<SecurityGroupSpec, Confirm>>>,
+) -> impl IntoView {
+    let edit = sg.spec.clone();
+    let remove = confirm_delete(
+        "security group",
+        &sg.name,
+        Operation::DeleteSecurityGroup {
+            application: sg.spec.application.clone(),
+            security_group: sg.reference(),
+        },
+    );
+    view! {
+        <li class="card security-group" aria-label=format!("Security group {}", sg.name)>
+            <div class="card-title"><h2>{sg.name.clone()}</h2><span class="badge">"NetworkPolicy"</span></div>
+            <dl class="facts">
+                <dt>"Account"</dt><dd>{format!("{} · {}", sg.account, sg.namespace)}</dd>
+                <dt>"Ingress"</dt><dd><pre class="rules">{rules_text(&sg.spec.ingress)}</pre></dd>
+            </dl>
+            <div class="form-actions">
+                <button type="button" class="button small" on:click=move |_| open.set(Some(Ok(edit.clone())))>"Edit"</button>
                 <button type="button" class="button small danger" on:click=move |_| open.set(Some(Err(remove.clone())))>"Delete"</button>
             </div>
         </li>
@@ -449,45 +462,10 @@ pub fn SecurityGroupsTab() -> impl IntoView {
                     "+ Create Security Group"
                 </button>
             </div>
-            <Transition fallback=|| view! { <Loading label="Loading security groups…" /> }>
-                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
-                    {move || Suspend::new(async move {
-                        groups.await.map(|list| {
-                            if list.is_empty() {
-                                return view! {
-                                    <EmptyState title="No security groups yet">
-                                        <p>"A security group is a NetworkPolicy: once one selects the application's Pods, only the ingress it allows reaches them."</p>
-                                    </EmptyState>
-                                }.into_any();
-                            }
-                            view! {
-                                <ul class="card-list" aria-label="Security groups">
-                                    {list.into_iter().map(|sg| {
-                                        let edit = sg.spec.clone();
-                                        let remove = confirm_delete("security group", &sg.name, Operation::DeleteSecurityGroup {
-                                            application: sg.spec.application.clone(),
-                                            security_group: sg.reference(),
-                                        });
-                                        view! {
-                                            <li class="card security-group" aria-label=format!("Security group {}", sg.name)>
-                                                <div class="card-title"><h2>{sg.name.clone()}</h2><span class="badge">"NetworkPolicy"</span></div>
-                                                <dl class="facts">
-                                                    <dt>"Account"</dt><dd>{format!("{} · {}", sg.account, sg.namespace)}</dd>
-                                                    <dt>"Ingress"</dt><dd><pre class="rules">{rules_text(&sg.spec.ingress)}</pre></dd>
-                                                </dl>
-                                                <div class="form-actions">
-                                                    <button type="button" class="button small" on:click=move |_| open.set(Some(Ok(edit.clone())))>"Edit"</button>
-                                                    <button type="button" class="button small danger" on:click=move |_| open.set(Some(Err(remove.clone())))>"Delete"</button>
-                                                </div>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            }.into_any()
-                        })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            <CardList items=groups label="Security groups" loading="Loading security groups…"
+                empty_title="No security groups yet"
+                empty_text="A security group is a NetworkPolicy: once one selects the application's Pods, only the ingress it allows reaches them."
+                card=move |sg| view! { <SecurityGroupCard sg open /> } />
         </section>
         {move || open.get().map(|choice| {
             let close = Callback::new(move |()| open.set(None));

@@ -187,23 +187,6 @@ impl Cache {
         names
     }
 
-    /// Whether every watcher has listed its objects at least once and none is failing now.
-    pub fn is_synced(&self) -> bool {
-        self.health.summary() == WatchState::Healthy
-    }
-
-    /// Waits (at most `limit`) until the cache is synced; says whether it is.
-    pub async fn wait_synced(&self, limit: std::time::Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
-        while !self.is_synced() {
-            if tokio::time::Instant::now() >= deadline {
-                return false;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        true
-    }
-
     /// Whether the account may use `namespace`.
     pub fn allows(&self, namespace: &str) -> bool {
         match &self.scope {

@@ -232,6 +232,8 @@ impl Executor<'_> {
         })
     }
 
+    /// Creates the ReplicaSet, and finishes once the cache holds it: the steps after this one
+    /// read the cache, which may lag the API by a moment.
     async fn create_replica_set(
         &self,
         spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
@@ -241,7 +243,30 @@ impl Executor<'_> {
             account: spec.account.clone(),
             namespace: spec.namespace.clone(),
         })?;
-        let (api, connection) = self.replica_sets(&target)?;
+        let created = self.write_replica_set(&target, spec, pull_secret).await?;
+        let connection = self.connection(&target.account, &target.namespace)?;
+        self.wait(connection, &format!("{} to show", target.name), || {
+            let seen = connection
+                .cache
+                .replica_sets
+                .get(&target.namespace, &target.name)
+                .is_some();
+            Ok((
+                seen,
+                format!("waiting for {} to show in the cache", target.name),
+            ))
+        })
+        .await?;
+        Ok(created)
+    }
+
+    async fn write_replica_set(
+        &self,
+        target: &ObjectRef,
+        spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
+        pull_secret: Option<&str>,
+    ) -> Result<StepDone, StepFailure> {
+        let (api, connection) = self.replica_sets(target)?;
         let ours = |rs: &ReplicaSet| rs.annotations().get(keys::TASK) == Some(&self.task.id);
         match api
             .get_opt(&target.name)
