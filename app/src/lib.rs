@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod applications;
 pub mod components;
 pub mod error;
+pub mod ids;
 pub mod infrastructure;
 pub mod live;
 pub mod pages;
@@ -15,6 +16,7 @@ pub mod registries;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod tasks;
+pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

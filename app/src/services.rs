@@ -9,6 +9,7 @@ use crate::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
 use crate::error::AppError;
+use crate::ids::TaskId;
 use crate::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use crate::infrastructure::server_groups::ClusterView;
 use crate::tasks::model::{Operation, Task};
@@ -76,9 +77,9 @@ pub trait TaskService: Send + Sync {
     async fn submit(&self, operation: Operation, who: &str) -> Result<Task, AppError>;
     /// Tasks, newest first, of one application or of all.
     async fn list(&self, application: Option<&str>) -> Vec<Task>;
-    async fn get(&self, id: &str) -> Result<Task, AppError>;
+    async fn get(&self, id: TaskId) -> Result<Task, AppError>;
     /// Asks a running task to stop.
-    async fn cancel(&self, id: &str) -> Result<Task, AppError>;
+    async fn cancel(&self, id: TaskId) -> Result<Task, AppError>;
 }
 
 /// Docker-registry accounts: their health, repositories and tags.

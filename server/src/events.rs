@@ -12,7 +12,10 @@ pub enum Change {
         application: Option<String>,
     },
     /// A task was created or progressed.
-    Task { application: String, id: String },
+    Task {
+        application: String,
+        id: gennaker_app::ids::TaskId,
+    },
     /// An account's health changed.
     Accounts,
 }

@@ -8,6 +8,7 @@ use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::task_progress::TaskProgress;
 use crate::error::AppError;
+use crate::ids::TaskId;
 use crate::live::Live;
 use crate::tasks::model::{Operation, Task};
 use crate::tasks::submit_operation;
@@ -18,7 +19,7 @@ use crate::tasks::submit_operation;
 pub struct OperationState {
     pub submit: Action<Operation, Result<Task, AppError>>,
     pub errors: RwSignal<Option<AppError>>,
-    pub started: Memo<Option<String>>,
+    pub started: Memo<Option<TaskId>>,
 }
 
 pub fn start_operation() -> OperationState {
@@ -63,7 +64,7 @@ pub fn DialogButtons(
 
 /// What replaces a dialog's form once its task started.
 #[component]
-pub fn Progress(id: String, live: Live, on_close: Callback<()>) -> impl IntoView {
+pub fn Progress(id: TaskId, live: Live, on_close: Callback<()>) -> impl IntoView {
     view! {
         <TaskProgress id live />
         <div class="dialog-actions">

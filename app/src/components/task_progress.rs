@@ -5,18 +5,18 @@ use leptos::prelude::*;
 
 use crate::applications::settle;
 use crate::components::feedback::ErrorPanel;
+use crate::ids::TaskId;
 use crate::live::Live;
 use crate::tasks::model::{Status, Step, Task};
 use crate::tasks::{cancel_task, get_task};
+use crate::time::Timestamp;
 
-/// "2.3 s", "4 min 5 s": how long between two RFC 3339 timestamps (or until now).
-pub fn duration(start: &str, end: Option<&str>) -> String {
-    let parse = |t: &str| t.parse::<f64>().ok().or_else(|| seconds_of(t));
-    let Some(start) = parse(start) else {
-        return String::new();
-    };
-    let end = end.and_then(parse).unwrap_or_else(now_seconds);
-    let seconds = (end - start).max(0.0);
+/// "2.3 s", "4 min 5 s": how long from `start` to `end` (or until now).
+pub fn duration(start: Timestamp, end: Option<Timestamp>) -> String {
+    let seconds = end
+        .unwrap_or_else(Timestamp::now)
+        .since(start)
+        .as_secs_f64();
     if seconds < 60.0 {
         format!("{seconds:.1} s")
     } else {
@@ -26,48 +26,6 @@ pub fn duration(start: &str, end: Option<&str>) -> String {
             (seconds % 60.0).floor()
         )
     }
-}
-
-/// Seconds since the epoch of `2026-11-26T05:01:02.123Z` (UTC, as the server writes them).
-fn seconds_of(text: &str) -> Option<f64> {
-    let text = text.strip_suffix('Z')?;
-    let (date, time) = text.split_once('T')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time.split(':');
-    let (h, min) = (
-        t.next()?.parse::<f64>().ok()?,
-        t.next()?.parse::<f64>().ok()?,
-    );
-    let s = t.next()?.parse::<f64>().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days as f64 * 86_400.0 + h * 3600.0 + min * 60.0 + s)
-}
-
-fn now_seconds() -> f64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys_now() / 1000.0
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or_default()
-    }
-}
-
-#[cfg(feature = "hydrate")]
-fn js_sys_now() -> f64 {
-    web_sys::js_sys::Date::now()
 }
 
 /// A status as a coloured badge with its name in text.
@@ -84,7 +42,7 @@ pub fn TaskSteps(steps: Vec<Step>) -> impl IntoView {
             {steps
                 .into_iter()
                 .map(|step| {
-                    let time = step.started_at.as_deref().map(|s| duration(s, step.ended_at.as_deref())).unwrap_or_default();
+                    let time = step.started_at.map(|s| duration(s, step.ended_at)).unwrap_or_default();
                     view! {
                         <li class=format!("task-step {}", step.status.class())>
                             <StatusBadge status=step.status />
@@ -101,14 +59,13 @@ pub fn TaskSteps(steps: Vec<Step>) -> impl IntoView {
 
 /// A task followed live: its status, its steps, and a Cancel button while it runs.
 #[component]
-pub fn TaskProgress(id: String, live: Live) -> impl IntoView {
-    let task_id = id.clone();
+pub fn TaskProgress(id: TaskId, live: Live) -> impl IntoView {
     let task = Resource::new(
-        move || (task_id.clone(), live.task.get()),
+        move || (id, live.task.get()),
         |(id, _)| async move { settle(get_task(id).await) },
     );
-    let cancel = Action::new(|id: &String| {
-        let id = id.clone();
+    let cancel = Action::new(|id: &TaskId| {
+        let id = *id;
         async move { settle(cancel_task(id).await) }
     });
     view! {
@@ -117,7 +74,7 @@ pub fn TaskProgress(id: String, live: Live) -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
                         task.await.map(|task: Task| {
-                            let id = task.id.clone();
+                            let id = task.id;
                             let running = !task.status.is_finished();
                             view! {
                                 <p class="task-summary">
@@ -129,7 +86,7 @@ pub fn TaskProgress(id: String, live: Live) -> impl IntoView {
                                 {task.error.clone().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                                 {running.then(|| view! {
                                     <button type="button" class="button danger small" disabled=move || cancel.pending().get()
-                                        on:click=move |_| { cancel.dispatch(id.clone()); }>
+                                        on:click=move |_| { cancel.dispatch(id); }>
                                         "Cancel task"
                                     </button>
                                 })}
@@ -147,15 +104,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timestamps_and_durations() {
-        assert_eq!(seconds_of("1970-01-01T00:00:00Z"), Some(0.0));
-        assert_eq!(seconds_of("2000-03-01T00:00:01.5Z"), Some(951_868_801.5));
+    fn durations() {
+        let at = |t: &str| Timestamp::parse(t).unwrap();
         assert_eq!(
-            duration("2026-11-26T05:00:00Z", Some("2026-11-26T05:00:02.25Z")),
+            duration(
+                at("2026-11-26T05:00:00Z"),
+                Some(at("2026-11-26T05:00:02.25Z"))
+            ),
             "2.2 s"
         );
         assert_eq!(
-            duration("2026-11-26T05:00:00Z", Some("2026-11-26T05:04:05Z")),
+            duration(at("2026-11-26T05:00:00Z"), Some(at("2026-11-26T05:04:05Z"))),
             "4 min 5 s"
         );
     }

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::components::layout::PageHeader;
 use crate::components::task_progress::{StatusBadge, TaskSteps, duration};
+use crate::ids::TaskId;
 use crate::live::{Live, use_live};
 use crate::pages::application::ApplicationContext;
 use crate::tasks::model::Task;
@@ -46,7 +47,7 @@ fn TaskList(
         move || (application.get(), live.task.get()),
         |(application, _)| list_tasks(application),
     );
-    let expanded = RwSignal::new(None::<String>);
+    let expanded = RwSignal::new(None::<TaskId>);
     view! {
         <Transition fallback=|| view! { <Loading label="Loading tasks…" /> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
@@ -74,33 +75,19 @@ fn TaskList(
 #[component]
 fn TaskRow(
     task: Task,
-    expanded: RwSignal<Option<String>>,
+    expanded: RwSignal<Option<TaskId>>,
     show_application: bool,
 ) -> impl IntoView {
-    let id = task.id.clone();
-    let is_open = {
-        let id = id.clone();
-        Memo::new(move |_| expanded.get().as_deref() == Some(id.as_str()))
-    };
-    let toggle = {
-        let id = id.clone();
-        move |_| {
-            expanded.update(|e| {
-                *e = if e.as_deref() == Some(id.as_str()) {
-                    None
-                } else {
-                    Some(id.clone())
-                }
-            })
-        }
-    };
-    let cancel = Action::new(|id: &String| {
-        let id = id.clone();
+    let id = task.id;
+    let is_open = Memo::new(move |_| expanded.get() == Some(id));
+    let toggle = move |_| expanded.update(|e| *e = if *e == Some(id) { None } else { Some(id) });
+    let cancel = Action::new(|id: &TaskId| {
+        let id = *id;
         async move { crate::applications::settle(cancel_task(id).await) }
     });
     let running = !task.status.is_finished();
     let steps = task.steps.clone();
-    let time = duration(&task.created_at, task.ended_at.as_deref());
+    let time = duration(task.created_at, task.ended_at);
     let panel_id = format!("task-{}", task.id);
     view! {
         <li class=format!("task-row {}", task.status.class())>
@@ -109,7 +96,7 @@ fn TaskRow(
                 <span class="task-description">{task.description.clone()}</span>
                 {show_application.then(|| view! { <span class="task-application">{task.application.clone()}</span> })}
                 <span class="task-meta">
-                    <time datetime=task.created_at.clone()>{task.created_at.replace('T', " ").chars().take(19).collect::<String>()}</time>
+                    <time datetime=task.created_at.to_string()>{task.created_at.exact()}</time>
                     " · " {time} " · by " {task.created_by.clone()}
                 </span>
             </button>
@@ -118,7 +105,7 @@ fn TaskRow(
                 {task.error.clone().map(|e| view! { <p class="form-error">{e}</p> })}
                 {running.then(|| view! {
                     <button type="button" class="button danger small" disabled=move || cancel.pending().get()
-                        on:click=move |_| { cancel.dispatch(id.clone()); }>
+                        on:click=move |_| { cancel.dispatch(id); }>
                         "Cancel task"
                     </button>
                 })}

@@ -8,6 +8,7 @@ use leptos::server_fn::codec::Json;
 
 use crate::applications::Handled;
 use crate::error::AppError;
+use crate::ids::TaskId;
 use model::{Operation, Task};
 
 /// Who is acting; everyone is anonymous until authentication exists.
@@ -33,11 +34,11 @@ pub async fn list_tasks(application: Option<String>) -> Result<Vec<Task>, AppErr
 }
 
 #[server]
-pub async fn get_task(id: String) -> Result<Handled<Task>, AppError> {
-    Ok(crate::services::services()?.tasks.get(&id).await)
+pub async fn get_task(id: TaskId) -> Result<Handled<Task>, AppError> {
+    Ok(crate::services::services()?.tasks.get(id).await)
 }
 
 #[server]
-pub async fn cancel_task(id: String) -> Result<Handled<Task>, AppError> {
-    Ok(crate::services::services()?.tasks.cancel(&id).await)
+pub async fn cancel_task(id: TaskId) -> Result<Handled<Task>, AppError> {
+    Ok(crate::services::services()?.tasks.cancel(id).await)
 }

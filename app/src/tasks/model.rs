@@ -7,8 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::TaskId;
 use crate::infrastructure::load_balancers::{LoadBalancerSpec, SecurityGroupSpec};
 use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
+use crate::time::Timestamp;
 
 /// What a user (or, later, a pipeline stage) asks Gennaker to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -303,8 +305,8 @@ pub struct Step {
     pub label: String,
     pub action: StepAction,
     pub status: Status,
-    pub started_at: Option<String>,
-    pub ended_at: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
     /// Progress while it runs ("1 of 2 Ready"), or why it failed.
     pub message: Option<String>,
 }
@@ -327,15 +329,15 @@ impl Step {
 #[serde(rename_all = "camelCase")]
 pub struct Task {
     /// Sortable by creation time.
-    pub id: String,
+    pub id: TaskId,
     pub application: String,
     pub description: String,
     pub operation: Operation,
     pub steps: Vec<Step>,
     pub status: Status,
     pub created_by: String,
-    pub created_at: String,
-    pub ended_at: Option<String>,
+    pub created_at: Timestamp,
+    pub ended_at: Option<Timestamp>,
     /// Someone asked to cancel; the task stops before its next step.
     pub cancel_requested: bool,
     /// What earlier steps decided, for later ones (the chosen server group name).

@@ -7,6 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use gennaker_app::error::AppError;
+use gennaker_app::ids::TaskId;
 use gennaker_app::tasks::model::{Operation, Task};
 use serde::Deserialize;
 
@@ -61,12 +63,19 @@ async fn read(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Task>, ApiError> {
-    Ok(Json(state.services.tasks.get(&path(id)?).await?))
+    Ok(Json(state.services.tasks.get(task_id(id)?).await?))
 }
 
 async fn cancel(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Task>, ApiError> {
-    Ok(Json(state.services.tasks.cancel(&path(id)?).await?))
+    Ok(Json(state.services.tasks.cancel(task_id(id)?).await?))
+}
+
+/// The task id in the path; a malformed one is a 404, like an unknown one.
+fn task_id(id: Result<Path<String>, PathRejection>) -> Result<TaskId, ApiError> {
+    let text = path(id)?;
+    TaskId::parse(&text)
+        .map_err(|_| ApiError::App(AppError::NotFound(format!("There is no task {text:?}."))))
 }

@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use gennaker_app::error::AppError;
+use gennaker_app::ids::TaskId;
 use gennaker_app::tasks::model::{Operation, Status, Task, TaskOutputs};
+use gennaker_app::time::Timestamp;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -21,8 +23,8 @@ use crate::registries::DockerRegistries;
 use steps::{Executor, Progress};
 use store::TaskStore;
 
-fn now() -> String {
-    jiff::Timestamp::now().to_string()
+fn now() -> Timestamp {
+    Timestamp::now()
 }
 
 fn store_error(error: crate::store::StoreError) -> AppError {
@@ -34,7 +36,7 @@ pub struct TaskEngine {
     kubernetes: Arc<Kubernetes>,
     registries: Arc<DockerRegistries>,
     events: EventBus,
-    running: Mutex<HashMap<String, CancellationToken>>,
+    running: Mutex<HashMap<TaskId, CancellationToken>>,
 }
 
 impl TaskEngine {
@@ -58,7 +60,7 @@ impl TaskEngine {
         for task in self.store.list(None).await {
             if !task.status.is_finished() {
                 tracing::info!(task.id = %task.id, "resuming task: {}", task.description);
-                self.spawn(task.id.clone());
+                self.spawn(task.id);
             }
         }
     }
@@ -75,7 +77,7 @@ impl TaskEngine {
             .await;
         let steps = plan::plan(&self.kubernetes, &self.registries, &operation)?;
         let task = Task {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: TaskId::new(),
             application: operation.application().to_string(),
             description: operation.description(),
             operation,
@@ -91,7 +93,7 @@ impl TaskEngine {
         let task = self.store.insert(task).await.map_err(store_error)?;
         tracing::info!(task.id = %task.id, application = %task.application, "task submitted: {}", task.description);
         self.publish(&task);
-        self.spawn(task.id.clone());
+        self.spawn(task.id);
         Ok(task)
     }
 
@@ -99,15 +101,15 @@ impl TaskEngine {
         self.store.list(application).await
     }
 
-    pub async fn get(&self, id: &str) -> Result<Task, AppError> {
+    pub async fn get(&self, id: TaskId) -> Result<Task, AppError> {
         self.store
             .get(id)
             .await
-            .ok_or_else(|| AppError::NotFound(format!("There is no task {id:?}.")))
+            .ok_or_else(|| AppError::NotFound(format!("There is no task {id}.")))
     }
 
     /// Asks a task to stop. A finished task is refused.
-    pub async fn cancel(&self, id: &str) -> Result<Task, AppError> {
+    pub async fn cancel(&self, id: TaskId) -> Result<Task, AppError> {
         let task = self.get(id).await?;
         if task.status.is_finished() {
             return Err(AppError::Conflict(format!(
@@ -121,7 +123,7 @@ impl TaskEngine {
             .await
             .map_err(store_error)?;
         if let Ok(running) = self.running.lock()
-            && let Some(token) = running.get(id)
+            && let Some(token) = running.get(&id)
         {
             token.cancel();
         }
@@ -132,20 +134,20 @@ impl TaskEngine {
     fn publish(&self, task: &Task) {
         self.events.publish(Change::Task {
             application: task.application.clone(),
-            id: task.id.clone(),
+            id: task.id,
         });
     }
 
-    fn spawn(self: &Arc<Self>, id: String) {
+    fn spawn(self: &Arc<Self>, id: TaskId) {
         let token = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
-            running.insert(id.clone(), token.clone());
+            running.insert(id, token.clone());
         }
         let engine = self.clone();
         let span = tracing::info_span!("task", task.id = %id);
         tokio::spawn(
             async move {
-                if let Err(error) = engine.run(&id, &token).await {
+                if let Err(error) = engine.run(id, &token).await {
                     tracing::error!("the task stopped: {error}");
                 }
                 if let Ok(mut running) = engine.running.lock() {
@@ -158,7 +160,7 @@ impl TaskEngine {
 
     async fn update(
         &self,
-        id: &str,
+        id: TaskId,
         change: impl FnOnce(&mut Task),
     ) -> Result<Task, crate::store::StoreError> {
         let task = self.store.update(id, change).await?;
@@ -170,7 +172,7 @@ impl TaskEngine {
     /// store fails (then the task stays running and resumes at the next start).
     async fn run(
         &self,
-        id: &str,
+        id: TaskId,
         cancel: &CancellationToken,
     ) -> Result<(), crate::store::StoreError> {
         loop {
@@ -194,7 +196,7 @@ impl TaskEngine {
                     let ended = now();
                     for step in t.steps.iter_mut().filter(|s| !s.status.is_finished()) {
                         if step.status == Status::Running {
-                            step.ended_at = Some(ended.clone());
+                            step.ended_at = Some(ended);
                         }
                         step.status = Status::Canceled;
                     }
@@ -256,7 +258,7 @@ impl TaskEngine {
                         let ended = now();
                         let step = &mut t.steps[index];
                         step.status = Status::Failed;
-                        step.ended_at = Some(ended.clone());
+                        step.ended_at = Some(ended);
                         step.message = Some(failure.0.clone());
                         t.status = Status::Failed;
                         t.ended_at = Some(ended);
@@ -273,7 +275,7 @@ impl TaskEngine {
 /// Stores a running step's progress message.
 struct StoredProgress<'a> {
     engine: &'a TaskEngine,
-    id: &'a str,
+    id: TaskId,
     index: usize,
 }
 
@@ -302,10 +304,10 @@ impl gennaker_app::services::TaskService for Tasks {
     async fn list(&self, application: Option<&str>) -> Vec<Task> {
         self.0.list(application).await
     }
-    async fn get(&self, id: &str) -> Result<Task, AppError> {
+    async fn get(&self, id: TaskId) -> Result<Task, AppError> {
         self.0.get(id).await
     }
-    async fn cancel(&self, id: &str) -> Result<Task, AppError> {
+    async fn cancel(&self, id: TaskId) -> Result<Task, AppError> {
         self.0.cancel(id).await
     }
 }

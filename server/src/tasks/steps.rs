@@ -267,7 +267,8 @@ impl Executor<'_> {
         pull_secret: Option<&str>,
     ) -> Result<StepDone, StepFailure> {
         let (api, connection) = self.replica_sets(target)?;
-        let ours = |rs: &ReplicaSet| rs.annotations().get(keys::TASK) == Some(&self.task.id);
+        let task_id = self.task.id.to_string();
+        let ours = |rs: &ReplicaSet| rs.annotations().get(keys::TASK) == Some(&task_id);
         match api
             .get_opt(&target.name)
             .await
@@ -309,7 +310,7 @@ impl Executor<'_> {
             sequence,
             &traffic,
             pull_secret,
-            &self.task.id,
+            &task_id,
         );
         let rs: ReplicaSet = serde_json::from_value(manifest)?;
         match api

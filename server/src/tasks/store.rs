@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use gennaker_app::ids::TaskId;
 use gennaker_app::tasks::model::Task;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
@@ -23,7 +24,7 @@ const PREFIX: &str = "tasks/";
 
 pub struct TaskStore {
     backend: Arc<Backend>,
-    tasks: Mutex<BTreeMap<String, Task>>,
+    tasks: Mutex<BTreeMap<TaskId, Task>>,
 }
 
 impl TaskStore {
@@ -45,7 +46,7 @@ impl TaskStore {
                     message: format!("written by a newer Gennaker (schema {})", envelope.schema),
                 });
             }
-            tasks.insert(envelope.task.id.clone(), envelope.task);
+            tasks.insert(envelope.task.id, envelope.task);
         }
         Ok(TaskStore {
             backend,
@@ -53,12 +54,12 @@ impl TaskStore {
         })
     }
 
-    fn key(id: &str) -> String {
+    fn key(id: TaskId) -> String {
         format!("{PREFIX}{id}.json")
     }
 
     async fn write(&self, task: &Task) -> Result<()> {
-        let key = Self::key(&task.id);
+        let key = Self::key(task.id);
         let bytes = serde_json::to_vec_pretty(&Envelope {
             schema: SCHEMA,
             task: task.clone(),
@@ -75,25 +76,28 @@ impl TaskStore {
     pub async fn insert(&self, task: Task) -> Result<Task> {
         let mut tasks = self.tasks.lock().await;
         self.write(&task).await?;
-        tasks.insert(task.id.clone(), task.clone());
+        tasks.insert(task.id, task.clone());
         Ok(task)
     }
 
     /// Changes a task with `change` and stores it; the index changes only once the store has it.
-    pub async fn update(&self, id: &str, change: impl FnOnce(&mut Task)) -> Result<Task> {
+    pub async fn update(&self, id: TaskId, change: impl FnOnce(&mut Task)) -> Result<Task> {
         let mut tasks = self.tasks.lock().await;
-        let mut task = tasks.get(id).cloned().ok_or_else(|| StoreError::NotFound {
-            kind: "task",
-            id: id.to_string(),
-        })?;
+        let mut task = tasks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| StoreError::NotFound {
+                kind: "task",
+                id: id.to_string(),
+            })?;
         change(&mut task);
         self.write(&task).await?;
-        tasks.insert(id.to_string(), task.clone());
+        tasks.insert(id, task.clone());
         Ok(task)
     }
 
-    pub async fn get(&self, id: &str) -> Option<Task> {
-        self.tasks.lock().await.get(id).cloned()
+    pub async fn get(&self, id: TaskId) -> Option<Task> {
+        self.tasks.lock().await.get(&id).cloned()
     }
 
     /// Tasks, newest first, optionally of one application.
