@@ -42,6 +42,10 @@ pub struct Id<K> {
 impl<K: IdKind> Id<K> {
     /// A new id for now.
     #[cfg(feature = "ssr")]
+    #[expect(
+        clippy::new_without_default,
+        reason = "every call makes a different id; a default one would be a surprise"
+    )]
     pub fn new() -> Id<K> {
         Id::from_uuid(Uuid::now_v7())
     }

@@ -75,8 +75,8 @@ pub trait TaskService: Send + Sync {
     /// Checks the operation (nothing reaches the cluster when it is refused), stores it as a
     /// task and starts it.
     async fn submit(&self, operation: Operation, who: &str) -> Result<Task, AppError>;
-    /// Tasks, newest first, of one application or of all.
-    async fn list(&self, application: Option<&str>) -> Vec<Task>;
+    /// The newest `limit` tasks, newest first, of one application or of all.
+    async fn list(&self, application: Option<&str>, limit: usize) -> Result<Vec<Task>, AppError>;
     async fn get(&self, id: TaskId) -> Result<Task, AppError>;
     /// Asks a running task to stop.
     async fn cancel(&self, id: TaskId) -> Result<Task, AppError>;

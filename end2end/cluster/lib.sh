@@ -31,3 +31,47 @@ FAKE_NODES=3
 
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
+
+PKI="$CLUSTER_STATE/pki"
+LOGS="$CLUSTER_STATE/logs"
+RUN="$CLUSTER_STATE/run"
+API_URL="https://127.0.0.1:$APISERVER_PORT"
+
+kubectl() { "$BIN_K8S/kubectl" --kubeconfig "$KUBECONFIG_OUT" --request-timeout 5s "$@"; }
+
+healthy() { kubectl get --raw /readyz >/dev/null 2>&1; }
+
+start() { # start NAME BINARY ARGS...: in its own process group, logs to $LOGS/NAME.log
+  local name=$1; shift
+  setsid "$@" >>"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+wait_for() { # wait_for WHAT SECONDS COMMAND...
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "$what did not come up within ${seconds}s; last log lines:"
+      tail -n 30 "$LOGS"/*.log >&2 || true
+      "$CLUSTER_DIR/down.sh" >/dev/null 2>&1 || true
+      die "$what failed to start (logs in $LOGS)"
+    fi
+    sleep 0.5
+  done
+}
+
+# Starts kube-apiserver (etcd must be running) and waits until it is ready.
+start_apiserver() {
+  log "starting kube-apiserver v$K8S_VERSION on $API_URL"
+  start kube-apiserver "$BIN_K8S/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --cert-dir "$PKI" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" --authorization-mode RBAC \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true --profiling=false \
+    --enable-priority-and-fairness=false
+  wait_for kube-apiserver 120 healthy
+}

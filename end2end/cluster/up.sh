@@ -22,15 +22,8 @@ command -v curl >/dev/null || die "curl is missing (Debian: apt-get install curl
 command -v setsid >/dev/null || die "setsid is missing (Debian: apt-get install util-linux)"
 "$CLUSTER_DIR/build.sh"
 
-PKI="$CLUSTER_STATE/pki"
-LOGS="$CLUSTER_STATE/logs"
-RUN="$CLUSTER_STATE/run"
 mkdir -p "$PKI" "$LOGS" "$RUN"
-API_URL="https://127.0.0.1:$APISERVER_PORT"
-
-kubectl() { "$BIN_K8S/kubectl" --kubeconfig "$KUBECONFIG_OUT" --request-timeout 5s "$@"; }
-
-healthy() { kubectl get --raw /readyz >/dev/null 2>&1; }
+rm -f "$LOGS"/*.log
 
 running() { # running NAME: its pid file names a live process started from our binaries
   local pidfile="$RUN/$1.pid" pid
@@ -102,26 +95,6 @@ EOF
 mv "$KUBECONFIG_OUT.tmp" "$KUBECONFIG_OUT"
 chmod 600 "$KUBECONFIG_OUT"
 
-start() { # start NAME BINARY ARGS...: in its own process group, logs to $LOGS/NAME.log
-  local name=$1; shift
-  setsid "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN/$name.pid"
-}
-
-wait_for() { # wait_for WHAT SECONDS COMMAND...
-  local what=$1 seconds=$2; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "$what did not come up within ${seconds}s; last log lines:"
-      tail -n 30 "$LOGS"/*.log >&2 || true
-      "$CLUSTER_DIR/down.sh" >/dev/null 2>&1 || true
-      die "$what failed to start (logs in $LOGS)"
-    fi
-    sleep 0.5
-  done
-}
-
 log "starting etcd v$ETCD_VERSION"
 start etcd "$BIN_ETCD/etcd" \
   --name local --data-dir "$CLUSTER_STATE/etcd" \
@@ -133,17 +106,7 @@ start etcd "$BIN_ETCD/etcd" \
   --listen-metrics-urls "" --unsafe-no-fsync --quota-backend-bytes 4294967296
 wait_for etcd 60 curl -sf "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 
-log "starting kube-apiserver v$K8S_VERSION on $API_URL"
-start kube-apiserver "$BIN_K8S/kube-apiserver" \
-  --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
-  --cert-dir "$PKI" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
-  --client-ca-file "$PKI/ca.crt" --authorization-mode RBAC \
-  --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-  --service-account-issuer https://kubernetes.default.svc.cluster.local \
-  --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true --profiling=false \
-  --enable-priority-and-fairness=false
-wait_for kube-apiserver 120 healthy
+start_apiserver
 
 cat >"$RUN/component.kubeconfig" <<EOF
 apiVersion: v1

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use gennaker::config::{Config, KubernetesConfig, StoreConfig};
+use gennaker::config::{Config, KubernetesConfig, StoreConfig, TasksConfig};
 use gennaker::store::s3::S3Settings;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -50,6 +50,7 @@ async fn measure(label: &str, store: StoreConfig) {
         kubernetes: KubernetesConfig::default(),
         docker_registries: Vec::new(),
         store,
+        tasks: TasksConfig::default(),
     };
     let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
 

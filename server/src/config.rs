@@ -22,7 +22,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
 
 /// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`,
 /// `GENNAKER_STORE__S3__BUCKET` → `store.s3.bucket`).
-const ENV_KEYS: [&str; 13] = [
+const ENV_KEYS: [&str; 15] = [
     "listen",
     "data_dir",
     "site_root",
@@ -36,6 +36,8 @@ const ENV_KEYS: [&str; 13] = [
     "store__s3__path_style",
     "store__s3__access_key_id",
     "store__s3__secret_access_key",
+    "tasks__wait_timeout",
+    "tasks__retention",
 ];
 
 /// Why the configuration was refused.
@@ -74,6 +76,21 @@ pub enum ConfigError {
     Store(String),
     #[error("docker registry {registry:?}: {problem}")]
     Registry { registry: String, problem: String },
+    #[error(
+        "tasks.{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}"
+    )]
+    Duration {
+        key: &'static str,
+        value: String,
+        #[source]
+        source: humantime::DurationError,
+    },
+    #[error("tasks.{key} = {value:?} must be at least {minimum}")]
+    TooShort {
+        key: &'static str,
+        value: String,
+        minimum: &'static str,
+    },
 }
 
 impl From<figment::Error> for ConfigError {
@@ -115,6 +132,35 @@ struct RawConfig {
     docker_registries: Vec<RawDockerRegistry>,
     #[serde(default)]
     store: RawStore,
+    #[serde(default)]
+    tasks: RawTasks,
+}
+
+/// `[tasks]`: durations as people write them ("15m", "30days", "1h 30m").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTasks {
+    #[serde(default = "default_wait_timeout")]
+    wait_timeout: String,
+    #[serde(default = "default_retention")]
+    retention: String,
+}
+
+fn default_wait_timeout() -> String {
+    "15m".into()
+}
+
+fn default_retention() -> String {
+    "30days".into()
+}
+
+impl Default for RawTasks {
+    fn default() -> Self {
+        RawTasks {
+            wait_timeout: default_wait_timeout(),
+            retention: default_retention(),
+        }
+    }
 }
 
 impl Default for RawConfig {
@@ -128,6 +174,7 @@ impl Default for RawConfig {
             kubernetes: RawKubernetes::default(),
             docker_registries: Vec::new(),
             store: RawStore::default(),
+            tasks: RawTasks::default(),
         }
     }
 }
@@ -260,6 +307,26 @@ pub struct Config {
     pub docker_registries: Vec<DockerRegistryAccount>,
     /// Where applications (and later pipelines and tasks) are stored.
     pub store: StoreConfig,
+    /// How the task runner waits and how long it keeps finished tasks.
+    pub tasks: TasksConfig,
+}
+
+/// `[tasks]`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TasksConfig {
+    /// How long a step that waits for the cluster may take (default 15 minutes).
+    pub wait_timeout: std::time::Duration,
+    /// Finished tasks older than this are removed (default 30 days).
+    pub retention: std::time::Duration,
+}
+
+impl Default for TasksConfig {
+    fn default() -> Self {
+        TasksConfig {
+            wait_timeout: std::time::Duration::from_secs(15 * 60),
+            retention: std::time::Duration::from_secs(30 * 86_400),
+        }
+    }
 }
 
 /// Kubernetes accounts, resolved against the kubeconfig.
@@ -353,6 +420,7 @@ impl Config {
             }
         }
         let store = resolve_store(raw.store, &raw.data_dir)?;
+        let tasks = resolve_tasks(&raw.tasks)?;
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -364,8 +432,42 @@ impl Config {
             },
             docker_registries,
             store,
+            tasks,
         })
     }
+}
+
+fn resolve_tasks(raw: &RawTasks) -> Result<TasksConfig, ConfigError> {
+    let duration = |key: &'static str,
+                    value: &str,
+                    minimum: (std::time::Duration, &'static str)| {
+        let parsed =
+            humantime::parse_duration(value.trim()).map_err(|source| ConfigError::Duration {
+                key,
+                value: value.to_string(),
+                source,
+            })?;
+        if parsed < minimum.0 {
+            return Err(ConfigError::TooShort {
+                key,
+                value: value.to_string(),
+                minimum: minimum.1,
+            });
+        }
+        Ok(parsed)
+    };
+    Ok(TasksConfig {
+        wait_timeout: duration(
+            "wait_timeout",
+            &raw.wait_timeout,
+            (std::time::Duration::from_secs(1), "1s"),
+        )?,
+        retention: duration(
+            "retention",
+            &raw.retention,
+            (std::time::Duration::from_secs(3600), "1h"),
+        )?,
+    })
 }
 
 fn resolve_store(raw: RawStore, data_dir: &Path) -> Result<StoreConfig, ConfigError> {
@@ -904,6 +1006,33 @@ contexts:
             jail.create_file("gennaker.toml", "[store]\nbackend = \"dynamo\"\n")?;
             let text = error_text(load_in(Overrides::default()));
             assert!(text.contains("dynamo"), "{text}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn task_durations_are_read_and_checked() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            let config = load_in(Overrides::default()).expect("defaults");
+            assert_eq!(config.tasks, TasksConfig::default());
+            jail.create_file(
+                "gennaker.toml",
+                "[tasks]\nwait_timeout = \"90s\"\nretention = \"7days\"\n",
+            )?;
+            let config = load_in(Overrides::default()).expect("valid durations");
+            assert_eq!(config.tasks.wait_timeout.as_secs(), 90);
+            assert_eq!(config.tasks.retention.as_secs(), 7 * 86_400);
+            jail.set_env("GENNAKER_TASKS__RETENTION", "2h");
+            let config = load_in(Overrides::default()).expect("from the environment");
+            assert_eq!(config.tasks.retention.as_secs(), 7200);
+            jail.create_file("gennaker.toml", "[tasks]\nwait_timeout = \"soon\"\n")?;
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("tasks.wait_timeout = \"soon\""), "{text}");
+            jail.create_file("gennaker.toml", "[tasks]\nretention = \"1m\"\n")?;
+            jail.set_env("GENNAKER_TASKS__RETENTION", "1m");
+            let text = error_text(load_in(Overrides::default()));
+            assert!(text.contains("must be at least 1h"), "{text}");
             Ok(())
         });
     }

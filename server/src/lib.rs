@@ -96,9 +96,16 @@ pub async fn serve(
     let kubernetes = std::sync::Arc::new(
         kubernetes::Kubernetes::connect(&config.kubernetes, events.clone()).await,
     );
-    let task_store = tasks::store::TaskStore::open(backend.clone())
+    let (task_store, opened) = tasks::store::TaskStore::open(backend.clone())
         .await
         .map_err(ServerError::Store)?;
+    tracing::info!(
+        tasks = opened.tasks,
+        running = opened.running,
+        "task store opened: {} tasks, {} running",
+        opened.tasks,
+        opened.running
+    );
     let registries = std::sync::Arc::new(
         registries::DockerRegistries::new(&config.docker_registries, events.clone())
             .map_err(ServerError::Registries)?,
@@ -109,8 +116,10 @@ pub async fn serve(
         kubernetes.clone(),
         registries.clone(),
         events.clone(),
+        config.tasks,
     );
     engine.resume().await;
+    engine.keep_tidy();
     let state = AppState::new(
         &config,
         state::Backends {

@@ -24,13 +24,16 @@ pub async fn submit_operation(operation: Operation) -> Result<Handled<Task>, App
         .await)
 }
 
-/// Tasks, newest first; of one application when `application` is given.
+/// How many tasks a list shows: the newest.
+pub const LIST_LIMIT: usize = 100;
+
+/// The newest tasks; of one application when `application` is given.
 #[server]
 pub async fn list_tasks(application: Option<String>) -> Result<Vec<Task>, AppError> {
-    Ok(crate::services::services()?
+    crate::services::services()?
         .tasks
-        .list(application.as_deref())
-        .await)
+        .list(application.as_deref(), LIST_LIMIT)
+        .await
 }
 
 #[server]

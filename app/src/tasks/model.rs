@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::TaskId;
+use crate::ids::{ExecutionId, TaskId};
 use crate::infrastructure::load_balancers::{LoadBalancerSpec, SecurityGroupSpec};
 use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
 use crate::time::Timestamp;
@@ -297,6 +297,38 @@ pub enum StepAction {
     },
 }
 
+/// Why a running step is not running at this moment. Stored, so a restarted server waits for
+/// the same thing until the same time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind",
+    deny_unknown_fields
+)]
+pub enum Waiting {
+    /// Runs again at `until` (the end of a Wait).
+    Until { until: Timestamp },
+    /// The last attempt failed with an error worth retrying; the next attempt is at `until`.
+    Retry { until: Timestamp, error: String },
+    /// Waits for a person's input (a Manual Judgment's decision).
+    Input,
+}
+
+impl Waiting {
+    /// When the step runs again by itself, if it does.
+    pub fn until(&self) -> Option<Timestamp> {
+        match self {
+            Waiting::Until { until } | Waiting::Retry { until, .. } => Some(*until),
+            Waiting::Input => None,
+        }
+    }
+}
+
+/// How many attempts a step gets when it fails with an error worth retrying (a stale
+/// resourceVersion, an unreachable or throttling API server).
+pub const CLUSTER_ATTEMPTS: u32 = 6;
+
 /// A step of a task, with its progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -309,9 +341,39 @@ pub struct Step {
     pub ended_at: Option<Timestamp>,
     /// Progress while it runs ("1 of 2 Ready"), or why it failed.
     pub message: Option<String>,
+    /// How long the step may take, when it must not take the runner's default for waiting
+    /// steps (a Manual Judgment's own timeout, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// When the step gives up: fixed when it starts, so a restart does not extend it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Timestamp>,
+    /// What the running step waits for, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
+    /// Attempts that failed with an error worth retrying, so far.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_attempts: u32,
+    /// The most attempts the step gets: a failure worth retrying is retried, with a growing
+    /// pause, until this many have failed.
+    #[serde(default = "one")]
+    pub max_attempts: u32,
+    /// Outside input once given (a Manual Judgment's decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Step {
+    /// A step that has not started. Every step today calls the cluster, so it gets
+    /// [`CLUSTER_ATTEMPTS`].
     pub fn new(label: impl Into<String>, action: StepAction) -> Step {
         Step {
             label: label.into(),
@@ -320,9 +382,60 @@ impl Step {
             started_at: None,
             ended_at: None,
             message: None,
+            timeout_ms: None,
+            deadline: None,
+            waiting: None,
+            failed_attempts: 0,
+            max_attempts: CLUSTER_ATTEMPTS,
+            input: None,
         }
     }
+
+    /// The same step with its own timeout.
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Step {
+        self.timeout_ms = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
 }
+
+impl StepAction {
+    /// Whether the step waits for the cluster to reach a state; such a step gives up after the
+    /// runner's wait timeout unless it has its own.
+    pub fn waits(&self) -> bool {
+        matches!(
+            self,
+            StepAction::CreateReplicaSet { .. }
+                | StepAction::WaitForHealthy { .. }
+                | StepAction::WaitForTraffic { .. }
+                | StepAction::WaitForDeleted { .. }
+        )
+    }
+}
+
+/// Where a task comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "kind",
+    deny_unknown_fields
+)]
+pub enum Origin {
+    /// An operation a user asked for, from a dialog or `POST /api/v1/tasks`.
+    Operation { operation: Operation },
+    /// The steps of one stage of a pipeline execution.
+    Stage {
+        execution: ExecutionId,
+        stage_ref_id: String,
+    },
+}
+
+/// Values steps hand to later steps and, for a stage's task, to later stages: a JSON object,
+/// like a Spinnaker stage's `outputs`.
+pub type Outputs = serde_json::Map<String, serde_json::Value>;
+
+/// The output naming the server group a task created.
+pub const SERVER_GROUP_OUTPUT: &str = "serverGroup";
 
 /// A durable task.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -332,7 +445,7 @@ pub struct Task {
     pub id: TaskId,
     pub application: String,
     pub description: String,
-    pub operation: Operation,
+    pub origin: Origin,
     pub steps: Vec<Step>,
     pub status: Status,
     pub created_by: String,
@@ -340,24 +453,23 @@ pub struct Task {
     pub ended_at: Option<Timestamp>,
     /// Someone asked to cancel; the task stops before its next step.
     pub cancel_requested: bool,
-    /// What earlier steps decided, for later ones (the chosen server group name).
+    /// What the steps produced, for later steps and stages (the chosen server group name).
     #[serde(default)]
-    pub outputs: TaskOutputs,
+    pub outputs: Outputs,
     /// Why the task failed: the failed step's message.
     pub error: Option<String>,
-}
-
-/// Values steps hand to later steps.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TaskOutputs {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub server_group: Option<String>,
 }
 
 impl Task {
     /// The step running now, or the next to run.
     pub fn current_step(&self) -> Option<usize> {
         self.steps.iter().position(|s| !s.status.is_finished())
+    }
+
+    /// The server group an earlier step of this task created.
+    pub fn created_server_group(&self) -> Option<&str> {
+        self.outputs
+            .get(SERVER_GROUP_OUTPUT)
+            .and_then(serde_json::Value::as_str)
     }
 }

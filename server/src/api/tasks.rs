@@ -29,19 +29,30 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct ListParams {
     application: Option<String>,
+    /// How many of the newest tasks (default 100, at most 1000).
+    limit: Option<usize>,
 }
+
+const MAX_LIMIT: usize = 1000;
 
 async fn list(
     State(state): State<AppState>,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
     let params = query(params)?;
+    let limit = params.limit.unwrap_or(gennaker_app::tasks::LIST_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::App(AppError::invalid(
+            "limit",
+            format!("limit must be between 1 and {MAX_LIMIT} (it is {limit})."),
+        )));
+    }
     Ok(Json(
         state
             .services
             .tasks
-            .list(params.application.as_deref())
-            .await,
+            .list(params.application.as_deref(), limit)
+            .await?,
     ))
 }
 

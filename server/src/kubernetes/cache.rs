@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
@@ -72,11 +73,13 @@ pub enum WatchState {
     Failing(String),
 }
 
-/// The health of one account: one [`WatchState`] per watcher.
+/// The health of one account: one [`WatchState`] per watcher, and a signal that wakes every
+/// failing watcher at once when the API server answers again.
 pub struct Health {
     account: String,
     watchers: Mutex<BTreeMap<String, WatchState>>,
     events: EventBus,
+    recovered: tokio::sync::Notify,
 }
 
 impl Health {
@@ -85,6 +88,7 @@ impl Health {
             account: account.to_string(),
             watchers: Mutex::new(BTreeMap::new()),
             events,
+            recovered: tokio::sync::Notify::new(),
         }
     }
 
@@ -131,6 +135,19 @@ impl Health {
     }
 }
 
+/// Retry delays of a failing watcher: 250 ms, doubling, never more than a second, so a cache
+/// catches up within a second or two of the API server coming back (kube-rs' default grows to
+/// 30 s, and after an outage of a quarter minute the cache lagged by as much).
+pub const RETRY_MIN: Duration = Duration::from_millis(250);
+pub const RETRY_MAX: Duration = Duration::from_secs(1);
+/// How often an account whose watchers fail asks the API server whether it is back.
+const PROBE_EVERY: Duration = Duration::from_millis(250);
+
+/// The next retry delay after `previous` (none yet: [`RETRY_MIN`]).
+fn next_delay(previous: Option<Duration>) -> Duration {
+    previous.map_or(RETRY_MIN, |d| (d * 2).min(RETRY_MAX))
+}
+
 /// Everything cached for one account.
 pub struct Cache {
     pub replica_sets: Kind<ReplicaSet>,
@@ -159,9 +176,10 @@ impl Cache {
         };
         let namespaces = (scope == Scope::All).then(|| {
             let (reader, writer) = reflector::store();
-            watch.spawn("namespaces", Api::<Namespace>::all(client), writer);
+            watch.spawn("namespaces", Api::<Namespace>::all(client.clone()), writer);
             reader
         });
+        probe_while_failing(account, client, health.clone());
         Cache {
             replica_sets: watch.kind("replicasets"),
             deployments: watch.kind("deployments"),
@@ -194,6 +212,31 @@ impl Cache {
             Scope::Namespaces(list) => list.iter().any(|n| n == namespace),
         }
     }
+}
+
+/// While any watcher of the account fails, asks the API server for its version every
+/// [`PROBE_EVERY`]; the first answer wakes every waiting watcher, so they retry at once.
+fn probe_while_failing(account: &str, client: Client, health: Arc<Health>) {
+    let span = tracing::info_span!("probe", account = %account);
+    tokio::spawn(
+        async move {
+            loop {
+                tokio::time::sleep(PROBE_EVERY).await;
+                if !matches!(health.summary(), WatchState::Failing(_)) {
+                    continue;
+                }
+                let answered =
+                    tokio::time::timeout(Duration::from_secs(2), client.apiserver_version())
+                        .await
+                        .is_ok_and(|r| r.is_ok());
+                if answered {
+                    tracing::info!("the API server answers again; the watchers retry now");
+                    health.recovered.notify_waiters();
+                }
+            }
+        }
+        .instrument(span),
+    );
 }
 
 struct Watch {
@@ -252,13 +295,19 @@ impl Watch {
         let span = tracing::info_span!("watch", account = %account, kind = %label);
         tokio::spawn(
             async move {
+                // No backoff inside the stream: after an error this loop waits (a short,
+                // capped delay, cut short when the account's probe sees the API server
+                // answer), then polls the watcher again, which retries.
                 let stream = watcher(api, watcher::Config::default())
-                    .default_backoff()
                     // Managed fields are most of an object's size and nothing here reads them.
                     .modify(|object: &mut K| object.meta_mut().managed_fields = None)
                     .reflect(writer);
                 let mut stream = std::pin::pin!(stream);
+                let mut delay = None;
                 while let Some(event) = stream.next().await {
+                    if event.is_ok() {
+                        delay = None;
+                    }
                     match event {
                         Ok(watcher::Event::Init) => {}
                         Ok(watcher::Event::InitDone) => {
@@ -276,11 +325,36 @@ impl Watch {
                                 application: application_of(object.meta()),
                             });
                         }
-                        Err(error) => health.set(&label, WatchState::Failing(error.to_string())),
+                        Err(error) => {
+                            health.set(&label, WatchState::Failing(error.to_string()));
+                            let wait = next_delay(delay);
+                            delay = Some(wait);
+                            tokio::select! {
+                                () = tokio::time::sleep(wait) => {}
+                                () = health.recovered.notified() => {}
+                            }
+                        }
                     }
                 }
             }
             .instrument(span),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_grow_to_a_second_and_no_further() {
+        let mut delay = None;
+        let mut seen = Vec::new();
+        for _ in 0..6 {
+            let next = next_delay(delay);
+            seen.push(next.as_millis());
+            delay = Some(next);
+        }
+        assert_eq!(seen, [250, 500, 1000, 1000, 1000, 1000]);
     }
 }

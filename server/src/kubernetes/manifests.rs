@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use gennaker_app::applications::model::FieldError;
-use gennaker_app::error::AppError;
 use gennaker_app::infrastructure::load_balancers::{
     LoadBalancerSpec, Peer, SecurityGroupSpec, ServiceType,
 };
@@ -17,6 +15,7 @@ use kube::discovery::{Discovery, Scope};
 use serde_json::{Map, Value, json};
 
 use super::moniker::load_balancers_annotation;
+use super::{Error, Result};
 
 fn string_map(map: &BTreeMap<String, String>) -> Value {
     Value::Object(
@@ -252,13 +251,8 @@ pub fn network_policy(spec: &SecurityGroupSpec) -> Value {
 
 /// Splits YAML or JSON text into documents and checks each is a Kubernetes object with
 /// `apiVersion`, `kind` and `metadata.name`. Errors name the document (1-based).
-pub fn parse_documents(text: &str) -> Result<Vec<Value>, AppError> {
-    let fail = |message: String| {
-        AppError::Invalid(vec![FieldError {
-            field: "manifest".into(),
-            message,
-        }])
-    };
+pub fn parse_documents(text: &str) -> Result<Vec<Value>> {
+    let fail = Error::Manifest;
     let mut documents = Vec::new();
     for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let n = index + 1;
@@ -330,20 +324,16 @@ pub struct Resolved {
 }
 
 /// The resource types the cluster serves (one round of discovery requests).
-pub async fn discover(client: &Client) -> Result<Discovery, AppError> {
+pub async fn discover(client: &Client) -> Result<Discovery> {
     Discovery::new(client.clone())
         .run()
         .await
-        .map_err(|e| super::cluster_error("discovering the cluster's resource types", e))
+        .map_err(|e| Error::api("discovering the cluster's resource types", e))
 }
 
 /// Finds, in what [`discover`] found, the resource for `apiVersion` + `kind` (exact) or a
 /// kubectl-style name (`deployment`, `deployments.apps`, `Deployment`).
-pub fn resolve(
-    discovery: &Discovery,
-    api_version: Option<&str>,
-    kind: &str,
-) -> Result<Resolved, AppError> {
+pub fn resolve(discovery: &Discovery, api_version: Option<&str>, kind: &str) -> Result<Resolved> {
     let (wanted_kind, wanted_group) = match kind.split_once('.') {
         Some((kind, rest)) => (
             kind,
@@ -382,13 +372,10 @@ pub fn resolve(
         }
     }
     match candidates.len() {
-        0 => Err(AppError::invalid(
-            "kind",
-            format!(
-                "The cluster has no resource type {kind:?}{}.",
-                api_version.map(|v| format!(" in {v}")).unwrap_or_default()
-            ),
-        )),
+        0 => Err(Error::UnknownKind {
+            kind: kind.to_string(),
+            api_version: api_version.map(str::to_string),
+        }),
         1 => Ok(candidates.remove(0)),
         _ => {
             // Prefer the core and built-in groups, as kubectl does.

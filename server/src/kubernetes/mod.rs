@@ -3,6 +3,7 @@
 //! and the manifests Gennaker writes.
 
 pub mod cache;
+pub mod error;
 pub mod jobs;
 pub mod manifests;
 pub mod moniker;
@@ -11,13 +12,13 @@ pub mod views;
 use std::collections::BTreeMap;
 
 use gennaker_app::accounts::{AccountHealth, HealthStatus, KubernetesAccountSummary};
-use gennaker_app::error::AppError;
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use crate::config::{KubernetesAccount, KubernetesConfig};
 use crate::events::EventBus;
 use cache::{Cache, Scope, WatchState};
+pub use error::{Error, Result};
 
 /// One account: its settings, its client and its cache.
 pub struct Account {
@@ -33,13 +34,13 @@ pub struct Connection {
 
 impl Account {
     /// The connection, or an error a user can act on.
-    pub fn connection(&self) -> Result<&Connection, AppError> {
-        self.connection.as_ref().map_err(|error| {
-            AppError::Unavailable(format!(
-                "Kubernetes account {:?} has no connection: {error}",
-                self.settings.name
-            ))
-        })
+    pub fn connection(&self) -> Result<&Connection> {
+        self.connection
+            .as_ref()
+            .map_err(|reason| Error::NoConnection {
+                account: self.settings.name.clone(),
+                reason: reason.clone(),
+            })
     }
 }
 
@@ -86,29 +87,24 @@ impl Kubernetes {
         Kubernetes { accounts, order }
     }
 
-    pub fn account(&self, name: &str) -> Result<&Account, AppError> {
-        self.accounts.get(name).ok_or_else(|| {
-            AppError::invalid(
-                "account",
-                format!(
-                    "There is no Kubernetes account {name:?}; the accounts are: {}.",
-                    self.order.join(", ")
-                ),
-            )
-        })
+    pub fn account(&self, name: &str) -> Result<&Account> {
+        self.accounts
+            .get(name)
+            .ok_or_else(|| Error::UnknownAccount {
+                name: name.to_string(),
+                known: self.order.join(", "),
+            })
     }
 
     /// The connection of `account`, checked to allow `namespace`.
-    pub fn connection_for(&self, account: &str, namespace: &str) -> Result<&Connection, AppError> {
+    pub fn connection_for(&self, account: &str, namespace: &str) -> Result<&Connection> {
         let connection = self.account(account)?.connection()?;
         if !connection.cache.allows(namespace) {
-            return Err(AppError::invalid(
-                "namespace",
-                format!(
-                    "Account {account:?} may not use namespace {namespace:?}; it may use: {}.",
-                    connection.cache.namespaces().join(", ")
-                ),
-            ));
+            return Err(Error::NamespaceNotAllowed {
+                account: account.to_string(),
+                namespace: namespace.to_string(),
+                allowed: connection.cache.namespaces().join(", "),
+            });
         }
         Ok(connection)
     }
@@ -193,22 +189,6 @@ async fn client_for(
         .await
         .map_err(|e| format!("the kubeconfig entry cannot be used: {e}"))?;
     Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))
-}
-
-/// Turns a Kubernetes API error into what the user sees: the cluster's own message.
-pub fn cluster_error(action: &str, error: kube::Error) -> AppError {
-    match error {
-        kube::Error::Api(status) if status.code == 404 => {
-            AppError::NotFound(format!("{action}: {}", status.message))
-        }
-        kube::Error::Api(status) if status.code == 409 => {
-            AppError::Conflict(format!("{action}: the cluster refused: {}", status.message))
-        }
-        kube::Error::Api(status) => {
-            AppError::Cluster(format!("{action}: the cluster refused: {}", status.message))
-        }
-        other => AppError::Unavailable(format!("{action}: cannot reach the cluster: {other}")),
-    }
 }
 
 impl gennaker_app::services::AccountDirectory for Kubernetes {

@@ -1,34 +1,89 @@
-//! The task engine: runs operations as durable tasks. A submitted operation is checked and
-//! planned into steps, stored, and run step by step; each step's start and end are stored
-//! before the next begins. At start-up every task still running is resumed at its current
-//! step. A cancel stops the task before its next step (a waiting step stops at once).
+//! The one durable runner. Everything that changes a cluster runs on it as a task: an
+//! operation a user asked for, and (with the pipeline engine) each pipeline stage. A task is a
+//! list of steps; the runner runs the current step, stores how it ended, and decides what
+//! comes next from the stored task alone ([`transition`]), so a server killed at any moment
+//! resumes every task where it was: a Wait keeps its end time, a waiting step its deadline,
+//! a retry its schedule.
+//!
+//! A step run once reports an [`Outcome`]: done (with outputs for later steps and stages),
+//! not yet (run again on the next change in the cluster), wait until a stored time, or wait
+//! for outside input (a Manual Judgment). A failure says whether trying again can help; one
+//! that can is retried with a growing pause, up to the limit stated in the step.
 
+pub mod builders;
+pub mod outcome;
 pub mod plan;
 pub mod steps;
 pub mod store;
+pub mod transition;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use gennaker_app::error::AppError;
 use gennaker_app::ids::TaskId;
-use gennaker_app::tasks::model::{Operation, Status, Task, TaskOutputs};
+use gennaker_app::tasks::model::{Operation, Origin, Outputs, Status, Step, Task, Waiting};
 use gennaker_app::time::Timestamp;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use crate::config::TasksConfig;
 use crate::events::{Change, EventBus};
 use crate::kubernetes::Kubernetes;
 use crate::registries::DockerRegistries;
+use crate::store::StoreError;
+pub use outcome::{Outcome, StepError};
 use steps::{Executor, Progress};
 use store::TaskStore;
+use transition::{Decision, Rules};
 
-fn now() -> Timestamp {
-    Timestamp::now()
+/// How often a waiting step looks again when the cluster reports no change.
+const POLL: Duration = Duration::from_secs(1);
+/// How often finished tasks past the retention age are removed.
+const SWEEP_EVERY: Duration = Duration::from_secs(3600);
+
+/// Why the runner refused or failed a request.
+#[derive(Debug, thiserror::Error)]
+pub enum TaskError {
+    #[error("There is no task {0}.")]
+    NotFound(TaskId),
+    #[error("The task has already {0}.")]
+    Finished(&'static str),
+    #[error("Task {0} is not waiting for input.")]
+    NotWaitingForInput(TaskId),
+    #[error("the task could not be stored: {0}")]
+    Store(#[from] StoreError),
 }
 
-fn store_error(error: crate::store::StoreError) -> AppError {
-    AppError::Unavailable(format!("the task could not be stored: {error}"))
+impl From<TaskError> for AppError {
+    fn from(error: TaskError) -> AppError {
+        let message = error.to_string();
+        match error {
+            TaskError::NotFound(_) => AppError::NotFound(message),
+            TaskError::Finished(_) | TaskError::NotWaitingForInput(_) => {
+                AppError::Conflict(message)
+            }
+            TaskError::Store(_) => AppError::Unavailable(message),
+        }
+    }
+}
+
+/// A task to start: where it comes from and its steps.
+pub struct NewTask {
+    pub application: String,
+    pub description: String,
+    pub origin: Origin,
+    pub steps: Vec<Step>,
+    pub created_by: String,
+}
+
+/// What lets a running task's driver stop early: a cancel, or input for a parked step.
+#[derive(Clone)]
+struct Signals {
+    cancel: CancellationToken,
+    input: Arc<Notify>,
 }
 
 pub struct TaskEngine {
@@ -36,7 +91,9 @@ pub struct TaskEngine {
     kubernetes: Arc<Kubernetes>,
     registries: Arc<DockerRegistries>,
     events: EventBus,
-    running: Mutex<HashMap<TaskId, CancellationToken>>,
+    rules: Rules,
+    retention: Duration,
+    running: Mutex<HashMap<TaskId, Signals>>,
 }
 
 impl TaskEngine {
@@ -45,24 +102,52 @@ impl TaskEngine {
         kubernetes: Arc<Kubernetes>,
         registries: Arc<DockerRegistries>,
         events: EventBus,
+        config: TasksConfig,
     ) -> Arc<TaskEngine> {
         Arc::new(TaskEngine {
             store,
             kubernetes,
             registries,
             events,
+            rules: Rules {
+                wait_timeout: config.wait_timeout,
+            },
+            retention: config.retention,
             running: Mutex::new(HashMap::new()),
         })
     }
 
     /// Resumes every task that was running when the server stopped.
     pub async fn resume(self: &Arc<Self>) {
-        for task in self.store.list(None).await {
-            if !task.status.is_finished() {
-                tracing::info!(task.id = %task.id, "resuming task: {}", task.description);
-                self.spawn(task.id);
-            }
+        for task in self.store.running().await {
+            tracing::info!(task.id = %task.id, "resuming task: {}", task.description);
+            self.spawn(task.id);
         }
+    }
+
+    /// Removes finished tasks past the retention age now, then every hour, in the background.
+    pub fn keep_tidy(self: &Arc<Self>) {
+        let engine = self.clone();
+        tokio::spawn(
+            async move {
+                loop {
+                    let cutoff = Timestamp::from_millis(
+                        Timestamp::now().as_millis()
+                            - i64::try_from(engine.retention.as_millis()).unwrap_or(i64::MAX),
+                    );
+                    match engine.store.sweep(cutoff).await {
+                        Ok(0) => {}
+                        Ok(removed) => tracing::info!(
+                            removed,
+                            "removed {removed} finished tasks that ended before {cutoff}"
+                        ),
+                        Err(error) => tracing::warn!("removing old tasks failed: {error}"),
+                    }
+                    tokio::time::sleep(SWEEP_EVERY).await;
+                }
+            }
+            .instrument(tracing::info_span!("task_retention")),
+        );
     }
 
     /// Checks and plans `operation`, stores it as a task and starts it.
@@ -72,63 +157,95 @@ impl TaskEngine {
         who: &str,
     ) -> Result<Task, AppError> {
         // Checks read the cache; right after a start it may still be listing.
-        self.kubernetes
-            .wait_synced(std::time::Duration::from_secs(10))
-            .await;
+        self.kubernetes.wait_synced(Duration::from_secs(10)).await;
         let steps = plan::plan(&self.kubernetes, &self.registries, &operation)?;
+        let task = self
+            .start(NewTask {
+                application: operation.application().to_string(),
+                description: operation.description(),
+                origin: Origin::Operation { operation },
+                steps,
+                created_by: who.to_string(),
+            })
+            .await?;
+        Ok(task)
+    }
+
+    /// Stores a new task and starts running it.
+    pub async fn start(self: &Arc<Self>, new: NewTask) -> Result<Task, TaskError> {
+        let now = Timestamp::now();
         let task = Task {
             id: TaskId::new(),
-            application: operation.application().to_string(),
-            description: operation.description(),
-            operation,
-            steps,
+            application: new.application,
+            description: new.description,
+            origin: new.origin,
+            steps: new.steps,
             status: Status::Running,
-            created_by: who.to_string(),
-            created_at: now(),
+            created_by: new.created_by,
+            created_at: now,
             ended_at: None,
             cancel_requested: false,
-            outputs: TaskOutputs::default(),
+            outputs: Outputs::new(),
             error: None,
         };
-        let task = self.store.insert(task).await.map_err(store_error)?;
-        tracing::info!(task.id = %task.id, application = %task.application, "task submitted: {}", task.description);
+        let task = self.store.insert(task).await?;
+        tracing::info!(task.id = %task.id, application = %task.application, "task started: {}", task.description);
         self.publish(&task);
         self.spawn(task.id);
         Ok(task)
     }
 
-    pub async fn list(&self, application: Option<&str>) -> Vec<Task> {
-        self.store.list(application).await
+    /// The newest `limit` tasks, of one application or of all.
+    pub async fn list(
+        &self,
+        application: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Task>, TaskError> {
+        Ok(self.store.list(application, limit).await?)
     }
 
-    pub async fn get(&self, id: TaskId) -> Result<Task, AppError> {
-        self.store
-            .get(id)
-            .await
-            .ok_or_else(|| AppError::NotFound(format!("There is no task {id}.")))
+    pub async fn get(&self, id: TaskId) -> Result<Task, TaskError> {
+        self.store.get(id).await?.ok_or(TaskError::NotFound(id))
     }
 
-    /// Asks a task to stop. A finished task is refused.
-    pub async fn cancel(&self, id: TaskId) -> Result<Task, AppError> {
+    /// Asks a task to stop: a waiting step stops at once, a running one before the next.
+    pub async fn cancel(&self, id: TaskId) -> Result<Task, TaskError> {
         let task = self.get(id).await?;
         if task.status.is_finished() {
-            return Err(AppError::Conflict(format!(
-                "The task has already {}.",
-                task.status.label().to_lowercase()
-            )));
+            return Err(TaskError::Finished(finished_verb(task.status)));
         }
-        let task = self
-            .store
-            .update(id, |t| t.cancel_requested = true)
-            .await
-            .map_err(store_error)?;
-        if let Ok(running) = self.running.lock()
-            && let Some(token) = running.get(&id)
-        {
-            token.cancel();
+        let task = self.update(id, |t| t.cancel_requested = true).await?;
+        if let Some(signals) = self.signals(id) {
+            signals.cancel.cancel();
         }
-        self.publish(&task);
         Ok(task)
+    }
+
+    /// Gives the step that waits for input (a Manual Judgment) its input, and wakes it.
+    pub async fn give_input(
+        &self,
+        id: TaskId,
+        input: serde_json::Value,
+    ) -> Result<Task, TaskError> {
+        let task = self.get(id).await?;
+        if task.status.is_finished() {
+            return Err(TaskError::Finished(finished_verb(task.status)));
+        }
+        let index = task
+            .current_step()
+            .filter(|&i| task.steps[i].waiting == Some(Waiting::Input))
+            .ok_or(TaskError::NotWaitingForInput(id))?;
+        let task = self
+            .update(id, |t| t.steps[index].input = Some(input))
+            .await?;
+        if let Some(signals) = self.signals(id) {
+            signals.input.notify_one();
+        }
+        Ok(task)
+    }
+
+    fn signals(&self, id: TaskId) -> Option<Signals> {
+        self.running.lock().ok()?.get(&id).cloned()
     }
 
     fn publish(&self, task: &Task) {
@@ -139,15 +256,19 @@ impl TaskEngine {
     }
 
     fn spawn(self: &Arc<Self>, id: TaskId) {
-        let token = CancellationToken::new();
+        let signals = Signals {
+            cancel: CancellationToken::new(),
+            input: Arc::new(Notify::new()),
+        };
         if let Ok(mut running) = self.running.lock() {
-            running.insert(id, token.clone());
+            running.insert(id, signals.clone());
         }
         let engine = self.clone();
         let span = tracing::info_span!("task", task.id = %id);
         tokio::spawn(
             async move {
-                if let Err(error) = engine.run(id, &token).await {
+                if let Err(error) = engine.drive(id, &signals).await {
+                    // The task stays running in the store and resumes at the next start.
                     tracing::error!("the task stopped: {error}");
                 }
                 if let Ok(mut running) = engine.running.lock() {
@@ -158,117 +279,143 @@ impl TaskEngine {
         );
     }
 
-    async fn update(
-        &self,
-        id: TaskId,
-        change: impl FnOnce(&mut Task),
-    ) -> Result<Task, crate::store::StoreError> {
+    async fn update(&self, id: TaskId, change: impl FnOnce(&mut Task)) -> Result<Task, StoreError> {
         let task = self.store.update(id, change).await?;
         self.publish(&task);
         Ok(task)
     }
 
-    /// Runs the task's remaining steps. Returns only when the task is finished, or when the
-    /// store fails (then the task stays running and resumes at the next start).
-    async fn run(
-        &self,
-        id: TaskId,
-        cancel: &CancellationToken,
-    ) -> Result<(), crate::store::StoreError> {
+    /// Drives a task to its end: each decision's change is stored before the next decision.
+    /// Returns when the task has ended, or when the store fails.
+    async fn drive(&self, id: TaskId, signals: &Signals) -> Result<(), StoreError> {
+        let mut changes = self.events.subscribe();
+        let mut stored_message: Option<String> = None;
         loop {
-            let Some(task) = self.store.get(id).await else {
+            let Some(task) = self.store.get(id).await? else {
                 return Ok(());
             };
-            if task.status.is_finished() {
-                return Ok(());
-            }
-            let Some(index) = task.current_step() else {
-                self.update(id, |t| {
-                    t.status = Status::Succeeded;
-                    t.ended_at = Some(now());
-                })
-                .await?;
-                tracing::info!("task succeeded");
-                return Ok(());
-            };
-            if task.cancel_requested || cancel.is_cancelled() {
-                self.update(id, |t| {
-                    let ended = now();
-                    for step in t.steps.iter_mut().filter(|s| !s.status.is_finished()) {
-                        if step.status == Status::Running {
-                            step.ended_at = Some(ended);
-                        }
-                        step.status = Status::Canceled;
-                    }
-                    t.status = Status::Canceled;
-                    t.ended_at = Some(ended);
-                })
-                .await?;
-                tracing::info!("task canceled");
-                return Ok(());
-            }
-            let task = if task.steps[index].status == Status::NotStarted {
-                self.update(id, |t| {
-                    t.steps[index].status = Status::Running;
-                    t.steps[index].started_at = Some(now());
-                })
-                .await?
-            } else {
-                tracing::info!(
-                    step = index,
-                    "re-running the step that was running when the server stopped"
-                );
-                task
-            };
-            let step = task.steps[index].clone();
-            let progress = StoredProgress {
-                engine: self,
-                id,
-                index,
-            };
-            let executor = Executor {
-                kubernetes: &self.kubernetes,
-                registries: &self.registries,
-                events: &self.events,
-                task: &task,
-                progress: &progress,
-            };
-            let span = tracing::info_span!("step", index, label = %step.label);
-            let result = tokio::select! {
-                result = executor.run(&step.action).instrument(span) => Some(result),
-                () = cancel.cancelled() => None,
-            };
-            match result {
-                None => continue, // canceled: the top of the loop records it
-                Some(Ok(finished)) => {
-                    self.update(id, |t| {
-                        let step = &mut t.steps[index];
-                        step.status = Status::Succeeded;
-                        step.ended_at = Some(now());
-                        step.message = finished.message;
-                        if let Some(server_group) = finished.outputs.and_then(|o| o.server_group) {
-                            t.outputs.server_group = Some(server_group);
-                        }
-                    })
-                    .await?;
-                }
-                Some(Err(failure)) => {
-                    tracing::warn!(step = index, "step failed: {}", failure.0);
-                    self.update(id, |t| {
-                        let ended = now();
-                        let step = &mut t.steps[index];
-                        step.status = Status::Failed;
-                        step.ended_at = Some(ended);
-                        step.message = Some(failure.0.clone());
-                        t.status = Status::Failed;
-                        t.ended_at = Some(ended);
-                        t.error = Some(format!("{}: {}", step.label, failure.0));
-                    })
-                    .await?;
+            let now = Timestamp::now();
+            match transition::decide(&task, now) {
+                Decision::Finished => return Ok(()),
+                Decision::Complete => {
+                    self.update(id, |t| transition::complete(t, now)).await?;
+                    tracing::info!("task succeeded");
                     return Ok(());
+                }
+                Decision::Cancel => {
+                    self.update(id, |t| transition::cancel(t, now)).await?;
+                    tracing::info!("task canceled");
+                    return Ok(());
+                }
+                Decision::Start(index) => {
+                    let rules = self.rules;
+                    self.update(id, |t| transition::start(t, index, now, rules))
+                        .await?;
+                }
+                Decision::SetDeadline(index) => {
+                    let rules = self.rules;
+                    self.update(id, |t| transition::set_deadline(t, index, now, rules))
+                        .await?;
+                }
+                Decision::TimeOut(index) => {
+                    let task = self
+                        .update(id, |t| transition::time_out(t, index, now))
+                        .await?;
+                    tracing::warn!(step = index, "step timed out: {:?}", task.error);
+                }
+                Decision::Sleep { until, .. } => {
+                    tokio::select! {
+                        () = tokio::time::sleep(until.since(now)) => {}
+                        () = signals.cancel.cancelled() => {}
+                    }
+                }
+                Decision::Park { deadline, .. } => {
+                    let limit = deadline.map_or(Duration::MAX, |d| d.since(now));
+                    tokio::select! {
+                        () = signals.input.notified() => {}
+                        () = signals.cancel.cancelled() => {}
+                        () = tokio::time::sleep(limit) => {}
+                    }
+                }
+                Decision::Run(index) => {
+                    let step = &task.steps[index];
+                    let progress = StoredProgress {
+                        engine: self,
+                        id,
+                        index,
+                    };
+                    let executor = Executor {
+                        kubernetes: &self.kubernetes,
+                        registries: &self.registries,
+                        task: &task,
+                        progress: &progress,
+                    };
+                    let span = tracing::info_span!("step", index, label = %step.label);
+                    let result = tokio::select! {
+                        result = executor.run(&step.action).instrument(span) => result,
+                        () = signals.cancel.cancelled() => continue,
+                    };
+                    if let Err(error) = &result {
+                        tracing::warn!(
+                            step = index,
+                            retryable = error.is_retryable(),
+                            error = ?error,
+                            "step failed: {error}"
+                        );
+                    }
+                    match &result {
+                        Ok(Outcome::Pending { message }) => {
+                            if stored_message.as_ref() != Some(message) {
+                                self.update(id, |t| {
+                                    transition::record(t, index, &result, Timestamp::now())
+                                })
+                                .await?;
+                                stored_message = Some(message.clone());
+                            }
+                            let limit = step
+                                .deadline
+                                .map_or(POLL, |d| d.since(Timestamp::now()).min(POLL));
+                            tokio::select! {
+                                () = next_cluster_change(&mut changes) => {}
+                                () = tokio::time::sleep(limit) => {}
+                                () = signals.cancel.cancelled() => {}
+                            }
+                        }
+                        _ => {
+                            stored_message = None;
+                            self.update(id, |t| {
+                                transition::record(t, index, &result, Timestamp::now())
+                            })
+                            .await?;
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+/// Waits for the next change in a cluster (a task's own progress does not count).
+async fn next_cluster_change(changes: &mut tokio::sync::broadcast::Receiver<Change>) {
+    loop {
+        match changes.recv().await {
+            Ok(Change::Cluster { .. })
+            | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+            Ok(_) => {}
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                std::future::pending::<()>().await
+            }
+        }
+    }
+}
+
+/// "succeeded", "failed", "been canceled": how a refusal names a finished task's end.
+fn finished_verb(status: Status) -> &'static str {
+    match status {
+        Status::Succeeded => "succeeded",
+        Status::Failed => "failed",
+        Status::Canceled => "been canceled",
+        Status::NotStarted | Status::Running => "ended",
     }
 }
 
@@ -293,7 +440,7 @@ impl Progress for StoredProgress<'_> {
     }
 }
 
-/// The engine as the UI's server functions and the API reach it.
+/// The runner as the UI's server functions and the API reach it.
 pub struct Tasks(pub Arc<TaskEngine>);
 
 #[async_trait::async_trait]
@@ -301,13 +448,13 @@ impl gennaker_app::services::TaskService for Tasks {
     async fn submit(&self, operation: Operation, who: &str) -> Result<Task, AppError> {
         self.0.submit(operation, who).await
     }
-    async fn list(&self, application: Option<&str>) -> Vec<Task> {
-        self.0.list(application).await
+    async fn list(&self, application: Option<&str>, limit: usize) -> Result<Vec<Task>, AppError> {
+        Ok(self.0.list(application, limit).await?)
     }
     async fn get(&self, id: TaskId) -> Result<Task, AppError> {
-        self.0.get(id).await
+        Ok(self.0.get(id).await?)
     }
     async fn cancel(&self, id: TaskId) -> Result<Task, AppError> {
-        self.0.cancel(id).await
+        Ok(self.0.cancel(id).await?)
     }
 }

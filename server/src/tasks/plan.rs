@@ -5,12 +5,13 @@
 use gennaker_app::error::AppError;
 use gennaker_app::infrastructure::names::keys;
 use gennaker_app::infrastructure::server_groups::{MAX_REPLICAS, ObjectRef, ServerGroup};
-use gennaker_app::tasks::model::{ManifestRef, Operation, Step, StepAction, Target};
+use gennaker_app::tasks::model::{ManifestRef, Operation, Step, StepAction};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 
+use super::builders::{self, named};
 use crate::kubernetes::moniker::application_of;
 use crate::kubernetes::{Kubernetes, manifests, views};
-use crate::registries::{DockerRegistries, pull_secret_name};
+use crate::registries::DockerRegistries;
 
 fn invalid_if_any(
     errors: Vec<gennaker_app::applications::model::FieldError>,
@@ -58,12 +59,6 @@ fn server_group(
         .ok_or_else(|| AppError::NotFound(format!("There is no server group {target}.")))
 }
 
-fn named(target: &ObjectRef) -> Target {
-    Target::Named {
-        server_group: target.clone(),
-    }
-}
-
 fn manifest_ref_ok(kubernetes: &Kubernetes, target: &ManifestRef) -> Result<(), AppError> {
     kubernetes.connection_for(&target.account, &target.namespace)?;
     if target.kind.trim().is_empty() || target.name.trim().is_empty() {
@@ -101,54 +96,11 @@ pub fn plan(
                     ));
                 }
             }
-            let cluster = spec.cluster();
-            let target = Target::Created {
-                account: spec.account.clone(),
-                namespace: spec.namespace.clone(),
-            };
             let linked = &kubernetes
                 .account(&spec.account)?
                 .settings
                 .docker_registries;
-            let registry = registries
-                .for_image(&spec.image, linked)
-                .map(str::to_string);
-            let mut steps = vec![Step::new(
-                format!("Choose the next version of cluster {cluster}"),
-                StepAction::ChooseServerGroupName {
-                    account: spec.account.clone(),
-                    namespace: spec.namespace.clone(),
-                    cluster,
-                },
-            )];
-            if let Some(registry) = &registry {
-                steps.push(Step::new(
-                    format!("Store the pull credentials of docker registry {registry}"),
-                    StepAction::EnsurePullSecret {
-                        account: spec.account.clone(),
-                        namespace: spec.namespace.clone(),
-                        registry: registry.clone(),
-                        name: pull_secret_name(registry),
-                    },
-                ));
-            }
-            steps.extend([
-                Step::new(
-                    "Create the ReplicaSet",
-                    StepAction::CreateReplicaSet {
-                        spec: spec.clone(),
-                        pull_secret: registry.as_deref().map(pull_secret_name),
-                    },
-                ),
-                Step::new(
-                    format!("Wait for {0}/{0} Pods to be Ready", spec.replicas),
-                    StepAction::WaitForHealthy {
-                        target,
-                        replicas: Some(spec.replicas),
-                    },
-                ),
-            ]);
-            steps
+            builders::create_server_group(spec, registries.for_image(&spec.image, linked))
         }
         Operation::ResizeServerGroup {
             application,
@@ -157,22 +109,7 @@ pub fn plan(
         } => {
             replicas_ok(*replicas)?;
             server_group(kubernetes, application, target)?;
-            vec![
-                Step::new(
-                    format!("Set replicas of {} to {replicas}", target.name),
-                    StepAction::SetReplicas {
-                        target: named(target),
-                        replicas: *replicas,
-                    },
-                ),
-                Step::new(
-                    format!("Wait for {replicas}/{replicas} Pods to be Ready"),
-                    StepAction::WaitForHealthy {
-                        target: named(target),
-                        replicas: Some(*replicas),
-                    },
-                ),
-            ]
+            builders::resize(&named(target), *replicas)
         }
         Operation::DisableServerGroup {
             application,
@@ -180,7 +117,7 @@ pub fn plan(
         } => {
             let group = server_group(kubernetes, application, target)?;
             require_load_balancers(&group)?;
-            traffic_steps(target, false)
+            builders::disable(&named(target))
         }
         Operation::EnableServerGroup {
             application,
@@ -188,31 +125,14 @@ pub fn plan(
         } => {
             let group = server_group(kubernetes, application, target)?;
             require_load_balancers(&group)?;
-            traffic_steps(target, true)
+            builders::enable(&named(target))
         }
         Operation::DestroyServerGroup {
             application,
             server_group: target,
         } => {
             server_group(kubernetes, application, target)?;
-            vec![
-                Step::new(
-                    format!("Delete ReplicaSet {}", target.name),
-                    StepAction::DeleteReplicaSet {
-                        target: named(target),
-                    },
-                ),
-                Step::new(
-                    "Wait until it and its Pods are gone",
-                    StepAction::WaitForDeleted {
-                        account: target.account.clone(),
-                        namespace: target.namespace.clone(),
-                        api_version: "apps/v1".into(),
-                        kind: "ReplicaSet".into(),
-                        name: target.name.clone(),
-                    },
-                ),
-            ]
+            builders::destroy(target)
         }
         Operation::RollbackServerGroup {
             application,
@@ -246,59 +166,17 @@ pub fn plan(
             }
             require_load_balancers(&current_group)?;
             let replicas = i64::from(restore_group.desired.max(current_group.desired));
+            let (restore, current) = (named(restore), named(current));
             let mut steps = Vec::new();
             if restore_group.desired < current_group.desired {
-                steps.push(Step::new(
-                    format!("Resize {} to {replicas}", restore.name),
-                    StepAction::SetReplicas {
-                        target: named(restore),
-                        replicas,
-                    },
-                ));
+                steps.push(builders::set_replicas(&restore, replicas));
             }
             steps.extend([
-                Step::new(
-                    format!("Enable {}", restore.name),
-                    StepAction::SetTraffic {
-                        target: named(restore),
-                        enabled: true,
-                    },
-                ),
-                Step::new(
-                    format!("Wait for {} to be healthy", restore.name),
-                    StepAction::WaitForHealthy {
-                        target: named(restore),
-                        replicas: Some(replicas),
-                    },
-                ),
-                Step::new(
-                    format!(
-                        "Wait for the load balancers to send {} traffic",
-                        restore.name
-                    ),
-                    StepAction::WaitForTraffic {
-                        target: named(restore),
-                        enabled: true,
-                    },
-                ),
-                Step::new(
-                    format!("Disable {}", current.name),
-                    StepAction::SetTraffic {
-                        target: named(current),
-                        enabled: false,
-                    },
-                ),
-                Step::new(
-                    format!(
-                        "Wait for the load balancers to stop sending {} traffic",
-                        current.name
-                    ),
-                    StepAction::WaitForTraffic {
-                        target: named(current),
-                        enabled: false,
-                    },
-                ),
+                builders::set_traffic(&restore, true),
+                builders::wait_for_healthy(&restore, Some(replicas)),
+                builders::wait_for_traffic(&restore, true),
             ]);
+            steps.extend(builders::disable(&current));
             steps
         }
         Operation::UpsertLoadBalancer { spec } => {
@@ -327,7 +205,7 @@ pub fn plan(
                     AppError::NotFound(format!("There is no load balancer {load_balancer}."))
                 })?;
             belongs(&svc.metadata, application, &load_balancer.name)?;
-            delete_steps(load_balancer, "v1", "Service")
+            builders::delete_object(load_balancer, "v1", "Service")
         }
         Operation::UpsertSecurityGroup { spec } => {
             invalid_if_any(spec.validate())?;
@@ -355,7 +233,7 @@ pub fn plan(
                     AppError::NotFound(format!("There is no security group {security_group}."))
                 })?;
             belongs(&policy.metadata, application, &security_group.name)?;
-            delete_steps(security_group, "networking.k8s.io/v1", "NetworkPolicy")
+            builders::delete_object(security_group, "networking.k8s.io/v1", "NetworkPolicy")
         }
         Operation::ApplyManifest {
             account,
@@ -473,57 +351,4 @@ fn require_load_balancers(group: &ServerGroup) -> Result<(), AppError> {
     } else {
         Ok(())
     }
-}
-
-fn traffic_steps(target: &ObjectRef, enabled: bool) -> Vec<Step> {
-    let (verb, wait) = if enabled {
-        ("Enable", "Wait for the load balancers to send it traffic")
-    } else {
-        (
-            "Disable",
-            "Wait for the load balancers to stop sending it traffic",
-        )
-    };
-    vec![
-        Step::new(
-            format!("{verb} {}", target.name),
-            StepAction::SetTraffic {
-                target: named(target),
-                enabled,
-            },
-        ),
-        Step::new(
-            wait,
-            StepAction::WaitForTraffic {
-                target: named(target),
-                enabled,
-            },
-        ),
-    ]
-}
-
-fn delete_steps(target: &ObjectRef, api_version: &str, kind: &str) -> Vec<Step> {
-    vec![
-        Step::new(
-            format!("Delete {kind} {}", target.name),
-            StepAction::Delete {
-                target: ManifestRef {
-                    account: target.account.clone(),
-                    namespace: target.namespace.clone(),
-                    kind: kind.to_string(),
-                    name: target.name.clone(),
-                },
-            },
-        ),
-        Step::new(
-            "Wait until it is gone",
-            StepAction::WaitForDeleted {
-                account: target.account.clone(),
-                namespace: target.namespace.clone(),
-                api_version: api_version.into(),
-                kind: kind.into(),
-                name: target.name.clone(),
-            },
-        ),
-    ]
 }

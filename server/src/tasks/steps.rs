@@ -1,50 +1,37 @@
-//! What each step does. Every step is idempotent: a task resumed after a crash runs its current
-//! step again, so a step first looks whether its change is already there. Waiting steps read
-//! the watch-fed cache and wake on its changes.
+//! What each step does, run once. Every step is idempotent: a task resumed after a crash runs
+//! its current step again, so a step first looks whether its change is already there. A
+//! waiting step reads the watch-fed cache and says "not yet" ([`Outcome::Pending`]); the runner
+//! runs it again when the cache changes.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use gennaker_app::infrastructure::names::{MAX_SEQUENCE, keys, server_group_name, split_version};
 use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{ManifestRef, StepAction, Target, Task, TaskOutputs};
+use gennaker_app::tasks::model::{
+    ManifestRef, Outputs, SERVER_GROUP_OUTPUT, StepAction, Target, Task,
+};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, Service};
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use kube::{Client, ResourceExt};
 use serde_json::{Value, json};
 
-use crate::events::EventBus;
+use super::outcome::{Outcome, StepError};
 use crate::kubernetes::moniker::{attached_load_balancers, moniker_of};
-use crate::kubernetes::{Connection, Kubernetes, manifests, views};
+use crate::kubernetes::{self, Connection, Kubernetes, manifests, views};
 
-/// How long a waiting step waits before it fails.
-pub const WAIT_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// The field manager of every server-side apply.
 pub const FIELD_MANAGER: &str = "gennaker";
 
-/// Why a step did not finish.
-#[derive(Debug)]
-pub struct StepFailure(pub String);
+type StepResult = Result<Outcome, StepError>;
 
-impl<T: std::fmt::Display> From<T> for StepFailure {
-    fn from(error: T) -> Self {
-        StepFailure(error.to_string())
-    }
+/// Turns an API error met while doing `action` into the step's error.
+fn api_error(action: impl Into<String>) -> impl FnOnce(kube::Error) -> StepError {
+    move |error| StepError::Kubernetes(kubernetes::Error::api(action, error))
 }
 
-/// What a finished step reports.
-#[derive(Debug, Default)]
-pub struct StepDone {
-    pub message: Option<String>,
-    pub outputs: Option<TaskOutputs>,
-}
-
-fn done(message: impl Into<String>) -> Result<StepDone, StepFailure> {
-    Ok(StepDone {
-        message: Some(message.into()),
-        outputs: None,
-    })
+fn is_status(error: &kube::Error, code: u16) -> bool {
+    matches!(error, kube::Error::Api(status) if status.code == code)
 }
 
 /// Reports progress of a running step (stored and shown live).
@@ -53,38 +40,30 @@ pub trait Progress: Send + Sync {
     async fn report(&self, message: String);
 }
 
+/// Runs one step of one task, once.
 pub struct Executor<'a> {
     pub kubernetes: &'a Kubernetes,
     pub registries: &'a crate::registries::DockerRegistries,
-    pub events: &'a EventBus,
     pub task: &'a Task,
     pub progress: &'a dyn Progress,
 }
 
-fn api_error(action: &str, error: kube::Error) -> StepFailure {
-    StepFailure(crate::kubernetes::cluster_error(action, error).to_string())
-}
-
-fn is_status(error: &kube::Error, code: u16) -> bool {
-    matches!(error, kube::Error::Api(status) if status.code == code)
-}
-
 impl Executor<'_> {
-    fn connection(&self, account: &str, namespace: &str) -> Result<&Connection, StepFailure> {
+    fn connection(&self, account: &str, namespace: &str) -> Result<&Connection, StepError> {
         Ok(self.kubernetes.connection_for(account, namespace)?)
     }
 
-    fn resolve(&self, target: &Target) -> Result<ObjectRef, StepFailure> {
+    fn resolve(&self, target: &Target) -> Result<ObjectRef, StepError> {
         match target {
             Target::Named { server_group } => Ok(server_group.clone()),
-            Target::Created { account, namespace } => match &self.task.outputs.server_group {
+            Target::Created { account, namespace } => match self.task.created_server_group() {
                 Some(name) => Ok(ObjectRef {
                     account: account.clone(),
                     namespace: namespace.clone(),
-                    name: name.clone(),
+                    name: name.to_string(),
                 }),
-                None => Err(StepFailure(
-                    "no server group name was chosen by an earlier step".into(),
+                None => Err(StepError::refused(
+                    "no server group name was chosen by an earlier step",
                 )),
             },
         }
@@ -93,7 +72,7 @@ impl Executor<'_> {
     fn replica_sets(
         &self,
         target: &ObjectRef,
-    ) -> Result<(Api<ReplicaSet>, &Connection), StepFailure> {
+    ) -> Result<(Api<ReplicaSet>, &Connection), StepError> {
         let connection = self.connection(&target.account, &target.namespace)?;
         Ok((
             Api::namespaced(connection.client.clone(), &target.namespace),
@@ -101,7 +80,9 @@ impl Executor<'_> {
         ))
     }
 
-    pub async fn run(&self, action: &StepAction) -> Result<StepDone, StepFailure> {
+    /// Runs `action` once. A step that waits returns [`Outcome::Pending`] until what it waits
+    /// for is there; the runner runs it again on the next change in the cluster.
+    pub async fn run(&self, action: &StepAction) -> StepResult {
         match action {
             StepAction::ChooseServerGroupName {
                 account,
@@ -114,7 +95,10 @@ impl Executor<'_> {
                 registry,
                 ..
             } => {
-                let secret = self.registries.pull_secret(registry, namespace)?;
+                let secret = self
+                    .registries
+                    .pull_secret(registry, namespace)
+                    .map_err(StepError::Refused)?;
                 self.apply(account, namespace, std::slice::from_ref(&secret))
                     .await
             }
@@ -123,7 +107,6 @@ impl Executor<'_> {
             }
             StepAction::WaitForHealthy { target, replicas } => {
                 self.wait_for_healthy(&self.resolve(target)?, *replicas)
-                    .await
             }
             StepAction::SetReplicas { target, replicas } => {
                 let target = self.resolve(target)?;
@@ -134,25 +117,30 @@ impl Executor<'_> {
                     &Patch::Merge(json!({"spec": {"replicas": replicas}})),
                 )
                 .await
-                .map_err(|e| api_error(&format!("resizing {}", target.name), e))?;
-                done(format!("{} asks for {replicas} replicas", target.name))
+                .map_err(api_error(format!("resizing {}", target.name)))?;
+                Ok(Outcome::done(format!(
+                    "{} asks for {replicas} replicas",
+                    target.name
+                )))
             }
             StepAction::SetTraffic { target, enabled } => {
                 self.set_traffic(&self.resolve(target)?, *enabled).await
             }
             StepAction::WaitForTraffic { target, enabled } => {
                 self.wait_for_traffic(&self.resolve(target)?, *enabled)
-                    .await
             }
             StepAction::DeleteReplicaSet { target } => {
                 let target = self.resolve(target)?;
                 let (api, _) = self.replica_sets(&target)?;
                 match api.delete(&target.name, &DeleteParams::foreground()).await {
-                    Ok(_) => done(format!("deletion of {} requested", target.name)),
+                    Ok(_) => Ok(Outcome::done(format!(
+                        "deletion of {} requested",
+                        target.name
+                    ))),
                     Err(e) if is_status(&e, 404) => {
-                        done(format!("{} was already gone", target.name))
+                        Ok(Outcome::done(format!("{} was already gone", target.name)))
                     }
-                    Err(e) => Err(api_error(&format!("deleting {}", target.name), e)),
+                    Err(e) => Err(api_error(format!("deleting {}", target.name))(e)),
                 }
             }
             StepAction::WaitForDeleted {
@@ -172,18 +160,21 @@ impl Executor<'_> {
             } => self.apply(account, namespace, documents).await,
             StepAction::Delete { target } => self.delete(target).await,
             StepAction::Scale { target, replicas } => {
-                let (api, _) = self.dynamic(target).await?;
+                let api = self.dynamic(target).await?;
                 api.patch_scale(
                     &target.name,
                     &PatchParams::default(),
                     &Patch::Merge(json!({"spec": {"replicas": replicas}})),
                 )
                 .await
-                .map_err(|e| api_error(&format!("scaling {} {}", target.kind, target.name), e))?;
-                done(format!(
+                .map_err(api_error(format!(
+                    "scaling {} {}",
+                    target.kind, target.name
+                )))?;
+                Ok(Outcome::done(format!(
                     "{} {} asks for {replicas} replicas",
                     target.kind, target.name
-                ))
+                )))
             }
             StepAction::UndoRollout {
                 deployment,
@@ -192,14 +183,9 @@ impl Executor<'_> {
         }
     }
 
-    async fn choose_name(
-        &self,
-        account: &str,
-        namespace: &str,
-        cluster: &str,
-    ) -> Result<StepDone, StepFailure> {
-        if let Some(name) = &self.task.outputs.server_group {
-            return done(format!("{name} (chosen before a restart)"));
+    async fn choose_name(&self, account: &str, namespace: &str, cluster: &str) -> StepResult {
+        if let Some(name) = self.task.created_server_group() {
+            return Ok(Outcome::done(format!("{name} (chosen before a restart)")));
         }
         let connection = self.connection(account, namespace)?;
         let api: Api<ReplicaSet> = Api::namespaced(connection.client.clone(), namespace);
@@ -207,7 +193,7 @@ impl Executor<'_> {
         let list = api
             .list(&ListParams::default())
             .await
-            .map_err(|e| api_error("listing ReplicaSets", e))?;
+            .map_err(api_error("listing ReplicaSets"))?;
         let highest = list
             .items
             .iter()
@@ -219,69 +205,70 @@ impl Executor<'_> {
             .max();
         let next = highest.map_or(0, |h| h + 1);
         if next > MAX_SEQUENCE {
-            return Err(StepFailure(format!(
+            return Err(StepError::refused(format!(
                 "cluster {cluster} already has version v{MAX_SEQUENCE}; destroy old server groups or use a new stack or detail"
             )));
         }
         let name = server_group_name(cluster, next);
-        Ok(StepDone {
-            message: Some(name.clone()),
-            outputs: Some(TaskOutputs {
-                server_group: Some(name),
-            }),
+        let mut outputs = Outputs::new();
+        outputs.insert(SERVER_GROUP_OUTPUT.into(), Value::String(name.clone()));
+        Ok(Outcome::Done {
+            message: name,
+            outputs,
         })
     }
 
     /// Creates the ReplicaSet, and finishes once the cache holds it: the steps after this one
-    /// read the cache, which may lag the API by a moment.
+    /// read the cache, which may lag the API by a moment. Run again, it finds the ReplicaSet
+    /// this task made (by the task annotation) instead of making a second.
     async fn create_replica_set(
         &self,
         spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
         pull_secret: Option<&str>,
-    ) -> Result<StepDone, StepFailure> {
+    ) -> StepResult {
         let target = self.resolve(&Target::Created {
             account: spec.account.clone(),
             namespace: spec.namespace.clone(),
         })?;
         let created = self.write_replica_set(&target, spec, pull_secret).await?;
         let connection = self.connection(&target.account, &target.namespace)?;
-        self.wait(connection, &format!("{} to show", target.name), || {
+        self.check(connection, || {
             let seen = connection
                 .cache
                 .replica_sets
                 .get(&target.namespace, &target.name)
                 .is_some();
-            Ok((
-                seen,
-                format!("waiting for {} to show in the cache", target.name),
-            ))
+            Ok(if seen {
+                Outcome::done(created.clone())
+            } else {
+                Outcome::pending(format!("waiting for {} to show in the cache", target.name))
+            })
         })
-        .await?;
-        Ok(created)
     }
 
+    /// Creates the ReplicaSet unless this task already did; says what it found or did.
     async fn write_replica_set(
         &self,
         target: &ObjectRef,
         spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
         pull_secret: Option<&str>,
-    ) -> Result<StepDone, StepFailure> {
+    ) -> Result<String, StepError> {
         let (api, connection) = self.replica_sets(target)?;
         let task_id = self.task.id.to_string();
         let ours = |rs: &ReplicaSet| rs.annotations().get(keys::TASK) == Some(&task_id);
         match api
             .get_opt(&target.name)
             .await
-            .map_err(|e| api_error("reading ReplicaSets", e))?
+            .map_err(api_error("reading ReplicaSets"))?
         {
             Some(rs) if ours(&rs) => {
-                return done(format!(
+                return Ok(format!(
                     "{} was created by this task before a restart",
                     target.name
                 ));
             }
             Some(_) => {
-                return Err(StepFailure(format!(
+                return Err(StepError::refused(format!(
                     "ReplicaSet {} already exists and was not made by this task; run the operation again to take the next version",
                     target.name
                 )));
@@ -294,9 +281,9 @@ impl Executor<'_> {
             let service = services
                 .get_opt(name)
                 .await
-                .map_err(|e| api_error("reading Services", e))?
+                .map_err(api_error("reading Services"))?
                 .ok_or_else(|| {
-                    StepFailure(format!(
+                    StepError::refused(format!(
                         "load balancer {name} no longer exists in {}",
                         spec.namespace
                     ))
@@ -312,124 +299,90 @@ impl Executor<'_> {
             pull_secret,
             &task_id,
         );
-        let rs: ReplicaSet = serde_json::from_value(manifest)?;
-        match api
-            .create(
-                &PostParams {
-                    field_manager: Some(FIELD_MANAGER.into()),
-                    ..PostParams::default()
-                },
-                &rs,
-            )
-            .await
-        {
-            Ok(_) => done(format!("created {}", target.name)),
+        let rs: ReplicaSet = serde_json::from_value(manifest).map_err(|e| {
+            StepError::refused(format!("the ReplicaSet Gennaker wrote is not valid: {e}"))
+        })?;
+        let params = PostParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PostParams::default()
+        };
+        match api.create(&params, &rs).await {
+            Ok(_) => Ok(format!("created {}", target.name)),
             Err(e) if is_status(&e, 409) => match api.get_opt(&target.name).await {
                 Ok(Some(rs)) if ours(&rs) => {
-                    done(format!("{} was created by this task", target.name))
+                    Ok(format!("{} was created by this task", target.name))
                 }
-                _ => Err(StepFailure(format!(
+                _ => Err(StepError::refused(format!(
                     "ReplicaSet {} was created by someone else at the same moment; run the operation again",
                     target.name
                 ))),
             },
-            Err(e) => Err(api_error(&format!("creating {}", target.name), e)),
+            Err(e) => Err(api_error(format!("creating {}", target.name))(e)),
         }
     }
 
-    /// Waits for `check` to say done, re-checking on every cache change and at least every
-    /// second. `check` returns `Ok(Some(message))` when done, `Ok(None)` to keep waiting.
-    async fn wait(
-        &self,
-        connection: &Connection,
-        what: &str,
-        mut check: impl FnMut() -> Result<(bool, String), StepFailure>,
-    ) -> Result<StepDone, StepFailure> {
+    /// Runs `check` against the account's cache, once it can be trusted: an unsynced cache
+    /// (just started, or the cluster unreachable) proves nothing, so the step stays pending.
+    fn check(&self, connection: &Connection, check: impl FnOnce() -> StepResult) -> StepResult {
         use crate::kubernetes::cache::WatchState;
-        let mut changes = self.events.subscribe();
-        let deadline = tokio::time::Instant::now() + WAIT_TIMEOUT;
-        let mut last = String::new();
-        loop {
-            // An unsynced cache (just started, or the cluster unreachable) proves nothing.
-            let (finished, message) = match connection.cache.health.summary() {
-                WatchState::Healthy => check()?,
-                WatchState::Syncing => (false, "waiting for the cluster cache to load".to_string()),
-                WatchState::Failing(error) => {
-                    (false, format!("the cluster is unreachable: {error}"))
-                }
-            };
-            if finished {
-                return done(message);
-            }
-            if message != last {
-                self.progress.report(message.clone()).await;
-                last = message;
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(StepFailure(format!(
-                    "timed out after {} minutes waiting for {what} ({last})",
-                    WAIT_TIMEOUT.as_secs() / 60
-                )));
-            }
-            tokio::select! {
-                _ = changes.recv() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
+        match connection.cache.health.summary() {
+            WatchState::Healthy => check(),
+            WatchState::Syncing => Ok(Outcome::pending("waiting for the cluster cache to load")),
+            WatchState::Failing(error) => Ok(Outcome::pending(format!(
+                "the cluster is unreachable: {error}"
+            ))),
         }
     }
 
-    async fn wait_for_healthy(
-        &self,
-        target: &ObjectRef,
-        replicas: Option<i64>,
-    ) -> Result<StepDone, StepFailure> {
+    fn gone(target: &ObjectRef) -> StepError {
+        StepError::refused(format!("{} no longer exists", target.name))
+    }
+
+    fn wait_for_healthy(&self, target: &ObjectRef, replicas: Option<i64>) -> StepResult {
         let connection = self.connection(&target.account, &target.namespace)?;
         let cache = &connection.cache;
-        self.wait(
-            connection,
-            &format!("{} to be healthy", target.name),
-            || {
-                let rs = cache
-                    .replica_sets
-                    .get(&target.namespace, &target.name)
-                    .ok_or_else(|| StepFailure(format!("{} no longer exists", target.name)))?;
-                let desired = i64::from(rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1));
-                let pods: Vec<_> = views::owned_pods(cache, &rs)
-                    .into_iter()
-                    .filter(|p| p.metadata.deletion_timestamp.is_none())
-                    .collect();
-                let ready = pods.iter().filter(|p| views::pod_ready(p)).count() as i64;
-                let wanted = replicas.unwrap_or(desired);
-                let finished = desired == wanted && ready == wanted && pods.len() as i64 == wanted;
-                Ok((finished, format!("{ready} of {wanted} Pods Ready")))
-            },
-        )
-        .await
+        self.check(connection, || {
+            let rs = cache
+                .replica_sets
+                .get(&target.namespace, &target.name)
+                .ok_or_else(|| Self::gone(target))?;
+            let desired = i64::from(rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1));
+            let pods: Vec<_> = views::owned_pods(cache, &rs)
+                .into_iter()
+                .filter(|p| p.metadata.deletion_timestamp.is_none())
+                .collect();
+            let ready = pods.iter().filter(|p| views::pod_ready(p)).count() as i64;
+            let wanted = replicas.unwrap_or(desired);
+            let message = format!("{ready} of {wanted} Pods Ready");
+            Ok(
+                if desired == wanted && ready == wanted && pods.len() as i64 == wanted {
+                    Outcome::done(message)
+                } else {
+                    Outcome::pending(message)
+                },
+            )
+        })
     }
 
-    async fn set_traffic(
-        &self,
-        target: &ObjectRef,
-        enabled: bool,
-    ) -> Result<StepDone, StepFailure> {
+    async fn set_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
         let (api, connection) = self.replica_sets(target)?;
         let rs = api
             .get(&target.name)
             .await
-            .map_err(|e| api_error(&format!("reading {}", target.name), e))?;
+            .map_err(api_error(format!("reading {}", target.name)))?;
         let services: Api<Service> = Api::namespaced(connection.client.clone(), &target.namespace);
         let mut traffic = BTreeMap::new();
         for name in attached_load_balancers(&rs.metadata) {
             match services
                 .get_opt(&name)
                 .await
-                .map_err(|e| api_error("reading Services", e))?
+                .map_err(api_error("reading Services"))?
             {
                 Some(service) => {
                     traffic.extend(service.spec.and_then(|s| s.selector).unwrap_or_default())
                 }
                 None if enabled => {
-                    return Err(StepFailure(format!(
+                    return Err(StepError::refused(format!(
                         "load balancer {name} does not exist; create it first"
                     )));
                 }
@@ -442,7 +395,7 @@ impl Executor<'_> {
             .and_then(|s| s.selector.match_labels.clone())
             .unwrap_or_default();
         if !enabled && let Some(key) = traffic.keys().find(|k| selector.contains_key(*k)) {
-            return Err(StepFailure(format!(
+            return Err(StepError::refused(format!(
                 "{}'s own selector uses the label {key}, so removing it would orphan its Pods",
                 target.name
             )));
@@ -463,7 +416,10 @@ impl Executor<'_> {
         let patch = json!({"spec": {"template": {"metadata": {"labels": labels}}}});
         api.patch(&target.name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
-            .map_err(|e| api_error(&format!("changing {}'s Pod template", target.name), e))?;
+            .map_err(api_error(format!(
+                "changing {}'s Pod template",
+                target.name
+            )))?;
         let pods: Api<Pod> = Api::namespaced(connection.client.clone(), &target.namespace);
         let selector_text = selector
             .iter()
@@ -471,7 +427,7 @@ impl Executor<'_> {
             .collect::<Vec<_>>()
             .join(",");
         if selector_text.is_empty() {
-            return Err(StepFailure(format!(
+            return Err(StepError::refused(format!(
                 "{} has no matchLabels selector",
                 target.name
             )));
@@ -479,7 +435,7 @@ impl Executor<'_> {
         let list = pods
             .list(&ListParams::default().labels(&selector_text))
             .await
-            .map_err(|e| api_error("listing Pods", e))?;
+            .map_err(api_error("listing Pods"))?;
         let uid = rs.metadata.uid.clone().unwrap_or_default();
         let mut patched = 0;
         for pod in list
@@ -497,64 +453,53 @@ impl Executor<'_> {
             {
                 Ok(_) => patched += 1,
                 Err(e) if is_status(&e, 404) => {}
-                Err(e) => return Err(api_error(&format!("relabelling Pod {}", pod.name_any()), e)),
+                Err(e) => return Err(api_error(format!("relabelling Pod {}", pod.name_any()))(e)),
             }
         }
-        done(format!(
+        Ok(Outcome::done(format!(
             "{} {} Pods of {}",
             if enabled { "enabled" } else { "disabled" },
             patched,
             target.name
-        ))
+        )))
     }
 
-    async fn wait_for_traffic(
-        &self,
-        target: &ObjectRef,
-        enabled: bool,
-    ) -> Result<StepDone, StepFailure> {
+    fn wait_for_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
         let connection = self.connection(&target.account, &target.namespace)?;
         let cache = &connection.cache;
-        self.wait(
-            connection,
-            &format!(
-                "the load balancers to {} {}",
-                if enabled { "include" } else { "drop" },
-                target.name
-            ),
-            || {
-                let rs = cache
-                    .replica_sets
-                    .get(&target.namespace, &target.name)
-                    .ok_or_else(|| StepFailure(format!("{} no longer exists", target.name)))?;
-                let pods: Vec<String> = views::owned_pods(cache, &rs)
-                    .iter()
-                    .filter(|p| views::pod_ready(p))
-                    .map(|p| p.name_any())
-                    .collect();
-                let services: Vec<String> = attached_load_balancers(&rs.metadata)
-                    .into_iter()
-                    .filter(|name| cache.services.get(&target.namespace, name).is_some())
-                    .collect();
-                let mut routed = 0;
-                let mut expected = 0;
-                for service in &services {
-                    let endpoints = views::ready_endpoints(cache, &target.namespace, service);
-                    routed += pods.iter().filter(|p| endpoints.contains(p)).count();
-                    expected += pods.len();
-                }
-                let finished = if enabled {
-                    routed == expected
-                } else {
-                    routed == 0
-                };
-                Ok((
-                    finished,
-                    format!("{routed} of {expected} Pod endpoints routed"),
-                ))
-            },
-        )
-        .await
+        self.check(connection, || {
+            let rs = cache
+                .replica_sets
+                .get(&target.namespace, &target.name)
+                .ok_or_else(|| Self::gone(target))?;
+            let pods: Vec<String> = views::owned_pods(cache, &rs)
+                .iter()
+                .filter(|p| views::pod_ready(p))
+                .map(|p| p.name_any())
+                .collect();
+            let services: Vec<String> = attached_load_balancers(&rs.metadata)
+                .into_iter()
+                .filter(|name| cache.services.get(&target.namespace, name).is_some())
+                .collect();
+            let mut routed = 0;
+            let mut expected = 0;
+            for service in &services {
+                let endpoints = views::ready_endpoints(cache, &target.namespace, service);
+                routed += pods.iter().filter(|p| endpoints.contains(p)).count();
+                expected += pods.len();
+            }
+            let message = format!("{routed} of {expected} Pod endpoints routed");
+            let finished = if enabled {
+                routed == expected
+            } else {
+                routed == 0
+            };
+            Ok(if finished {
+                Outcome::done(message)
+            } else {
+                Outcome::pending(message)
+            })
+        })
     }
 
     async fn wait_for_deleted(
@@ -564,37 +509,26 @@ impl Executor<'_> {
         api_version: &str,
         kind: &str,
         name: &str,
-    ) -> Result<StepDone, StepFailure> {
+    ) -> StepResult {
         let connection = self.connection(account, namespace)?;
         let cache = &connection.cache;
+        let outcome = |gone: bool| {
+            Ok(if gone {
+                Outcome::done(format!("{kind} {name} is gone"))
+            } else {
+                Outcome::pending(format!("{name} is being deleted"))
+            })
+        };
         match kind {
-            "ReplicaSet" => {
-                self.wait(connection, &format!("{name} to be deleted"), || {
-                    Ok((
-                        cache.replica_sets.get(namespace, name).is_none(),
-                        format!("{name} is being deleted"),
-                    ))
-                })
-                .await
-            }
-            "Service" => {
-                self.wait(connection, &format!("{name} to be deleted"), || {
-                    Ok((
-                        cache.services.get(namespace, name).is_none(),
-                        format!("{name} is being deleted"),
-                    ))
-                })
-                .await
-            }
-            "NetworkPolicy" => {
-                self.wait(connection, &format!("{name} to be deleted"), || {
-                    Ok((
-                        cache.network_policies.get(namespace, name).is_none(),
-                        format!("{name} is being deleted"),
-                    ))
-                })
-                .await
-            }
+            "ReplicaSet" => self.check(connection, || {
+                outcome(cache.replica_sets.get(namespace, name).is_none())
+            }),
+            "Service" => self.check(connection, || {
+                outcome(cache.services.get(namespace, name).is_none())
+            }),
+            "NetworkPolicy" => self.check(connection, || {
+                outcome(cache.network_policies.get(namespace, name).is_none())
+            }),
             _ => {
                 let resolved = manifests::resolve(
                     &manifests::discover(&connection.client).await?,
@@ -603,35 +537,20 @@ impl Executor<'_> {
                 )?;
                 let api: Api<DynamicObject> =
                     Api::namespaced_with(connection.client.clone(), namespace, &resolved.resource);
-                let deadline = tokio::time::Instant::now() + WAIT_TIMEOUT;
-                loop {
-                    if api
-                        .get_opt(name)
-                        .await
-                        .map_err(|e| api_error("reading the object", e))?
-                        .is_none()
-                    {
-                        return done(format!("{kind} {name} is gone"));
-                    }
-                    if tokio::time::Instant::now() >= deadline {
-                        return Err(StepFailure(format!(
-                            "timed out waiting for {kind} {name} to be deleted"
-                        )));
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
+                let found = api
+                    .get_opt(name)
+                    .await
+                    .map_err(api_error(format!("reading {kind} {name}")))?;
+                outcome(found.is_none())
             }
         }
     }
 
-    async fn dynamic(
-        &self,
-        target: &ManifestRef,
-    ) -> Result<(Api<DynamicObject>, Client), StepFailure> {
+    async fn dynamic(&self, target: &ManifestRef) -> Result<Api<DynamicObject>, StepError> {
         let connection = self.connection(&target.account, &target.namespace)?;
         let discovery = manifests::discover(&connection.client).await?;
         let resolved = manifests::resolve(&discovery, None, &target.kind)?;
-        let api = if resolved.namespaced {
+        Ok(if resolved.namespaced {
             Api::namespaced_with(
                 connection.client.clone(),
                 &target.namespace,
@@ -639,16 +558,11 @@ impl Executor<'_> {
             )
         } else {
             Api::all_with(connection.client.clone(), &resolved.resource)
-        };
-        Ok((api, connection.client.clone()))
+        })
     }
 
-    async fn apply(
-        &self,
-        account: &str,
-        namespace: &str,
-        documents: &[Value],
-    ) -> Result<StepDone, StepFailure> {
+    /// Server-side apply: applying the same documents again changes nothing.
+    async fn apply(&self, account: &str, namespace: &str, documents: &[Value]) -> StepResult {
         let connection = self.connection(account, namespace)?;
         // One discovery for all documents: it is a request per API group.
         let discovery = manifests::discover(&connection.client).await?;
@@ -678,80 +592,51 @@ impl Executor<'_> {
                 &Patch::Apply(&document),
             )
             .await
-            .map_err(|e| api_error(&format!("applying {kind} {name}"), e))?;
+            .map_err(api_error(format!("applying {kind} {name}")))?;
             applied.push(format!("{kind} {name}"));
             self.progress
                 .report(format!("applied {}", applied.join(", ")))
                 .await;
         }
-        done(format!("applied {}", applied.join(", ")))
+        Ok(Outcome::done(format!("applied {}", applied.join(", "))))
     }
 
-    async fn delete(&self, target: &ManifestRef) -> Result<StepDone, StepFailure> {
-        let (api, _) = self.dynamic(target).await?;
+    async fn delete(&self, target: &ManifestRef) -> StepResult {
+        let api = self.dynamic(target).await?;
         match api.delete(&target.name, &DeleteParams::background()).await {
-            Ok(_) => done(format!(
+            Ok(_) => Ok(Outcome::done(format!(
                 "deletion of {} {} requested",
                 target.kind, target.name
-            )),
-            Err(e) if is_status(&e, 404) => {
-                done(format!("{} {} was already gone", target.kind, target.name))
-            }
-            Err(e) => Err(api_error(
-                &format!("deleting {} {}", target.kind, target.name),
-                e,
-            )),
+            ))),
+            Err(e) if is_status(&e, 404) => Ok(Outcome::done(format!(
+                "{} {} was already gone",
+                target.kind, target.name
+            ))),
+            Err(e) => Err(api_error(format!(
+                "deleting {} {}",
+                target.kind, target.name
+            ))(e)),
         }
     }
 
-    async fn undo_rollout(
-        &self,
-        deployment: &ObjectRef,
-        revision: i64,
-    ) -> Result<StepDone, StepFailure> {
+    /// Replaces the Deployment's Pod template with revision `revision`'s. The Deployment
+    /// controller writes the object between our read and our replace now and then; the
+    /// replace is then refused for a stale resourceVersion (409), which the runner retries.
+    async fn undo_rollout(&self, deployment: &ObjectRef, revision: i64) -> StepResult {
         let connection = self.connection(&deployment.account, &deployment.namespace)?;
         let deployments: Api<Deployment> =
             Api::namespaced(connection.client.clone(), &deployment.namespace);
-        // The Deployment controller writes the object between our read and our replace, so a
-        // replace refused for a stale resourceVersion reads again and retries.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            match self
-                .replace_template(&deployments, &connection.client, deployment, revision)
-                .await?
-            {
-                Replaced::Done(outcome) => return Ok(outcome),
-                Replaced::Stale(error) if attempts < 5 => {
-                    tracing::debug!(attempts, %error, "Deployment changed underneath; retrying");
-                }
-                Replaced::Stale(error) => {
-                    return Err(api_error(
-                        &format!("rolling back Deployment {}", deployment.name),
-                        error,
-                    ));
-                }
-            }
-        }
-    }
-
-    async fn replace_template(
-        &self,
-        deployments: &Api<Deployment>,
-        client: &kube::Client,
-        deployment: &ObjectRef,
-        revision: i64,
-    ) -> Result<Replaced, StepFailure> {
         let mut current = deployments
             .get(&deployment.name)
             .await
-            .map_err(|e| api_error(&format!("reading Deployment {}", deployment.name), e))?;
+            .map_err(api_error(format!("reading Deployment {}", deployment.name)))?;
         let uid = current.metadata.uid.clone().unwrap_or_default();
-        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), &deployment.namespace);
+        let replica_sets: Api<ReplicaSet> =
+            Api::namespaced(connection.client.clone(), &deployment.namespace);
         let owned: Vec<ReplicaSet> = replica_sets
             .list(&ListParams::default())
             .await
-            .map_err(|e| api_error("listing ReplicaSets", e))?
+            .map_err(api_error("listing ReplicaSets"))?
             .items
             .into_iter()
             .filter(|rs| rs.owner_references().iter().any(|o| o.uid == uid))
@@ -769,13 +654,13 @@ impl Executor<'_> {
                 .map(i64::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            return Err(StepFailure(format!(
+            return Err(StepError::refused(format!(
                 "Deployment {} has no revision {revision} (it has: {known})",
                 deployment.name
             )));
         };
         let Some(mut template) = source.spec.as_ref().and_then(|s| s.template.clone()) else {
-            return Err(StepFailure(format!(
+            return Err(StepError::refused(format!(
                 "revision {revision} has no Pod template"
             )));
         };
@@ -783,44 +668,32 @@ impl Executor<'_> {
             labels.remove("pod-template-hash");
         }
         let Some(spec) = current.spec.as_mut() else {
-            return Err(StepFailure(format!(
+            return Err(StepError::refused(format!(
                 "Deployment {} has no spec",
                 deployment.name
             )));
         };
         if spec.template == template {
-            return done(format!(
+            return Ok(Outcome::done(format!(
                 "{} already runs revision {revision}'s template",
                 deployment.name
-            ))
-            .map(Replaced::Done);
+            )));
         }
         spec.template = template;
         let params = PostParams {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PostParams::default()
         };
-        match deployments
+        deployments
             .replace(&deployment.name, &params, &current)
             .await
-        {
-            Ok(_) => done(format!(
-                "{} rolls back to revision {revision}",
+            .map_err(api_error(format!(
+                "rolling back Deployment {}",
                 deployment.name
-            ))
-            .map(Replaced::Done),
-            Err(e) if is_status(&e, 409) => Ok(Replaced::Stale(e)),
-            Err(e) => Err(api_error(
-                &format!("rolling back Deployment {}", deployment.name),
-                e,
-            )),
-        }
+            )))?;
+        Ok(Outcome::done(format!(
+            "{} rolls back to revision {revision}",
+            deployment.name
+        )))
     }
-}
-
-/// How one read-modify-replace of a Deployment ended.
-enum Replaced {
-    Done(StepDone),
-    /// The object changed between the read and the replace.
-    Stale(kube::Error),
 }

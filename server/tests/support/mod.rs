@@ -8,7 +8,7 @@ pub mod cluster;
 
 use std::path::PathBuf;
 
-use gennaker::config::{Config, DockerRegistryAccount, KubernetesConfig, StoreConfig};
+use gennaker::config::{Config, DockerRegistryAccount, KubernetesConfig, StoreConfig, TasksConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -49,6 +49,7 @@ pub async fn start_configured(
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },
+        tasks: TasksConfig::default(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {
