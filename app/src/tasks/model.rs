@@ -356,7 +356,7 @@ pub struct Step {
     pub failed_attempts: u32,
     /// The most attempts the step gets: a failure worth retrying is retried, with a growing
     /// pause, until this many have failed.
-    #[serde(default = "one")]
+    #[serde(default = "cluster_attempts")]
     pub max_attempts: u32,
     /// Outside input once given (a Manual Judgment's decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -367,8 +367,9 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-fn one() -> u32 {
-    1
+/// Steps stored before the limit was stated all call the cluster.
+fn cluster_attempts() -> u32 {
+    CLUSTER_ATTEMPTS
 }
 
 impl Step {
