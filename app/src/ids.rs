@@ -42,6 +42,10 @@ pub struct Id<K> {
 impl<K: IdKind> Id<K> {
     /// A new id for now.
     #[cfg(feature = "ssr")]
+    #[expect(
+        clippy::new_without_default,
+        reason = "each call makes a different id; there is no default one"
+    )]
     pub fn new() -> Id<K> {
         Id::from_uuid(Uuid::now_v7())
     }

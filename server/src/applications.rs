@@ -70,15 +70,6 @@ fn capitalise(message: &str) -> String {
     }
 }
 
-fn check(spec: &ApplicationSpec) -> Result<(), AppError> {
-    let errors = spec.validate();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(errors))
-    }
-}
-
 impl ApplicationService {
     pub fn new(backend: Arc<Backend>) -> ApplicationService {
         ApplicationService {
@@ -139,7 +130,7 @@ impl ApplicationCatalog for ApplicationService {
 
     #[tracing::instrument(skip(self, spec), fields(app = %spec.name))]
     async fn create(&self, spec: ApplicationSpec, who: &str) -> Result<Application, AppError> {
-        check(&spec)?;
+        AppError::from_fields(spec.validate())?;
         let name = spec.name.clone();
         let created = self
             .documents
@@ -168,7 +159,7 @@ impl ApplicationCatalog for ApplicationService {
                 ),
             ));
         }
-        check(&spec)?;
+        AppError::from_fields(spec.validate())?;
         let updated = self
             .documents
             .update(name, version, spec, who)

@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+// Public only for `server/src/tasks/plan.rs`, which names this path until its rewrite lands;
+// everything else names `crate::error::FieldError`. Make it private then.
+pub use crate::error::FieldError;
+
 /// What a user sets on an application. Only `name` and `owner_email` are required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -147,14 +151,6 @@ impl ApplicationSort {
     }
 }
 
-/// One problem with one field of the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The field's name as in the JSON input, such as `ownerEmail`.
-    pub field: String,
-    pub message: String,
-}
-
 /// The longest suffix Gennaker appends to an application name: a server group's version
 /// (`-v000`) plus the hyphen and five characters Kubernetes adds to a Pod's name. Pod names
 /// double as host names, which are at most 63 characters.
@@ -166,12 +162,7 @@ impl ApplicationSpec {
     /// Every problem with the input, one per field; empty when it is valid.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        let mut fail = |field: &str, message: String| {
-            errors.push(FieldError {
-                field: field.to_string(),
-                message,
-            })
-        };
+        let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
         if let Some(problem) = name_problem(&self.name) {
             fail("name", problem);
         }

@@ -3,11 +3,10 @@
 
 use leptos::prelude::*;
 
-use crate::applications::settle;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::task_progress::TaskProgress;
-use crate::error::AppError;
+use crate::error::{AppError, settle};
 use crate::ids::TaskId;
 use crate::live::Live;
 use crate::tasks::model::{Operation, Task};

@@ -3,10 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
+use crate::accounts::KubernetesAccountSummary;
 use crate::components::feedback::Loading;
 use crate::components::fields::SelectField;
 use crate::error::AppError;
+use crate::infrastructure::list_kubernetes_accounts;
 
 /// Account and namespace selects filled from the configured accounts.
 #[component]

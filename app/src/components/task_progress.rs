@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::applications::settle;
 use crate::components::feedback::ErrorPanel;
+use crate::error::settle;
 use crate::ids::TaskId;
 use crate::live::Live;
 use crate::tasks::model::{Status, Step, Task};

@@ -7,13 +7,18 @@ use serde::{Deserialize, Serialize};
 
 use super::image::ImageReference;
 use super::names::{
-    Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, placement_problems,
-    quantity_ok,
+    Moniker, dns_label_problem, label_key_problem, label_value_ok, placement_problems, quantity_ok,
 };
-use crate::applications::model::FieldError;
+use crate::error::FieldError;
 
 /// The most replicas a server group may ask for through Gennaker.
 pub const MAX_REPLICAS: i64 = 1000;
+
+/// Why a server group or Deployment cannot have `replicas`, if it cannot.
+pub fn replicas_problem(replicas: i64) -> Option<String> {
+    (!(0..=MAX_REPLICAS).contains(&replicas))
+        .then(|| format!("Replicas must be between 0 and {MAX_REPLICAS} (it is {replicas})."))
+}
 
 /// Everything "Create New Server Group" asks for. Replicas and ports are signed so that a
 /// negative number reaches validation and gets a message, rather than failing to parse.
@@ -126,19 +131,13 @@ impl ServerGroupSpec {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = placement_problems(&self.account, &self.namespace, &self.moniker());
         if let Err(problem) = ImageReference::parse(&self.image) {
-            errors.push(field_error("image", problem));
+            errors.push(FieldError::new("image", problem));
         }
-        if !(0..=MAX_REPLICAS).contains(&self.replicas) {
-            errors.push(field_error(
-                "replicas",
-                format!(
-                    "Replicas must be between 0 and {MAX_REPLICAS} (it is {}).",
-                    self.replicas
-                ),
-            ));
+        if let Some(problem) = replicas_problem(self.replicas) {
+            errors.push(FieldError::new("replicas", problem));
         }
         if self.command.iter().chain(&self.args).any(|a| a.is_empty()) {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "command",
                 "Command and arguments cannot contain empty entries.",
             ));
@@ -151,14 +150,14 @@ impl ServerGroupSpec {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
             if !ok {
-                errors.push(field_error("env", format!("Environment variable name {:?} must be letters, digits, '_', '-' or '.', not starting with a digit.", var.name)));
+                errors.push(FieldError::new("env", format!("Environment variable name {:?} must be letters, digits, '_', '-' or '.', not starting with a digit.", var.name)));
                 break;
             }
         }
         let mut seen = Vec::new();
         for port in &self.ports {
             if !(1..=65535).contains(&port.container_port) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Container port {} must be between 1 and 65535.",
@@ -168,7 +167,7 @@ impl ServerGroupSpec {
                 break;
             }
             if seen.contains(&(port.container_port, port.protocol)) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Container port {} {} is listed twice.",
@@ -182,7 +181,7 @@ impl ServerGroupSpec {
             if !port.name.is_empty()
                 && (port.name.len() > 15 || dns_label_problem("", &port.name).is_some())
             {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Port name {:?} must be at most 15 lowercase letters, digits and hyphens.",
@@ -204,7 +203,7 @@ impl ServerGroupSpec {
             ("resources.memoryLimit", &r.memory_limit, "Memory limit"),
         ] {
             if !value.is_empty() && !quantity_ok(value) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     field,
                     format!("{label} {value:?} is not a quantity such as 250m, 0.5, 128Mi or 1Gi."),
                 ));
@@ -216,18 +215,18 @@ impl ServerGroupSpec {
         ] {
             for (key, value) in map {
                 if let Some(problem) = label_key_problem(key) {
-                    errors.push(field_error(field, problem));
+                    errors.push(FieldError::new(field, problem));
                     break;
                 }
                 if !label_value_ok(value) {
-                    errors.push(field_error(field, format!("Label value {value:?} must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.")));
+                    errors.push(FieldError::new(field, format!("Label value {value:?} must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.")));
                     break;
                 }
             }
         }
         for name in &self.load_balancers {
             if let Some(problem) = dns_label_problem("Load balancer", name) {
-                errors.push(field_error("loadBalancers", problem));
+                errors.push(FieldError::new("loadBalancers", problem));
                 break;
             }
         }

@@ -9,12 +9,12 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::applications::model::{Application, ApplicationSpec, ApplicationVersion};
 use crate::applications::{
-    application_history, delete_application, get_application, restore_application, settle,
+    application_history, delete_application, get_application, restore_application,
     update_application,
 };
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading, Notice};
-use crate::error::AppError;
+use crate::error::{AppError, settle};
 
 /// What the tabs share: the application's name, the loaded application, and a counter that
 /// reloads it (and its history) when bumped.

@@ -7,7 +7,6 @@
 use leptos::prelude::*;
 use leptos::web_sys;
 
-use crate::applications::settle;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::fields::{SelectField, TextArea, TextField};
@@ -16,13 +15,14 @@ use crate::components::operation::{
 };
 use crate::components::parse;
 use crate::components::placement::Placement;
-use crate::error::AppError;
+use crate::error::{AppError, settle};
 use crate::infrastructure::application_clusters;
 use crate::infrastructure::application_jobs;
 use crate::infrastructure::application_load_balancers;
 use crate::infrastructure::jobs::JobView;
 use crate::infrastructure::server_groups::{
     ClusterView, DeploymentStatus, Instance, ObjectRef, Rollout, ServerGroup, ServerGroupSpec,
+    replicas_problem,
 };
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
@@ -764,7 +764,7 @@ impl Fields {
                 "Node selector",
             )?,
         };
-        parse::problems(spec.validate())?;
+        AppError::from_fields(spec.validate())?;
         Ok(spec)
     }
 }
@@ -930,20 +930,22 @@ fn ReplicasDialog(target: ReplicasTarget, live: Live, on_close: Callback<()>) ->
     let state = start_operation();
     let OperationState { submit, errors, .. } = state;
     let (title, verb) = (target.title(), target.verb());
-    let on_submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        match parse::integer(&replicas.get_untracked(), "replicas", "Replicas") {
-            Ok(n) if (0..=crate::infrastructure::server_groups::MAX_REPLICAS).contains(&n) => {
-                errors.set(None);
-                submit.dispatch(target.operation(n));
+    let on_submit =
+        move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            let checked = parse::integer(&replicas.get_untracked(), "replicas", "Replicas")
+                .and_then(|n| match replicas_problem(n) {
+                    Some(problem) => Err(AppError::invalid("replicas", problem)),
+                    None => Ok(n),
+                });
+            match checked {
+                Ok(n) => {
+                    errors.set(None);
+                    submit.dispatch(target.operation(n));
+                }
+                Err(error) => errors.set(Some(error)),
             }
-            Ok(n) => errors.set(Some(AppError::invalid(
-                "replicas",
-                format!("Replicas must be between 0 and 1000 (it is {n})."),
-            ))),
-            Err(error) => errors.set(Some(error)),
-        }
-    };
+        };
     let errors_signal: Signal<Option<AppError>> = errors.into();
     view! {
         <Dialog id="resize-dialog" title on_close focus="resize-replicas">
@@ -1095,7 +1097,7 @@ fn RollbackDialog(
 /// or typed), then tag.
 #[component]
 fn ImagePicker(image: RwSignal<String>) -> impl IntoView {
-    use crate::registries::{list_docker_registries, registry_repositories, registry_tags};
+    use crate::infrastructure::{list_docker_registries, registry_repositories, registry_tags};
     let registries = Resource::new(|| (), |_| list_docker_registries());
     let registry = RwSignal::new(String::new());
     let repository = RwSignal::new(String::new());

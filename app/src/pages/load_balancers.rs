@@ -256,7 +256,7 @@ fn LoadBalancerDialog(spec: LoadBalancerSpec, live: Live, on_close: Callback<()>
                 kind: ServiceType::parse(&kind.get_untracked()).unwrap_or_default(),
                 ports: parse_ports(&ports.get_untracked())?,
             };
-            parse::problems(spec.validate())?;
+            AppError::from_fields(spec.validate())?;
             Ok(spec)
         };
         match build() {
@@ -515,7 +515,7 @@ fn SecurityGroupDialog(
                 )?,
                 ingress: parse_rules(&rules.get_untracked())?,
             };
-            parse::problems(spec.validate())?;
+            AppError::from_fields(spec.validate())?;
             Ok(spec)
         };
         match build() {

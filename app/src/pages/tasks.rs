@@ -83,7 +83,7 @@ fn TaskRow(
     let toggle = move |_| expanded.update(|e| *e = if *e == Some(id) { None } else { Some(id) });
     let cancel = Action::new(|id: &TaskId| {
         let id = *id;
-        async move { crate::applications::settle(cancel_task(id).await) }
+        async move { crate::error::settle(cancel_task(id).await) }
     });
     let running = !task.status.is_finished();
     let steps = task.steps.clone();

@@ -11,16 +11,13 @@ use crate::error::AppError;
 use crate::ids::TaskId;
 use model::{Operation, Task};
 
-/// Who is acting; everyone is anonymous until authentication exists.
-#[cfg(feature = "ssr")]
-const ACTOR: &str = "anonymous";
-
 /// Checks and starts an operation; the answer is the new task.
 #[server(input = Json)]
 pub async fn submit_operation(operation: Operation) -> Result<Handled<Task>, AppError> {
+    let who = crate::services::acting_user(&crate::services::request_headers());
     Ok(crate::services::services()?
         .tasks
-        .submit(operation, ACTOR)
+        .submit(operation, &who)
         .await)
 }
 

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use gennaker_app::applications::model::FieldError;
 use gennaker_app::error::AppError;
 use gennaker_app::infrastructure::load_balancers::{
     LoadBalancerSpec, Peer, SecurityGroupSpec, ServiceType,
@@ -253,12 +252,7 @@ pub fn network_policy(spec: &SecurityGroupSpec) -> Value {
 /// Splits YAML or JSON text into documents and checks each is a Kubernetes object with
 /// `apiVersion`, `kind` and `metadata.name`. Errors name the document (1-based).
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, AppError> {
-    let fail = |message: String| {
-        AppError::Invalid(vec![FieldError {
-            field: "manifest".into(),
-            message,
-        }])
-    };
+    let fail = |message: String| AppError::invalid("manifest", message);
     let mut documents = Vec::new();
     for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
         let n = index + 1;
