@@ -31,8 +31,9 @@ use crate::pages::{
     applications::ApplicationsPage,
     clusters::ClustersTab,
     infrastructure::InfrastructurePage,
-    load_balancers::{LoadBalancersTab, SecurityGroupsTab},
+    load_balancers::LoadBalancersTab,
     not_found::NotFound,
+    security_groups::SecurityGroupsTab,
     tasks::{TasksPage, TasksTab},
 };
 

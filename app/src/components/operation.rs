@@ -12,7 +12,6 @@ use crate::live::Live;
 use crate::tasks::model::{Operation, Task};
 use crate::tasks::submit_operation;
 
-/// Starts `operation` and, once it is accepted, shows its live progress instead of the form.
 /// A dialog's operation: the submit action, the refusal to show, and the started task's id.
 #[derive(Clone, Copy)]
 pub struct OperationState {
@@ -21,6 +20,33 @@ pub struct OperationState {
     pub started: Memo<Option<TaskId>>,
 }
 
+impl OperationState {
+    /// The refusal to show: the form's own, or the server's.
+    pub fn errors(&self) -> Signal<Option<AppError>> {
+        self.errors.into()
+    }
+
+    /// A form's submit handler: `build` reads the inputs into an operation, which starts, or
+    /// says why it cannot, which shows.
+    pub fn on_submit(
+        self,
+        build: impl Fn() -> Result<Operation, AppError> + Clone + Send + Sync + 'static,
+    ) -> impl Fn(leptos::web_sys::SubmitEvent) + Clone + Send + Sync + 'static {
+        move |event| {
+            event.prevent_default();
+            match build() {
+                Ok(operation) => {
+                    self.errors.set(None);
+                    self.submit.dispatch(operation);
+                }
+                Err(error) => self.errors.set(Some(error)),
+            }
+        }
+    }
+}
+
+/// Starts the dialog's operation when asked and, once it is accepted, shows its live progress
+/// instead of the form.
 pub fn start_operation() -> OperationState {
     let errors = RwSignal::new(None::<AppError>);
     let submit = Action::new(|operation: &Operation| {
@@ -98,11 +124,23 @@ pub struct Confirm {
     pub operation: Operation,
 }
 
+impl Confirm {
+    /// "Delete the load balancer web? This cannot be undone."
+    pub fn delete(kind: &str, name: &str, operation: Operation) -> Confirm {
+        Confirm {
+            title: format!("Delete {kind} {name}"),
+            message: format!("Delete the {kind} {name}? This cannot be undone."),
+            label: "Delete",
+            danger: true,
+            operation,
+        }
+    }
+}
+
 /// Asks before starting `confirm.operation`, then shows its progress.
 #[component]
 pub fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> impl IntoView {
     let state = start_operation();
-    let OperationState { submit, errors, .. } = state;
     let Confirm {
         title,
         message,
@@ -110,22 +148,18 @@ pub fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> im
         danger,
         operation,
     } = confirm;
-    let on_submit = move |event: leptos::web_sys::SubmitEvent| {
-        event.prevent_default();
-        errors.set(None);
-        submit.dispatch(operation.clone());
-    };
-    let errors_signal: Signal<Option<AppError>> = errors.into();
+    let on_submit = state.on_submit(move || Ok(operation.clone()));
+    let (errors, pending) = (state.errors(), state.submit.pending());
     view! {
         <Dialog id="confirm-dialog" title on_close focus="confirm-submit">
             <OperationBody state live on_close>
                 <form on:submit=on_submit.clone() novalidate=true>
                     <p>{message.clone()}</p>
-                    <FormError errors=errors_signal known_fields=&[] />
+                    <FormError errors known_fields=&[] />
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                         <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
-                            disabled=move || submit.pending().get()>
+                            disabled=move || pending.get()>
                             {label}
                         </button>
                     </div>
