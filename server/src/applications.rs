@@ -8,7 +8,7 @@ use gennaker_app::applications::model::{
 };
 use gennaker_app::error::AppError;
 use gennaker_app::services::ApplicationCatalog;
-use jiff::Timestamp;
+use gennaker_app::time::Timestamp;
 
 use crate::store::{Backend, Documents, HistoryEntry, StoreError, Stored};
 
@@ -16,9 +16,9 @@ pub struct ApplicationService {
     documents: Documents<ApplicationSpec>,
 }
 
-/// Formats a store timestamp for the API: RFC 3339 in UTC, to the second.
-fn timestamp(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// A store timestamp as the one timestamp type of the API and the UI.
+fn timestamp(t: jiff::Timestamp) -> Timestamp {
+    Timestamp::from_millis(t.as_millisecond())
 }
 
 fn application(stored: Stored<ApplicationSpec>) -> Application {

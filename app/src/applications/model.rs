@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 // Public only for `server/src/tasks/plan.rs`, which names this path until its rewrite lands;
 // everything else names `crate::error::FieldError`. Make it private then.
 pub use crate::error::FieldError;
+use crate::time::Timestamp;
 
 /// What a user sets on an application. Only `name` and `owner_email` are required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,9 +103,9 @@ pub struct Application {
     pub spec: ApplicationSpec,
     /// Increases by one with every save; an update must name the version it was based on.
     pub version: u64,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub created_by: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     pub updated_by: String,
 }
 
@@ -113,7 +114,7 @@ pub struct Application {
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationVersion {
     pub version: u64,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     pub updated_by: String,
     /// This version is the application's deletion.
     pub deleted: bool,

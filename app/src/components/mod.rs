@@ -13,3 +13,4 @@ pub mod parse;
 pub mod placement;
 pub mod server_group_form;
 pub mod task_progress;
+pub mod time;

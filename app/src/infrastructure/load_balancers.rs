@@ -10,6 +10,7 @@ use super::names::{
 };
 use super::server_groups::{ObjectRef, Protocol};
 use crate::error::FieldError;
+use crate::time::Timestamp;
 
 /// The Service types Gennaker offers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,7 +169,7 @@ pub struct LoadBalancer {
     pub server_groups: Vec<String>,
     /// Ready endpoints (Pods receiving traffic).
     pub ready_pods: Vec<String>,
-    pub created_at: String,
+    pub created_at: Option<Timestamp>,
     /// What the edit dialog starts from.
     pub spec: LoadBalancerSpec,
 }
@@ -309,7 +310,7 @@ pub struct SecurityGroup {
     pub account: String,
     pub namespace: String,
     pub name: String,
-    pub created_at: String,
+    pub created_at: Option<Timestamp>,
     pub spec: SecurityGroupSpec,
 }
 

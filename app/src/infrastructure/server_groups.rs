@@ -10,6 +10,7 @@ use super::names::{
     Moniker, dns_label_problem, label_key_problem, label_value_ok, placement_problems, quantity_ok,
 };
 use crate::error::FieldError;
+use crate::time::Timestamp;
 
 /// The most replicas a server group may ask for through Gennaker.
 pub const MAX_REPLICAS: i64 = 1000;
@@ -295,7 +296,8 @@ pub struct Instance {
     pub phase: String,
     pub node: String,
     pub ip: String,
-    pub created_at: String,
+    /// Kubernetes sets it on every object it stores; `None` only for one it has not.
+    pub created_at: Option<Timestamp>,
 }
 
 /// A server group as the cache sees it.
@@ -313,7 +315,7 @@ pub struct ServerGroup {
     pub desired: i32,
     /// Pods that are Ready.
     pub ready: i32,
-    pub created_at: String,
+    pub created_at: Option<Timestamp>,
     /// No attached load balancer selects its Pods.
     pub disabled: bool,
     /// Services it is attached to (from the traffic annotation).

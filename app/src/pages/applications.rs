@@ -11,6 +11,7 @@ use crate::applications::{create_application, list_applications};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
+use crate::components::time::When;
 use crate::error::{AppError, settle};
 
 #[component]
@@ -126,7 +127,7 @@ fn ApplicationList(applications: Vec<Application>, query: String) -> impl IntoVi
                             <span class="application-owner">{app.spec.owner_email.clone()}</span>
                             <span class="application-description">{app.spec.description.clone()}</span>
                             <span class="application-updated">
-                                "Updated " <time datetime=app.updated_at.clone()>{app.updated_at.replace('T', " ")}</time>
+                                "Updated " <When at=app.updated_at />
                             </span>
                         </li>
                     }

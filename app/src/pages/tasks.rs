@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::components::layout::PageHeader;
 use crate::components::task_progress::{StatusBadge, TaskSteps, duration};
+use crate::components::time::When;
 use crate::ids::TaskId;
 use crate::live::{Live, use_live};
 use crate::pages::application::ApplicationContext;
@@ -96,7 +97,7 @@ fn TaskRow(
                 <span class="task-description">{task.description.clone()}</span>
                 {show_application.then(|| view! { <span class="task-application">{task.application.clone()}</span> })}
                 <span class="task-meta">
-                    <time datetime=task.created_at.to_string()>{task.created_at.exact()}</time>
+                    <When at=task.created_at in_control=true />
                     " · " {time} " · by " {task.created_by.clone()}
                 </span>
             </button>

@@ -9,6 +9,7 @@ use super::server_group::{ServerGroupDetails, group_status, version};
 use crate::components::feedback::EmptyState;
 use crate::components::fields::SelectField;
 use crate::components::instances::Instances;
+use crate::components::time::When;
 use crate::error::AppError;
 use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup};
 use crate::pages::application::ApplicationContext;
@@ -145,7 +146,7 @@ fn ServerGroupRow(
                 <span class="server-group-meta">
                     <span class="server-group-image">{group.images.join(", ")}</span>
                     <span class="server-group-count">{format!("{}/{}", group.ready, group.desired)}</span>
-                    <time datetime=group.created_at.clone()>{group.created_at.replace('T', " ")}</time>
+                    {group.created_at.map(|at| view! { <When at in_control=true /> })}
                 </span>
                 <Instances owner=group.name.clone() instances=group.instances.clone() />
             </button>

@@ -6,6 +6,7 @@ use super::Open;
 use crate::components::feedback::ErrorPanel;
 use crate::components::instances::Instances;
 use crate::components::operation::Confirm;
+use crate::components::time::When;
 use crate::infrastructure::application_jobs;
 use crate::infrastructure::jobs::{JobState, JobView};
 use crate::pages::application::ApplicationContext;
@@ -55,11 +56,6 @@ fn JobRow(job: JobView, application: Memo<String>, open: RwSignal<Option<Open>>)
         JobState::Failed(reason) => Some(reason.clone()),
         _ => None,
     };
-    let finished = if job.completed_at.is_empty() {
-        String::new()
-    } else {
-        format!("completed {}", job.completed_at.replace('T', " "))
-    };
     let remove = {
         let job = job.clone();
         move |_| {
@@ -95,8 +91,8 @@ fn JobRow(job: JobView, application: Memo<String>, open: RwSignal<Option<Open>>)
                 <span class="server-group-image">{job.images.join(", ")}</span>
                 <span class="server-group-count">{counts}</span>
                 {(!extra.is_empty()).then(|| view! { <span>{extra.clone()}</span> })}
-                <time datetime=job.started_at.clone()>{format!("started {}", job.started_at.replace('T', " "))}</time>
-                {(!finished.is_empty()).then(|| view! { <span>{finished.clone()}</span> })}
+                {job.started_at.map(|at| view! { <span>"started " <When at /></span> })}
+                {job.completed_at.map(|at| view! { <span>"completed " <When at /></span> })}
             </span>
             {reason.map(|r| view! { <p class="form-error">{r}</p> })}
             <span class="job-footer">

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::Open;
 use super::dialogs::ReplicasTarget;
 use crate::components::operation::Confirm;
+use crate::components::time::When;
 use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup};
 use crate::tasks::model::Operation;
 
@@ -182,7 +183,7 @@ pub(super) fn ServerGroupDetails(
                 <dt>"Replicas"</dt><dd>{format!("{} of {} Ready", group.ready, group.desired)}</dd>
                 <dt>"Image"</dt><dd>{group.images.join(", ")}</dd>
                 <dt>"Load balancers"</dt><dd>{if group.load_balancers.is_empty() { "none".to_string() } else { group.load_balancers.join(", ") }}</dd>
-                <dt>"Created"</dt><dd>{group.created_at.replace('T', " ")}</dd>
+                <dt>"Created"</dt><dd>{group.created_at.map(|at| view! { <When at /> })}</dd>
             </dl>
             <h3>"Instances"</h3>
             <ul class="instance-list">
