@@ -4,24 +4,25 @@ use leptos::prelude::*;
 
 use crate::infrastructure::server_groups::Instance;
 
-/// One square per Pod, coloured by health, with the health in text for screen readers and
-/// in the tooltip.
+/// One square per Pod, coloured by health. The health is text too: each square's tooltip, and
+/// for screen readers a list, "Instances of web-v003", whose items read "web-v003-x7k2p: Up".
+/// It must not sit inside a button, whose name would swallow the list.
 #[component]
 pub fn Instances(#[prop(into)] owner: String, instances: Vec<Instance>) -> impl IntoView {
     view! {
-        <span class="instances" role="list" aria-label=format!("Instances of {owner}")>
+        <ul class="instances" aria-label=format!("Instances of {owner}")>
             {instances
                 .into_iter()
                 .map(|i| {
                     let text = format!("{}: {}", i.name, i.health.label());
                     let title = text.clone();
                     view! {
-                        <span role="listitem" class=format!("instance {}", i.health.class()) title=title data-pod=i.name.clone()>
+                        <li class=format!("instance {}", i.health.class()) title=title data-pod=i.name>
                             <span class="visually-hidden">{text}</span>
-                        </span>
+                        </li>
                     }
                 })
                 .collect_view()}
-        </span>
+        </ul>
     }
 }

@@ -127,17 +127,13 @@ fn ServerGroupRow(
         move |_| selected.get().as_ref() == Some(&reference)
     });
     let (status, badge) = group_status(&group, current);
-    let label = format!(
-        "{} {}, {} of {} Ready, {status}",
-        group.name,
-        version(&group),
-        group.ready,
-        group.desired
-    );
+    let (ready, desired) = (group.ready, group.desired);
+    // The whole row selects on click. Keyboards and screen readers use the button, whose click
+    // bubbles here; the instances stay outside it, so their health is read as a list of its own.
     view! {
-        <li class="server-group" class:selected=move || is_selected.get() class:disabled=badge == "canceled">
-            <button type="button" class="server-group-button" aria-label=label aria-pressed=move || is_selected.get().to_string()
-                on:click=move |_| selected.set(Some(reference.clone()))>
+        <li class="server-group" class:selected=move || is_selected.get() class:disabled=badge == "canceled"
+            on:click=move |_| selected.set(Some(reference.clone()))>
+            <button type="button" class="server-group-button" aria-pressed=move || is_selected.get().to_string()>
                 <span class="server-group-head">
                     <span class="server-group-version">{version(&group)}</span>
                     <span class="server-group-name">{group.name.clone()}</span>
@@ -145,11 +141,14 @@ fn ServerGroupRow(
                 </span>
                 <span class="server-group-meta">
                     <span class="server-group-image">{group.images.join(", ")}</span>
-                    <span class="server-group-count">{format!("{}/{}", group.ready, group.desired)}</span>
+                    <span class="server-group-count">
+                        <span aria-hidden="true">{format!("{ready}/{desired}")}</span>
+                        <span class="visually-hidden">{format!("{ready} of {desired} Ready")}</span>
+                    </span>
                     {group.created_at.map(|at| view! { <When at in_control=true /> })}
                 </span>
-                <Instances owner=group.name.clone() instances=group.instances.clone() />
             </button>
+            <Instances owner=group.name.clone() instances=group.instances.clone() />
         </li>
     }
 }

@@ -95,10 +95,10 @@ fn JobRow(job: JobView, application: Memo<String>, open: RwSignal<Option<Open>>)
                 {job.completed_at.map(|at| view! { <span>"completed " <When at /></span> })}
             </span>
             {reason.map(|r| view! { <p class="form-error">{r}</p> })}
-            <span class="job-footer">
+            <div class="job-footer">
                 <Instances owner=job.name.clone() instances=job.instances.clone() />
                 <button type="button" class="button small danger" aria-label=format!("Delete Job {}", job.name) on:click=remove>"Delete"</button>
-            </span>
+            </div>
         </li>
     }
 }
