@@ -73,7 +73,7 @@ pub fn start_operation() -> OperationState {
 #[component]
 pub fn DialogButtons(
     on_close: Callback<()>,
-    #[prop(into)] submit_label: String,
+    #[prop(into)] submit_label: Signal<String>,
     pending: Signal<bool>,
     #[prop(optional)] danger: bool,
 ) -> impl IntoView {
@@ -81,9 +81,42 @@ pub fn DialogButtons(
         <div class="dialog-actions">
             <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
             <button type="submit" class=if danger { "button danger" } else { "button primary" } disabled=move || pending.get()>
-                {move || if pending.get() { "Starting…".to_string() } else { submit_label.clone() }}
+                {move || if pending.get() { "Starting…".to_string() } else { submit_label.get() }}
             </button>
         </div>
+    }
+}
+
+/// A dialog's form until its operation starts, then the task's live progress. `children` are
+/// the inputs; under them come the refusal no input shows and the buttons.
+#[component]
+pub fn OperationForm<B>(
+    state: OperationState,
+    live: Live,
+    on_close: Callback<()>,
+    /// Reads the inputs into the operation on submit, or says what is wrong with them.
+    operation: B,
+    #[prop(into)] submit_label: Signal<String>,
+    /// Fields whose errors show beside their input.
+    known_fields: &'static [&'static str],
+    /// The errors to show, when not the state's own.
+    #[prop(optional)]
+    errors: Option<Signal<Option<AppError>>>,
+    children: ChildrenFn,
+) -> impl IntoView
+where
+    B: Fn() -> Result<Operation, AppError> + Clone + Send + Sync + 'static,
+{
+    let on_submit = state.on_submit(operation);
+    let errors = errors.unwrap_or_else(|| state.errors());
+    view! {
+        <OperationBody state live on_close>
+            <form on:submit=on_submit.clone() novalidate=true>
+                {children()}
+                <FormError errors known_fields />
+                <DialogButtons on_close submit_label pending=state.submit.pending().into() />
+            </form>
+        </OperationBody>
     }
 }
 

@@ -77,11 +77,7 @@ pub const NODE_PORTS: std::ops::RangeInclusive<i64> = 30000..=32767;
 
 impl LoadBalancerSpec {
     pub fn moniker(&self) -> Moniker {
-        Moniker {
-            application: self.application.clone(),
-            stack: self.stack.clone(),
-            detail: self.detail.clone(),
-        }
+        Moniker::new(&self.application, &self.stack, &self.detail)
     }
 
     /// The Service's name: the cluster name of the moniker.
@@ -238,11 +234,7 @@ pub struct SecurityGroupSpec {
 
 impl SecurityGroupSpec {
     pub fn moniker(&self) -> Moniker {
-        Moniker {
-            application: self.application.clone(),
-            stack: self.stack.clone(),
-            detail: self.detail.clone(),
-        }
+        Moniker::new(&self.application, &self.stack, &self.detail)
     }
 
     pub fn name(&self) -> String {

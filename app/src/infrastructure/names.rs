@@ -44,6 +44,14 @@ pub struct Moniker {
 }
 
 impl Moniker {
+    pub fn new(application: &str, stack: &str, detail: &str) -> Moniker {
+        Moniker {
+            application: application.to_string(),
+            stack: stack.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
     /// `app`, `app-stack`, `app-stack-detail` or `app--detail`, as Spinnaker names clusters.
     pub fn cluster(&self) -> String {
         match (self.stack.is_empty(), self.detail.is_empty()) {
@@ -199,14 +207,7 @@ mod tests {
 
     #[test]
     fn clusters_are_named_like_spinnaker() {
-        let m = |stack: &str, detail: &str| {
-            Moniker {
-                application: "web".into(),
-                stack: stack.into(),
-                detail: detail.into(),
-            }
-            .cluster()
-        };
+        let m = |stack: &str, detail: &str| Moniker::new("web", stack, detail).cluster();
         assert_eq!(m("", ""), "web");
         assert_eq!(m("prod", ""), "web-prod");
         assert_eq!(m("prod", "canary"), "web-prod-canary");
@@ -227,12 +228,7 @@ mod tests {
     #[test]
     fn monikers_are_validated() {
         let mut errors = Vec::new();
-        Moniker {
-            application: "web".into(),
-            stack: "Prod".into(),
-            detail: "x".repeat(60),
-        }
-        .validate(&mut errors);
+        Moniker::new("web", "Prod", &"x".repeat(60)).validate(&mut errors);
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["stack", "detail"]);
     }

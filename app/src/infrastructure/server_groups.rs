@@ -116,11 +116,7 @@ pub struct Resources {
 
 impl ServerGroupSpec {
     pub fn moniker(&self) -> Moniker {
-        Moniker {
-            application: self.application.clone(),
-            stack: self.stack.clone(),
-            detail: self.detail.clone(),
-        }
+        Moniker::new(&self.application, &self.stack, &self.detail)
     }
 
     /// The cluster the server group joins.

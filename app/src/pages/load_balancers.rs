@@ -4,10 +4,9 @@
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
-use crate::components::feedback::FormError;
 use crate::components::fields::{SelectField, TextArea};
 use crate::components::object_tab::{EditAndDelete, ObjectTab, Opened};
-use crate::components::operation::{Confirm, DialogButtons, OperationBody, start_operation};
+use crate::components::operation::{Confirm, OperationForm, start_operation};
 use crate::components::placement::{Placement, StackAndDetail};
 use crate::error::AppError;
 use crate::infrastructure::application_load_balancers;
@@ -193,7 +192,7 @@ fn LoadBalancerDialog(spec: LoadBalancerSpec, live: Live, on_close: Callback<()>
     let ports = RwSignal::new(ports_text(&spec.ports));
     let state = start_operation();
     let application = spec.application.clone();
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         let spec = LoadBalancerSpec {
             application: application.clone(),
             account: account.get_untracked(),
@@ -205,8 +204,8 @@ fn LoadBalancerDialog(spec: LoadBalancerSpec, live: Live, on_close: Callback<()>
         };
         AppError::from_fields(spec.validate())?;
         Ok(Operation::UpsertLoadBalancer { spec })
-    });
-    let (errors_signal, submit) = (state.errors(), state.submit);
+    };
+    let errors_signal = state.errors();
     let kinds: Vec<(String, String)> = ServiceType::ALL
         .iter()
         .map(|k| (k.as_str().to_string(), k.as_str().to_string()))
@@ -218,17 +217,13 @@ fn LoadBalancerDialog(spec: LoadBalancerSpec, live: Live, on_close: Callback<()>
     };
     view! {
         <Dialog id="load-balancer-dialog" title on_close focus="lb-ports">
-            <OperationBody state live on_close>
-                    <form on:submit=on_submit.clone() novalidate=true>
-                        <Placement account namespace errors=errors_signal id_prefix="lb" locked=editing />
-                        {(!editing).then(|| view! { <StackAndDetail stack detail errors=errors_signal id_prefix="lb" /> })}
-                        <SelectField id="lb-type" label="Type" field="type" value=kind errors=errors_signal options=Signal::stored(kinds.clone()) />
-                        <TextArea id="lb-ports" label="Ports" field="ports" value=ports errors=errors_signal
-                            hint="One per line: port[:targetPort[:nodePort]][/UDP] [name], such as 80:8080:30009 for a NodePort on 30009." />
-                        <FormError errors=errors_signal known_fields=&["account", "namespace", "stack", "detail", "ports"] />
-                        <DialogButtons on_close submit_label=if editing { "Save" } else { "Create" } pending=submit.pending().into() />
-                    </form>
-                </OperationBody>
+            <OperationForm state live on_close operation submit_label=if editing { "Save" } else { "Create" } known_fields=&["account", "namespace", "stack", "detail", "ports"]>
+                <Placement account namespace errors=errors_signal id_prefix="lb" locked=editing />
+                {(!editing).then(|| view! { <StackAndDetail stack detail errors=errors_signal id_prefix="lb" /> })}
+                <SelectField id="lb-type" label="Type" field="type" value=kind errors=errors_signal options=Signal::stored(kinds.clone()) />
+                <TextArea id="lb-ports" label="Ports" field="ports" value=ports errors=errors_signal
+                hint="One per line: port[:targetPort[:nodePort]][/UDP] [name], such as 80:8080:30009 for a NodePort on 30009." />
+            </OperationForm>
         </Dialog>
     }
 }

@@ -4,10 +4,9 @@
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
-use crate::components::feedback::FormError;
 use crate::components::fields::TextArea;
 use crate::components::object_tab::{EditAndDelete, ObjectTab, Opened};
-use crate::components::operation::{Confirm, DialogButtons, OperationBody, start_operation};
+use crate::components::operation::{Confirm, OperationForm, start_operation};
 use crate::components::parse;
 use crate::components::placement::{Placement, StackAndDetail};
 use crate::error::AppError;
@@ -219,7 +218,7 @@ fn SecurityGroupDialog(
     let rules = RwSignal::new(rules_text(&spec.ingress));
     let state = start_operation();
     let application = spec.application.clone();
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         let spec = SecurityGroupSpec {
             application: application.clone(),
             account: account.get_untracked(),
@@ -231,8 +230,8 @@ fn SecurityGroupDialog(
         };
         AppError::from_fields(spec.validate())?;
         Ok(Operation::UpsertSecurityGroup { spec })
-    });
-    let (errors_signal, submit) = (state.errors(), state.submit);
+    };
+    let errors_signal = state.errors();
     let title = if editing {
         format!("Edit Security Group {}", spec.name())
     } else {
@@ -240,18 +239,14 @@ fn SecurityGroupDialog(
     };
     view! {
         <Dialog id="security-group-dialog" title on_close focus="sg-rules" wide=true>
-            <OperationBody state live on_close>
-                    <form on:submit=on_submit.clone() novalidate=true>
-                        <Placement account namespace errors=errors_signal id_prefix="secg" locked=editing />
-                        {(!editing).then(|| view! { <StackAndDetail stack detail errors=errors_signal id_prefix="secg" /> })}
-                        <TextArea id="secg-pod-labels" label="Applies to Pods with labels" field="podLabels" value=pod_labels errors=errors_signal
-                            hint="key=value, one per line; empty means all of the application's Pods." />
-                        <TextArea id="sg-rules" label="Ingress rules" field="ingress" value=rules errors=errors_signal rows=4
-                            hint="One rule per line: ports from sources. Sources are CIDRs, pods:key=value or namespaces:key=value, separated by commas; without from, any source." />
-                        <FormError errors=errors_signal known_fields=&["account", "namespace", "stack", "detail", "podLabels", "ingress"] />
-                        <DialogButtons on_close submit_label=if editing { "Save" } else { "Create" } pending=submit.pending().into() />
-                    </form>
-                </OperationBody>
+            <OperationForm state live on_close operation submit_label=if editing { "Save" } else { "Create" } known_fields=&["account", "namespace", "stack", "detail", "podLabels", "ingress"]>
+                <Placement account namespace errors=errors_signal id_prefix="secg" locked=editing />
+                {(!editing).then(|| view! { <StackAndDetail stack detail errors=errors_signal id_prefix="secg" /> })}
+                <TextArea id="secg-pod-labels" label="Applies to Pods with labels" field="podLabels" value=pod_labels errors=errors_signal
+                hint="key=value, one per line; empty means all of the application's Pods." />
+                <TextArea id="sg-rules" label="Ingress rules" field="ingress" value=rules errors=errors_signal rows=4
+                hint="One rule per line: ports from sources. Sources are CIDRs, pods:key=value or namespaces:key=value, separated by commas; without from, any source." />
+            </OperationForm>
         </Dialog>
     }
 }

@@ -6,9 +6,8 @@ use leptos::prelude::*;
 use super::Open;
 use super::dialogs::ReplicasTarget;
 use crate::components::dialog::Dialog;
-use crate::components::feedback::FormError;
 use crate::components::fields::SelectField;
-use crate::components::operation::{Confirm, DialogButtons, OperationBody, start_operation};
+use crate::components::operation::{Confirm, OperationForm, start_operation};
 use crate::error::AppError;
 use crate::infrastructure::server_groups::{ClusterView, DeploymentStatus, Rollout};
 use crate::live::Live;
@@ -120,7 +119,7 @@ pub(super) fn UndoRolloutDialog(
     let application = expect_context::<ApplicationContext>().name.get_untracked();
     let empty = options.is_empty();
     let deployment = cluster.deployment_ref();
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         let (Some(deployment), Ok(revision)) =
             (deployment.clone(), chosen.get_untracked().parse::<i64>())
         else {
@@ -134,22 +133,18 @@ pub(super) fn UndoRolloutDialog(
             deployment,
             revision,
         })
-    });
-    let (errors_signal, submit) = (state.errors(), state.submit);
+    };
+    let errors_signal = state.errors();
     let now = current
         .map(|r| format!(" (it runs revision {r} now)"))
         .unwrap_or_default();
     view! {
         <Dialog id="undo-dialog" title=format!("Undo rollout of {}", cluster.name) on_close focus="undo-revision">
-            <OperationBody state live on_close>
-                <form on:submit=on_submit.clone() novalidate=true>
-                    <p>{format!("The Deployment gets the Pod template of the chosen revision{now}; Kubernetes rolls it out as a new revision.")}</p>
-                    {empty.then(|| view! { <p class="warning">"This Deployment has no earlier revision."</p> })}
-                    <SelectField id="undo-revision" label="Roll back to" field="revision" value=chosen errors=errors_signal options=Signal::stored(options.clone()) />
-                    <FormError errors=errors_signal known_fields=&["revision"] />
-                    <DialogButtons on_close submit_label="Undo Rollout" pending=submit.pending().into() />
-                </form>
-            </OperationBody>
+            <OperationForm state live on_close operation submit_label="Undo Rollout" known_fields=&["revision"]>
+                <p>{format!("The Deployment gets the Pod template of the chosen revision{now}; Kubernetes rolls it out as a new revision.")}</p>
+                {empty.then(|| view! { <p class="warning">"This Deployment has no earlier revision."</p> })}
+                <SelectField id="undo-revision" label="Roll back to" field="revision" value=chosen errors=errors_signal options=Signal::stored(options.clone()) />
+            </OperationForm>
         </Dialog>
     }
 }

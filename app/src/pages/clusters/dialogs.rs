@@ -6,9 +6,8 @@ use leptos::prelude::*;
 
 use super::deployments::deployment_manifest;
 use crate::components::dialog::Dialog;
-use crate::components::feedback::FormError;
 use crate::components::fields::{SelectField, TextArea, TextField};
-use crate::components::operation::{DialogButtons, OperationBody, start_operation};
+use crate::components::operation::{OperationForm, start_operation};
 use crate::components::parse;
 use crate::components::placement::Placement;
 use crate::components::server_group_form::{FIELDS, ServerGroupFields, ServerGroupForm};
@@ -32,19 +31,19 @@ pub(super) fn CreateServerGroupDialog(
     let tried = RwSignal::new(false);
     let cloning = !spec.image.is_empty();
     let state = start_operation();
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         tried.set(true);
         checked
             .get_untracked()
             .map(|spec| Operation::CreateServerGroup {
                 spec: Box::new(spec),
             })
-    });
+    };
     // The form's own problems while there are any, else the server's refusal of the last try.
-    let (refused, submit) = (state.errors(), state.submit);
+    let answer = state.submit.value();
     let shown = Signal::derive(move || match checked.get() {
         Err(problems) if tried.get() => Some(problems),
-        _ => refused.get(),
+        _ => answer.get().and_then(Result::err),
     });
     let title = if cloning {
         "Clone Server Group"
@@ -53,13 +52,9 @@ pub(super) fn CreateServerGroupDialog(
     };
     view! {
         <Dialog id="create-server-group-dialog" title on_close focus="sg-image" wide=true>
-            <OperationBody state live on_close>
-                <form on:submit=on_submit.clone() novalidate=true>
-                    <ServerGroupForm fields errors=shown id_prefix="sg" />
-                    <FormError errors=shown known_fields=FIELDS />
-                    <DialogButtons on_close submit_label=if cloning { "Clone" } else { "Create" } pending=submit.pending().into() />
-                </form>
-            </OperationBody>
+            <OperationForm state live on_close operation submit_label=if cloning { "Clone" } else { "Create" }.to_string() known_fields=FIELDS errors=shown>
+                <ServerGroupForm fields errors=shown id_prefix="sg" />
+            </OperationForm>
         </Dialog>
     }
 }
@@ -125,24 +120,20 @@ pub(super) fn ReplicasDialog(
     let replicas = RwSignal::new(desired.to_string());
     let state = start_operation();
     let (title, verb) = (target.title(), target.verb());
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         let n = parse::integer(&replicas.get_untracked(), "replicas", "Replicas")?;
         match replicas_problem(n) {
             Some(problem) => Err(AppError::invalid("replicas", problem)),
             None => Ok(target.operation(n)),
         }
-    });
-    let (errors_signal, submit) = (state.errors(), state.submit);
+    };
+    let errors_signal = state.errors();
     view! {
         <Dialog id="resize-dialog" title on_close focus="resize-replicas">
-            <OperationBody state live on_close>
-                    <form on:submit=on_submit.clone() novalidate=true>
-                        <p>{format!("It asks for {desired} replicas now.")}</p>
-                        <TextField id="resize-replicas" label="Replicas" field="replicas" value=replicas errors=errors_signal kind="number" required=true />
-                        <FormError errors=errors_signal known_fields=&["replicas"] />
-                        <DialogButtons on_close submit_label=verb pending=submit.pending().into() />
-                    </form>
-                </OperationBody>
+            <OperationForm state live on_close operation submit_label=verb known_fields=&["replicas"]>
+                <p>{format!("It asks for {desired} replicas now.")}</p>
+                <TextField id="resize-replicas" label="Replicas" field="replicas" value=replicas errors=errors_signal kind="number" required=true />
+            </OperationForm>
         </Dialog>
     }
 }
@@ -173,7 +164,7 @@ pub(super) fn RollbackDialog(
     let application = group.moniker.application.clone();
     let current = group.reference();
     let empty = options.is_empty();
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         let name = restore.get_untracked();
         if name.is_empty() {
             return Err(AppError::invalid(
@@ -189,19 +180,15 @@ pub(super) fn RollbackDialog(
                 ..current.clone()
             },
         })
-    });
-    let (errors_signal, submit) = (state.errors(), state.submit);
+    };
+    let errors_signal = state.errors();
     view! {
         <Dialog id="rollback-dialog" title=format!("Roll back {}", group.name) on_close focus="rollback-restore">
-            <OperationBody state live on_close>
-                    <form on:submit=on_submit.clone() novalidate=true>
-                        <p>"The chosen server group is enabled (and resized if it is smaller); once it is healthy, " {group.name.clone()} " is disabled. Its Pods keep running."</p>
-                        {empty.then(|| view! { <p class="warning">"This cluster has no other server group."</p> })}
-                        <SelectField id="rollback-restore" label="Restore to" field="restore" value=restore errors=errors_signal options=Signal::stored(options.clone()) />
-                        <FormError errors=errors_signal known_fields=&["restore"] />
-                        <DialogButtons on_close submit_label="Roll back" pending=submit.pending().into() />
-                    </form>
-                </OperationBody>
+            <OperationForm state live on_close operation submit_label="Roll back" known_fields=&["restore"]>
+                <p>"The chosen server group is enabled (and resized if it is smaller); once it is healthy, " {group.name.clone()} " is disabled. Its Pods keep running."</p>
+                {empty.then(|| view! { <p class="warning">"This cluster has no other server group."</p> })}
+                <SelectField id="rollback-restore" label="Restore to" field="restore" value=restore errors=errors_signal options=Signal::stored(options.clone()) />
+            </OperationForm>
         </Dialog>
     }
 }
@@ -217,7 +204,7 @@ pub(super) fn ManifestDialog(
     let namespace = RwSignal::new(String::new());
     let manifest = RwSignal::new(String::new());
     let state = start_operation();
-    let on_submit = state.on_submit(move || {
+    let operation = move || {
         if manifest.get_untracked().trim().is_empty() {
             return Err(AppError::invalid(
                 "manifest",
@@ -230,19 +217,15 @@ pub(super) fn ManifestDialog(
             namespace: namespace.get_untracked(),
             manifest: manifest.get_untracked(),
         })
-    });
-    let (errors_signal, submit) = (state.errors(), state.submit);
+    };
+    let errors_signal = state.errors();
     view! {
         <Dialog id="manifest-dialog" title="Apply Manifest" on_close focus="manifest-text" wide=true>
-            <OperationBody state live on_close>
-                <form on:submit=on_submit.clone() novalidate=true>
-                    <Placement account namespace errors=errors_signal id_prefix="manifest" namespace_label="Default namespace" />
-                    <TextArea id="manifest-text" label="Manifest" field="manifest" value=manifest errors=errors_signal rows=12
-                        hint="YAML or JSON; separate several objects with ---. Objects without a namespace go to the default one." />
-                    <FormError errors=errors_signal known_fields=&["manifest", "account", "namespace"] />
-                    <DialogButtons on_close submit_label="Apply" pending=submit.pending().into() />
-                </form>
-            </OperationBody>
+            <OperationForm state live on_close operation submit_label="Apply" known_fields=&["manifest", "account", "namespace"]>
+                <Placement account namespace errors=errors_signal id_prefix="manifest" namespace_label="Default namespace" />
+                <TextArea id="manifest-text" label="Manifest" field="manifest" value=manifest errors=errors_signal rows=12
+                hint="YAML or JSON; separate several objects with ---. Objects without a namespace go to the default one." />
+            </OperationForm>
         </Dialog>
     }
 }
