@@ -222,7 +222,7 @@ fn LoadBalancerDialog(spec: LoadBalancerSpec, live: Live, on_close: Callback<()>
                 {(!editing).then(|| view! { <StackAndDetail stack detail errors=errors_signal id_prefix="lb" /> })}
                 <SelectField id="lb-type" label="Type" field="type" value=kind errors=errors_signal options=Signal::stored(kinds.clone()) />
                 <TextArea id="lb-ports" label="Ports" field="ports" value=ports errors=errors_signal
-                hint="One per line: port[:targetPort[:nodePort]][/UDP] [name], such as 80:8080:30009 for a NodePort on 30009." />
+                    hint="One per line: port[:targetPort[:nodePort]][/UDP] [name], such as 80:8080:30009 for a NodePort on 30009." />
             </OperationForm>
         </Dialog>
     }

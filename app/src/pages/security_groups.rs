@@ -243,9 +243,9 @@ fn SecurityGroupDialog(
                 <Placement account namespace errors=errors_signal id_prefix="secg" locked=editing />
                 {(!editing).then(|| view! { <StackAndDetail stack detail errors=errors_signal id_prefix="secg" /> })}
                 <TextArea id="secg-pod-labels" label="Applies to Pods with labels" field="podLabels" value=pod_labels errors=errors_signal
-                hint="key=value, one per line; empty means all of the application's Pods." />
+                    hint="key=value, one per line; empty means all of the application's Pods." />
                 <TextArea id="sg-rules" label="Ingress rules" field="ingress" value=rules errors=errors_signal rows=4
-                hint="One rule per line: ports from sources. Sources are CIDRs, pods:key=value or namespaces:key=value, separated by commas; without from, any source." />
+                    hint="One rule per line: ports from sources. Sources are CIDRs, pods:key=value or namespaces:key=value, separated by commas; without from, any source." />
             </OperationForm>
         </Dialog>
     }

@@ -224,7 +224,7 @@ pub(super) fn ManifestDialog(
             <OperationForm state live on_close operation submit_label="Apply" known_fields=&["manifest", "account", "namespace"]>
                 <Placement account namespace errors=errors_signal id_prefix="manifest" namespace_label="Default namespace" />
                 <TextArea id="manifest-text" label="Manifest" field="manifest" value=manifest errors=errors_signal rows=12
-                hint="YAML or JSON; separate several objects with ---. Objects without a namespace go to the default one." />
+                    hint="YAML or JSON; separate several objects with ---. Objects without a namespace go to the default one." />
             </OperationForm>
         </Dialog>
     }
