@@ -1,9 +1,7 @@
-//! Accounts as the UI sees them, and the server function that lists them.
+//! Accounts as the UI sees them; the infrastructure module has the server function that lists
+//! them.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-use crate::error::AppError;
 
 /// A Kubernetes account: a kubeconfig context Gennaker deploys to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +53,4 @@ impl HealthStatus {
             HealthStatus::Unreachable => "unreachable",
         }
     }
-}
-
-/// Lists the configured Kubernetes accounts.
-#[server]
-pub async fn list_kubernetes_accounts() -> Result<Vec<KubernetesAccountSummary>, AppError> {
-    let services = use_context::<crate::services::Services>()
-        .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))?;
-    Ok(services.accounts.kubernetes_accounts())
 }

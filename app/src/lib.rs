@@ -26,13 +26,15 @@ use leptos_router::{
 };
 
 use crate::components::layout::AppShell;
+use crate::components::time::provide_clock;
 use crate::pages::{
     application::{ApplicationPage, ConfigTab, DefaultTab, UpcomingTab},
     applications::ApplicationsPage,
     clusters::ClustersTab,
     infrastructure::InfrastructurePage,
-    load_balancers::{LoadBalancersTab, SecurityGroupsTab},
+    load_balancers::LoadBalancersTab,
     not_found::NotFound,
+    security_groups::SecurityGroupsTab,
     tasks::{TasksPage, TasksTab},
 };
 
@@ -61,6 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_clock();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/gennaker.css" />

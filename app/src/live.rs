@@ -1,8 +1,36 @@
-//! Live updates: the server pushes a named event (`cluster`, `task`, `accounts`) whenever
-//! something a page shows may have changed (`/api/v1/events`, server-sent events). A page
-//! reads the counters in its resources' sources, so they re-fetch when the counter moves.
+//! Live updates: the server pushes an event named by its [`Topic`] whenever something a page
+//! shows may have changed (`/api/v1/events`, server-sent events). A page reads the counters in
+//! its resources' sources, so they re-fetch when the counter moves.
 
 use leptos::prelude::*;
+
+/// What changed, as the name of a server-sent event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Topic {
+    /// Objects in a cluster: server groups, load balancers, security groups, Jobs.
+    Cluster,
+    /// Tasks and their steps.
+    Task,
+    /// The health of Kubernetes and docker-registry accounts.
+    Accounts,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 3] = [Topic::Cluster, Topic::Task, Topic::Accounts];
+
+    /// The event name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Cluster => "cluster",
+            Topic::Task => "task",
+            Topic::Accounts => "accounts",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+}
 
 /// Counters that move when the server reports a change of that kind.
 #[derive(Clone, Copy)]
@@ -10,6 +38,24 @@ pub struct Live {
     pub cluster: RwSignal<u64>,
     pub task: RwSignal<u64>,
     pub accounts: RwSignal<u64>,
+}
+
+impl Live {
+    /// The counter that moves on `topic`.
+    pub fn counter(&self, topic: Topic) -> RwSignal<u64> {
+        match topic {
+            Topic::Cluster => self.cluster,
+            Topic::Task => self.task,
+            Topic::Accounts => self.accounts,
+        }
+    }
+
+    /// Moves the counter of `topic`, so what reads it re-fetches.
+    #[cfg(feature = "hydrate")]
+    fn bump(&self, topic: Topic) {
+        // A counter of a page that is gone moves nowhere.
+        let _ = self.counter(topic).try_update(|n| *n += 1);
+    }
 }
 
 /// Subscribes to changes about `application` (or everything) for as long as the calling
@@ -21,45 +67,64 @@ pub fn use_live(application: Option<String>) -> Live {
         accounts: RwSignal::new(0),
     };
     #[cfg(feature = "hydrate")]
-    subscribe(live, application);
+    {
+        use futures::future::{AbortHandle, Abortable};
+        let url = match &application {
+            Some(app) => format!("/api/v1/events?application={app}"),
+            None => "/api/v1/events".to_string(),
+        };
+        let (stop, registration) = AbortHandle::new_pair();
+        leptos::task::spawn_local(async move {
+            let _ = Abortable::new(follow(live, url), registration).await;
+        });
+        // Dropping the stream closes it.
+        on_cleanup(move || stop.abort());
+    }
     #[cfg(not(feature = "hydrate"))]
     let _ = application;
     live
 }
 
+/// How long to wait before opening the stream again after the browser gave up on it (the
+/// server answered with an error, say); while the connection merely drops, the browser
+/// reconnects by itself.
 #[cfg(feature = "hydrate")]
-fn subscribe(live: Live, application: Option<String>) {
-    use leptos::wasm_bindgen::JsCast;
-    use leptos::wasm_bindgen::closure::Closure;
+const REOPEN: std::time::Duration = std::time::Duration::from_secs(5);
 
-    let url = match &application {
-        Some(app) => format!("/api/v1/events?application={app}"),
-        None => "/api/v1/events".to_string(),
-    };
-    let Ok(source) = web_sys::EventSource::new(&url) else {
-        return;
-    };
-    for (topic, counter) in [
-        ("cluster", live.cluster),
-        ("task", live.task),
-        ("accounts", live.accounts),
-    ] {
-        let callback =
-            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_: web_sys::MessageEvent| {
-                counter.update(|n| *n += 1);
-            });
-        let _ = source.add_event_listener_with_callback(topic, callback.as_ref().unchecked_ref());
-        // The listener lives as long as the EventSource, which is closed on cleanup.
-        callback.forget();
+/// Moves `live`'s counters on the events of `url` for as long as it is polled. Every (re)open
+/// moves all of them: anything may have changed while the stream was down.
+#[cfg(feature = "hydrate")]
+async fn follow(live: Live, url: String) {
+    use futures::StreamExt;
+    use gloo_net::eventsource::futures::EventSource;
+
+    loop {
+        if let Ok(mut source) = EventSource::new(&url) {
+            let names = Topic::ALL.map(Topic::as_str).into_iter().chain(["open"]);
+            let streams: Vec<_> = names
+                .filter_map(|name| source.subscribe(name).ok())
+                .collect();
+            let mut events = futures::stream::select_all(streams);
+            // An error ends the stream: the browser closed it for good.
+            while let Some(Ok((name, _))) = events.next().await {
+                match Topic::parse(&name) {
+                    Some(topic) => live.bump(topic),
+                    None => Topic::ALL.into_iter().for_each(|topic| live.bump(topic)),
+                }
+            }
+        }
+        sleep(REOPEN).await;
     }
-    // After a reconnect, anything may have changed while the stream was down.
-    let reopened = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-        live.cluster.update(|n| *n += 1);
-        live.task.update(|n| *n += 1);
-        live.accounts.update(|n| *n += 1);
-    });
-    source.set_onopen(Some(reopened.as_ref().unchecked_ref()));
-    reopened.forget();
-    let source = send_wrapper::SendWrapper::new(source);
-    on_cleanup(move || source.close());
+}
+
+#[cfg(feature = "hydrate")]
+async fn sleep(duration: std::time::Duration) {
+    let (done, waited) = futures::channel::oneshot::channel();
+    set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        duration,
+    );
+    let _ = waited.await;
 }

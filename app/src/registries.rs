@@ -1,12 +1,10 @@
 //! Docker-registry accounts: the registries images are picked from, their repositories and
-//! tags, for the image picker of "Create Server Group" and the Infrastructure page.
+//! tags, for the image picker and the Infrastructure page (the infrastructure module has the
+//! server functions that read them).
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::AccountHealth;
-use crate::applications::Handled;
-use crate::error::AppError;
 
 /// A configured registry and how it is doing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,30 +24,6 @@ pub struct RepositoryList {
     pub repositories: Vec<String>,
     /// Set when the catalog was empty or could not be read, saying what to do.
     pub warning: Option<String>,
-}
-
-#[server]
-pub async fn list_docker_registries() -> Result<Vec<DockerRegistrySummary>, AppError> {
-    Ok(crate::services::services()?.registries.registries())
-}
-
-#[server]
-pub async fn registry_repositories(registry: String) -> Result<Handled<RepositoryList>, AppError> {
-    Ok(crate::services::services()?
-        .registries
-        .repositories(&registry)
-        .await)
-}
-
-#[server]
-pub async fn registry_tags(
-    registry: String,
-    repository: String,
-) -> Result<Handled<Vec<String>>, AppError> {
-    Ok(crate::services::services()?
-        .registries
-        .tags(&registry, &repository)
-        .await)
 }
 
 /// Orders tags newest-looking first: version numbers compared number by number

@@ -114,3 +114,19 @@ pub fn services() -> Result<Services, AppError> {
     leptos::prelude::use_context::<Services>()
         .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
 }
+
+/// Who makes the request with these `headers`: the name a change records as made by
+/// (`createdBy`, `updatedBy`, a task's `createdBy`). Gennaker has no sign-in yet, so this is
+/// always "anonymous"; once it has, the user comes from the request's session here, and only
+/// here.
+pub fn acting_user(headers: &http::HeaderMap) -> String {
+    let _ = headers;
+    "anonymous".to_string()
+}
+
+/// The headers of the request the current server function answers; empty outside one.
+pub fn request_headers() -> http::HeaderMap {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .map(|parts| parts.headers)
+        .unwrap_or_default()
+}

@@ -105,12 +105,12 @@ describe('clusters, load balancers and security groups', () => {
 
     // The image comes from the test registry's tags.
     await dialog.getByText('Pick the image from a docker registry').click();
-    await dialog.locator('#picker-registry').selectOption('test');
-    await dialog.locator('#picker-repository').fill('gennaker/hello');
-    await dialog.locator('#picker-tag option', { hasText: '1.1.0' }).waitFor({ state: 'attached' });
-    const tags = await dialog.locator('#picker-tag option').allTextContents();
+    await dialog.locator('#sg-picker-registry').selectOption('test');
+    await dialog.locator('#sg-picker-repository').fill('gennaker/hello');
+    await dialog.locator('#sg-picker-tag option', { hasText: '1.1.0' }).waitFor({ state: 'attached' });
+    const tags = await dialog.locator('#sg-picker-tag option').allTextContents();
     assert.deepEqual(tags, ['Choose a tag', '2.0.0', '1.1.0', '1.0.0']);
-    await dialog.locator('#picker-tag').selectOption('1.0.0');
+    await dialog.locator('#sg-picker-tag').selectOption('1.0.0');
     assert.equal(await dialog.locator('#sg-image').inputValue(), `${settings.registry.address}/gennaker/hello:1.0.0`);
     await dialog.locator('#sg-replicas').fill('2');
     await dialog.getByLabel(lb).check();

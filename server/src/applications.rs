@@ -8,7 +8,7 @@ use gennaker_app::applications::model::{
 };
 use gennaker_app::error::AppError;
 use gennaker_app::services::ApplicationCatalog;
-use jiff::Timestamp;
+use gennaker_app::time::Timestamp;
 
 use crate::store::{Backend, Documents, HistoryEntry, StoreError, Stored};
 
@@ -16,9 +16,9 @@ pub struct ApplicationService {
     documents: Documents<ApplicationSpec>,
 }
 
-/// Formats a store timestamp for the API: RFC 3339 in UTC, to the second.
-fn timestamp(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+/// A store timestamp as the one timestamp type of the API and the UI.
+fn timestamp(t: jiff::Timestamp) -> Timestamp {
+    Timestamp::from_millis(t.as_millisecond())
 }
 
 fn application(stored: Stored<ApplicationSpec>) -> Application {
@@ -67,15 +67,6 @@ fn capitalise(message: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
-    }
-}
-
-fn check(spec: &ApplicationSpec) -> Result<(), AppError> {
-    let errors = spec.validate();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(errors))
     }
 }
 
@@ -139,7 +130,7 @@ impl ApplicationCatalog for ApplicationService {
 
     #[tracing::instrument(skip(self, spec), fields(app = %spec.name))]
     async fn create(&self, spec: ApplicationSpec, who: &str) -> Result<Application, AppError> {
-        check(&spec)?;
+        AppError::from_fields(spec.validate())?;
         let name = spec.name.clone();
         let created = self
             .documents
@@ -168,7 +159,7 @@ impl ApplicationCatalog for ApplicationService {
                 ),
             ));
         }
-        check(&spec)?;
+        AppError::from_fields(spec.validate())?;
         let updated = self
             .documents
             .update(name, version, spec, who)

@@ -1,6 +1,7 @@
 //! Change notifications inside the server: the Kubernetes cache and the task engine publish,
 //! and every open browser page listens through `/api/v1/events` (server-sent events).
 
+use gennaker_app::live::Topic;
 use tokio::sync::broadcast;
 
 /// Something that changed. Listeners re-read what they show; the change carries no data.
@@ -21,12 +22,12 @@ pub enum Change {
 }
 
 impl Change {
-    /// The topic name sent to browsers.
-    pub fn topic(&self) -> &'static str {
+    /// The topic of the event sent to browsers.
+    pub fn topic(&self) -> Topic {
         match self {
-            Change::Cluster { .. } => "cluster",
-            Change::Task { .. } => "task",
-            Change::Accounts => "accounts",
+            Change::Cluster { .. } => Topic::Cluster,
+            Change::Task { .. } => Topic::Task,
+            Change::Accounts => Topic::Accounts,
         }
     }
 

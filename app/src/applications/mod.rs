@@ -1,53 +1,33 @@
 //! Applications: shared types, and the server functions the UI calls. Each server function
 //! is a thin door onto the `ApplicationCatalog` service, the same one the JSON API uses.
-//!
-//! A server function that can refuse a request returns `Result<Handled<T>, AppError>`: the
-//! inner error is a refusal the user can act on (bad input, a conflict, a missing
-//! application), answered with 200 so the browser does not log it as a failed request; the
-//! outer error means the call itself failed. [`settle`] joins the two for the UI.
+//! Refusals (bad input, a conflict, a missing application) travel inside `Ok` as [`Handled`].
 
 pub mod model;
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::error::{AppError, Handled};
+#[cfg(feature = "ssr")]
+use crate::services::{acting_user, request_headers, services};
 use model::{Application, ApplicationSort, ApplicationSpec, ApplicationVersion};
-
-#[cfg(feature = "ssr")]
-fn catalog() -> Result<std::sync::Arc<dyn crate::services::ApplicationCatalog>, AppError> {
-    use_context::<crate::services::Services>()
-        .map(|services| services.applications)
-        .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
-}
-
-/// The service's answer to a request it handled.
-pub type Handled<T> = Result<T, AppError>;
-
-/// Joins a call's failure and the service's refusal into one result.
-pub fn settle<T>(result: Result<Handled<T>, AppError>) -> Result<T, AppError> {
-    result.and_then(|handled| handled)
-}
-
-/// Who is acting; everyone is anonymous until authentication exists.
-#[cfg(feature = "ssr")]
-const ACTOR: &str = "anonymous";
 
 #[server]
 pub async fn list_applications(
     query: String,
     sort: ApplicationSort,
 ) -> Result<Vec<Application>, AppError> {
-    catalog()?.list(&query, sort).await
+    services()?.applications.list(&query, sort).await
 }
 
 #[server]
 pub async fn get_application(name: String) -> Result<Handled<Application>, AppError> {
-    Ok(catalog()?.get(&name).await)
+    Ok(services()?.applications.get(&name).await)
 }
 
 #[server]
 pub async fn create_application(spec: ApplicationSpec) -> Result<Handled<Application>, AppError> {
-    Ok(catalog()?.create(spec, ACTOR).await)
+    let who = acting_user(&request_headers());
+    Ok(services()?.applications.create(spec, &who).await)
 }
 
 #[server]
@@ -56,7 +36,11 @@ pub async fn update_application(
     version: u64,
     spec: ApplicationSpec,
 ) -> Result<Handled<Application>, AppError> {
-    Ok(catalog()?.update(&name, version, spec, ACTOR).await)
+    let who = acting_user(&request_headers());
+    Ok(services()?
+        .applications
+        .update(&name, version, spec, &who)
+        .await)
 }
 
 #[server]
@@ -65,14 +49,18 @@ pub async fn delete_application(
     version: u64,
     confirm: String,
 ) -> Result<Handled<()>, AppError> {
-    Ok(catalog()?.delete(&name, version, &confirm, ACTOR).await)
+    let who = acting_user(&request_headers());
+    Ok(services()?
+        .applications
+        .delete(&name, version, &confirm, &who)
+        .await)
 }
 
 #[server]
 pub async fn application_history(
     name: String,
 ) -> Result<Handled<Vec<ApplicationVersion>>, AppError> {
-    Ok(catalog()?.history(&name).await)
+    Ok(services()?.applications.history(&name).await)
 }
 
 #[server]
@@ -81,7 +69,9 @@ pub async fn restore_application(
     version: u64,
     expected_version: u64,
 ) -> Result<Handled<Application>, AppError> {
-    Ok(catalog()?
-        .restore(&name, version, expected_version, ACTOR)
+    let who = acting_user(&request_headers());
+    Ok(services()?
+        .applications
+        .restore(&name, version, expected_version, &who)
         .await)
 }

@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::FieldError;
+use crate::time::Timestamp;
+
 /// What a user sets on an application. Only `name` and `owner_email` are required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -98,9 +101,9 @@ pub struct Application {
     pub spec: ApplicationSpec,
     /// Increases by one with every save; an update must name the version it was based on.
     pub version: u64,
-    pub created_at: String,
+    pub created_at: Timestamp,
     pub created_by: String,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     pub updated_by: String,
 }
 
@@ -109,7 +112,7 @@ pub struct Application {
 #[serde(rename_all = "camelCase")]
 pub struct ApplicationVersion {
     pub version: u64,
-    pub updated_at: String,
+    pub updated_at: Timestamp,
     pub updated_by: String,
     /// This version is the application's deletion.
     pub deleted: bool,
@@ -147,14 +150,6 @@ impl ApplicationSort {
     }
 }
 
-/// One problem with one field of the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The field's name as in the JSON input, such as `ownerEmail`.
-    pub field: String,
-    pub message: String,
-}
-
 /// The longest suffix Gennaker appends to an application name: a server group's version
 /// (`-v000`) plus the hyphen and five characters Kubernetes adds to a Pod's name. Pod names
 /// double as host names, which are at most 63 characters.
@@ -166,12 +161,7 @@ impl ApplicationSpec {
     /// Every problem with the input, one per field; empty when it is valid.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        let mut fail = |field: &str, message: String| {
-            errors.push(FieldError {
-                field: field.to_string(),
-                message,
-            })
-        };
+        let mut fail = |field: &str, message: String| errors.push(FieldError::new(field, message));
         if let Some(problem) = name_problem(&self.name) {
             fail("name", problem);
         }

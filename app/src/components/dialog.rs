@@ -4,8 +4,6 @@
 use leptos::prelude::*;
 use leptos::web_sys;
 
-use crate::pages::applications::focus_element;
-
 #[component]
 pub fn Dialog(
     /// The element id of the title, also the dialog's accessible name.
@@ -90,3 +88,13 @@ fn keep_focus_inside(event: &web_sys::KeyboardEvent) {
 
 #[cfg(not(feature = "hydrate"))]
 fn keep_focus_inside(_: &web_sys::KeyboardEvent) {}
+
+/// Moves keyboard focus to the element with `id`, if it exists.
+fn focus_element(id: &str) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(element) = document().get_element_by_id(id)
+        && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
+    {
+        let _ = element.focus();
+    }
+}

@@ -3,17 +3,15 @@
 
 use leptos::prelude::*;
 
-use crate::applications::settle;
 use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::task_progress::TaskProgress;
-use crate::error::AppError;
+use crate::error::{AppError, settle};
 use crate::ids::TaskId;
 use crate::live::Live;
 use crate::tasks::model::{Operation, Task};
 use crate::tasks::submit_operation;
 
-/// Starts `operation` and, once it is accepted, shows its live progress instead of the form.
 /// A dialog's operation: the submit action, the refusal to show, and the started task's id.
 #[derive(Clone, Copy)]
 pub struct OperationState {
@@ -22,6 +20,33 @@ pub struct OperationState {
     pub started: Memo<Option<TaskId>>,
 }
 
+impl OperationState {
+    /// The refusal to show: the form's own, or the server's.
+    pub fn errors(&self) -> Signal<Option<AppError>> {
+        self.errors.into()
+    }
+
+    /// A form's submit handler: `build` reads the inputs into an operation, which starts, or
+    /// says why it cannot, which shows.
+    pub fn on_submit(
+        self,
+        build: impl Fn() -> Result<Operation, AppError> + Clone + Send + Sync + 'static,
+    ) -> impl Fn(leptos::web_sys::SubmitEvent) + Clone + Send + Sync + 'static {
+        move |event| {
+            event.prevent_default();
+            match build() {
+                Ok(operation) => {
+                    self.errors.set(None);
+                    self.submit.dispatch(operation);
+                }
+                Err(error) => self.errors.set(Some(error)),
+            }
+        }
+    }
+}
+
+/// Starts the dialog's operation when asked and, once it is accepted, shows its live progress
+/// instead of the form.
 pub fn start_operation() -> OperationState {
     let errors = RwSignal::new(None::<AppError>);
     let submit = Action::new(|operation: &Operation| {
@@ -48,7 +73,7 @@ pub fn start_operation() -> OperationState {
 #[component]
 pub fn DialogButtons(
     on_close: Callback<()>,
-    #[prop(into)] submit_label: String,
+    #[prop(into)] submit_label: Signal<String>,
     pending: Signal<bool>,
     #[prop(optional)] danger: bool,
 ) -> impl IntoView {
@@ -56,9 +81,42 @@ pub fn DialogButtons(
         <div class="dialog-actions">
             <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
             <button type="submit" class=if danger { "button danger" } else { "button primary" } disabled=move || pending.get()>
-                {move || if pending.get() { "Starting…".to_string() } else { submit_label.clone() }}
+                {move || if pending.get() { "Starting…".to_string() } else { submit_label.get() }}
             </button>
         </div>
+    }
+}
+
+/// A dialog's form until its operation starts, then the task's live progress. `children` are
+/// the inputs; under them come the refusal no input shows and the buttons.
+#[component]
+pub fn OperationForm<B>(
+    state: OperationState,
+    live: Live,
+    on_close: Callback<()>,
+    /// Reads the inputs into the operation on submit, or says what is wrong with them.
+    operation: B,
+    #[prop(into)] submit_label: Signal<String>,
+    /// Fields whose errors show beside their input.
+    known_fields: &'static [&'static str],
+    /// The errors to show, when not the state's own.
+    #[prop(optional)]
+    errors: Option<Signal<Option<AppError>>>,
+    children: ChildrenFn,
+) -> impl IntoView
+where
+    B: Fn() -> Result<Operation, AppError> + Clone + Send + Sync + 'static,
+{
+    let on_submit = state.on_submit(operation);
+    let errors = errors.unwrap_or_else(|| state.errors());
+    view! {
+        <OperationBody state live on_close>
+            <form on:submit=on_submit.clone() novalidate=true>
+                {children()}
+                <FormError errors known_fields />
+                <DialogButtons on_close submit_label pending=state.submit.pending().into() />
+            </form>
+        </OperationBody>
     }
 }
 
@@ -99,11 +157,23 @@ pub struct Confirm {
     pub operation: Operation,
 }
 
+impl Confirm {
+    /// "Delete the load balancer web? This cannot be undone."
+    pub fn delete(kind: &str, name: &str, operation: Operation) -> Confirm {
+        Confirm {
+            title: format!("Delete {kind} {name}"),
+            message: format!("Delete the {kind} {name}? This cannot be undone."),
+            label: "Delete",
+            danger: true,
+            operation,
+        }
+    }
+}
+
 /// Asks before starting `confirm.operation`, then shows its progress.
 #[component]
 pub fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> impl IntoView {
     let state = start_operation();
-    let OperationState { submit, errors, .. } = state;
     let Confirm {
         title,
         message,
@@ -111,22 +181,18 @@ pub fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> im
         danger,
         operation,
     } = confirm;
-    let on_submit = move |event: leptos::web_sys::SubmitEvent| {
-        event.prevent_default();
-        errors.set(None);
-        submit.dispatch(operation.clone());
-    };
-    let errors_signal: Signal<Option<AppError>> = errors.into();
+    let on_submit = state.on_submit(move || Ok(operation.clone()));
+    let (errors, pending) = (state.errors(), state.submit.pending());
     view! {
         <Dialog id="confirm-dialog" title on_close focus="confirm-submit">
             <OperationBody state live on_close>
                 <form on:submit=on_submit.clone() novalidate=true>
                     <p>{message.clone()}</p>
-                    <FormError errors=errors_signal known_fields=&[] />
+                    <FormError errors known_fields=&[] />
                     <div class="dialog-actions">
                         <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                         <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
-                            disabled=move || submit.pending().get()>
+                            disabled=move || pending.get()>
                             {label}
                         </button>
                     </div>

@@ -98,15 +98,6 @@ pub fn integer(text: &str, field: &str, label: &str) -> Result<i64, AppError> {
     })
 }
 
-/// The list of problems as an error, if there are any.
-pub fn problems(errors: Vec<crate::applications::model::FieldError>) -> Result<(), AppError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(errors))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

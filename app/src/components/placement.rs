@@ -1,12 +1,14 @@
-//! Where an object goes: the Kubernetes account and namespace, offered from the configured
-//! accounts (the first account and its `default` namespace are chosen when nothing is yet).
+//! Where an object goes and what it is called: the Kubernetes account and namespace, offered
+//! from the configured accounts (the first account and its `default` namespace are chosen when
+//! nothing is yet), and the stack and detail its name adds to the application's.
 
 use leptos::prelude::*;
 
-use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
+use crate::accounts::KubernetesAccountSummary;
 use crate::components::feedback::Loading;
-use crate::components::fields::SelectField;
+use crate::components::fields::{SelectField, TextField};
 use crate::error::AppError;
+use crate::infrastructure::list_kubernetes_accounts;
 
 /// Account and namespace selects filled from the configured accounts.
 #[component]
@@ -57,5 +59,21 @@ pub fn Placement(
                 }
             })}
         </Transition>
+    }
+}
+
+/// Stack and detail, the optional parts of a name after the application's (`web-prod-canary`).
+#[component]
+pub fn StackAndDetail(
+    stack: RwSignal<String>,
+    detail: RwSignal<String>,
+    errors: Signal<Option<AppError>>,
+    id_prefix: &'static str,
+) -> impl IntoView {
+    view! {
+        <div class="form-grid">
+            <TextField id=format!("{id_prefix}-stack") label="Stack" field="stack" value=stack errors hint="Optional: prod, staging…" />
+            <TextField id=format!("{id_prefix}-detail") label="Detail" field="detail" value=detail errors hint="Optional: canary, worker…" />
+        </div>
     }
 }

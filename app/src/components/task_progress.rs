@@ -3,18 +3,18 @@
 
 use leptos::prelude::*;
 
-use crate::applications::settle;
 use crate::components::feedback::ErrorPanel;
+use crate::error::settle;
 use crate::ids::TaskId;
 use crate::live::Live;
 use crate::tasks::model::{Status, Step, Task};
 use crate::tasks::{cancel_task, get_task};
 use crate::time::Timestamp;
 
-/// "2.3 s", "4 min 5 s": how long from `start` to `end` (or until now).
+/// "2.3 s", "4 min 5 s": how long from `start` to `end` (or until now, by the page's clock).
 pub fn duration(start: Timestamp, end: Option<Timestamp>) -> String {
     let seconds = end
-        .unwrap_or_else(Timestamp::now)
+        .unwrap_or_else(crate::components::time::now)
         .since(start)
         .as_secs_f64();
     if seconds < 60.0 {

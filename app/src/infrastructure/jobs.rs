@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::server_groups::{Instance, ObjectRef};
+use crate::time::Timestamp;
 
 /// Where a Job stands, from its conditions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,9 +54,10 @@ pub struct JobView {
     pub succeeded: i32,
     pub failed: i32,
     pub active: i32,
-    pub started_at: String,
-    /// Empty until the Job is complete.
-    pub completed_at: String,
+    /// `None` until a Pod of the Job has started.
+    pub started_at: Option<Timestamp>,
+    /// `None` until the Job is complete.
+    pub completed_at: Option<Timestamp>,
     pub instances: Vec<Instance>,
 }
 

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::names::{
-    Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, placement_problems,
+    Moniker, dns_label_problem, label_key_problem, label_value_ok, placement_problems,
 };
 use super::server_groups::{ObjectRef, Protocol};
-use crate::applications::model::FieldError;
+use crate::error::FieldError;
+use crate::time::Timestamp;
 
 /// The Service types Gennaker offers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,11 +77,7 @@ pub const NODE_PORTS: std::ops::RangeInclusive<i64> = 30000..=32767;
 
 impl LoadBalancerSpec {
     pub fn moniker(&self) -> Moniker {
-        Moniker {
-            application: self.application.clone(),
-            stack: self.stack.clone(),
-            detail: self.detail.clone(),
-        }
+        Moniker::new(&self.application, &self.stack, &self.detail)
     }
 
     /// The Service's name: the cluster name of the moniker.
@@ -91,7 +88,7 @@ impl LoadBalancerSpec {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = placement_problems(&self.account, &self.namespace, &self.moniker());
         if self.ports.is_empty() {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "ports",
                 "A load balancer needs at least one port.",
             ));
@@ -99,14 +96,14 @@ impl LoadBalancerSpec {
         for (i, port) in self.ports.iter().enumerate() {
             let n = i + 1;
             if !(1..=65535).contains(&port.port) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!("Port {n}: {} is not between 1 and 65535.", port.port),
                 ));
                 break;
             }
             if !(0..=65535).contains(&port.target_port) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Port {n}: target port {} is not between 1 and 65535.",
@@ -117,14 +114,14 @@ impl LoadBalancerSpec {
             }
             if port.node_port != 0 {
                 if self.kind == ServiceType::ClusterIP {
-                    errors.push(field_error(
+                    errors.push(FieldError::new(
                         "ports",
                         format!("Port {n}: a node port needs the type NodePort or LoadBalancer."),
                     ));
                     break;
                 }
                 if !NODE_PORTS.contains(&port.node_port) {
-                    errors.push(field_error(
+                    errors.push(FieldError::new(
                         "ports",
                         format!(
                             "Port {n}: node port {} is outside {}–{}.",
@@ -137,14 +134,14 @@ impl LoadBalancerSpec {
                 }
             }
             if self.ports.len() > 1 && port.name.is_empty() {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!("Port {n}: name every port when there are several."),
                 ));
                 break;
             }
             if !port.name.is_empty() && dns_label_problem("", &port.name).is_some() {
-                errors.push(field_error("ports", format!("Port {n}: name {:?} may contain only lowercase letters, digits and hyphens.", port.name)));
+                errors.push(FieldError::new("ports", format!("Port {n}: name {:?} may contain only lowercase letters, digits and hyphens.", port.name)));
                 break;
             }
         }
@@ -168,7 +165,7 @@ pub struct LoadBalancer {
     pub server_groups: Vec<String>,
     /// Ready endpoints (Pods receiving traffic).
     pub ready_pods: Vec<String>,
-    pub created_at: String,
+    pub created_at: Option<Timestamp>,
     /// What the edit dialog starts from.
     pub spec: LoadBalancerSpec,
 }
@@ -237,11 +234,7 @@ pub struct SecurityGroupSpec {
 
 impl SecurityGroupSpec {
     pub fn moniker(&self) -> Moniker {
-        Moniker {
-            application: self.application.clone(),
-            stack: self.stack.clone(),
-            detail: self.detail.clone(),
-        }
+        Moniker::new(&self.application, &self.stack, &self.detail)
     }
 
     pub fn name(&self) -> String {
@@ -258,13 +251,13 @@ impl SecurityGroupSpec {
             })
         };
         if let Some(problem) = label_problem(&self.pod_labels) {
-            errors.push(field_error("podLabels", problem));
+            errors.push(FieldError::new("podLabels", problem));
         }
         'rules: for (i, rule) in self.ingress.iter().enumerate() {
             let n = i + 1;
             for port in &rule.ports {
                 if !(1..=65535).contains(&port.port) {
-                    errors.push(field_error(
+                    errors.push(FieldError::new(
                         "ingress",
                         format!("Rule {n}: port {} is not between 1 and 65535.", port.port),
                     ));
@@ -277,7 +270,7 @@ impl SecurityGroupSpec {
                     Peer::Cidr { cidr } => cidr_problem(cidr),
                 };
                 if let Some(problem) = problem {
-                    errors.push(field_error("ingress", format!("Rule {n}: {problem}")));
+                    errors.push(FieldError::new("ingress", format!("Rule {n}: {problem}")));
                     break 'rules;
                 }
             }
@@ -309,7 +302,7 @@ pub struct SecurityGroup {
     pub account: String,
     pub namespace: String,
     pub name: String,
-    pub created_at: String,
+    pub created_at: Option<Timestamp>,
     pub spec: SecurityGroupSpec,
 }
 

@@ -1,6 +1,7 @@
 //! What Gennaker shows of the clusters it deploys to: server groups, load balancers,
-//! security groups and Jobs, the types shared by the UI, the server functions and the JSON API, and
-//! their validation.
+//! security groups and Jobs, the types shared by the UI, the server functions and the JSON API,
+//! and their validation. The server functions here also list the accounts behind them:
+//! Kubernetes accounts and docker-registry accounts with their repositories and tags.
 
 pub mod image;
 pub mod jobs;
@@ -10,7 +11,11 @@ pub mod server_groups;
 
 use leptos::prelude::*;
 
-use crate::error::AppError;
+use crate::accounts::KubernetesAccountSummary;
+use crate::error::{AppError, Handled};
+use crate::registries::{DockerRegistrySummary, RepositoryList};
+#[cfg(feature = "ssr")]
+use crate::services::services;
 use jobs::JobView;
 use load_balancers::{LoadBalancer, SecurityGroup};
 use server_groups::ClusterView;
@@ -18,17 +23,13 @@ use server_groups::ClusterView;
 /// The application's clusters, server groups and instances in every account.
 #[server]
 pub async fn application_clusters(application: String) -> Result<Vec<ClusterView>, AppError> {
-    Ok(crate::services::services()?
-        .infrastructure
-        .clusters(&application))
+    Ok(services()?.infrastructure.clusters(&application))
 }
 
 /// The application's Jobs, newest first.
 #[server]
 pub async fn application_jobs(application: String) -> Result<Vec<JobView>, AppError> {
-    Ok(crate::services::services()?
-        .infrastructure
-        .jobs(&application))
+    Ok(services()?.infrastructure.jobs(&application))
 }
 
 /// The application's load balancers (Services).
@@ -36,9 +37,7 @@ pub async fn application_jobs(application: String) -> Result<Vec<JobView>, AppEr
 pub async fn application_load_balancers(
     application: String,
 ) -> Result<Vec<LoadBalancer>, AppError> {
-    Ok(crate::services::services()?
-        .infrastructure
-        .load_balancers(&application))
+    Ok(services()?.infrastructure.load_balancers(&application))
 }
 
 /// The application's security groups (NetworkPolicies).
@@ -46,7 +45,32 @@ pub async fn application_load_balancers(
 pub async fn application_security_groups(
     application: String,
 ) -> Result<Vec<SecurityGroup>, AppError> {
-    Ok(crate::services::services()?
-        .infrastructure
-        .security_groups(&application))
+    Ok(services()?.infrastructure.security_groups(&application))
+}
+
+/// The configured Kubernetes accounts, with their health.
+#[server]
+pub async fn list_kubernetes_accounts() -> Result<Vec<KubernetesAccountSummary>, AppError> {
+    Ok(services()?.accounts.kubernetes_accounts())
+}
+
+/// The configured docker-registry accounts, with their health.
+#[server]
+pub async fn list_docker_registries() -> Result<Vec<DockerRegistrySummary>, AppError> {
+    Ok(services()?.registries.registries())
+}
+
+/// A registry's repositories, from its catalog and the configured list.
+#[server]
+pub async fn registry_repositories(registry: String) -> Result<Handled<RepositoryList>, AppError> {
+    Ok(services()?.registries.repositories(&registry).await)
+}
+
+/// A repository's tags, newest-looking first.
+#[server]
+pub async fn registry_tags(
+    registry: String,
+    repository: String,
+) -> Result<Handled<Vec<String>>, AppError> {
+    Ok(services()?.registries.tags(&registry, &repository).await)
 }

@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::applications::model::{FieldError, MAX_NAME_LEN};
+use crate::applications::model::{MAX_NAME_LEN, name_problem};
+use crate::error::FieldError;
 
 /// Labels and annotations Gennaker writes, and reads (Spinnaker's are recognised too).
 pub mod keys {
@@ -43,6 +44,14 @@ pub struct Moniker {
 }
 
 impl Moniker {
+    pub fn new(application: &str, stack: &str, detail: &str) -> Moniker {
+        Moniker {
+            application: application.to_string(),
+            stack: stack.to_string(),
+            detail: detail.to_string(),
+        }
+    }
+
     /// `app`, `app-stack`, `app-stack-detail` or `app--detail`, as Spinnaker names clusters.
     pub fn cluster(&self) -> String {
         match (self.stack.is_empty(), self.detail.is_empty()) {
@@ -63,12 +72,12 @@ impl Moniker {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
             {
-                errors.push(field_error(field, format!("{label} may contain only lowercase letters and digits (hyphens separate the parts of a name).")));
+                errors.push(FieldError::new(field, format!("{label} may contain only lowercase letters and digits (hyphens separate the parts of a name).")));
             }
         }
         let cluster = self.cluster();
         if cluster.len() > MAX_CLUSTER_LEN {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "detail",
                 format!("The cluster name {cluster:?} is {} characters; at most {MAX_CLUSTER_LEN} fit, so that Pod names stay within 63.", cluster.len()),
             ));
@@ -79,14 +88,14 @@ impl Moniker {
 /// Problems with where an object goes: its application, account, namespace and moniker.
 pub fn placement_problems(account: &str, namespace: &str, moniker: &Moniker) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    if let Some(problem) = crate::applications::model::name_problem(&moniker.application) {
-        errors.push(field_error("application", problem));
+    if let Some(problem) = name_problem(&moniker.application) {
+        errors.push(FieldError::new("application", problem));
     }
     if account.trim().is_empty() {
-        errors.push(field_error("account", "Choose an account."));
+        errors.push(FieldError::new("account", "Choose an account."));
     }
     if let Some(problem) = dns_label_problem("Namespace", namespace) {
-        errors.push(field_error("namespace", problem));
+        errors.push(FieldError::new("namespace", problem));
     }
     moniker.validate(&mut errors);
     errors
@@ -107,14 +116,6 @@ pub fn split_version(name: &str) -> (&str, Option<u32>) {
 /// The server group name for `sequence` in `cluster`.
 pub fn server_group_name(cluster: &str, sequence: u32) -> String {
     format!("{cluster}-v{sequence:03}")
-}
-
-/// One problem with one field.
-pub fn field_error(field: &str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field: field.to_string(),
-        message: message.into(),
-    }
 }
 
 /// Why `value` is not an RFC 1123 label (namespaces, Service names), if it is not.
@@ -206,14 +207,7 @@ mod tests {
 
     #[test]
     fn clusters_are_named_like_spinnaker() {
-        let m = |stack: &str, detail: &str| {
-            Moniker {
-                application: "web".into(),
-                stack: stack.into(),
-                detail: detail.into(),
-            }
-            .cluster()
-        };
+        let m = |stack: &str, detail: &str| Moniker::new("web", stack, detail).cluster();
         assert_eq!(m("", ""), "web");
         assert_eq!(m("prod", ""), "web-prod");
         assert_eq!(m("prod", "canary"), "web-prod-canary");
@@ -234,12 +228,7 @@ mod tests {
     #[test]
     fn monikers_are_validated() {
         let mut errors = Vec::new();
-        Moniker {
-            application: "web".into(),
-            stack: "Prod".into(),
-            detail: "x".repeat(60),
-        }
-        .validate(&mut errors);
+        Moniker::new("web", "Prod", &"x".repeat(60)).validate(&mut errors);
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["stack", "detail"]);
     }

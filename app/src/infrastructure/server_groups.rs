@@ -7,13 +7,19 @@ use serde::{Deserialize, Serialize};
 
 use super::image::ImageReference;
 use super::names::{
-    Moniker, dns_label_problem, field_error, label_key_problem, label_value_ok, placement_problems,
-    quantity_ok,
+    Moniker, dns_label_problem, label_key_problem, label_value_ok, placement_problems, quantity_ok,
 };
-use crate::applications::model::FieldError;
+use crate::error::FieldError;
+use crate::time::Timestamp;
 
 /// The most replicas a server group may ask for through Gennaker.
 pub const MAX_REPLICAS: i64 = 1000;
+
+/// Why a server group or Deployment cannot have `replicas`, if it cannot.
+pub fn replicas_problem(replicas: i64) -> Option<String> {
+    (!(0..=MAX_REPLICAS).contains(&replicas))
+        .then(|| format!("Replicas must be between 0 and {MAX_REPLICAS} (it is {replicas})."))
+}
 
 /// Everything "Create New Server Group" asks for. Replicas and ports are signed so that a
 /// negative number reaches validation and gets a message, rather than failing to parse.
@@ -110,11 +116,7 @@ pub struct Resources {
 
 impl ServerGroupSpec {
     pub fn moniker(&self) -> Moniker {
-        Moniker {
-            application: self.application.clone(),
-            stack: self.stack.clone(),
-            detail: self.detail.clone(),
-        }
+        Moniker::new(&self.application, &self.stack, &self.detail)
     }
 
     /// The cluster the server group joins.
@@ -126,19 +128,13 @@ impl ServerGroupSpec {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = placement_problems(&self.account, &self.namespace, &self.moniker());
         if let Err(problem) = ImageReference::parse(&self.image) {
-            errors.push(field_error("image", problem));
+            errors.push(FieldError::new("image", problem));
         }
-        if !(0..=MAX_REPLICAS).contains(&self.replicas) {
-            errors.push(field_error(
-                "replicas",
-                format!(
-                    "Replicas must be between 0 and {MAX_REPLICAS} (it is {}).",
-                    self.replicas
-                ),
-            ));
+        if let Some(problem) = replicas_problem(self.replicas) {
+            errors.push(FieldError::new("replicas", problem));
         }
         if self.command.iter().chain(&self.args).any(|a| a.is_empty()) {
-            errors.push(field_error(
+            errors.push(FieldError::new(
                 "command",
                 "Command and arguments cannot contain empty entries.",
             ));
@@ -151,14 +147,14 @@ impl ServerGroupSpec {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b));
             if !ok {
-                errors.push(field_error("env", format!("Environment variable name {:?} must be letters, digits, '_', '-' or '.', not starting with a digit.", var.name)));
+                errors.push(FieldError::new("env", format!("Environment variable name {:?} must be letters, digits, '_', '-' or '.', not starting with a digit.", var.name)));
                 break;
             }
         }
         let mut seen = Vec::new();
         for port in &self.ports {
             if !(1..=65535).contains(&port.container_port) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Container port {} must be between 1 and 65535.",
@@ -168,7 +164,7 @@ impl ServerGroupSpec {
                 break;
             }
             if seen.contains(&(port.container_port, port.protocol)) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Container port {} {} is listed twice.",
@@ -182,7 +178,7 @@ impl ServerGroupSpec {
             if !port.name.is_empty()
                 && (port.name.len() > 15 || dns_label_problem("", &port.name).is_some())
             {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     "ports",
                     format!(
                         "Port name {:?} must be at most 15 lowercase letters, digits and hyphens.",
@@ -204,7 +200,7 @@ impl ServerGroupSpec {
             ("resources.memoryLimit", &r.memory_limit, "Memory limit"),
         ] {
             if !value.is_empty() && !quantity_ok(value) {
-                errors.push(field_error(
+                errors.push(FieldError::new(
                     field,
                     format!("{label} {value:?} is not a quantity such as 250m, 0.5, 128Mi or 1Gi."),
                 ));
@@ -216,18 +212,18 @@ impl ServerGroupSpec {
         ] {
             for (key, value) in map {
                 if let Some(problem) = label_key_problem(key) {
-                    errors.push(field_error(field, problem));
+                    errors.push(FieldError::new(field, problem));
                     break;
                 }
                 if !label_value_ok(value) {
-                    errors.push(field_error(field, format!("Label value {value:?} must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.")));
+                    errors.push(FieldError::new(field, format!("Label value {value:?} must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit.")));
                     break;
                 }
             }
         }
         for name in &self.load_balancers {
             if let Some(problem) = dns_label_problem("Load balancer", name) {
-                errors.push(field_error("loadBalancers", problem));
+                errors.push(FieldError::new("loadBalancers", problem));
                 break;
             }
         }
@@ -296,7 +292,8 @@ pub struct Instance {
     pub phase: String,
     pub node: String,
     pub ip: String,
-    pub created_at: String,
+    /// Kubernetes sets it on every object it stores; `None` only for one it has not.
+    pub created_at: Option<Timestamp>,
 }
 
 /// A server group as the cache sees it.
@@ -314,7 +311,7 @@ pub struct ServerGroup {
     pub desired: i32,
     /// Pods that are Ready.
     pub ready: i32,
-    pub created_at: String,
+    pub created_at: Option<Timestamp>,
     /// No attached load balancer selects its Pods.
     pub disabled: bool,
     /// Services it is attached to (from the traffic annotation).

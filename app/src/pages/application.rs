@@ -9,12 +9,13 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::applications::model::{Application, ApplicationSpec, ApplicationVersion};
 use crate::applications::{
-    application_history, delete_application, get_application, restore_application, settle,
+    application_history, delete_application, get_application, restore_application,
     update_application,
 };
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading, Notice};
-use crate::error::AppError;
+use crate::components::time::When;
+use crate::error::{AppError, settle};
 
 /// What the tabs share: the application's name, the loaded application, and a counter that
 /// reloads it (and its history) when bumped.
@@ -185,7 +186,7 @@ fn AttributesEditor(app: Application, saved: RwSignal<Option<String>>) -> impl I
     view! {
         <section class="card" aria-labelledby="attributes-title">
             <h2 id="attributes-title">"Attributes"</h2>
-            <p class="hint">"Version " {app.version} ", last changed " {app.updated_at.replace('T', " ")} " by " {app.updated_by.clone()} "."</p>
+            <p class="hint">"Version " {app.version} ", last changed " <When at=app.updated_at /> " by " {app.updated_by.clone()} "."</p>
             <form on:submit=submit novalidate=true>
                 <ApplicationForm fields errors id_prefix="config" name_locked=true />
                 <FormError errors known_fields=&["name", "ownerEmail", "description", "repository", "instancePort", "permissions.READ", "permissions.WRITE", "permissions.EXECUTE"] />
@@ -323,7 +324,7 @@ fn VersionTable(
                         view! {
                             <tr>
                                 <td>{version}</td>
-                                <td><time datetime=v.updated_at.clone()>{v.updated_at.replace('T', " ")}</time></td>
+                                <td><When at=v.updated_at /></td>
                                 <td>{v.updated_by}</td>
                                 <td>{v.spec.owner_email}</td>
                                 <td>{action}</td>

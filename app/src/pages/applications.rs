@@ -7,11 +7,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::applications::model::{Application, ApplicationSort, ApplicationSpec, CloudProvider};
-use crate::applications::{create_application, list_applications, settle};
+use crate::applications::{create_application, list_applications};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
-use crate::error::AppError;
+use crate::components::time::When;
+use crate::error::{AppError, settle};
 
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
@@ -126,7 +127,7 @@ fn ApplicationList(applications: Vec<Application>, query: String) -> impl IntoVi
                             <span class="application-owner">{app.spec.owner_email.clone()}</span>
                             <span class="application-description">{app.spec.description.clone()}</span>
                             <span class="application-updated">
-                                "Updated " <time datetime=app.updated_at.clone()>{app.updated_at.replace('T', " ")}</time>
+                                "Updated " <When at=app.updated_at />
                             </span>
                         </li>
                     }
@@ -135,16 +136,6 @@ fn ApplicationList(applications: Vec<Application>, query: String) -> impl IntoVi
         </ul>
     }
     .into_any()
-}
-
-/// Moves keyboard focus to the element with `id`, if it exists.
-pub fn focus_element(id: &str) {
-    use leptos::wasm_bindgen::JsCast;
-    if let Some(element) = document().get_element_by_id(id)
-        && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
-    {
-        let _ = element.focus();
-    }
 }
 
 #[component]

@@ -3,12 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::accounts::{KubernetesAccountSummary, list_kubernetes_accounts};
+use crate::accounts::KubernetesAccountSummary;
 use crate::components::{
     feedback::{EmptyState, ErrorPanel, Loading},
     layout::PageHeader,
 };
-use crate::registries::{DockerRegistrySummary, list_docker_registries};
+use crate::infrastructure::{list_docker_registries, list_kubernetes_accounts};
+use crate::registries::DockerRegistrySummary;
 
 #[component]
 pub fn InfrastructurePage() -> impl IntoView {

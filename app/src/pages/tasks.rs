@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::components::layout::PageHeader;
 use crate::components::task_progress::{StatusBadge, TaskSteps, duration};
+use crate::components::time::When;
 use crate::ids::TaskId;
 use crate::live::{Live, use_live};
 use crate::pages::application::ApplicationContext;
@@ -83,7 +84,7 @@ fn TaskRow(
     let toggle = move |_| expanded.update(|e| *e = if *e == Some(id) { None } else { Some(id) });
     let cancel = Action::new(|id: &TaskId| {
         let id = *id;
-        async move { crate::applications::settle(cancel_task(id).await) }
+        async move { crate::error::settle(cancel_task(id).await) }
     });
     let running = !task.status.is_finished();
     let steps = task.steps.clone();
@@ -96,7 +97,7 @@ fn TaskRow(
                 <span class="task-description">{task.description.clone()}</span>
                 {show_application.then(|| view! { <span class="task-application">{task.application.clone()}</span> })}
                 <span class="task-meta">
-                    <time datetime=task.created_at.to_string()>{task.created_at.exact()}</time>
+                    <When at=task.created_at in_control=true />
                     " · " {time} " · by " {task.created_by.clone()}
                 </span>
             </button>

@@ -6,21 +6,18 @@ pub mod model;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-use crate::applications::Handled;
 use crate::error::AppError;
+use crate::error::Handled;
 use crate::ids::TaskId;
 use model::{Operation, Task};
-
-/// Who is acting; everyone is anonymous until authentication exists.
-#[cfg(feature = "ssr")]
-const ACTOR: &str = "anonymous";
 
 /// Checks and starts an operation; the answer is the new task.
 #[server(input = Json)]
 pub async fn submit_operation(operation: Operation) -> Result<Handled<Task>, AppError> {
+    let who = crate::services::acting_user(&crate::services::request_headers());
     Ok(crate::services::services()?
         .tasks
-        .submit(operation, ACTOR)
+        .submit(operation, &who)
         .await)
 }
 

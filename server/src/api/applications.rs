@@ -10,13 +10,11 @@ use axum::{Json, Router};
 use gennaker_app::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
+use gennaker_app::services::acting_user;
 use serde::Deserialize;
 
 use super::{ApiError, json, path, query};
 use crate::state::AppState;
-
-/// Who is acting; everyone is anonymous until authentication exists.
-const ACTOR: &str = "anonymous";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -89,10 +87,15 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Result<Json<ApplicationSpec>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let spec = json(body)?;
-    let created = state.services.applications.create(spec, ACTOR).await?;
+    let created = state
+        .services
+        .applications
+        .create(spec, &acting_user(&headers))
+        .await?;
     // Validation allows only [a-z0-9-] in names, so this is always a valid header value.
     let location = format!("/api/v1/applications/{}", created.spec.name);
     Ok((
@@ -122,7 +125,7 @@ async fn update(
         state
             .services
             .applications
-            .update(&name, version, spec, ACTOR)
+            .update(&name, version, spec, &acting_user(&headers))
             .await?,
     ))
 }
@@ -146,7 +149,7 @@ async fn remove(
     state
         .services
         .applications
-        .delete(&name, version, &params.confirm, ACTOR)
+        .delete(&name, version, &params.confirm, &acting_user(&headers))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -180,7 +183,7 @@ async fn restore(
         state
             .services
             .applications
-            .restore(&name, version, expected, ACTOR)
+            .restore(&name, version, expected, &acting_user(&headers))
             .await?,
     ))
 }

@@ -3,8 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gennaker_app::applications::model::FieldError;
-use gennaker_app::error::AppError;
+use gennaker_app::error::{AppError, FieldError};
 use serde::Serialize;
 
 /// Why a request was refused.

@@ -1,6 +1,7 @@
 //! `/api/v1/events?application=web`: server-sent events telling a page to re-read what it
-//! shows. Each event is named by topic (`cluster`, `task`, `accounts`); bursts are merged into
-//! one event per topic every 100 ms, so 2,000 Pods starting do not send 2,000 events.
+//! shows. Each event is named by its [`Topic`] (`cluster`, `task`, `accounts`); bursts are
+//! merged into one event per topic every 100 ms, so 2,000 Pods starting do not send 2,000
+//! events.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -12,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use futures::Stream;
+use gennaker_app::live::Topic;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -50,7 +52,7 @@ async fn events(
                     }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {
-                        topics.extend(["cluster", "task", "accounts"]);
+                        topics.extend(Topic::ALL);
                         break;
                     }
                     Err(RecvError::Closed) => return None,
@@ -63,13 +65,13 @@ async fn events(
                         topics.insert(change.topic());
                     }
                     Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => topics.extend(["cluster", "task", "accounts"]),
+                    Err(RecvError::Lagged(_)) => topics.extend(Topic::ALL),
                     Err(RecvError::Closed) => break,
                 }
             }
             let events: Vec<Result<Event, Infallible>> = topics
                 .into_iter()
-                .map(|topic| Ok(Event::default().event(topic).data(topic)))
+                .map(|topic| Ok(Event::default().event(topic.as_str()).data(topic.as_str())))
                 .collect();
             Some((futures::stream::iter(events), (receiver, application)))
         },

@@ -3,20 +3,18 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gennaker_app::error::AppError;
 use gennaker_app::ids::TaskId;
+use gennaker_app::services::acting_user;
 use gennaker_app::tasks::model::{Operation, Task};
 use serde::Deserialize;
 
 use super::{ApiError, json, path, query};
 use crate::state::AppState;
-
-/// Who is acting; everyone is anonymous until authentication exists.
-const ACTOR: &str = "anonymous";
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -58,10 +56,15 @@ async fn list(
 
 async fn submit(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: Result<Json<Operation>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let operation = json(body)?;
-    let task = state.services.tasks.submit(operation, ACTOR).await?;
+    let task = state
+        .services
+        .tasks
+        .submit(operation, &acting_user(&headers))
+        .await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok((
         StatusCode::ACCEPTED,

@@ -1,6 +1,7 @@
 //! The Jobs view: an application's Jobs with their outcome and Pods, from the cache.
 
 use gennaker_app::infrastructure::jobs::{JobState, JobView};
+use gennaker_app::time::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
 use kube::ResourceExt;
 
@@ -74,7 +75,7 @@ fn job_view(account: &str, cache: &Cache, job: &Job) -> JobView {
 impl Kubernetes {
     /// The application's Jobs in every account, newest first.
     pub fn jobs(&self, application: &str) -> Vec<JobView> {
-        let mut jobs: Vec<(String, JobView)> = self
+        let mut jobs: Vec<(Option<Timestamp>, JobView)> = self
             .connected()
             .flat_map(|(account, connection)| {
                 let cache = &connection.cache;

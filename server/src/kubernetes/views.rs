@@ -12,6 +12,7 @@ use gennaker_app::infrastructure::server_groups::{
     ClusterView, ContainerPort, DeploymentStatus, EnvVar, Health, Instance, Protocol, Resources,
     Rollout, ServerGroup, ServerGroupSpec,
 };
+use gennaker_app::time::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -23,8 +24,9 @@ use super::Kubernetes;
 use super::cache::Cache;
 use super::moniker::{Named, application_of, attached_load_balancers, moniker_of};
 
-pub fn time(t: Option<&Time>) -> String {
-    t.map(|t| t.0.to_string()).unwrap_or_default()
+/// A Kubernetes time (a `jiff::Timestamp`) as the one timestamp type of the API and the UI.
+pub fn time(t: Option<&Time>) -> Option<Timestamp> {
+    t.map(|t| Timestamp::from_millis(t.0.as_millisecond()))
 }
 
 fn protocol(text: Option<&String>) -> Protocol {

@@ -4,7 +4,7 @@
 
 use gennaker_app::error::AppError;
 use gennaker_app::infrastructure::names::keys;
-use gennaker_app::infrastructure::server_groups::{MAX_REPLICAS, ObjectRef, ServerGroup};
+use gennaker_app::infrastructure::server_groups::{ObjectRef, ServerGroup, replicas_problem};
 use gennaker_app::tasks::model::{ManifestRef, Operation, Step, StepAction};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 
@@ -13,24 +13,10 @@ use crate::kubernetes::moniker::application_of;
 use crate::kubernetes::{Kubernetes, manifests, views};
 use crate::registries::DockerRegistries;
 
-fn invalid_if_any(
-    errors: Vec<gennaker_app::applications::model::FieldError>,
-) -> Result<(), AppError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Invalid(errors))
-    }
-}
-
 fn replicas_ok(replicas: i64) -> Result<(), AppError> {
-    if (0..=MAX_REPLICAS).contains(&replicas) {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "replicas",
-            format!("Replicas must be between 0 and {MAX_REPLICAS} (it is {replicas})."),
-        ))
+    match replicas_problem(replicas) {
+        Some(problem) => Err(AppError::invalid("replicas", problem)),
+        None => Ok(()),
     }
 }
 
@@ -78,7 +64,7 @@ pub fn plan(
 ) -> Result<Vec<Step>, AppError> {
     Ok(match operation {
         Operation::CreateServerGroup { spec } => {
-            invalid_if_any(spec.validate())?;
+            AppError::from_fields(spec.validate())?;
             let connection = kubernetes.connection_for(&spec.account, &spec.namespace)?;
             for name in &spec.load_balancers {
                 if connection
@@ -180,7 +166,7 @@ pub fn plan(
             steps
         }
         Operation::UpsertLoadBalancer { spec } => {
-            invalid_if_any(spec.validate())?;
+            AppError::from_fields(spec.validate())?;
             kubernetes.connection_for(&spec.account, &spec.namespace)?;
             vec![Step::new(
                 format!("Apply Service {}", spec.name()),
@@ -208,7 +194,7 @@ pub fn plan(
             builders::delete_object(load_balancer, "v1", "Service")
         }
         Operation::UpsertSecurityGroup { spec } => {
-            invalid_if_any(spec.validate())?;
+            AppError::from_fields(spec.validate())?;
             kubernetes.connection_for(&spec.account, &spec.namespace)?;
             vec![Step::new(
                 format!("Apply NetworkPolicy {}", spec.name()),
