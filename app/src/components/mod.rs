@@ -12,5 +12,6 @@ pub mod operation;
 pub mod parse;
 pub mod placement;
 pub mod server_group_form;
+pub mod stale_notice;
 pub mod task_progress;
 pub mod time;

@@ -14,6 +14,7 @@ use crate::applications::{
 };
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading, Notice};
+use crate::components::stale_notice::StaleNotice;
 use crate::components::time::When;
 use crate::error::{AppError, settle};
 
@@ -94,6 +95,7 @@ pub fn ApplicationPage() -> impl IntoView {
                     })
                     .collect_view()}
             </nav>
+            <StaleNotice live />
     <Outlet />
         }
 }
