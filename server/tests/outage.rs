@@ -116,12 +116,14 @@ async fn the_cache_catches_up_right_after_the_api_server_returns() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let caught_up = answered.elapsed();
-        println!(
-            "outage drill: the cache showed the change {} ms after the API server answered ({} ms after the change)",
-            caught_up.as_millis(),
-            changed.elapsed().as_millis()
-        );
+        let after_change = changed.elapsed();
         until_status(addr, "Healthy").await;
+        println!(
+            "outage drill: the cache showed the change {} ms after the API server answered ({} ms after the change); the account was Healthy again after {} ms",
+            caught_up.as_millis(),
+            after_change.as_millis(),
+            answered.elapsed().as_millis()
+        );
         assert!(
             caught_up < Duration::from_secs(8),
             "the cache took {} ms to catch up after the outage (goal: 2 s)",

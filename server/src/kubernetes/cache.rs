@@ -295,45 +295,53 @@ impl Watch {
         let span = tracing::info_span!("watch", account = %account, kind = %label);
         tokio::spawn(
             async move {
-                // No backoff inside the stream: after an error this loop waits (a short,
-                // capped delay, cut short when the account's probe sees the API server
-                // answer), then polls the watcher again, which retries.
-                let stream = watcher(api, watcher::Config::default())
-                    // Managed fields are most of an object's size and nothing here reads them.
-                    .modify(|object: &mut K| object.meta_mut().managed_fields = None)
-                    .reflect(writer);
-                let mut stream = std::pin::pin!(stream);
+                let mut writer = writer;
                 let mut delay = None;
-                while let Some(event) = stream.next().await {
-                    if event.is_ok() {
+                loop {
+                    // A watch that failed starts over with a fresh list rather than resuming:
+                    // the list ends with InitDone, so the health turns Healthy as soon as the
+                    // API server answers, where a resumed watch says nothing until an object
+                    // of this kind changes. The store keeps its objects until the new list is
+                    // complete.
+                    let stream = watcher(api.clone(), watcher::Config::default())
+                        // Managed fields are most of an object's size and nothing here reads them.
+                        .modify(|object: &mut K| object.meta_mut().managed_fields = None);
+                    let mut stream = std::pin::pin!(stream);
+                    while let Some(event) = stream.next().await {
+                        let event = match event {
+                            Ok(event) => event,
+                            Err(error) => {
+                                health.set(&label, WatchState::Failing(error.to_string()));
+                                break;
+                            }
+                        };
                         delay = None;
-                    }
-                    match event {
-                        Ok(watcher::Event::Init) => {}
-                        Ok(watcher::Event::InitDone) => {
-                            health.set(&label, WatchState::Healthy);
-                            events.publish(Change::Cluster {
-                                account: account.clone(),
-                                application: None,
-                            });
-                        }
-                        Ok(watcher::Event::InitApply(_)) => {}
-                        Ok(watcher::Event::Apply(object) | watcher::Event::Delete(object)) => {
-                            health.set(&label, WatchState::Healthy);
-                            events.publish(Change::Cluster {
-                                account: account.clone(),
-                                application: application_of(object.meta()),
-                            });
-                        }
-                        Err(error) => {
-                            health.set(&label, WatchState::Failing(error.to_string()));
-                            let wait = next_delay(delay);
-                            delay = Some(wait);
-                            tokio::select! {
-                                () = tokio::time::sleep(wait) => {}
-                                () = health.recovered.notified() => {}
+                        writer.apply_watcher_event(&event);
+                        match event {
+                            watcher::Event::Init | watcher::Event::InitApply(_) => {}
+                            watcher::Event::InitDone => {
+                                health.set(&label, WatchState::Healthy);
+                                events.publish(Change::Cluster {
+                                    account: account.clone(),
+                                    application: None,
+                                });
+                            }
+                            watcher::Event::Apply(object) | watcher::Event::Delete(object) => {
+                                health.set(&label, WatchState::Healthy);
+                                events.publish(Change::Cluster {
+                                    account: account.clone(),
+                                    application: application_of(object.meta()),
+                                });
                             }
                         }
+                    }
+                    // A short, capped pause, cut short when the account's probe sees the API
+                    // server answer again.
+                    let wait = next_delay(delay);
+                    delay = Some(wait);
+                    tokio::select! {
+                        () = tokio::time::sleep(wait) => {}
+                        () = health.recovered.notified() => {}
                     }
                 }
             }
