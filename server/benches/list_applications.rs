@@ -4,12 +4,13 @@
 //!
 //! Run: `scripts/bench.sh`, or `cargo bench -p gennaker --bench list_applications`.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use gennaker::config::{Config, KubernetesConfig, StoreConfig, TasksConfig};
-use gennaker::store::s3::S3Settings;
+use gennaker::config::StoreConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const APPLICATIONS: usize = 1000;
 const ROUNDS: usize = 10;
@@ -40,19 +41,7 @@ async fn send(
 
 async fn measure(label: &str, store: StoreConfig) {
     let data = tempfile::tempdir().expect("a temporary directory");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let config = Config {
-        listen: addr,
-        data_dir: data.path().to_path_buf(),
-        site_root: data.path().join("site"),
-        log: "warn".into(),
-        kubernetes: KubernetesConfig::default(),
-        docker_registries: Vec::new(),
-        store,
-        tasks: TasksConfig::default(),
-    };
-    let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
+    let (addr, server) = support::serve(data.path(), store).await;
 
     let started = Instant::now();
     let mut creates = tokio::task::JoinSet::new();
@@ -96,36 +85,9 @@ async fn measure(label: &str, store: StoreConfig) {
 
 #[tokio::main]
 async fn main() {
+    gennaker::install_crypto_provider();
     let dir = tempfile::tempdir().expect("a temporary directory");
-    measure(
-        "embedded",
-        StoreConfig::Embedded {
-            dir: dir.path().join("store"),
-        },
-    )
-    .await;
-    match std::env::var("GENNAKER_TEST_S3_ENDPOINT") {
-        Ok(endpoint) => {
-            let variable = |name: &str| std::env::var(name).unwrap_or_default();
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default();
-            let settings = S3Settings {
-                bucket: "gennaker-bench".into(),
-                region: "us-east-1".into(),
-                endpoint: Some(endpoint),
-                prefix: format!("bench-{nanos}/"),
-                path_style: true,
-                credentials: Some((
-                    variable("GENNAKER_TEST_S3_ACCESS_KEY"),
-                    variable("GENNAKER_TEST_S3_SECRET_KEY"),
-                )),
-            };
-            measure("s3 (versitygw on loopback)", StoreConfig::S3(settings)).await;
-        }
-        Err(_) => println!(
-            "s3: skipped (GENNAKER_TEST_S3_ENDPOINT is not set; scripts/bench.sh starts a server)"
-        ),
+    for (label, store) in support::stores(dir.path(), "bench") {
+        measure(label, store).await;
     }
 }

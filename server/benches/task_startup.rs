@@ -5,17 +5,18 @@
 //!
 //! Run: `scripts/bench.sh`, or `cargo bench -p gennaker --bench task_startup`.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use gennaker::config::{Config, KubernetesConfig, StoreConfig, TasksConfig};
-use gennaker::store::s3::S3Settings;
+use gennaker::config::StoreConfig;
 use gennaker::tasks::store::TaskStore;
 use gennaker_app::ids::TaskId;
 use gennaker_app::infrastructure::server_groups::ObjectRef;
 use gennaker_app::tasks::model::{Operation, Origin, Outputs, Status, Task};
 use gennaker_app::time::Timestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const FINISHED: usize = 10_000;
 const RUNNING: usize = 5;
@@ -91,20 +92,8 @@ async fn measure(label: &str, store: StoreConfig) {
     let data = tempfile::tempdir().expect("a temporary directory");
     let mut times = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
-        let config = Config {
-            listen: addr,
-            data_dir: data.path().to_path_buf(),
-            site_root: data.path().join("site"),
-            log: "warn".into(),
-            kubernetes: KubernetesConfig::default(),
-            docker_registries: Vec::new(),
-            store: store.clone(),
-            tasks: TasksConfig::default(),
-        };
         let started = Instant::now();
-        let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
+        let (addr, server) = support::serve(data.path(), store.clone()).await;
         while !ready(addr).await {
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
@@ -127,35 +116,7 @@ async fn measure(label: &str, store: StoreConfig) {
 async fn main() {
     gennaker::install_crypto_provider();
     let dir = tempfile::tempdir().expect("a temporary directory");
-    measure(
-        "embedded",
-        StoreConfig::Embedded {
-            dir: dir.path().join("store"),
-        },
-    )
-    .await;
-    match std::env::var("GENNAKER_TEST_S3_ENDPOINT") {
-        Ok(endpoint) => {
-            let variable = |name: &str| std::env::var(name).unwrap_or_default();
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or_default();
-            let settings = S3Settings {
-                bucket: "gennaker-bench".into(),
-                region: "us-east-1".into(),
-                endpoint: Some(endpoint),
-                prefix: format!("tasks-bench-{nanos}/"),
-                path_style: true,
-                credentials: Some((
-                    variable("GENNAKER_TEST_S3_ACCESS_KEY"),
-                    variable("GENNAKER_TEST_S3_SECRET_KEY"),
-                )),
-            };
-            measure("s3 (versitygw on loopback)", StoreConfig::S3(settings)).await;
-        }
-        Err(_) => println!(
-            "s3: skipped (GENNAKER_TEST_S3_ENDPOINT is not set; scripts/bench.sh starts a server)"
-        ),
+    for (label, store) in support::stores(dir.path(), "tasks-bench") {
+        measure(label, store).await;
     }
 }

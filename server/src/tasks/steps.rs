@@ -334,20 +334,28 @@ impl Executor<'_> {
         }
     }
 
-    fn gone(target: &ObjectRef) -> StepError {
-        StepError::refused(format!("{} no longer exists", target.name))
-    }
-
-    fn wait_for_healthy(&self, target: &ObjectRef, replicas: Option<i64>) -> StepResult {
+    /// Runs `check` on the cached ReplicaSet of `target` once the cache can be trusted; a
+    /// ReplicaSet that is gone fails the step.
+    fn check_replica_set(
+        &self,
+        target: &ObjectRef,
+        check: impl FnOnce(&kubernetes::cache::Cache, &ReplicaSet) -> StepResult,
+    ) -> StepResult {
         let connection = self.connection(&target.account, &target.namespace)?;
         let cache = &connection.cache;
         self.check(connection, || {
             let rs = cache
                 .replica_sets
                 .get(&target.namespace, &target.name)
-                .ok_or_else(|| Self::gone(target))?;
+                .ok_or_else(|| StepError::refused(format!("{} no longer exists", target.name)))?;
+            check(cache, &rs)
+        })
+    }
+
+    fn wait_for_healthy(&self, target: &ObjectRef, replicas: Option<i64>) -> StepResult {
+        self.check_replica_set(target, |cache, rs| {
             let desired = i64::from(rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1));
-            let pods: Vec<_> = views::owned_pods(cache, &rs)
+            let pods: Vec<_> = views::owned_pods(cache, rs)
                 .into_iter()
                 .filter(|p| p.metadata.deletion_timestamp.is_none())
                 .collect();
@@ -465,14 +473,8 @@ impl Executor<'_> {
     }
 
     fn wait_for_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
-        let connection = self.connection(&target.account, &target.namespace)?;
-        let cache = &connection.cache;
-        self.check(connection, || {
-            let rs = cache
-                .replica_sets
-                .get(&target.namespace, &target.name)
-                .ok_or_else(|| Self::gone(target))?;
-            let pods: Vec<String> = views::owned_pods(cache, &rs)
+        self.check_replica_set(target, |cache, rs| {
+            let pods: Vec<String> = views::owned_pods(cache, rs)
                 .iter()
                 .filter(|p| views::pod_ready(p))
                 .map(|p| p.name_any())
