@@ -154,6 +154,7 @@ pub(super) enum BinaryOperator {
 }
 
 /// `+ - * / %`; `+` also joins text, which the evaluator decides before it gets here.
+/// Messages quote operators as the user wrote them (`div`, `and`), so these have no symbols.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Arithmetic {
     Add,
@@ -161,18 +162,6 @@ pub(super) enum Arithmetic {
     Multiply,
     Divide,
     Remainder,
-}
-
-impl Arithmetic {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Arithmetic::Add => "+",
-            Arithmetic::Subtract => "-",
-            Arithmetic::Multiply => "*",
-            Arithmetic::Divide => "/",
-            Arithmetic::Remainder => "%",
-        }
-    }
 }
 
 /// `< > <= >=`
@@ -185,15 +174,6 @@ pub(super) enum Comparison {
 }
 
 impl Comparison {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Comparison::Less => "<",
-            Comparison::Greater => ">",
-            Comparison::LessOrEqual => "<=",
-            Comparison::GreaterOrEqual => ">=",
-        }
-    }
-
     /// Whether `left <op> right` holds when `left` compares to `right` as `ordering`.
     pub fn holds(self, ordering: std::cmp::Ordering) -> bool {
         match self {
@@ -209,13 +189,4 @@ impl Comparison {
 pub(super) enum LogicalOperator {
     And,
     Or,
-}
-
-impl LogicalOperator {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            LogicalOperator::And => "&&",
-            LogicalOperator::Or => "||",
-        }
-    }
 }

@@ -71,6 +71,7 @@ impl ExpressionError {
         &self.message
     }
 
+    /// Whether the expression could not be read, or failed against the root.
     pub fn kind(&self) -> ErrorKind {
         self.kind
     }

@@ -73,7 +73,11 @@ impl<'a> Evaluator<'a> {
                 let arguments = arguments.collect::<Evaluated<Vec<_>>>()?;
                 methods::call(&receiver, self.written(target), name, &arguments).map(Cow::Owned)
             }
-            Expr::Unary { operator, operand } => self.unary(*operator, operand).map(Cow::Owned),
+            Expr::Unary { operator, operand } => {
+                let written = self.source.get(node.span.start..operand.span.start);
+                let written = written.unwrap_or_default().trim();
+                self.unary(*operator, written, operand).map(Cow::Owned)
+            }
             Expr::Binary {
                 operator,
                 left,
@@ -84,12 +88,12 @@ impl<'a> Evaluator<'a> {
                 left,
                 right,
             } => {
-                let symbol = operator.symbol();
+                let written = self.between(left, right);
                 // `false && x` and `true || x` never evaluate x, as in SpEL.
-                let result = match (operator, self.condition(left, symbol)?) {
+                let result = match (operator, self.condition(left, written)?) {
                     (LogicalOperator::And, false) => false,
                     (LogicalOperator::Or, true) => true,
-                    _ => self.condition(right, symbol)?,
+                    _ => self.condition(right, written)?,
                 };
                 Ok(Cow::Owned(Value::Bool(result)))
             }
@@ -117,6 +121,13 @@ impl<'a> Evaluator<'a> {
 
     fn owned(&self, node: &'a Node) -> Evaluated<Value> {
         self.evaluate(node).map(Cow::into_owned)
+    }
+
+    /// The operator between two operands as the user wrote it (`and` or `&&`), for messages.
+    /// Spans take parentheses in, so only the operator and white space lie between.
+    fn between(&self, left: &Node, right: &Node) -> &'a str {
+        let written = self.source.get(left.span.end..right.span.start);
+        written.unwrap_or_default().trim()
     }
 
     /// The node's text as the user wrote it, for messages.
@@ -202,11 +213,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn unary(&self, operator: UnaryOperator, operand: &'a Node) -> Evaluated<Value> {
+    /// `written` is the operator as the user wrote it (`!` or `not`).
+    fn unary(&self, operator: UnaryOperator, written: &str, operand: &'a Node) -> Evaluated<Value> {
         match operator {
-            UnaryOperator::Negate => self.number(operand, "-")?.negate()?.into_value(),
-            UnaryOperator::Plus => self.number(operand, "+")?.into_value(),
-            UnaryOperator::Not => Ok(Value::Bool(!self.condition(operand, "!")?)),
+            UnaryOperator::Negate => self.number(operand, written)?.negate()?.into_value(),
+            UnaryOperator::Plus => self.number(operand, written)?.into_value(),
+            UnaryOperator::Not => Ok(Value::Bool(!self.condition(operand, written)?)),
         }
     }
 
@@ -217,15 +229,15 @@ impl<'a> Evaluator<'a> {
         right: &'a Node,
     ) -> Evaluated<Value> {
         let (a, b) = (self.evaluate(left)?, self.evaluate(right)?);
+        let written = self.between(left, right);
         match operator {
             // As in Java, `+` joins text when either side is a string: 'v' + 1 is "v1".
             BinaryOperator::Arithmetic(Arithmetic::Add) if a.is_string() || b.is_string() => {
                 Ok(Value::String(to_text(&a) + &to_text(&b)))
             }
             BinaryOperator::Arithmetic(arithmetic) => {
-                let symbol = arithmetic.symbol();
-                let x = self.numeric(&a, left, symbol)?;
-                let y = self.numeric(&b, right, symbol)?;
+                let x = self.numeric(&a, left, written)?;
+                let y = self.numeric(&b, right, written)?;
                 x.apply(arithmetic, y)?.into_value()
             }
             BinaryOperator::Equal => Ok(Value::Bool(equal(&a, &b))),
@@ -239,7 +251,7 @@ impl<'a> Evaluator<'a> {
                         describe(&a),
                         self.written(right),
                         describe(&b),
-                        comparison.symbol()
+                        written
                     ))
                 })?;
                 Ok(Value::Bool(comparison.holds(ordering)))

@@ -588,7 +588,11 @@ mod tests {
                 left,
                 right,
             } => {
-                format!("({} {} {})", shape(left), operator.symbol(), shape(right))
+                let symbol = match operator {
+                    LogicalOperator::And => "&&",
+                    LogicalOperator::Or => "||",
+                };
+                format!("({} {symbol} {})", shape(left), shape(right))
             }
             Expr::Choice {
                 condition,
@@ -610,10 +614,17 @@ mod tests {
 
     fn symbol(operator: BinaryOperator) -> &'static str {
         match operator {
-            BinaryOperator::Arithmetic(arithmetic) => arithmetic.symbol(),
+            BinaryOperator::Arithmetic(Arithmetic::Add) => "+",
+            BinaryOperator::Arithmetic(Arithmetic::Subtract) => "-",
+            BinaryOperator::Arithmetic(Arithmetic::Multiply) => "*",
+            BinaryOperator::Arithmetic(Arithmetic::Divide) => "/",
+            BinaryOperator::Arithmetic(Arithmetic::Remainder) => "%",
             BinaryOperator::Equal => "==",
             BinaryOperator::NotEqual => "!=",
-            BinaryOperator::Comparison(comparison) => comparison.symbol(),
+            BinaryOperator::Comparison(Comparison::Less) => "<",
+            BinaryOperator::Comparison(Comparison::Greater) => ">",
+            BinaryOperator::Comparison(Comparison::LessOrEqual) => "<=",
+            BinaryOperator::Comparison(Comparison::GreaterOrEqual) => ">=",
             BinaryOperator::Matches => "matches",
         }
     }

@@ -151,6 +151,7 @@ impl Regex {
             chars: pattern.chars().collect(),
             at: 0,
             groups: 0,
+            open_groups: 0,
         };
         let piece = parser.alternatives()?;
         if parser.peek().is_some() {
@@ -361,6 +362,9 @@ struct PatternParser {
     chars: Vec<char>,
     at: usize,
     groups: usize,
+    /// Groups open around the current position; parsing and compiling recurse per level, so
+    /// a pattern from a parameter must not be able to nest without limit.
+    open_groups: usize,
 }
 
 impl PatternParser {
@@ -447,7 +451,14 @@ impl PatternParser {
             self.groups += 1;
             Some(self.groups)
         };
-        let inner = self.alternatives()?;
+        const DEEPEST: usize = 50;
+        if self.open_groups == DEEPEST {
+            return Err(format!("its groups nest more than {DEEPEST} deep"));
+        }
+        self.open_groups += 1;
+        let inner = self.alternatives();
+        self.open_groups -= 1;
+        let inner = inner?;
         if !self.eat(')') {
             return Err("a \"(\" is never closed".to_string());
         }
@@ -762,6 +773,11 @@ mod tests {
         }
         let huge = Regex::new("(a{1000}){1000}").unwrap_err();
         assert!(huge.contains("too large"), "{huge}");
+        let deep = format!("{}a{}", "(".repeat(10_000), ")".repeat(10_000));
+        assert_eq!(
+            Regex::new(&deep).unwrap_err(),
+            "its groups nest more than 50 deep"
+        );
     }
 
     #[test]

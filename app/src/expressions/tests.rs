@@ -125,6 +125,7 @@ fn mixed_templates_give_text() {
             json!("tags: [\"stable\",\"v1\"]"),
         ),
         ("${ 'a}b' }!", json!("a}b!")),
+        ("${ 'x${y' }-${'{'}", json!("x${y-{")),
         ("${ {a: 'x}'}.a }", json!("x}")),
         ("$${application}", json!("$shop")),
     ]);
@@ -477,6 +478,19 @@ fn evaluation_errors_name_the_thing_and_the_value() {
             "${trigger.parameters.env && true}",
             "${trigger.parameters.env && true}: \"&&\" needs true or false, but \
              trigger.parameters.env is the string \"prod\"",
+        ),
+        (
+            "${trigger.parameters.env and true}",
+            "${trigger.parameters.env and true}: \"and\" needs true or false, but \
+             trigger.parameters.env is the string \"prod\"",
+        ),
+        (
+            "${not 'yes'}",
+            "${not 'yes'}: \"not\" needs true or false, but 'yes' is the string \"yes\"",
+        ),
+        (
+            "${{1} div 2}",
+            "${{1} div 2}: \"div\" needs numbers, but {1} is the list [1]",
         ),
         (
             "${1 ? 'a' : 'b'}",
