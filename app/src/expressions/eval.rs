@@ -74,8 +74,13 @@ impl<'a> Evaluator<'a> {
                 methods::call(&receiver, self.written(target), name, &arguments).map(Cow::Owned)
             }
             Expr::Unary { operator, operand } => {
-                let written = self.source.get(node.span.start..operand.span.start);
-                let written = written.unwrap_or_default().trim();
+                // Before the operand: the operator (`!` or `not`), and the node's own
+                // parentheses when it was written in some, since its span takes them in.
+                let before = self.source.get(node.span.start..operand.span.start);
+                let written = before
+                    .unwrap_or_default()
+                    .trim_start_matches(|c: char| c == '(' || c.is_whitespace())
+                    .trim_end();
                 self.unary(*operator, written, operand).map(Cow::Owned)
             }
             Expr::Binary {

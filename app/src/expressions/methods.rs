@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 use super::error::{EvalError, Evaluated};
 use super::regex::Regex;
-use super::values::{describe, equal, name_list, scalar_text, shown, type_name};
+use super::values::{count, describe, equal, name_list, scalar_text, shown, type_name};
 
 /// One method of values of type `T`.
 struct Method<T: ?Sized + 'static> {
@@ -243,8 +243,8 @@ pub(super) fn position(length: usize, index: i64) -> Evaluated<usize> {
         .filter(|&position| position < length)
         .ok_or_else(|| {
             EvalError::new(format!(
-                "index {index} is out of range: the list has {length} item{} (indexes start at 0)",
-                if length == 1 { "" } else { "s" }
+                "index {index} is out of range: the list has {} (indexes start at 0)",
+                count(length, "item")
             ))
         })
 }
@@ -297,9 +297,10 @@ fn substring(s: &str, arguments: &Arguments<'_>) -> Evaluated<Value> {
     let in_range = 0 <= begin && begin <= end && end <= length as i64;
     if !in_range {
         return Err(EvalError::new(format!(
-            "substring({begin}, {end}) is out of range for {} ({length} characters; \
+            "substring({begin}, {end}) is out of range for {} ({}; \
              0 <= begin <= end <= {length} is needed)",
-            shown(&Value::String(s.to_string()))
+            shown(&Value::String(s.to_string())),
+            count(length, "character")
         )));
     }
     let (begin, end) = (begin as usize, end as usize);
@@ -317,9 +318,9 @@ pub(super) fn char_at(s: &str, index: i64) -> Evaluated<Value> {
         .and_then(|index| s.chars().nth(index));
     let c = found.ok_or_else(|| {
         EvalError::new(format!(
-            "index {index} is out of range for {} ({} characters; indexes start at 0)",
+            "index {index} is out of range for {} ({}; indexes start at 0)",
             shown(&Value::String(s.to_string())),
-            s.chars().count()
+            count(s.chars().count(), "character")
         ))
     })?;
     Ok(c.to_string().into())

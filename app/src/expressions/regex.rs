@@ -17,6 +17,8 @@
 //! at most once, so time is bounded by pattern size × text length: a pattern cannot hang the
 //! server however it is written.
 
+use super::values::count;
+
 /// The most instructions a pattern may compile to; `{n,m}` copies its operand, so large
 /// counts are what reaches this.
 const MOST_INSTRUCTIONS: usize = 10_000;
@@ -332,9 +334,8 @@ impl Regex {
                     )? as usize;
                     if group > self.groups {
                         return Err(format!(
-                            "the replacement refers to group ${group}, but the pattern has {} group{}",
-                            self.groups,
-                            if self.groups == 1 { "" } else { "s" }
+                            "the replacement refers to group ${group}, but the pattern has {}",
+                            count(self.groups, "group")
                         ));
                     }
                     // Java reads more digits while they still name an existing group.

@@ -485,6 +485,14 @@ fn evaluation_errors_name_the_thing_and_the_value() {
              trigger.parameters.env is the string \"prod\"",
         ),
         (
+            "${(!'yes')}",
+            "${(!'yes')}: \"!\" needs true or false, but 'yes' is the string \"yes\"",
+        ),
+        (
+            "${'a'[1]}",
+            "${'a'[1]}: index 1 is out of range for \"a\" (1 character; indexes start at 0)",
+        ),
+        (
             "${not 'yes'}",
             "${not 'yes'}: \"not\" needs true or false, but 'yes' is the string \"yes\"",
         ),
@@ -695,4 +703,120 @@ fn evaluate_all_says_where_the_failing_string_is() {
 fn errors_are_std_errors() {
     fn takes(_: &dyn std::error::Error) {}
     takes(&check("${").unwrap_err());
+}
+
+/// Deterministic random choices (xorshift64), so a failing case can be replayed.
+struct Random(u64);
+
+impl Random {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    /// A random expression, well formed, of the features users combine.
+    fn expression(&mut self, depth: usize) -> String {
+        const ATOMS: &[&str] = &[
+            "trigger.parameters.replicas",
+            "trigger.parameters.env",
+            "parameters.regions",
+            "execution.stages",
+            "#stage('Deploy')",
+            "#stage('Bake').context",
+            "previousVersion",
+            "trigger.buildInfo.number",
+            "'3'",
+            "'a,b'",
+            "''",
+            "'[a-'",
+            "'(a)|b*'",
+            "-1",
+            "0",
+            "2.5",
+            "9223372036854775807",
+            "null",
+            "true",
+            "{1, 'a'}",
+            "{a: 1, 'b': {}}",
+            "#root",
+        ];
+        const OPERATORS: &[&str] = &[
+            "+", "-", "*", "/", "%", "==", "!=", "<", ">=", "&&", "||", "matches", "?:", "and",
+            "div", "gt",
+        ];
+        const METHODS: &[&str] = &[
+            "size()",
+            "substring(E)",
+            "charAt(E)",
+            "split(E)",
+            "replaceAll(E, '$1')",
+            "get(E)",
+            "contains(E)",
+            "keySet()",
+            "toUpperCase()",
+            "equals(E)",
+            "indexOf(E)",
+            "trim()",
+        ];
+        const FUNCTIONS: &[&str] = &[
+            "#toInt",
+            "#toFloat",
+            "#toBoolean",
+            "#toJson",
+            "#readJson",
+            "#alphanumerical",
+            "#stage",
+            "#judgment",
+        ];
+        if depth == 0 {
+            return self.pick(ATOMS).to_string();
+        }
+        let mut inner = || self.expression(depth - 1);
+        let (a, b, c) = (inner(), inner(), inner());
+        match self.below(8) {
+            0 => format!("{a} {} {b}", self.pick(OPERATORS)),
+            1 => format!("{}{a}", self.pick(&["-", "!", "not ", "+"])),
+            2 => format!("{a} ? {b} : {c}"),
+            3 => format!("({a}).{}", self.pick(METHODS).replace('E', &b)),
+            4 => format!("({a})?.{}", self.pick(METHODS).replace('E', &b)),
+            5 => format!("({a})[{b}]"),
+            6 => format!("{}({a})", self.pick(FUNCTIONS)),
+            _ => format!("{{{a}, {b}}}"),
+        }
+    }
+}
+
+/// The editor sends whatever is typed, and parameters reach regexes and #readJson: no input
+/// may panic. Random expressions, some with a character cut out as when typing.
+#[test]
+fn arbitrary_input_never_panics() {
+    let root = root();
+    let mut random = Random(0x5eed_cafe);
+    for _ in 0..5_000 {
+        let depth = random.below(4);
+        let mut expression: Vec<char> = random.expression(depth).chars().collect();
+        if random.below(3) == 0 {
+            let cut = random.below(expression.len());
+            expression.remove(cut);
+        }
+        let expression: String = expression.into_iter().collect();
+        let template = format!("x-${{{expression}}}");
+        let checked = check(&template);
+        let evaluated = evaluate(&template, &root);
+        // A template that reads fails, if at all, only at evaluation; one that does not
+        // fails in evaluate just as in check.
+        match (checked, evaluated) {
+            (Ok(()), Err(error)) => {
+                assert_eq!(error.kind(), ErrorKind::Evaluation, "{template}: {error}")
+            }
+            (Err(syntax), evaluated) => assert_eq!(evaluated, Err(syntax), "{template}"),
+            (Ok(()), Ok(_)) => {}
+        }
+    }
 }

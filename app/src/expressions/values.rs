@@ -62,6 +62,14 @@ pub(super) fn to_text(value: &Value) -> String {
     }
 }
 
+/// `1 item`, `3 items`: a count with its noun, for messages.
+pub(super) fn count(number: usize, noun: &str) -> String {
+    match number {
+        1 => format!("1 {noun}"),
+        _ => format!("{number} {noun}s"),
+    }
+}
+
 /// Names such as `a, b, c` for "it has: …" lists, sorted, and cut short when there are many.
 pub(super) fn name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
     const MOST: usize = 20;
