@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod applications;
 pub mod components;
 pub mod error;
+pub mod expressions;
 pub mod ids;
 pub mod infrastructure;
 pub mod live;
