@@ -13,6 +13,7 @@ pub mod ids;
 pub mod infrastructure;
 pub mod live;
 pub mod pages;
+pub mod pipelines;
 pub mod registries;
 #[cfg(feature = "ssr")]
 pub mod services;

@@ -179,3 +179,42 @@ mod tests {
         assert_eq!(t.since(Timestamp::from_millis(3000)), Duration::ZERO);
     }
 }
+
+/// Serde for a timestamp written as milliseconds since the epoch, as Spinnaker's executions
+/// write `startTime` and `endTime` (`#[serde(with = "epoch_millis")]`).
+pub mod epoch_millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Timestamp;
+
+    pub fn serialize<S: Serializer>(t: &Timestamp, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(t.as_millis())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+        i64::deserialize(deserializer).map(Timestamp::from_millis)
+    }
+}
+
+/// [`epoch_millis`] for an optional timestamp (`null` when absent).
+pub mod epoch_millis_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Timestamp;
+
+    pub fn serialize<S: Serializer>(
+        t: &Option<Timestamp>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => serializer.serialize_i64(t.as_millis()),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Timestamp>, D::Error> {
+        Option::<i64>::deserialize(deserializer).map(|m| m.map(Timestamp::from_millis))
+    }
+}

@@ -1,0 +1,452 @@
+//! Pipeline configurations in Spinnaker's JSON, so a team can bring its pipelines and take
+//! them back: every field name is Spinnaker's, and every field Gennaker does not use — at the
+//! pipeline, stage, trigger and parameter level, including whole stage types it does not run —
+//! is kept in `extra` / `settings` and written back unchanged. Only the fields Gennaker acts on
+//! are typed; an optional field absent on import stays absent on export.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A pipeline as Spinnaker's Front50 stores it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineConfig {
+    /// A UUID; given by Gennaker when a pipeline is created without one.
+    #[serde(default)]
+    pub id: String,
+    pub application: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triggers: Option<Vec<Trigger>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameter_config: Option<Vec<Parameter>>,
+    #[serde(default)]
+    pub stages: Vec<Stage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notifications: Option<Vec<Value>>,
+    /// Runs one execution of this pipeline at a time; the others wait (NOT_STARTED).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_concurrent: Option<bool>,
+    /// With `limitConcurrent`: every waiting execution runs in turn; without it only the
+    /// newest waiting one runs and the others are canceled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_waiting_pipelines: Option<bool>,
+    /// Without `limitConcurrent`: at most this many run at once (0: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_executions: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_artifacts: Option<Vec<Value>>,
+    /// Everything else Spinnaker writes (`updateTs`, `lastModifiedBy`, `spelEvaluator`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl PipelineConfig {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled.unwrap_or(false)
+    }
+
+    pub fn limits_concurrency(&self) -> bool {
+        self.limit_concurrent.unwrap_or(false)
+    }
+
+    pub fn keeps_waiting(&self) -> bool {
+        self.keep_waiting_pipelines.unwrap_or(false)
+    }
+
+    pub fn parameters(&self) -> &[Parameter] {
+        self.parameter_config.as_deref().unwrap_or_default()
+    }
+
+    pub fn stage(&self, ref_id: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.ref_id == ref_id)
+    }
+
+    /// The stages whose type Gennaker cannot run, as "Name (type)".
+    pub fn unsupported_stages(&self) -> Vec<String> {
+        self.stages
+            .iter()
+            .filter(|s| StageType::parse(&s.kind).is_none())
+            .map(|s| format!("{} ({})", s.name, s.kind))
+            .collect()
+    }
+}
+
+/// One stage: the fields every stage has, typed; the type's own fields in `settings`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stage {
+    /// Unique within the pipeline; what `requisiteStageRefIds` name.
+    pub ref_id: String,
+    #[serde(default)]
+    pub requisite_stage_ref_ids: Vec<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_pipeline: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_pipeline: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complete_other_branches_then_fail: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_enabled: Option<StageEnabled>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_timeout: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage_timeout_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<String>,
+    /// The stage type's own fields (`waitTime`, `judgmentInputs`, `clusters`, ...) and any
+    /// field Gennaker does not know.
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
+}
+
+/// What happens when a stage fails: Deck's four "If stage fails" choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailureChoice {
+    /// The stage is TERMINAL, running branches are canceled, the pipeline is TERMINAL.
+    HaltPipeline,
+    /// The stage is STOPPED; the pipeline succeeds if nothing else failed.
+    HaltBranch,
+    /// The stage is STOPPED; the other branches finish, then the pipeline is TERMINAL.
+    HaltBranchThenFail,
+    /// The stage is FAILED_CONTINUE and the pipeline goes on.
+    Ignore,
+}
+
+impl FailureChoice {
+    pub const ALL: [FailureChoice; 4] = [
+        FailureChoice::HaltPipeline,
+        FailureChoice::HaltBranch,
+        FailureChoice::HaltBranchThenFail,
+        FailureChoice::Ignore,
+    ];
+
+    /// Deck's label.
+    pub fn label(self) -> &'static str {
+        match self {
+            FailureChoice::HaltPipeline => "halt the entire pipeline",
+            FailureChoice::HaltBranch => "halt this branch of the pipeline",
+            FailureChoice::HaltBranchThenFail => {
+                "halt this branch and fail the pipeline once other branches complete"
+            }
+            FailureChoice::Ignore => "ignore the failure",
+        }
+    }
+
+    /// The `failPipeline`, `continuePipeline`, `completeOtherBranchesThenFail` Deck writes.
+    pub fn flags(self) -> (bool, bool, bool) {
+        match self {
+            FailureChoice::HaltPipeline => (true, false, false),
+            FailureChoice::HaltBranch => (false, false, false),
+            FailureChoice::HaltBranchThenFail => (false, false, true),
+            FailureChoice::Ignore => (false, true, false),
+        }
+    }
+}
+
+impl Stage {
+    /// Orca's reading of the three flags: `continuePipeline` wins, then `failPipeline`
+    /// (absent means true), then `completeOtherBranchesThenFail`.
+    pub fn failure_choice(&self) -> FailureChoice {
+        if self.continue_pipeline == Some(true) {
+            FailureChoice::Ignore
+        } else if self.fail_pipeline.unwrap_or(true) {
+            FailureChoice::HaltPipeline
+        } else if self.complete_other_branches_then_fail == Some(true) {
+            FailureChoice::HaltBranchThenFail
+        } else {
+            FailureChoice::HaltBranch
+        }
+    }
+
+    /// Sets the three flags as Deck does for `choice`.
+    pub fn set_failure_choice(&mut self, choice: FailureChoice) {
+        let (fail, continue_, complete_then_fail) = choice.flags();
+        self.fail_pipeline = Some(fail);
+        self.continue_pipeline = Some(continue_);
+        self.complete_other_branches_then_fail = Some(complete_then_fail);
+    }
+
+    /// The stage's timeout, when it overrides the default.
+    pub fn timeout_ms(&self) -> Option<i64> {
+        self.stage_timeout_ms
+            .filter(|_| self.override_timeout == Some(true))
+    }
+
+    /// The `stageEnabled` expression, when the stage is conditional (Orca: only type
+    /// `expression` with a non-blank expression counts).
+    pub fn enabled_expression(&self) -> Option<&str> {
+        self.stage_enabled
+            .as_ref()
+            .filter(|e| e.kind == "expression")
+            .and_then(|e| e.expression.as_deref())
+            .filter(|e| !e.trim().is_empty())
+    }
+
+    /// A setting as text (numbers are written as text, as Spinnaker accepts both).
+    pub fn text(&self, key: &str) -> Option<String> {
+        match self.settings.get(key)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// `stageEnabled`: run the stage only when the expression is true.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageEnabled {
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A trigger; only `manual` starts pipelines in this version, the others are kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Trigger {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One of a pipeline's parameters, as Deck's "Parameters" section writes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameter {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_options: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<ParameterOption>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned: Option<bool>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParameterOption {
+    pub value: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Parameter {
+    pub fn is_required(&self) -> bool {
+        self.required.unwrap_or(false)
+    }
+
+    /// The allowed values, when the parameter has options.
+    pub fn choices(&self) -> Option<Vec<&str>> {
+        (self.has_options == Some(true)).then(|| {
+            self.options
+                .iter()
+                .flatten()
+                .map(|o| o.value.as_str())
+                .collect()
+        })
+    }
+
+    /// What the form shows: the label, or the name.
+    pub fn title(&self) -> &str {
+        self.label
+            .as_deref()
+            .filter(|l| !l.is_empty())
+            .unwrap_or(&self.name)
+    }
+}
+
+/// The stage types Gennaker runs. Any other type is kept, shown as not supported, and a
+/// pipeline that has one cannot start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StageType {
+    Wait,
+    ManualJudgment,
+    CheckPreconditions,
+    EvaluateVariables,
+    Pipeline,
+    Webhook,
+    DeployManifest,
+    DeleteManifest,
+    Deploy,
+}
+
+impl StageType {
+    pub const ALL: [StageType; 9] = [
+        StageType::Deploy,
+        StageType::DeployManifest,
+        StageType::DeleteManifest,
+        StageType::ManualJudgment,
+        StageType::Wait,
+        StageType::CheckPreconditions,
+        StageType::EvaluateVariables,
+        StageType::Pipeline,
+        StageType::Webhook,
+    ];
+
+    /// Spinnaker's `type`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageType::Wait => "wait",
+            StageType::ManualJudgment => "manualJudgment",
+            StageType::CheckPreconditions => "checkPreconditions",
+            StageType::EvaluateVariables => "evaluateVariables",
+            StageType::Pipeline => "pipeline",
+            StageType::Webhook => "webhook",
+            StageType::DeployManifest => "deployManifest",
+            StageType::DeleteManifest => "deleteManifest",
+            StageType::Deploy => "deploy",
+        }
+    }
+
+    pub fn parse(kind: &str) -> Option<StageType> {
+        StageType::ALL.into_iter().find(|t| t.as_str() == kind)
+    }
+
+    /// Deck's name for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StageType::Wait => "Wait",
+            StageType::ManualJudgment => "Manual Judgment",
+            StageType::CheckPreconditions => "Check Preconditions",
+            StageType::EvaluateVariables => "Evaluate Variables",
+            StageType::Pipeline => "Pipeline",
+            StageType::Webhook => "Webhook",
+            StageType::DeployManifest => "Deploy (Manifest)",
+            StageType::DeleteManifest => "Delete (Manifest)",
+            StageType::Deploy => "Deploy",
+        }
+    }
+
+    /// What it does, for the type picker.
+    pub fn description(self) -> &'static str {
+        match self {
+            StageType::Wait => "Waits a given time.",
+            StageType::ManualJudgment => "Waits for a person to continue or stop the pipeline.",
+            StageType::CheckPreconditions => {
+                "Checks an expression, a stage's status or a cluster's size before going on."
+            }
+            StageType::EvaluateVariables => {
+                "Evaluates expressions into variables for later stages."
+            }
+            StageType::Pipeline => "Runs another pipeline, and waits for it if asked.",
+            StageType::Webhook => "Calls an HTTP endpoint, and can wait for a status.",
+            StageType::DeployManifest => "Applies Kubernetes manifests (YAML or JSON).",
+            StageType::DeleteManifest => "Deletes a Kubernetes object.",
+            StageType::Deploy => {
+                "Deploys an image as a new server group, with a strategy (None, Highlander, Red/Black)."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A pipeline as Deck exports it, with fields and a stage type Gennaker does not use.
+    fn exported() -> Value {
+        json!({
+            "application": "web",
+            "name": "Deploy to prod",
+            "id": "8d9a6a4e-5d0b-4c5e-9f5e-0c7a3f1b2e44",
+            "index": 0,
+            "keepWaitingPipelines": false,
+            "limitConcurrent": true,
+            "spelEvaluator": "v4",
+            "lastModifiedBy": "alice",
+            "updateTs": "1700000000000",
+            "triggers": [{"type": "docker", "enabled": true, "account": "company", "repository": "team/web", "tag": "^v.*"}],
+            "parameterConfig": [{"name": "env", "label": "Environment", "default": "staging", "required": true,
+                "hasOptions": true, "options": [{"value": "staging"}, {"value": "prod"}], "pinned": false, "description": ""}],
+            "stages": [
+                {"refId": "1", "requisiteStageRefIds": [], "type": "bakeManifest", "name": "Bake",
+                 "templateRenderer": "HELM3", "outputName": "web", "expectedArtifacts": [{"id": "a"}]},
+                {"refId": "2", "requisiteStageRefIds": ["1"], "type": "manualJudgment", "name": "Approve",
+                 "instructions": "Check the canary", "judgmentInputs": [{"value": "ship"}], "failPipeline": true,
+                 "stageEnabled": {"type": "expression", "expression": "${parameters.env == 'prod'}"}},
+                {"refId": "3", "requisiteStageRefIds": ["2"], "type": "kayentaCanary", "name": "Canary",
+                 "analysisType": "realTime", "canaryConfig": {"scoreThresholds": {"marginal": 75, "pass": 95}}}
+            ],
+            "notifications": [{"type": "email", "address": "team@example.com", "when": ["pipeline.failed"]}],
+            "expectedArtifacts": []
+        })
+    }
+
+    #[test]
+    fn an_exported_pipeline_round_trips_unchanged() {
+        let original = exported();
+        let config: PipelineConfig = serde_json::from_value(original.clone()).unwrap();
+        assert_eq!(config.stages.len(), 3);
+        assert_eq!(
+            config.parameters()[0].choices(),
+            Some(vec!["staging", "prod"])
+        );
+        assert_eq!(
+            config.stages[1].enabled_expression(),
+            Some("${parameters.env == 'prod'}")
+        );
+        assert_eq!(
+            config.unsupported_stages(),
+            ["Bake (bakeManifest)", "Canary (kayentaCanary)"]
+        );
+        assert_eq!(serde_json::to_value(&config).unwrap(), original);
+    }
+
+    #[test]
+    fn the_failure_choice_reads_orcas_flags() {
+        let stage = |fail: Option<bool>, cont: Option<bool>, then_fail: Option<bool>| Stage {
+            fail_pipeline: fail,
+            continue_pipeline: cont,
+            complete_other_branches_then_fail: then_fail,
+            ..Stage::default()
+        };
+        assert_eq!(
+            stage(None, None, None).failure_choice(),
+            FailureChoice::HaltPipeline
+        );
+        assert_eq!(
+            stage(Some(false), None, None).failure_choice(),
+            FailureChoice::HaltBranch
+        );
+        assert_eq!(
+            stage(Some(false), Some(false), Some(true)).failure_choice(),
+            FailureChoice::HaltBranchThenFail
+        );
+        assert_eq!(
+            stage(Some(true), Some(true), None).failure_choice(),
+            FailureChoice::Ignore
+        );
+        for choice in FailureChoice::ALL {
+            let mut s = Stage::default();
+            s.set_failure_choice(choice);
+            assert_eq!(s.failure_choice(), choice);
+        }
+    }
+}

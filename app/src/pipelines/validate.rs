@@ -1,0 +1,351 @@
+//! What makes a pipeline configuration savable, checked the same way in the editor (as you
+//! type) and on the server (before anything is stored): a name, unique stage refIds, stages
+//! that depend only on stages that exist, no cycle, parameters that make sense, the known
+//! fields of each supported stage type with the right type, and every expression's syntax.
+//! Each problem names its place as a JSON path (`stages[2].requisiteStageRefIds[0]`).
+//!
+//! Stage types Gennaker does not run are not checked: they are kept as they are.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::{PipelineConfig, StageType};
+use super::reader::walk_strings;
+use super::stages;
+use crate::error::FieldError;
+use crate::expressions;
+
+/// Every problem with `config`; empty when it can be saved.
+pub fn validate(config: &PipelineConfig) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if config.name.trim().is_empty() {
+        errors.push(FieldError::new("name", "Give the pipeline a name."));
+    } else if config.name.len() > 200 {
+        errors.push(FieldError::new(
+            "name",
+            "A pipeline name has at most 200 characters.",
+        ));
+    }
+    parameters(config, &mut errors);
+    stage_graph(config, &mut errors);
+    for (i, stage) in config.stages.iter().enumerate() {
+        let path = format!("stages[{i}]");
+        if let Some(expression) = stage
+            .stage_enabled
+            .as_ref()
+            .and_then(|e| e.expression.as_ref())
+            && let Err(error) = expressions::check(&as_template(expression))
+        {
+            errors.push(FieldError::new(
+                &format!("{path}.stageEnabled.expression"),
+                error.to_string(),
+            ));
+        }
+        if let Some(timeout) = stage.stage_timeout_ms
+            && timeout <= 0
+        {
+            errors.push(FieldError::new(
+                &format!("{path}.stageTimeoutMs"),
+                "A stage timeout must be more than 0 ms.",
+            ));
+        }
+        match StageType::parse(&stage.kind) {
+            Some(kind) => {
+                stages::read(kind, stage, &path, true, &mut errors);
+            }
+            None => {
+                // Not run, but its expressions may still be evaluated by later stages' users;
+                // nothing is checked so that it round-trips exactly.
+            }
+        }
+    }
+    errors
+}
+
+/// `stageEnabled.expression` is written with or without `${}` in Deck.
+pub fn as_template(expression: &str) -> String {
+    let trimmed = expression.trim();
+    if trimmed.contains("${") {
+        trimmed.to_string()
+    } else {
+        format!("${{{trimmed}}}")
+    }
+}
+
+fn parameters(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
+    let mut seen = BTreeSet::new();
+    for (i, parameter) in config.parameters().iter().enumerate() {
+        let path = format!("parameterConfig[{i}]");
+        let name = parameter.name.trim();
+        if name.is_empty() {
+            errors.push(FieldError::new(
+                &format!("{path}.name"),
+                "Give the parameter a name.",
+            ));
+        } else if !seen.insert(name.to_string()) {
+            errors.push(FieldError::new(
+                &format!("{path}.name"),
+                format!("Two parameters are named {name:?}."),
+            ));
+        }
+        if let (Some(choices), Some(default)) = (parameter.choices(), parameter.default.as_deref())
+            && !default.is_empty()
+            && !choices.contains(&default)
+        {
+            errors.push(FieldError::new(
+                &format!("{path}.default"),
+                format!(
+                    "The default {default:?} is not one of the options ({}).",
+                    choices.join(", ")
+                ),
+            ));
+        }
+        if parameter.has_options == Some(true) && parameter.choices().is_some_and(|c| c.is_empty())
+        {
+            errors.push(FieldError::new(
+                &format!("{path}.options"),
+                "A parameter with options needs at least one option.",
+            ));
+        }
+    }
+}
+
+fn stage_graph(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
+    let mut first_index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, stage) in config.stages.iter().enumerate() {
+        let path = format!("stages[{i}].refId");
+        if stage.ref_id.trim().is_empty() {
+            errors.push(FieldError::new(&path, "Every stage needs a refId."));
+        } else if let Some(first) = first_index.get(stage.ref_id.as_str()) {
+            errors.push(FieldError::new(
+                &path,
+                format!(
+                    "refId {:?} is used by stages[{first}] too; refIds must be unique.",
+                    stage.ref_id
+                ),
+            ));
+        } else {
+            first_index.insert(&stage.ref_id, i);
+        }
+        if stage.kind.trim().is_empty() {
+            errors.push(FieldError::new(
+                &format!("stages[{i}].type"),
+                "Every stage needs a type.",
+            ));
+        }
+        for (j, requisite) in stage.requisite_stage_ref_ids.iter().enumerate() {
+            let path = format!("stages[{i}].requisiteStageRefIds[{j}]");
+            if requisite == &stage.ref_id {
+                errors.push(FieldError::new(
+                    &path,
+                    format!("{} cannot depend on itself.", stage.name),
+                ));
+            } else if !config.stages.iter().any(|s| &s.ref_id == requisite) {
+                errors.push(FieldError::new(
+                    &path,
+                    format!(
+                        "{} depends on refId {requisite:?}, which no stage has.",
+                        stage.name
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(config) {
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|&i| config.stages[i].name.as_str())
+            .collect();
+        errors.push(FieldError::new(
+            &format!("stages[{}].requisiteStageRefIds", cycle[0]),
+            format!(
+                "The stages depend on each other in a circle: {}.",
+                names.join(" → ")
+            ),
+        ));
+    }
+}
+
+/// A cycle among the stages, as indexes, each depending on the next and the first repeated
+/// at the end; `None` when the dependencies form a graph without cycles.
+pub fn find_cycle(config: &PipelineConfig) -> Option<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    // A duplicated refId counts as its first stage (the duplicate is reported on its own).
+    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, stage) in config.stages.iter().enumerate() {
+        index.entry(stage.ref_id.as_str()).or_insert(i);
+    }
+    let mut marks = vec![Mark::New; config.stages.len()];
+    let mut path = Vec::new();
+    fn visit(
+        i: usize,
+        config: &PipelineConfig,
+        index: &BTreeMap<&str, usize>,
+        marks: &mut Vec<Mark>,
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        marks[i] = Mark::Open;
+        path.push(i);
+        for requisite in &config.stages[i].requisite_stage_ref_ids {
+            let Some(&j) = index.get(requisite.as_str()) else {
+                continue;
+            };
+            if j == i {
+                continue; // reported as depending on itself
+            }
+            match marks[j] {
+                Mark::Open => {
+                    // Read as "depends on": A → C means A depends on C.
+                    let start = path.iter().position(|&p| p == j).unwrap_or(0);
+                    let mut cycle: Vec<usize> = path[start..].to_vec();
+                    cycle.push(j);
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    if let Some(cycle) = visit(j, config, index, marks, path) {
+                        return Some(cycle);
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        path.pop();
+        marks[i] = Mark::Done;
+        None
+    }
+    (0..config.stages.len()).find_map(|i| {
+        (marks[i] == Mark::New)
+            .then(|| visit(i, config, &index, &mut marks, &mut path))
+            .flatten()
+    })
+}
+
+/// Why the pipeline cannot start even though it can be saved: stage types and features
+/// Gennaker does not run yet. Each names the stage.
+pub fn blockers(config: &PipelineConfig) -> Vec<FieldError> {
+    let mut found = Vec::new();
+    for (i, stage) in config.stages.iter().enumerate() {
+        let path = format!("stages[{i}]");
+        if StageType::parse(&stage.kind).is_none() {
+            found.push(FieldError::new(
+                &format!("{path}.type"),
+                format!(
+                    "Stage {:?} is a {} stage, which Gennaker does not run yet; remove or replace it to start this pipeline.",
+                    stage.name, stage.kind
+                ),
+            ));
+        }
+        for feature in stages::unsupported_features(stage, &path) {
+            found.push(FieldError::new(
+                &feature.field,
+                format!("Stage {:?}: {}.", stage.name, feature.message),
+            ));
+        }
+    }
+    found
+}
+
+/// Every expression in the stage's settings, for the editor's checks.
+pub fn expressions_of(stage: &super::model::Stage) -> Vec<String> {
+    let mut found = Vec::new();
+    for value in stage.settings.values() {
+        walk_strings(value, &mut |s| {
+            if expressions::has_expressions(s) {
+                found.push(s.to_string());
+            }
+        });
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(stages: serde_json::Value) -> PipelineConfig {
+        serde_json::from_value(json!({"application": "web", "name": "Deploy", "stages": stages}))
+            .unwrap()
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_fork_and_a_join_in_any_order_is_valid() {
+        let c = config(json!([
+            {"refId": "4", "requisiteStageRefIds": ["2", "3"], "type": "wait", "name": "Join", "waitTime": 1},
+            {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Start", "waitTime": 1},
+            {"refId": "2", "requisiteStageRefIds": ["1"], "type": "wait", "name": "Left", "waitTime": 1},
+            {"refId": "3", "requisiteStageRefIds": ["1"], "type": "wait", "name": "Right", "waitTime": 1}
+        ]));
+        assert_eq!(validate(&c), []);
+        assert_eq!(find_cycle(&c), None);
+    }
+
+    #[test]
+    fn duplicate_and_unknown_ref_ids_and_cycles_are_named() {
+        let c = config(json!([
+            {"refId": "1", "requisiteStageRefIds": ["3"], "type": "wait", "name": "A", "waitTime": 1},
+            {"refId": "2", "requisiteStageRefIds": ["1"], "type": "wait", "name": "B", "waitTime": 1},
+            {"refId": "3", "requisiteStageRefIds": ["2", "9"], "type": "wait", "name": "C", "waitTime": 1},
+            {"refId": "3", "requisiteStageRefIds": [], "type": "wait", "name": "D", "waitTime": 1}
+        ]));
+        let errors = validate(&c);
+        let fields = fields(&errors);
+        assert!(fields.contains(&"stages[3].refId"), "{errors:?}");
+        assert!(
+            fields.contains(&"stages[2].requisiteStageRefIds[1]"),
+            "{errors:?}"
+        );
+        let cycle = errors
+            .iter()
+            .find(|e| e.message.contains("circle"))
+            .expect("the cycle");
+        assert!(cycle.message.contains("A → C → B → A"), "{cycle:?}");
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let mut c = config(json!([]));
+        c.parameter_config = serde_json::from_value(json!([
+            {"name": "env", "hasOptions": true, "options": [{"value": "a"}], "default": "b"},
+            {"name": "env"}
+        ]))
+        .unwrap();
+        let errors = validate(&c);
+        assert_eq!(
+            fields(&errors),
+            ["parameterConfig[0].default", "parameterConfig[1].name"]
+        );
+    }
+
+    #[test]
+    fn stages_gennaker_does_not_run_are_kept_and_block_the_start() {
+        let c = config(json!([
+            {"refId": "1", "requisiteStageRefIds": [], "type": "bakeManifest", "name": "Bake", "anything": {"at": "all"}}
+        ]));
+        assert_eq!(validate(&c), []);
+        let blockers = blockers(&c);
+        assert_eq!(fields(&blockers), ["stages[0].type"]);
+        assert!(
+            blockers[0]
+                .message
+                .contains("\"Bake\" is a bakeManifest stage")
+        );
+    }
+
+    #[test]
+    fn a_bad_stage_enabled_expression_is_refused() {
+        let c = config(json!([
+            {"refId": "1", "type": "wait", "name": "W", "waitTime": 1,
+             "stageEnabled": {"type": "expression", "expression": "parameters.env =="}}
+        ]));
+        assert_eq!(fields(&validate(&c)), ["stages[0].stageEnabled.expression"]);
+    }
+}
