@@ -70,7 +70,9 @@ async fn ready(addr: std::net::SocketAddr) -> bool {
 
 async fn measure(label: &str, store: StoreConfig) {
     let backend = gennaker::store::open(&store).await.expect("open the store");
-    let (tasks, _) = TaskStore::open(backend).await.expect("open the task store");
+    let (tasks, _) = TaskStore::open(backend, gennaker::tasks::store::LAYOUT)
+        .await
+        .expect("open the task store");
     let seeding = Instant::now();
     for i in 0..FINISHED {
         // Spread over the last 20 days, as a busy team's month would be.

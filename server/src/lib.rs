@@ -96,14 +96,14 @@ pub async fn serve(
     let kubernetes = std::sync::Arc::new(
         kubernetes::Kubernetes::connect(&config.kubernetes, events.clone()).await,
     );
-    let (task_store, opened) = tasks::store::TaskStore::open(backend.clone())
+    let (task_store, opened) = tasks::store::TaskStore::open(backend.clone(), tasks::store::LAYOUT)
         .await
         .map_err(ServerError::Store)?;
     tracing::info!(
-        tasks = opened.tasks,
+        tasks = opened.records,
         running = opened.running,
         "task store opened: {} tasks, {} running",
-        opened.tasks,
+        opened.records,
         opened.running
     );
     let registries = std::sync::Arc::new(

@@ -9,6 +9,7 @@
 
 mod documents;
 pub mod embedded;
+pub mod records;
 pub mod s3;
 
 use std::fmt;

@@ -135,7 +135,7 @@ impl TaskEngine {
                         Timestamp::now().as_millis()
                             - i64::try_from(engine.retention.as_millis()).unwrap_or(i64::MAX),
                     );
-                    match engine.store.sweep(cutoff).await {
+                    match engine.store.sweep(cutoff, None).await {
                         Ok(0) => {}
                         Ok(removed) => tracing::info!(
                             removed,
