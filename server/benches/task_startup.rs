@@ -52,6 +52,8 @@ fn task(i: usize, age: Duration, status: Status) -> Task {
         cancel_requested: false,
         outputs: Outputs::new(),
         error: None,
+        deadline: None,
+        paused_at: None,
     }
 }
 

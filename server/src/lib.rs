@@ -118,7 +118,7 @@ pub async fn serve(
         events.clone(),
         config.tasks,
     );
-    engine.resume().await;
+    engine.resume_all().await;
     engine.keep_tidy();
     let state = AppState::new(
         &config,

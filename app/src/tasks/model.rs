@@ -295,6 +295,126 @@ pub enum StepAction {
         deployment: ObjectRef,
         revision: i64,
     },
+    /// Waits until `seconds` after the step started (a Wait stage).
+    Wait {
+        seconds: u64,
+    },
+    /// Waits for a person's decision; Continue succeeds, Stop fails the step.
+    ManualJudgment {
+        options: Vec<String>,
+    },
+    /// Hands values to later stages (Evaluate Variables, evaluated when the stage started).
+    Record {
+        outputs: Outputs,
+    },
+    /// A check made when the stage started (an expression, another stage's status): fails
+    /// with `message` unless it passed.
+    Precondition {
+        passed: bool,
+        message: String,
+    },
+    /// Compares how many server groups a cluster has with `expected`.
+    CheckClusterSize {
+        account: String,
+        namespace: String,
+        cluster: String,
+        comparison: String,
+        expected: u64,
+        only_enabled: bool,
+    },
+    /// Starts pipeline `pipeline` as execution `execution` (nothing, if it exists already);
+    /// with `wait`, waits until that execution ends and takes its status.
+    RunPipeline {
+        application: String,
+        pipeline: String,
+        parameters: serde_json::Map<String, serde_json::Value>,
+        execution: ExecutionId,
+        wait: bool,
+    },
+    /// Calls a webhook; the status code, body and status URL become outputs.
+    CallWebhook {
+        request: Box<WebhookRequest>,
+    },
+    /// Polls the webhook's status until it reads a success, canceled or terminal status.
+    MonitorWebhook {
+        monitor: Box<WebhookMonitor>,
+    },
+    /// Waits until applied objects are there and stable (a Deployment rolled out).
+    WaitForManifests {
+        account: String,
+        namespace: String,
+        objects: Vec<ManifestRef>,
+    },
+    /// Deletes every server group of the cluster but the one this task created (Highlander),
+    /// and waits until they are gone.
+    DestroyOtherServerGroups {
+        account: String,
+        namespace: String,
+        cluster: String,
+    },
+    /// Takes every server group of the cluster but the one this task created out of its load
+    /// balancers (Red/Black), and waits until no traffic reaches them.
+    DisableOtherServerGroups {
+        account: String,
+        namespace: String,
+        cluster: String,
+    },
+    /// Keeps the newest `keep` server groups of the cluster, deleting older disabled ones.
+    ShrinkCluster {
+        account: String,
+        namespace: String,
+        cluster: String,
+        keep: u64,
+    },
+    /// Resizes the disabled server groups of the cluster, but the one this task created, to 0.
+    ScaleDownOtherServerGroups {
+        account: String,
+        namespace: String,
+        cluster: String,
+    },
+    /// Rolls a failed deploy back: the newest other server group of the cluster takes the
+    /// traffic again and the one this task created is disabled and resized to 0.
+    RollBackDeploy {
+        account: String,
+        namespace: String,
+        cluster: String,
+    },
+}
+
+/// A webhook call, with what decides its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRequest {
+    pub url: String,
+    pub method: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+    /// Status codes that fail the stage at once.
+    #[serde(default)]
+    pub fail_fast_status_codes: Vec<u64>,
+    /// Status codes that are tried again.
+    #[serde(default)]
+    pub retry_status_codes: Vec<u64>,
+}
+
+/// How a webhook's status is followed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookMonitor {
+    /// `getMethod`, `locationHeader` or `webhookResponse` (then `status_url_json_path`).
+    pub status_url_resolution: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_url_json_path: Option<String>,
+    pub status_json_path: String,
+    pub success_statuses: Vec<String>,
+    pub canceled_statuses: Vec<String>,
+    pub terminal_statuses: Vec<String>,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// Seconds between two looks at the status.
+    pub poll_seconds: u64,
 }
 
 /// Why a running step is not running at this moment. Stored, so a restarted server waits for
@@ -373,9 +493,14 @@ fn cluster_attempts() -> u32 {
 }
 
 impl Step {
-    /// A step that has not started. Every step today calls the cluster, so it gets
-    /// [`CLUSTER_ATTEMPTS`].
+    /// A step that has not started. A step that calls a cluster or a webhook gets
+    /// [`CLUSTER_ATTEMPTS`]; the others one.
     pub fn new(label: impl Into<String>, action: StepAction) -> Step {
+        let max_attempts = if action.may_retry() {
+            CLUSTER_ATTEMPTS
+        } else {
+            1
+        };
         Step {
             label: label.into(),
             action,
@@ -387,7 +512,7 @@ impl Step {
             deadline: None,
             waiting: None,
             failed_attempts: 0,
-            max_attempts: CLUSTER_ATTEMPTS,
+            max_attempts,
             input: None,
         }
     }
@@ -409,6 +534,24 @@ impl StepAction {
                 | StepAction::WaitForHealthy { .. }
                 | StepAction::WaitForTraffic { .. }
                 | StepAction::WaitForDeleted { .. }
+                | StepAction::WaitForManifests { .. }
+                | StepAction::DestroyOtherServerGroups { .. }
+                | StepAction::DisableOtherServerGroups { .. }
+                | StepAction::ShrinkCluster { .. }
+                | StepAction::RollBackDeploy { .. }
+        )
+    }
+
+    /// Whether a failure of the step can be worth trying again: it calls a cluster or a
+    /// webhook. A Wait, a judgment or a check made from the execution cannot pass on a retry.
+    pub fn may_retry(&self) -> bool {
+        !matches!(
+            self,
+            StepAction::Wait { .. }
+                | StepAction::ManualJudgment { .. }
+                | StepAction::Record { .. }
+                | StepAction::Precondition { .. }
+                | StepAction::RunPipeline { .. }
         )
     }
 }
@@ -459,6 +602,12 @@ pub struct Task {
     pub outputs: Outputs,
     /// Why the task failed: the failed step's message.
     pub error: Option<String>,
+    /// When the whole task gives up (a pipeline stage's timeout); moved on by pauses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Timestamp>,
+    /// Set while the task is paused (its pipeline execution is): no step runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<Timestamp>,
 }
 
 impl Task {

@@ -11,8 +11,10 @@
 //! that can is retried with a growing pause, up to the limit stated in the step.
 
 pub mod builders;
+mod cluster_steps;
 pub mod outcome;
 pub mod plan;
+mod stage_steps;
 pub mod steps;
 pub mod store;
 pub mod transition;
@@ -72,19 +74,29 @@ impl From<TaskError> for AppError {
 
 /// A task to start: where it comes from and its steps.
 pub struct NewTask {
+    /// Chosen by the caller when it must find the task again after a crash (a pipeline stage
+    /// records its task's id before starting it); a task with this id already stored is
+    /// returned as it is.
+    pub id: Option<TaskId>,
     pub application: String,
     pub description: String,
     pub origin: Origin,
     pub steps: Vec<Step>,
     pub created_by: String,
+    /// When the whole task gives up (a stage's timeout).
+    pub deadline: Option<Timestamp>,
 }
 
-/// What lets a running task's driver stop early: a cancel, or input for a parked step.
+/// What lets a running task's driver stop early: a cancel, or a wake-up (input for a parked
+/// step, a resume).
 #[derive(Clone)]
 struct Signals {
     cancel: CancellationToken,
-    input: Arc<Notify>,
+    wake: Arc<Notify>,
 }
+
+/// Called with every stored change of a task (the pipeline engine follows its stages' tasks).
+pub type Observer = Box<dyn Fn(&Task) + Send + Sync>;
 
 pub struct TaskEngine {
     store: TaskStore,
@@ -94,6 +106,10 @@ pub struct TaskEngine {
     rules: Rules,
     retention: Duration,
     running: Mutex<HashMap<TaskId, Signals>>,
+    observer: std::sync::OnceLock<Observer>,
+    /// Runs child pipelines for Pipeline stages; set once the pipeline engine exists.
+    children: std::sync::OnceLock<std::sync::Weak<dyn steps::ChildPipelines>>,
+    http: reqwest::Client,
 }
 
 impl TaskEngine {
@@ -114,11 +130,27 @@ impl TaskEngine {
             },
             retention: config.retention,
             running: Mutex::new(HashMap::new()),
+            observer: std::sync::OnceLock::new(),
+            children: std::sync::OnceLock::new(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default(),
         })
     }
 
-    /// Resumes every task that was running when the server stopped.
-    pub async fn resume(self: &Arc<Self>) {
+    /// Sets who hears of every task change (once; later calls are ignored).
+    pub fn observe(&self, observer: Observer) {
+        let _ = self.observer.set(observer);
+    }
+
+    /// Sets what runs child pipelines (once).
+    pub fn run_children_with(&self, children: std::sync::Weak<dyn steps::ChildPipelines>) {
+        let _ = self.children.set(children);
+    }
+
+    /// Goes on with every task that was running when the server stopped.
+    pub async fn resume_all(self: &Arc<Self>) {
         for task in self.store.running().await {
             tracing::info!(task.id = %task.id, "resuming task: {}", task.description);
             self.spawn(task.id);
@@ -161,11 +193,13 @@ impl TaskEngine {
         let steps = plan::plan(&self.kubernetes, &self.registries, &operation)?;
         let task = self
             .start(NewTask {
+                id: None,
                 application: operation.application().to_string(),
                 description: operation.description(),
                 origin: Origin::Operation { operation },
                 steps,
                 created_by: who.to_string(),
+                deadline: None,
             })
             .await?;
         Ok(task)
@@ -173,9 +207,14 @@ impl TaskEngine {
 
     /// Stores a new task and starts running it.
     pub async fn start(self: &Arc<Self>, new: NewTask) -> Result<Task, TaskError> {
+        if let Some(id) = new.id
+            && let Some(task) = self.store.get(id).await?
+        {
+            return Ok(task);
+        }
         let now = Timestamp::now();
         let task = Task {
-            id: TaskId::new(),
+            id: new.id.unwrap_or_else(TaskId::new),
             application: new.application,
             description: new.description,
             origin: new.origin,
@@ -187,6 +226,8 @@ impl TaskEngine {
             cancel_requested: false,
             outputs: Outputs::new(),
             error: None,
+            deadline: new.deadline,
+            paused_at: None,
         };
         let task = self.store.insert(task).await?;
         tracing::info!(task.id = %task.id, application = %task.application, "task started: {}", task.description);
@@ -239,7 +280,36 @@ impl TaskEngine {
             .update(id, |t| t.steps[index].input = Some(input))
             .await?;
         if let Some(signals) = self.signals(id) {
-            signals.input.notify_one();
+            signals.wake.notify_one();
+        }
+        Ok(task)
+    }
+
+    /// Pauses a task: its current step stops where it is (a wait keeps waiting, but nothing
+    /// runs) until [`TaskEngine::resume`]; paused time does not count toward its deadlines.
+    pub async fn pause(&self, id: TaskId) -> Result<Task, TaskError> {
+        let task = self.get(id).await?;
+        if task.status.is_finished() {
+            return Err(TaskError::Finished(finished_verb(task.status)));
+        }
+        let now = Timestamp::now();
+        let task = self.update(id, |t| transition::pause(t, now)).await?;
+        if let Some(signals) = self.signals(id) {
+            signals.wake.notify_one();
+        }
+        Ok(task)
+    }
+
+    /// Lets a paused task go on.
+    pub async fn resume(&self, id: TaskId) -> Result<Task, TaskError> {
+        let task = self.get(id).await?;
+        if task.status.is_finished() {
+            return Err(TaskError::Finished(finished_verb(task.status)));
+        }
+        let now = Timestamp::now();
+        let task = self.update(id, |t| transition::resume(t, now)).await?;
+        if let Some(signals) = self.signals(id) {
+            signals.wake.notify_one();
         }
         Ok(task)
     }
@@ -253,12 +323,15 @@ impl TaskEngine {
             application: task.application.clone(),
             id: task.id,
         });
+        if let Some(observer) = self.observer.get() {
+            observer(task);
+        }
     }
 
     fn spawn(self: &Arc<Self>, id: TaskId) {
         let signals = Signals {
             cancel: CancellationToken::new(),
-            input: Arc::new(Notify::new()),
+            wake: Arc::new(Notify::new()),
         };
         if let Ok(mut running) = self.running.lock() {
             running.insert(id, signals.clone());
@@ -327,14 +400,21 @@ impl TaskEngine {
                     tokio::select! {
                         () = tokio::time::sleep(until.since(now)) => {}
                         () = signals.cancel.cancelled() => {}
+                        () = signals.wake.notified() => {}
                     }
                 }
                 Decision::Park { deadline, .. } => {
                     let limit = deadline.map_or(Duration::MAX, |d| d.since(now));
                     tokio::select! {
-                        () = signals.input.notified() => {}
+                        () = signals.wake.notified() => {}
                         () = signals.cancel.cancelled() => {}
                         () = tokio::time::sleep(limit) => {}
+                    }
+                }
+                Decision::Paused => {
+                    tokio::select! {
+                        () = signals.wake.notified() => {}
+                        () = signals.cancel.cancelled() => {}
                     }
                 }
                 Decision::Run(index) => {
@@ -344,11 +424,15 @@ impl TaskEngine {
                         id,
                         index,
                     };
+                    let children = self.children.get().and_then(std::sync::Weak::upgrade);
                     let executor = Executor {
                         kubernetes: &self.kubernetes,
                         registries: &self.registries,
                         task: &task,
+                        step,
                         progress: &progress,
+                        http: &self.http,
+                        children: children.as_deref(),
                     };
                     let span = tracing::info_span!("step", index, label = %step.label);
                     let result = tokio::select! {
@@ -379,6 +463,7 @@ impl TaskEngine {
                                 () = next_cluster_change(&mut changes) => {}
                                 () = tokio::time::sleep(limit) => {}
                                 () = signals.cancel.cancelled() => {}
+                                () = signals.wake.notified() => {}
                             }
                         }
                         _ => {

@@ -45,6 +45,9 @@ pub enum StepError {
     /// The step's own check found it cannot go on; the message says why and what to do.
     #[error("{0}")]
     Refused(String),
+    /// A webhook did not answer, or answered with a status the stage retries or fails on.
+    #[error("{message}")]
+    Webhook { message: String, retryable: bool },
 }
 
 impl StepError {
@@ -57,6 +60,7 @@ impl StepError {
         match self {
             StepError::Kubernetes(error) => error.is_retryable(),
             StepError::Refused(_) => false,
+            StepError::Webhook { retryable, .. } => *retryable,
         }
     }
 }

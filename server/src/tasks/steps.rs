@@ -20,17 +20,20 @@ use super::outcome::{Outcome, StepError};
 use crate::kubernetes::moniker::{attached_load_balancers, moniker_of};
 use crate::kubernetes::{self, Connection, Kubernetes, manifests, views};
 
+/// The output listing every server group a task created: `[{account, namespace, cluster, name}]`.
+pub const DEPLOYED_OUTPUT: &str = "deployedServerGroups";
+
 /// The field manager of every server-side apply.
 pub const FIELD_MANAGER: &str = "gennaker";
 
-type StepResult = Result<Outcome, StepError>;
+pub(super) type StepResult = Result<Outcome, StepError>;
 
 /// Turns an API error met while doing `action` into the step's error.
-fn api_error(action: impl Into<String>) -> impl FnOnce(kube::Error) -> StepError {
+pub(super) fn api_error(action: impl Into<String>) -> impl FnOnce(kube::Error) -> StepError {
     move |error| StepError::Kubernetes(kubernetes::Error::api(action, error))
 }
 
-fn is_status(error: &kube::Error, code: u16) -> bool {
+pub(super) fn is_status(error: &kube::Error, code: u16) -> bool {
     matches!(error, kube::Error::Api(status) if status.code == code)
 }
 
@@ -40,16 +43,50 @@ pub trait Progress: Send + Sync {
     async fn report(&self, message: String);
 }
 
+/// Runs the child pipelines of Pipeline stages (the pipeline engine).
+#[async_trait::async_trait]
+pub trait ChildPipelines: Send + Sync {
+    /// Starts pipeline `pipeline` of `application` as execution `child`, run by stage
+    /// `parent_stage` of execution `parent`; does nothing when `child` exists already.
+    async fn start_child(
+        &self,
+        child: gennaker_app::ids::ExecutionId,
+        application: &str,
+        pipeline: &str,
+        parameters: &serde_json::Map<String, Value>,
+        parent: (gennaker_app::ids::ExecutionId, &str),
+        user: &str,
+    ) -> Result<(), String>;
+
+    /// The child's status, and why it failed when it did.
+    async fn child_status(
+        &self,
+        child: gennaker_app::ids::ExecutionId,
+    ) -> Option<(
+        gennaker_app::pipelines::execution::ExecutionStatus,
+        Option<String>,
+    )>;
+}
+
 /// Runs one step of one task, once.
 pub struct Executor<'a> {
     pub kubernetes: &'a Kubernetes,
     pub registries: &'a crate::registries::DockerRegistries,
     pub task: &'a Task,
+    pub step: &'a gennaker_app::tasks::model::Step,
     pub progress: &'a dyn Progress,
+    /// For webhooks.
+    pub http: &'a reqwest::Client,
+    /// For Pipeline stages; `None` until the pipeline engine runs.
+    pub children: Option<&'a dyn ChildPipelines>,
 }
 
 impl Executor<'_> {
-    fn connection(&self, account: &str, namespace: &str) -> Result<&Connection, StepError> {
+    pub(super) fn connection(
+        &self,
+        account: &str,
+        namespace: &str,
+    ) -> Result<&Connection, StepError> {
         Ok(self.kubernetes.connection_for(account, namespace)?)
     }
 
@@ -69,7 +106,7 @@ impl Executor<'_> {
         }
     }
 
-    fn replica_sets(
+    pub(super) fn replica_sets(
         &self,
         target: &ObjectRef,
     ) -> Result<(Api<ReplicaSet>, &Connection), StepError> {
@@ -180,13 +217,83 @@ impl Executor<'_> {
                 deployment,
                 revision,
             } => self.undo_rollout(deployment, *revision).await,
+            StepAction::Wait { seconds } => Ok(self.wait(*seconds)),
+            StepAction::ManualJudgment { .. } => self.judgment(),
+            StepAction::Record { outputs } => Ok(Outcome::Done {
+                message: format!("{} value(s) for later stages", outputs.len()),
+                outputs: outputs.clone(),
+            }),
+            StepAction::Precondition { passed, message } => {
+                if *passed {
+                    Ok(Outcome::done(message.clone()))
+                } else {
+                    Err(StepError::refused(message.clone()))
+                }
+            }
+            StepAction::CheckClusterSize {
+                account,
+                namespace,
+                cluster,
+                comparison,
+                expected,
+                only_enabled,
+            } => self.check_cluster_size(
+                account,
+                namespace,
+                cluster,
+                comparison,
+                *expected,
+                *only_enabled,
+            ),
+            StepAction::RunPipeline {
+                application,
+                pipeline,
+                parameters,
+                execution,
+                wait,
+            } => {
+                self.run_pipeline(application, pipeline, parameters, *execution, *wait)
+                    .await
+            }
+            StepAction::CallWebhook { request } => self.call_webhook(request).await,
+            StepAction::MonitorWebhook { monitor } => self.monitor_webhook(monitor).await,
+            StepAction::WaitForManifests {
+                account,
+                namespace,
+                objects,
+            } => self.wait_for_manifests(account, namespace, objects).await,
+            StepAction::DestroyOtherServerGroups {
+                account,
+                namespace,
+                cluster,
+            } => self.destroy_others(account, namespace, cluster).await,
+            StepAction::DisableOtherServerGroups {
+                account,
+                namespace,
+                cluster,
+            } => self.disable_others(account, namespace, cluster).await,
+            StepAction::ShrinkCluster {
+                account,
+                namespace,
+                cluster,
+                keep,
+            } => self.shrink(account, namespace, cluster, *keep).await,
+            StepAction::ScaleDownOtherServerGroups {
+                account,
+                namespace,
+                cluster,
+            } => self.scale_down_others(account, namespace, cluster).await,
+            StepAction::RollBackDeploy {
+                account,
+                namespace,
+                cluster,
+            } => self.roll_back(account, namespace, cluster).await,
         }
     }
 
+    /// Picks the next free version from the live list. Run again after a crash it picks the
+    /// same name, as the ReplicaSet is created by a later step.
     async fn choose_name(&self, account: &str, namespace: &str, cluster: &str) -> StepResult {
-        if let Some(name) = self.task.created_server_group() {
-            return Ok(Outcome::done(format!("{name} (chosen before a restart)")));
-        }
         let connection = self.connection(account, namespace)?;
         let api: Api<ReplicaSet> = Api::namespaced(connection.client.clone(), namespace);
         // The live list, not the cache: a server group created a moment ago must count.
@@ -212,6 +319,18 @@ impl Executor<'_> {
         let name = server_group_name(cluster, next);
         let mut outputs = Outputs::new();
         outputs.insert(SERVER_GROUP_OUTPUT.into(), Value::String(name.clone()));
+        // Every server group this task makes, for a Deploy stage's outputs.
+        let mut deployed = self
+            .task
+            .outputs
+            .get(DEPLOYED_OUTPUT)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        deployed.push(
+            json!({"account": account, "namespace": namespace, "cluster": cluster, "name": name}),
+        );
+        outputs.insert(DEPLOYED_OUTPUT.into(), Value::Array(deployed));
         Ok(Outcome::Done {
             message: name,
             outputs,
@@ -323,7 +442,11 @@ impl Executor<'_> {
 
     /// Runs `check` against the account's cache, once it can be trusted: an unsynced cache
     /// (just started, or the cluster unreachable) proves nothing, so the step stays pending.
-    fn check(&self, connection: &Connection, check: impl FnOnce() -> StepResult) -> StepResult {
+    pub(super) fn check(
+        &self,
+        connection: &Connection,
+        check: impl FnOnce() -> StepResult,
+    ) -> StepResult {
         use crate::kubernetes::cache::WatchState;
         match connection.cache.health.summary() {
             WatchState::Healthy => check(),
@@ -336,7 +459,7 @@ impl Executor<'_> {
 
     /// Runs `check` on the cached ReplicaSet of `target` once the cache can be trusted; a
     /// ReplicaSet that is gone fails the step.
-    fn check_replica_set(
+    pub(super) fn check_replica_set(
         &self,
         target: &ObjectRef,
         check: impl FnOnce(&kubernetes::cache::Cache, &ReplicaSet) -> StepResult,
@@ -352,7 +475,7 @@ impl Executor<'_> {
         })
     }
 
-    fn wait_for_healthy(&self, target: &ObjectRef, replicas: Option<i64>) -> StepResult {
+    pub(super) fn wait_for_healthy(&self, target: &ObjectRef, replicas: Option<i64>) -> StepResult {
         self.check_replica_set(target, |cache, rs| {
             let desired = i64::from(rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1));
             let pods: Vec<_> = views::owned_pods(cache, rs)
@@ -372,7 +495,7 @@ impl Executor<'_> {
         })
     }
 
-    async fn set_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
+    pub(super) async fn set_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
         let (api, connection) = self.replica_sets(target)?;
         let rs = api
             .get(&target.name)
@@ -472,7 +595,7 @@ impl Executor<'_> {
         )))
     }
 
-    fn wait_for_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
+    pub(super) fn wait_for_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
         self.check_replica_set(target, |cache, rs| {
             let pods: Vec<String> = views::owned_pods(cache, rs)
                 .iter()
@@ -564,7 +687,12 @@ impl Executor<'_> {
     }
 
     /// Server-side apply: applying the same documents again changes nothing.
-    async fn apply(&self, account: &str, namespace: &str, documents: &[Value]) -> StepResult {
+    pub(super) async fn apply(
+        &self,
+        account: &str,
+        namespace: &str,
+        documents: &[Value],
+    ) -> StepResult {
         let connection = self.connection(account, namespace)?;
         // One discovery for all documents: it is a request per API group.
         let discovery = manifests::discover(&connection.client).await?;

@@ -51,8 +51,10 @@ pub enum Decision {
         index: usize,
         deadline: Option<Timestamp>,
     },
-    /// Step `0` passed its deadline: it fails.
+    /// Step `0` passed its deadline, or the task its own: it fails.
     TimeOut(usize),
+    /// The task is paused: nothing runs until it is resumed (or canceled).
+    Paused,
 }
 
 /// What to do with `task` at `now`.
@@ -63,9 +65,15 @@ pub fn decide(task: &Task, now: Timestamp) -> Decision {
     if task.cancel_requested {
         return Decision::Cancel;
     }
+    if task.paused_at.is_some() {
+        return Decision::Paused;
+    }
     let Some(index) = task.current_step() else {
         return Decision::Complete;
     };
+    if task.deadline.is_some_and(|deadline| now >= deadline) {
+        return Decision::TimeOut(index);
+    }
     let step = &task.steps[index];
     if step.status == Status::NotStarted {
         return Decision::Start(index);
@@ -168,8 +176,16 @@ pub fn record(task: &mut Task, index: usize, result: &Result<Outcome, StepError>
     }
 }
 
-/// Step `index` passed its deadline at `now`.
+/// Step `index` passed its deadline at `now`, or the task its own.
 pub fn time_out(task: &mut Task, index: usize, now: Timestamp) {
+    if let Some(deadline) = task.deadline.filter(|&d| now >= d) {
+        let message = format!(
+            "the stage timed out after {}",
+            human(deadline.since(task.created_at))
+        );
+        fail(task, index, message, now);
+        return;
+    }
     let step = &task.steps[index];
     let waited = step
         .started_at
@@ -208,6 +224,24 @@ pub fn cancel(task: &mut Task, now: Timestamp) {
     }
     task.status = Status::Canceled;
     task.ended_at = Some(now);
+}
+
+/// The task pauses: the running step stops where it is until [`resume`].
+pub fn pause(task: &mut Task, now: Timestamp) {
+    task.paused_at.get_or_insert(now);
+}
+
+/// The task goes on; the paused time does not count toward its deadlines.
+pub fn resume(task: &mut Task, now: Timestamp) {
+    let Some(paused_at) = task.paused_at.take() else {
+        return;
+    };
+    let paused = now.since(paused_at);
+    task.deadline = task.deadline.map(|d| d.plus(paused));
+    if let Some(index) = task.current_step() {
+        let step = &mut task.steps[index];
+        step.deadline = step.deadline.map(|d| d.plus(paused));
+    }
 }
 
 /// Every step succeeded.
@@ -295,6 +329,8 @@ mod tests {
             cancel_requested: false,
             outputs: Outputs::new(),
             error: None,
+            deadline: None,
+            paused_at: None,
         }
     }
 
@@ -581,6 +617,27 @@ mod tests {
                 index: 1,
                 until: at(900)
             }
+        );
+    }
+
+    #[test]
+    fn a_paused_task_waits_and_its_deadlines_move_on_by_the_pause() {
+        let mut task = resize_task();
+        task.deadline = Some(at(600));
+        start(&mut task, 0, at(0), rules());
+        record(&mut task, 0, &Ok(Outcome::done("ok")), at(0));
+        start(&mut task, 1, at(0), rules());
+        pause(&mut task, at(100));
+        assert_eq!(decide(&task, at(5000)), Decision::Paused);
+        resume(&mut task, at(400));
+        assert_eq!(task.deadline, Some(at(900)));
+        assert_eq!(task.steps[1].deadline, Some(at(1200)));
+        assert_eq!(decide(&task, at(899)), Decision::Run(1));
+        assert_eq!(decide(&task, at(900)), Decision::TimeOut(1));
+        time_out(&mut task, 1, at(900));
+        assert_eq!(
+            task.error.as_deref(),
+            Some("Wait for 3/3 Pods to be Ready: the stage timed out after 15 min")
         );
     }
 

@@ -1,0 +1,367 @@
+//! Steps that act on a whole cluster rather than one server group: what a Deploy stage's
+//! strategy does once the new server group is healthy (Highlander destroys the others,
+//! Red/Black disables them, shrinks the cluster and scales the disabled ones down), its
+//! rollback, Check Preconditions' cluster size, and waiting for applied manifests.
+//!
+//! "The others" are the cluster's server groups except the one this task created; they are
+//! read from the cache when the step runs, which is what Spinnaker does too. Each step only
+//! does what is not done yet, so running it again after a restart changes nothing twice.
+
+use std::sync::Arc;
+
+use gennaker_app::infrastructure::server_groups::{ObjectRef, Rollout};
+use gennaker_app::tasks::model::ManifestRef;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use kube::ResourceExt;
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use serde_json::json;
+
+use super::outcome::{Outcome, StepError};
+use super::steps::{Executor, StepResult, api_error, is_status};
+use crate::kubernetes::cache::Cache;
+use crate::kubernetes::moniker::moniker_of;
+use crate::kubernetes::{manifests, views};
+
+/// A server group of the cluster, as the strategies see it.
+struct Member {
+    target: ObjectRef,
+    sequence: u32,
+    disabled: bool,
+    desired: i32,
+}
+
+impl Executor<'_> {
+    /// The cluster's server groups but the one this task created, newest first.
+    fn others(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+    ) -> Result<Vec<Member>, StepError> {
+        let connection = self.connection(account, namespace)?;
+        let created = self.task.created_server_group();
+        let cache: &Cache = &connection.cache;
+        let mut members: Vec<Member> = cache
+            .replica_sets
+            .in_namespace(namespace)
+            .into_iter()
+            .filter(|rs: &Arc<ReplicaSet>| rs.metadata.deletion_timestamp.is_none())
+            .filter_map(|rs| {
+                let moniker = moniker_of(&rs.metadata)?;
+                let name = rs.name_any();
+                (moniker.cluster == cluster && Some(name.as_str()) != created).then(|| Member {
+                    target: ObjectRef {
+                        account: account.to_string(),
+                        namespace: namespace.to_string(),
+                        name,
+                    },
+                    sequence: moniker.sequence.unwrap_or(0),
+                    disabled: views::is_disabled(cache, &rs),
+                    desired: rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                })
+            })
+            .collect();
+        members.sort_by_key(|m| std::cmp::Reverse(m.sequence));
+        Ok(members)
+    }
+
+    async fn delete_replica_set(&self, target: &ObjectRef) -> Result<(), StepError> {
+        let (api, _) = self.replica_sets(target)?;
+        match api.delete(&target.name, &DeleteParams::foreground()).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_status(&e, 404) => Ok(()),
+            Err(e) => Err(api_error(format!("deleting {}", target.name))(e)),
+        }
+    }
+
+    async fn resize_to(&self, target: &ObjectRef, replicas: i64) -> Result<(), StepError> {
+        let (api, _) = self.replica_sets(target)?;
+        api.patch(
+            &target.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": replicas}})),
+        )
+        .await
+        .map_err(api_error(format!("resizing {}", target.name)))?;
+        Ok(())
+    }
+
+    fn cache_ready(&self, account: &str, namespace: &str) -> Result<Option<Outcome>, StepError> {
+        let connection = self.connection(account, namespace)?;
+        match self.check(connection, || Ok(Outcome::done("")))? {
+            Outcome::Done { .. } => Ok(None),
+            pending => Ok(Some(pending)),
+        }
+    }
+
+    /// Highlander: deletes every other server group, then waits until they are gone.
+    pub(super) async fn destroy_others(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+    ) -> StepResult {
+        if let Some(pending) = self.cache_ready(account, namespace)? {
+            return Ok(pending);
+        }
+        let others = self.others(account, namespace, cluster)?;
+        if others.is_empty() {
+            return Ok(Outcome::done(format!(
+                "{cluster} has no other server group"
+            )));
+        }
+        for member in &others {
+            self.delete_replica_set(&member.target).await?;
+        }
+        let names: Vec<&str> = others.iter().map(|m| m.target.name.as_str()).collect();
+        Ok(Outcome::pending(format!("deleting {}", names.join(", "))))
+    }
+
+    /// Red/Black: takes every other enabled server group out of its load balancers, then
+    /// waits until none of their Pods gets traffic.
+    pub(super) async fn disable_others(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+    ) -> StepResult {
+        if let Some(pending) = self.cache_ready(account, namespace)? {
+            return Ok(pending);
+        }
+        let others = self.others(account, namespace, cluster)?;
+        for member in others.iter().filter(|m| !m.disabled) {
+            self.set_traffic(&member.target, false).await?;
+        }
+        let mut routed = Vec::new();
+        for member in &others {
+            if let Outcome::Pending { message } = self.wait_for_traffic(&member.target, false)? {
+                routed.push(format!("{} ({message})", member.target.name));
+            }
+        }
+        if routed.is_empty() {
+            Ok(Outcome::done(format!(
+                "disabled {} other server group(s) of {cluster}",
+                others.len()
+            )))
+        } else {
+            Ok(Outcome::pending(format!(
+                "waiting for the load balancers to drop {}",
+                routed.join(", ")
+            )))
+        }
+    }
+
+    /// Keeps the newest `keep` server groups (the new one counts), deleting older disabled
+    /// ones; an enabled one is never deleted here.
+    pub(super) async fn shrink(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+        keep: u64,
+    ) -> StepResult {
+        if let Some(pending) = self.cache_ready(account, namespace)? {
+            return Ok(pending);
+        }
+        let others = self.others(account, namespace, cluster)?;
+        let keep_others = usize::try_from(keep.saturating_sub(1)).unwrap_or(usize::MAX);
+        let doomed: Vec<&Member> = others
+            .iter()
+            .skip(keep_others)
+            .filter(|m| m.disabled)
+            .collect();
+        if doomed.is_empty() {
+            return Ok(Outcome::done(format!(
+                "{cluster} keeps at most {keep} server groups"
+            )));
+        }
+        for member in &doomed {
+            self.delete_replica_set(&member.target).await?;
+        }
+        let names: Vec<&str> = doomed.iter().map(|m| m.target.name.as_str()).collect();
+        Ok(Outcome::pending(format!("deleting {}", names.join(", "))))
+    }
+
+    /// Red/Black's scale down: resizes the other, disabled, server groups to 0.
+    pub(super) async fn scale_down_others(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+    ) -> StepResult {
+        if let Some(pending) = self.cache_ready(account, namespace)? {
+            return Ok(pending);
+        }
+        let others = self.others(account, namespace, cluster)?;
+        let mut resized = Vec::new();
+        for member in others.iter().filter(|m| m.disabled && m.desired > 0) {
+            self.resize_to(&member.target, 0).await?;
+            resized.push(member.target.name.as_str());
+        }
+        Ok(Outcome::done(if resized.is_empty() {
+            "no disabled server group to scale down".to_string()
+        } else {
+            format!("scaled {} down to 0", resized.join(", "))
+        }))
+    }
+
+    /// The rollback of a Red/Black deploy whose new server group never got healthy: the
+    /// newest other server group is enabled again (and sized back up if it was scaled down),
+    /// the new one disabled and resized to 0; done once the restored one gets traffic.
+    pub(super) async fn roll_back(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+    ) -> StepResult {
+        if let Some(pending) = self.cache_ready(account, namespace)? {
+            return Ok(pending);
+        }
+        let others = self.others(account, namespace, cluster)?;
+        let Some(previous) = others.first() else {
+            return Err(StepError::refused(format!(
+                "{cluster} has no earlier server group to roll back to"
+            )));
+        };
+        if previous.desired == 0 {
+            self.resize_to(&previous.target, 1).await?;
+        }
+        if previous.disabled {
+            self.set_traffic(&previous.target, true).await?;
+        }
+        if let Some(created) = self.task.created_server_group() {
+            let created = ObjectRef {
+                account: account.to_string(),
+                namespace: namespace.to_string(),
+                name: created.to_string(),
+            };
+            let exists = self
+                .connection(account, namespace)?
+                .cache
+                .replica_sets
+                .get(namespace, &created.name)
+                .is_some();
+            if exists {
+                self.set_traffic(&created, false).await?;
+                self.resize_to(&created, 0).await?;
+            }
+        }
+        match self.wait_for_traffic(&previous.target, true)? {
+            Outcome::Done { message, .. } => Ok(Outcome::done(format!(
+                "{} serves again ({message})",
+                previous.target.name
+            ))),
+            Outcome::Pending { message } => Ok(Outcome::pending(format!(
+                "waiting for {} to get traffic ({message})",
+                previous.target.name
+            ))),
+            other => Ok(other),
+        }
+    }
+
+    /// Check Preconditions' cluster size: the number of (enabled) server groups compared with
+    /// `expected`.
+    pub(super) fn check_cluster_size(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+        comparison: &str,
+        expected: u64,
+        only_enabled: bool,
+    ) -> StepResult {
+        if let Some(pending) = self.cache_ready(account, namespace)? {
+            return Ok(pending);
+        }
+        let size = self
+            .others(account, namespace, cluster)?
+            .iter()
+            .filter(|m| !only_enabled || !m.disabled)
+            .count() as u64;
+        let holds = match comparison {
+            "<" => size < expected,
+            ">" => size > expected,
+            "<=" => size <= expected,
+            ">=" => size >= expected,
+            _ => size == expected,
+        };
+        let what = if only_enabled {
+            "enabled server groups"
+        } else {
+            "server groups"
+        };
+        let message = format!("{cluster} has {size} {what} (expected {comparison} {expected})");
+        if holds {
+            Ok(Outcome::done(message))
+        } else {
+            Err(StepError::refused(message))
+        }
+    }
+
+    /// Waits until every applied object exists and, for a Deployment, has rolled out.
+    pub(super) async fn wait_for_manifests(
+        &self,
+        account: &str,
+        namespace: &str,
+        objects: &[ManifestRef],
+    ) -> StepResult {
+        let connection = self.connection(account, namespace)?;
+        let mut waiting = Vec::new();
+        let discovery = manifests::discover(&connection.client).await?;
+        for object in objects {
+            let resolved = manifests::resolve(&discovery, None, &object.kind)?;
+            if resolved.resource.kind == "Deployment" {
+                let api: Api<Deployment> =
+                    Api::namespaced(connection.client.clone(), &object.namespace);
+                match api
+                    .get_opt(&object.name)
+                    .await
+                    .map_err(api_error(format!("reading Deployment {}", object.name)))?
+                {
+                    Some(deployment) => match views::rollout(&deployment) {
+                        Rollout::Complete => {}
+                        Rollout::Failed(reason) => {
+                            return Err(StepError::refused(format!(
+                                "Deployment {} failed to roll out: {reason}",
+                                object.name
+                            )));
+                        }
+                        other => {
+                            waiting.push(format!("Deployment {} ({})", object.name, other.label()))
+                        }
+                    },
+                    None => waiting.push(format!("Deployment {}", object.name)),
+                }
+                continue;
+            }
+            let api: Api<DynamicObject> = if resolved.namespaced {
+                Api::namespaced_with(
+                    connection.client.clone(),
+                    &object.namespace,
+                    &resolved.resource,
+                )
+            } else {
+                Api::all_with(connection.client.clone(), &resolved.resource)
+            };
+            if api
+                .get_opt(&object.name)
+                .await
+                .map_err(api_error(format!(
+                    "reading {} {}",
+                    object.kind, object.name
+                )))?
+                .is_none()
+            {
+                waiting.push(format!("{} {}", object.kind, object.name));
+            }
+        }
+        if waiting.is_empty() {
+            Ok(Outcome::done(format!("{} object(s) stable", objects.len())))
+        } else {
+            Ok(Outcome::pending(format!(
+                "waiting for {}",
+                waiting.join(", ")
+            )))
+        }
+    }
+}
