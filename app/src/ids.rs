@@ -62,6 +62,29 @@ impl<K: IdKind> Id<K> {
         Id::from_uuid(Uuid::new_v7(ts))
     }
 
+    /// The same id for the same `at` and `seed`, every time: a caller that may crash between
+    /// making something and recording its id (the engine starting a stage's task) derives the
+    /// id instead, so that doing it again finds the first one. The random part is FNV-1a of
+    /// `seed`, a hash that does not change between versions.
+    pub fn derived(at: Timestamp, seed: &str) -> Id<K> {
+        let fnv = |salt: u8| {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for byte in std::iter::once(salt).chain(seed.bytes()) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+            hash
+        };
+        let millis = u64::try_from(at.as_millis()).unwrap_or(0);
+        let mut bytes = [0u8; 16];
+        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        bytes[6..14].copy_from_slice(&fnv(1).to_be_bytes());
+        bytes[14..].copy_from_slice(&fnv(2).to_be_bytes()[..2]);
+        bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
+        bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+        Id::from_uuid(Uuid::from_bytes(bytes))
+    }
+
     fn from_uuid(uuid: Uuid) -> Id<K> {
         Id {
             uuid,
@@ -170,6 +193,16 @@ mod tests {
         assert_eq!(TaskId::parse(&earlier.to_string()), Ok(earlier));
         let json = serde_json::to_string(&later).unwrap();
         assert_eq!(serde_json::from_str::<TaskId>(&json).unwrap(), later);
+    }
+
+    #[test]
+    fn derived_ids_are_the_same_for_the_same_seed() {
+        let at = Timestamp::from_millis(1_795_699_233_123);
+        let a = TaskId::derived(at, "execution/1/0");
+        assert_eq!(a, TaskId::derived(at, "execution/1/0"));
+        assert_ne!(a, TaskId::derived(at, "execution/2/0"));
+        assert_eq!(a.created_at(), at);
+        assert_eq!(TaskId::parse(&a.to_string()), Ok(a));
     }
 
     #[test]

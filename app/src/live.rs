@@ -13,10 +13,17 @@ pub enum Topic {
     Task,
     /// The health of Kubernetes and docker-registry accounts.
     Accounts,
+    /// Pipelines and their executions.
+    Pipeline,
 }
 
 impl Topic {
-    pub const ALL: [Topic; 3] = [Topic::Cluster, Topic::Task, Topic::Accounts];
+    pub const ALL: [Topic; 4] = [
+        Topic::Cluster,
+        Topic::Task,
+        Topic::Accounts,
+        Topic::Pipeline,
+    ];
 
     /// The event name on the wire.
     pub fn as_str(self) -> &'static str {
@@ -24,6 +31,7 @@ impl Topic {
             Topic::Cluster => "cluster",
             Topic::Task => "task",
             Topic::Accounts => "accounts",
+            Topic::Pipeline => "pipeline",
         }
     }
 
@@ -38,6 +46,7 @@ pub struct Live {
     pub cluster: RwSignal<u64>,
     pub task: RwSignal<u64>,
     pub accounts: RwSignal<u64>,
+    pub pipeline: RwSignal<u64>,
 }
 
 impl Live {
@@ -47,6 +56,7 @@ impl Live {
             Topic::Cluster => self.cluster,
             Topic::Task => self.task,
             Topic::Accounts => self.accounts,
+            Topic::Pipeline => self.pipeline,
         }
     }
 
@@ -65,6 +75,7 @@ pub fn use_live(application: Option<String>) -> Live {
         cluster: RwSignal::new(0),
         task: RwSignal::new(0),
         accounts: RwSignal::new(0),
+        pipeline: RwSignal::new(0),
     };
     #[cfg(feature = "hydrate")]
     {

@@ -9,9 +9,14 @@ use crate::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
 use crate::error::AppError;
-use crate::ids::TaskId;
+use crate::ids::{ExecutionId, TaskId};
 use crate::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use crate::infrastructure::server_groups::ClusterView;
+use crate::pipelines::execution::Execution;
+use crate::pipelines::model::PipelineConfig;
+use crate::pipelines::requests::{
+    ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
+};
 use crate::tasks::model::{Operation, Task};
 
 /// Read access to the configured accounts.
@@ -82,6 +87,74 @@ pub trait TaskService: Send + Sync {
     async fn cancel(&self, id: TaskId) -> Result<Task, AppError>;
 }
 
+/// Pipelines: their configurations (versioned, as applications are) and executions.
+#[async_trait::async_trait]
+pub trait PipelineService: Send + Sync {
+    /// The application's pipelines, in their `index` order.
+    async fn list(&self, application: &str) -> Result<Vec<StoredPipeline>, AppError>;
+    async fn get(&self, id: &str) -> Result<StoredPipeline, AppError>;
+    /// Stores a new pipeline (with the id it has, as an import does, or a new one).
+    async fn create(&self, config: PipelineConfig, who: &str) -> Result<StoredPipeline, AppError>;
+    /// Saves `config` if the pipeline is still at `version`.
+    async fn update(
+        &self,
+        id: &str,
+        version: u64,
+        config: PipelineConfig,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError>;
+    async fn delete(&self, id: &str, version: u64, who: &str) -> Result<(), AppError>;
+    /// Every saved version, newest first.
+    async fn history(&self, id: &str) -> Result<Vec<PipelineVersion>, AppError>;
+    /// Makes `version`'s content the newest, if the pipeline is at `expected_version`.
+    async fn restore(
+        &self,
+        id: &str,
+        version: u64,
+        expected_version: u64,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError>;
+    /// Starts a manual execution.
+    async fn start(
+        &self,
+        id: &str,
+        request: StartRequest,
+        who: &str,
+    ) -> Result<Execution, AppError>;
+    /// Executions, newest first.
+    async fn executions(&self, filter: ExecutionFilter) -> Result<Vec<Execution>, AppError>;
+    async fn execution(&self, id: ExecutionId) -> Result<Execution, AppError>;
+    async fn cancel(
+        &self,
+        id: ExecutionId,
+        reason: Option<String>,
+        who: &str,
+    ) -> Result<Execution, AppError>;
+    async fn pause(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError>;
+    async fn resume(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError>;
+    /// Runs a finished stage (by id or refId) again, and every stage downstream of it.
+    async fn restart_stage(
+        &self,
+        id: ExecutionId,
+        stage: &str,
+        who: &str,
+    ) -> Result<Execution, AppError>;
+    /// Records a Manual Judgment's decision.
+    async fn judge(
+        &self,
+        id: ExecutionId,
+        stage: &str,
+        judgment: Judgment,
+        who: &str,
+    ) -> Result<Execution, AppError>;
+    /// Evaluates `expression` (with or without `${}`) against the execution.
+    async fn evaluate(
+        &self,
+        id: ExecutionId,
+        expression: &str,
+    ) -> Result<serde_json::Value, AppError>;
+}
+
 /// Docker-registry accounts: their health, repositories and tags.
 #[async_trait::async_trait]
 pub trait Registries: Send + Sync {
@@ -105,6 +178,8 @@ pub struct Services {
     pub infrastructure: Arc<dyn Infrastructure>,
     /// Tasks.
     pub tasks: Arc<dyn TaskService>,
+    /// Pipelines and their executions.
+    pub pipelines: Arc<dyn PipelineService>,
     /// Container registries.
     pub registries: Arc<dyn Registries>,
 }

@@ -22,7 +22,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
 
 /// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`,
 /// `GENNAKER_STORE__S3__BUCKET` → `store.s3.bucket`).
-const ENV_KEYS: [&str; 15] = [
+const ENV_KEYS: [&str; 17] = [
     "listen",
     "data_dir",
     "site_root",
@@ -38,6 +38,8 @@ const ENV_KEYS: [&str; 15] = [
     "store__s3__secret_access_key",
     "tasks__wait_timeout",
     "tasks__retention",
+    "pipelines__execution_retention",
+    "pipelines__keep_executions",
 ];
 
 /// Why the configuration was refused.
@@ -76,16 +78,14 @@ pub enum ConfigError {
     Store(String),
     #[error("docker registry {registry:?}: {problem}")]
     Registry { registry: String, problem: String },
-    #[error(
-        "tasks.{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}"
-    )]
+    #[error("{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}")]
     Duration {
         key: &'static str,
         value: String,
         #[source]
         source: humantime::DurationError,
     },
-    #[error("tasks.{key} = {value:?} must be at least {minimum}")]
+    #[error("{key} = {value:?} must be at least {minimum}")]
     TooShort {
         key: &'static str,
         value: String,
@@ -134,6 +134,31 @@ struct RawConfig {
     store: RawStore,
     #[serde(default)]
     tasks: RawTasks,
+    #[serde(default)]
+    pipelines: RawPipelines,
+}
+
+/// `[pipelines]`: how long and how many finished executions are kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPipelines {
+    #[serde(default = "default_retention")]
+    execution_retention: String,
+    #[serde(default = "default_keep_executions")]
+    keep_executions: usize,
+}
+
+fn default_keep_executions() -> usize {
+    100
+}
+
+impl Default for RawPipelines {
+    fn default() -> Self {
+        RawPipelines {
+            execution_retention: default_retention(),
+            keep_executions: default_keep_executions(),
+        }
+    }
 }
 
 /// `[tasks]`: durations as people write them ("15m", "30days", "1h 30m").
@@ -175,6 +200,7 @@ impl Default for RawConfig {
             docker_registries: Vec::new(),
             store: RawStore::default(),
             tasks: RawTasks::default(),
+            pipelines: RawPipelines::default(),
         }
     }
 }
@@ -309,6 +335,26 @@ pub struct Config {
     pub store: StoreConfig,
     /// How the task runner waits and how long it keeps finished tasks.
     pub tasks: TasksConfig,
+    /// How long and how many finished pipeline executions are kept.
+    pub pipelines: PipelinesConfig,
+}
+
+/// `[pipelines]`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PipelinesConfig {
+    /// Finished executions that ended longer ago are removed (default 30 days).
+    pub execution_retention: std::time::Duration,
+    /// Only the newest this many executions of each pipeline are kept (default 100).
+    pub keep_executions: usize,
+}
+
+impl Default for PipelinesConfig {
+    fn default() -> Self {
+        PipelinesConfig {
+            execution_retention: std::time::Duration::from_secs(30 * 86_400),
+            keep_executions: 100,
+        }
+    }
 }
 
 /// `[tasks]`, validated.
@@ -421,6 +467,7 @@ impl Config {
         }
         let store = resolve_store(raw.store, &raw.data_dir)?;
         let tasks = resolve_tasks(&raw.tasks)?;
+        let pipelines = resolve_pipelines(&raw.pipelines)?;
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -433,14 +480,18 @@ impl Config {
             docker_registries,
             store,
             tasks,
+            pipelines,
         })
     }
 }
 
-fn resolve_tasks(raw: &RawTasks) -> Result<TasksConfig, ConfigError> {
-    let duration = |key: &'static str,
-                    value: &str,
-                    minimum: (std::time::Duration, &'static str)| {
+/// Reads a duration setting (`"15m"`, `"30days"`) of at least `minimum`.
+fn duration(
+    key: &'static str,
+    value: &str,
+    minimum: (std::time::Duration, &'static str),
+) -> Result<std::time::Duration, ConfigError> {
+    {
         let parsed =
             humantime::parse_duration(value.trim()).map_err(|source| ConfigError::Duration {
                 key,
@@ -455,15 +506,36 @@ fn resolve_tasks(raw: &RawTasks) -> Result<TasksConfig, ConfigError> {
             });
         }
         Ok(parsed)
-    };
+    }
+}
+
+fn resolve_pipelines(raw: &RawPipelines) -> Result<PipelinesConfig, ConfigError> {
+    if raw.keep_executions == 0 {
+        return Err(ConfigError::TooShort {
+            key: "pipelines.keep_executions",
+            value: "0".into(),
+            minimum: "1",
+        });
+    }
+    Ok(PipelinesConfig {
+        execution_retention: duration(
+            "pipelines.execution_retention",
+            &raw.execution_retention,
+            (std::time::Duration::from_secs(3600), "1h"),
+        )?,
+        keep_executions: raw.keep_executions,
+    })
+}
+
+fn resolve_tasks(raw: &RawTasks) -> Result<TasksConfig, ConfigError> {
     Ok(TasksConfig {
         wait_timeout: duration(
-            "wait_timeout",
+            "tasks.wait_timeout",
             &raw.wait_timeout,
             (std::time::Duration::from_secs(1), "1s"),
         )?,
         retention: duration(
-            "retention",
+            "tasks.retention",
             &raw.retention,
             (std::time::Duration::from_secs(3600), "1h"),
         )?,

@@ -19,6 +19,11 @@ pub enum Change {
     },
     /// An account's health changed.
     Accounts,
+    /// A pipeline execution was created or moved on (or a pipeline saved, with no id).
+    Execution {
+        application: String,
+        id: gennaker_app::ids::ExecutionId,
+    },
 }
 
 impl Change {
@@ -28,6 +33,7 @@ impl Change {
             Change::Cluster { .. } => Topic::Cluster,
             Change::Task { .. } => Topic::Task,
             Change::Accounts => Topic::Accounts,
+            Change::Execution { .. } => Topic::Pipeline,
         }
     }
 
@@ -44,6 +50,10 @@ impl Change {
             ) => changed.as_deref().is_none_or(|changed| changed == wanted),
             (
                 Change::Task {
+                    application: changed,
+                    ..
+                }
+                | Change::Execution {
                     application: changed,
                     ..
                 },

@@ -12,6 +12,7 @@ pub mod config;
 pub mod events;
 pub mod health;
 pub mod kubernetes;
+pub mod pipelines;
 pub mod registries;
 pub mod router;
 pub mod shutdown;
@@ -120,12 +121,43 @@ pub async fn serve(
     );
     engine.resume_all().await;
     engine.keep_tidy();
+    let (execution_store, opened) =
+        pipelines::store::ExecutionStore::open(backend.clone(), pipelines::store::LAYOUT)
+            .await
+            .map_err(ServerError::Store)?;
+    tracing::info!(
+        executions = opened.records,
+        running = opened.running,
+        "execution store opened: {} executions, {} running or waiting",
+        opened.records,
+        opened.running
+    );
+    let configs = std::sync::Arc::new(pipelines::configs::Configs::new(
+        backend.clone(),
+        kubernetes.clone(),
+    ));
+    let pipeline_engine = pipelines::engine::PipelineEngine::new(
+        configs.clone(),
+        execution_store,
+        engine.clone(),
+        kubernetes.clone(),
+        registries.clone(),
+        events.clone(),
+        pipelines::engine::Retention {
+            age: config.pipelines.execution_retention,
+            per_pipeline: config.pipelines.keep_executions,
+        },
+    );
+    pipeline_engine.resume_all().await;
+    pipeline_engine.keep_tidy();
     let state = AppState::new(
         &config,
         state::Backends {
             store: backend,
             kubernetes,
             tasks: engine,
+            configs,
+            pipelines: pipeline_engine,
             registries,
             events,
         },

@@ -35,6 +35,8 @@ pub struct Backends {
     pub store: Arc<Backend>,
     pub kubernetes: Arc<Kubernetes>,
     pub tasks: Arc<TaskEngine>,
+    pub configs: Arc<crate::pipelines::configs::Configs>,
+    pub pipelines: Arc<crate::pipelines::engine::PipelineEngine>,
     pub registries: Arc<crate::registries::DockerRegistries>,
     pub events: EventBus,
 }
@@ -49,13 +51,20 @@ impl AppState {
             .site_addr(local_addr)
             .env(Env::PROD)
             .build();
+        let applications: Arc<dyn gennaker_app::services::ApplicationCatalog> =
+            Arc::new(ApplicationService::new(backends.store.clone()));
         AppState {
             leptos_options,
             services: Services {
                 accounts: backends.kubernetes.clone(),
-                applications: Arc::new(ApplicationService::new(backends.store.clone())),
+                applications: applications.clone(),
                 infrastructure: backends.kubernetes,
                 tasks: Arc::new(Tasks(backends.tasks)),
+                pipelines: Arc::new(crate::pipelines::Pipelines {
+                    configs: backends.configs,
+                    engine: backends.pipelines,
+                    applications,
+                }),
                 registries: backends.registries,
             },
             data_dir: config.data_dir.clone(),

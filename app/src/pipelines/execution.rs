@@ -200,6 +200,13 @@ pub struct StageExecution {
     /// The runner tasks doing this stage's work (its steps, then a rollback), in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub task_ids: Vec<TaskId>,
+    /// How many times the stage was reset by a restart: part of what names its tasks.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempt: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl StageExecution {
@@ -219,6 +226,7 @@ impl StageExecution {
             tasks: Vec::new(),
             last_modified: None,
             task_ids: Vec::new(),
+            attempt: 0,
         }
     }
 

@@ -5,5 +5,6 @@
 pub mod execution;
 pub mod model;
 pub mod reader;
+pub mod requests;
 pub mod stages;
 pub mod validate;

@@ -143,6 +143,24 @@ impl FailureChoice {
         }
     }
 
+    /// Orca's reading of the three flags: `continuePipeline` wins, then `failPipeline`
+    /// (absent means true), then `completeOtherBranchesThenFail`.
+    pub fn from_flags(
+        fail_pipeline: Option<bool>,
+        continue_pipeline: Option<bool>,
+        complete_other_branches_then_fail: Option<bool>,
+    ) -> FailureChoice {
+        if continue_pipeline == Some(true) {
+            FailureChoice::Ignore
+        } else if fail_pipeline.unwrap_or(true) {
+            FailureChoice::HaltPipeline
+        } else if complete_other_branches_then_fail == Some(true) {
+            FailureChoice::HaltBranchThenFail
+        } else {
+            FailureChoice::HaltBranch
+        }
+    }
+
     /// The `failPipeline`, `continuePipeline`, `completeOtherBranchesThenFail` Deck writes.
     pub fn flags(self) -> (bool, bool, bool) {
         match self {
@@ -155,18 +173,13 @@ impl FailureChoice {
 }
 
 impl Stage {
-    /// Orca's reading of the three flags: `continuePipeline` wins, then `failPipeline`
-    /// (absent means true), then `completeOtherBranchesThenFail`.
+    /// What happens when the stage fails.
     pub fn failure_choice(&self) -> FailureChoice {
-        if self.continue_pipeline == Some(true) {
-            FailureChoice::Ignore
-        } else if self.fail_pipeline.unwrap_or(true) {
-            FailureChoice::HaltPipeline
-        } else if self.complete_other_branches_then_fail == Some(true) {
-            FailureChoice::HaltBranchThenFail
-        } else {
-            FailureChoice::HaltBranch
-        }
+        FailureChoice::from_flags(
+            self.fail_pipeline,
+            self.continue_pipeline,
+            self.complete_other_branches_then_fail,
+        )
     }
 
     /// Sets the three flags as Deck does for `choice`.

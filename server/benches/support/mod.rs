@@ -1,6 +1,6 @@
 //! What the benchmarks share: the store settings to measure on, and a server on one.
 
-use gennaker::config::{Config, KubernetesConfig, StoreConfig, TasksConfig};
+use gennaker::config::{Config, KubernetesConfig, PipelinesConfig, StoreConfig, TasksConfig};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
@@ -23,6 +23,7 @@ pub async fn serve(
         docker_registries: Vec::new(),
         store,
         tasks: TasksConfig::default(),
+        pipelines: PipelinesConfig::default(),
     };
     let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
     (addr, server)

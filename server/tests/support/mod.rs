@@ -8,7 +8,9 @@ pub mod cluster;
 
 use std::path::PathBuf;
 
-use gennaker::config::{Config, DockerRegistryAccount, KubernetesConfig, StoreConfig, TasksConfig};
+use gennaker::config::{
+    Config, DockerRegistryAccount, KubernetesConfig, PipelinesConfig, StoreConfig, TasksConfig,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -50,6 +52,7 @@ pub async fn start_configured(
             dir: data.path().join("data/store"),
         },
         tasks: TasksConfig::default(),
+        pipelines: PipelinesConfig::default(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {

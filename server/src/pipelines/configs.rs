@@ -1,0 +1,336 @@
+//! Pipeline configurations in the store, as versioned documents (`pipelines/<id>/...`): every
+//! save is a version with history, and a save based on an older version is refused with a
+//! conflict. Before anything is stored a configuration is checked: the model's own rules
+//! (names, refIds, cycles, parameters, expression syntax, stage fields) and what only the
+//! server knows (the application exists, accounts and namespaces, a name not taken).
+
+use std::sync::Arc;
+
+use gennaker_app::error::{AppError, FieldError};
+use gennaker_app::expressions;
+use gennaker_app::pipelines::model::{PipelineConfig, StageType};
+use gennaker_app::pipelines::requests::{PipelineVersion, StoredPipeline};
+use gennaker_app::pipelines::stages::{self, Precondition, StageSettings};
+use gennaker_app::pipelines::validate;
+use gennaker_app::time::Timestamp;
+
+use crate::kubernetes::Kubernetes;
+use crate::store::{Backend, Documents, HistoryEntry, StoreError, Stored};
+
+pub struct Configs {
+    documents: Documents<PipelineConfig>,
+    kubernetes: Arc<Kubernetes>,
+}
+
+fn timestamp(t: jiff::Timestamp) -> Timestamp {
+    Timestamp::from_millis(t.as_millisecond())
+}
+
+fn stored(stored: Stored<PipelineConfig>) -> StoredPipeline {
+    StoredPipeline {
+        config: stored.value,
+        version: stored.version,
+        created_at: timestamp(stored.created_at),
+        created_by: stored.created_by,
+        updated_at: timestamp(stored.updated_at),
+        updated_by: stored.updated_by,
+    }
+}
+
+fn version(entry: HistoryEntry<PipelineConfig>) -> PipelineVersion {
+    PipelineVersion {
+        version: entry.version,
+        updated_at: timestamp(entry.updated_at),
+        updated_by: entry.updated_by,
+        deleted: entry.deleted,
+        config: entry.value,
+    }
+}
+
+/// Maps store failures to what the user sees. A backend failure is logged here, once.
+pub fn from_store(error: StoreError) -> AppError {
+    match error {
+        StoreError::NotFound { .. } | StoreError::NoSuchVersion { .. } => {
+            AppError::NotFound(format!("The {error}."))
+        }
+        StoreError::AlreadyExists { id, .. } => AppError::invalid(
+            "id",
+            format!(
+                "A pipeline with id {id} already exists; import it with another id or update it."
+            ),
+        ),
+        StoreError::Conflict { .. } | StoreError::PreconditionFailed { .. } => {
+            AppError::Conflict(format!("The {error}."))
+        }
+        StoreError::Corrupt { .. } | StoreError::Backend { .. } => {
+            tracing::error!(error = %error, "store failure: {error}");
+            AppError::Unavailable(format!("The store failed: {error}"))
+        }
+    }
+}
+
+/// Whether an id can name a stored document (Spinnaker's are UUIDs).
+fn id_problem(id: &str) -> Option<String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    (!ok).then(|| {
+        format!("The id {id:?} must be 1 to 64 letters, digits, '-', '_' or '.' (a UUID, say).")
+    })
+}
+
+impl Configs {
+    pub fn new(backend: Arc<Backend>, kubernetes: Arc<Kubernetes>) -> Configs {
+        Configs {
+            documents: Documents::new(backend, "pipeline", "pipelines"),
+            kubernetes,
+        }
+    }
+
+    /// Every problem with `config` that the model and the server can see.
+    async fn check(&self, config: &PipelineConfig, id: &str) -> Result<(), AppError> {
+        let mut problems = validate::validate(config);
+        if let Some(problem) = gennaker_app::applications::model::name_problem(&config.application)
+        {
+            problems.push(FieldError::new("application", problem));
+        }
+        problems.extend(self.account_problems(config));
+        let taken = self
+            .list(&config.application)
+            .await?
+            .into_iter()
+            .any(|p| p.config.id != id && p.config.name.trim() == config.name.trim());
+        if taken {
+            problems.push(FieldError::new(
+                "name",
+                format!(
+                    "Application {} already has a pipeline named {:?}.",
+                    config.application, config.name
+                ),
+            ));
+        }
+        AppError::from_fields(problems)
+    }
+
+    /// Accounts and namespaces the stages name (when not expressions) must exist and be allowed.
+    fn account_problems(&self, config: &PipelineConfig) -> Vec<FieldError> {
+        let mut problems = Vec::new();
+        let mut check = |path: String, account: &str, namespace: &str| {
+            if account.is_empty() || account.contains("${") || namespace.contains("${") {
+                return;
+            }
+            let namespace = if namespace.is_empty() {
+                "default"
+            } else {
+                namespace
+            };
+            if let Err(error) = self.kubernetes.connection_for(account, namespace) {
+                let suffix = match error {
+                    crate::kubernetes::Error::NamespaceNotAllowed { .. } => "namespace",
+                    _ => "account",
+                };
+                problems.push(FieldError::new(
+                    &format!("{path}.{suffix}"),
+                    error.to_string(),
+                ));
+            }
+        };
+        for (i, stage) in config.stages.iter().enumerate() {
+            let Some(kind) = StageType::parse(&stage.kind) else {
+                continue;
+            };
+            let path = format!("stages[{i}]");
+            let mut ignored = Vec::new();
+            match stages::read(kind, stage, &path, true, &mut ignored) {
+                StageSettings::Deploy(clusters) => {
+                    for (j, cluster) in clusters.iter().enumerate() {
+                        check(
+                            format!("{path}.clusters[{j}]"),
+                            &cluster.spec.account,
+                            &cluster.spec.namespace,
+                        );
+                    }
+                }
+                StageSettings::DeployManifest(manifest) => check(
+                    path,
+                    &manifest.account,
+                    manifest.namespace_override.as_deref().unwrap_or_default(),
+                ),
+                StageSettings::DeleteManifest(target) => {
+                    check(path, &target.account, &target.namespace)
+                }
+                StageSettings::CheckPreconditions(checks) => {
+                    for (j, precondition) in checks.iter().enumerate() {
+                        if let Precondition::ClusterSize {
+                            account, namespace, ..
+                        } = precondition
+                        {
+                            check(
+                                format!("{path}.preconditions[{j}].context"),
+                                account,
+                                namespace,
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        problems
+    }
+
+    /// The application's pipelines, by `index`, then name.
+    pub async fn list(&self, application: &str) -> Result<Vec<StoredPipeline>, AppError> {
+        let mut found: Vec<StoredPipeline> = self
+            .documents
+            .list()
+            .await
+            .map_err(from_store)?
+            .into_iter()
+            .filter(|p| p.value.application == application)
+            .map(stored)
+            .collect();
+        found.sort_by(|a, b| {
+            (a.config.index.unwrap_or(i64::MAX), &a.config.name)
+                .cmp(&(b.config.index.unwrap_or(i64::MAX), &b.config.name))
+        });
+        Ok(found)
+    }
+
+    pub async fn get(&self, id: &str) -> Result<StoredPipeline, AppError> {
+        if id_problem(id).is_some() {
+            return Err(AppError::NotFound(format!("There is no pipeline {id:?}.")));
+        }
+        self.documents.get(id).await.map(stored).map_err(from_store)
+    }
+
+    /// Finds a pipeline of `application` by id or, failing that, by name (a Pipeline stage
+    /// may name either).
+    pub async fn find(
+        &self,
+        application: &str,
+        id_or_name: &str,
+    ) -> Result<StoredPipeline, AppError> {
+        if let Ok(found) = self.get(id_or_name).await {
+            return Ok(found);
+        }
+        self.list(application)
+            .await?
+            .into_iter()
+            .find(|p| p.config.name == id_or_name)
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "Application {application} has no pipeline with the id or name {id_or_name:?}."
+                ))
+            })
+    }
+
+    pub async fn create(
+        &self,
+        mut config: PipelineConfig,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError> {
+        if config.id.is_empty() {
+            config.id = uuid::Uuid::now_v7().to_string();
+        } else if let Some(problem) = id_problem(&config.id) {
+            return Err(AppError::invalid("id", problem));
+        }
+        let id = config.id.clone();
+        self.check(&config, &id).await?;
+        let created = self
+            .documents
+            .create(&id, config, who)
+            .await
+            .map_err(from_store)?;
+        tracing::info!(pipeline.id = %id, app = %created.value.application, "created pipeline {}", created.value.name);
+        Ok(stored(created))
+    }
+
+    pub async fn update(
+        &self,
+        id: &str,
+        version: u64,
+        config: PipelineConfig,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError> {
+        let current = self.get(id).await?;
+        if config.id != id {
+            return Err(AppError::invalid(
+                "id",
+                format!("The body is pipeline {:?}, not {id:?}.", config.id),
+            ));
+        }
+        if config.application != current.config.application {
+            return Err(AppError::invalid(
+                "application",
+                format!(
+                    "A pipeline cannot move to another application ({} to {}); export it and import it there.",
+                    current.config.application, config.application
+                ),
+            ));
+        }
+        self.check(&config, id).await?;
+        let updated = self
+            .documents
+            .update(id, version, config, who)
+            .await
+            .map_err(from_store)?;
+        tracing::info!(pipeline.id = %id, version = updated.version, "saved pipeline {}", updated.value.name);
+        Ok(stored(updated))
+    }
+
+    pub async fn delete(&self, id: &str, version: u64, who: &str) -> Result<(), AppError> {
+        self.get(id).await?;
+        self.documents
+            .delete(id, version, who)
+            .await
+            .map_err(from_store)?;
+        tracing::info!(pipeline.id = %id, "deleted pipeline");
+        Ok(())
+    }
+
+    pub async fn history(&self, id: &str) -> Result<Vec<PipelineVersion>, AppError> {
+        if id_problem(id).is_some() {
+            return Err(AppError::NotFound(format!("There is no pipeline {id:?}.")));
+        }
+        let entries = self.documents.history(id).await.map_err(from_store)?;
+        Ok(entries.into_iter().map(version).collect())
+    }
+
+    pub async fn restore(
+        &self,
+        id: &str,
+        version: u64,
+        expected_version: u64,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError> {
+        let entry = self
+            .documents
+            .version(id, version)
+            .await
+            .map_err(from_store)?;
+        // The restored content must still be valid now (an account may be gone).
+        self.check(&entry.value, id).await?;
+        let restored = self
+            .documents
+            .restore(id, version, expected_version, who)
+            .await
+            .map_err(from_store)?;
+        Ok(stored(restored))
+    }
+}
+
+/// Turns `expression` into a template: Deck writes `stageEnabled` and the evaluate box's
+/// input with or without `${}`.
+pub fn as_template(expression: &str) -> String {
+    validate::as_template(expression)
+}
+
+/// Whether the expression has the syntax of one (for the evaluate box).
+pub fn check_expression(expression: &str) -> Result<(), AppError> {
+    expressions::check(&as_template(expression))
+        .map_err(|e| AppError::invalid("expression", e.to_string()))
+}

@@ -1,0 +1,154 @@
+//! Pipelines: their configurations (versioned documents, Spinnaker's JSON) and the engine that
+//! runs their executions, every stage as a task on the one runner. [`Pipelines`] is the service
+//! the UI's server functions and the JSON API both call.
+
+pub mod configs;
+pub mod engine;
+pub mod plan;
+pub mod rules;
+pub mod store;
+
+use std::sync::Arc;
+
+use gennaker_app::error::AppError;
+use gennaker_app::ids::ExecutionId;
+use gennaker_app::pipelines::execution::Execution;
+use gennaker_app::pipelines::model::PipelineConfig;
+use gennaker_app::pipelines::requests::{
+    ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
+};
+use gennaker_app::services::{ApplicationCatalog, PipelineService};
+
+use configs::Configs;
+use engine::PipelineEngine;
+
+pub struct Pipelines {
+    pub configs: Arc<Configs>,
+    pub engine: Arc<PipelineEngine>,
+    pub applications: Arc<dyn ApplicationCatalog>,
+}
+
+impl Pipelines {
+    /// The application must exist before it gets a pipeline.
+    async fn application_exists(&self, name: &str) -> Result<(), AppError> {
+        match self.applications.get(name).await {
+            Ok(_) => Ok(()),
+            Err(AppError::NotFound(_)) => Err(AppError::invalid(
+                "application",
+                format!("There is no application {name:?}; create it first."),
+            )),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl PipelineService for Pipelines {
+    async fn list(&self, application: &str) -> Result<Vec<StoredPipeline>, AppError> {
+        self.configs.list(application).await
+    }
+
+    async fn get(&self, id: &str) -> Result<StoredPipeline, AppError> {
+        self.configs.get(id).await
+    }
+
+    async fn create(&self, config: PipelineConfig, who: &str) -> Result<StoredPipeline, AppError> {
+        self.application_exists(&config.application).await?;
+        self.configs.create(config, who).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        version: u64,
+        config: PipelineConfig,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError> {
+        self.configs.update(id, version, config, who).await
+    }
+
+    async fn delete(&self, id: &str, version: u64, who: &str) -> Result<(), AppError> {
+        self.configs.delete(id, version, who).await
+    }
+
+    async fn history(&self, id: &str) -> Result<Vec<PipelineVersion>, AppError> {
+        self.configs.history(id).await
+    }
+
+    async fn restore(
+        &self,
+        id: &str,
+        version: u64,
+        expected_version: u64,
+        who: &str,
+    ) -> Result<StoredPipeline, AppError> {
+        self.configs
+            .restore(id, version, expected_version, who)
+            .await
+    }
+
+    async fn start(
+        &self,
+        id: &str,
+        request: StartRequest,
+        who: &str,
+    ) -> Result<Execution, AppError> {
+        let config = self.configs.get(id).await?.config;
+        self.engine
+            .start(config, request, "manual", who, None, None)
+            .await
+    }
+
+    async fn executions(&self, filter: ExecutionFilter) -> Result<Vec<Execution>, AppError> {
+        self.engine.list(&filter).await
+    }
+
+    async fn execution(&self, id: ExecutionId) -> Result<Execution, AppError> {
+        self.engine.get(id).await
+    }
+
+    async fn cancel(
+        &self,
+        id: ExecutionId,
+        reason: Option<String>,
+        who: &str,
+    ) -> Result<Execution, AppError> {
+        self.engine.cancel(id, reason, who).await
+    }
+
+    async fn pause(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError> {
+        self.engine.pause(id, who).await
+    }
+
+    async fn resume(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError> {
+        self.engine.resume(id, who).await
+    }
+
+    async fn restart_stage(
+        &self,
+        id: ExecutionId,
+        stage: &str,
+        who: &str,
+    ) -> Result<Execution, AppError> {
+        self.engine.restart_stage(id, stage, who).await
+    }
+
+    async fn judge(
+        &self,
+        id: ExecutionId,
+        stage: &str,
+        judgment: Judgment,
+        who: &str,
+    ) -> Result<Execution, AppError> {
+        self.engine.judge(id, stage, judgment, who).await
+    }
+
+    async fn evaluate(
+        &self,
+        id: ExecutionId,
+        expression: &str,
+    ) -> Result<serde_json::Value, AppError> {
+        configs::check_expression(expression)?;
+        self.engine.evaluate(id, expression).await
+    }
+}

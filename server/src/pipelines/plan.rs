@@ -1,0 +1,513 @@
+//! Turns a stage that may start into the steps of its task: the stage's settings are
+//! evaluated (`${...}`) against the execution at that moment, read strictly, checked against
+//! the accounts, and planned with the same step builders an operation uses. A stage that
+//! cannot be planned (a bad expression, a missing field) fails with a message that names the
+//! expression or the field.
+
+use std::time::Duration;
+
+use gennaker_app::error::FieldError;
+use gennaker_app::expressions;
+use gennaker_app::ids::ExecutionId;
+use gennaker_app::pipelines::execution::{Execution, StageExecution};
+use gennaker_app::pipelines::model::{Stage, StageType};
+use gennaker_app::pipelines::stages::{self, Precondition, StageSettings, Strategy};
+use gennaker_app::pipelines::validate::as_template;
+use gennaker_app::tasks::model::{ManifestRef, Step, StepAction, WebhookMonitor, WebhookRequest};
+use serde_json::{Map, Value, json};
+
+use crate::kubernetes::{Kubernetes, manifests};
+use crate::registries::DockerRegistries;
+use crate::tasks::builders;
+
+/// How long a Manual Judgment waits when its stage sets no timeout (Spinnaker: 72 h).
+pub const JUDGMENT_TIMEOUT: Duration = Duration::from_secs(72 * 3600);
+/// How often a webhook's status is read.
+const WEBHOOK_POLL_SECONDS: u64 = 2;
+
+/// A stage ready to run.
+pub struct Planned {
+    /// The stage's settings, evaluated: its context from now on.
+    pub context: Map<String, Value>,
+    pub steps: Vec<Step>,
+}
+
+/// What expressions of a stage see: the stage's own context, the outputs of the stages that
+/// ran before it (nearest last, so it wins), and `execution`, `trigger`, `parameters`.
+pub fn expression_root(execution: &Execution, stage: &StageExecution) -> Value {
+    let mut root = Map::new();
+    for upstream in ancestors(execution, &stage.ref_id).iter().rev() {
+        if let Some(s) = execution.stage(upstream) {
+            root.extend(s.outputs.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+    }
+    root.extend(stage.context.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let execution_json = serde_json::to_value(execution).unwrap_or(Value::Null);
+    root.insert("trigger".into(), execution_json["trigger"].clone());
+    root.insert(
+        "parameters".into(),
+        Value::Object(execution.trigger.parameters.clone()),
+    );
+    root.insert("application".into(), json!(execution.application));
+    root.insert("execution".into(), execution_json);
+    Value::Object(root)
+}
+
+/// The stages `ref_id` depends on, directly or not, nearest first.
+fn ancestors(execution: &Execution, ref_id: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut frontier = vec![ref_id.to_string()];
+    while let Some(current) = frontier.pop() {
+        if let Some(stage) = execution.stage(&current) {
+            for requisite in &stage.requisite_stage_ref_ids {
+                if !found.contains(requisite) {
+                    found.push(requisite.clone());
+                    frontier.insert(0, requisite.clone());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Whether a conditional stage runs: its `stageEnabled` expression must be true. Orca skips
+/// the stage when the expression is false or cannot be evaluated.
+pub fn enabled(
+    execution: &Execution,
+    stage: &StageExecution,
+    config: &Stage,
+) -> Result<bool, String> {
+    let Some(expression) = config.enabled_expression() else {
+        return Ok(true);
+    };
+    let root = expression_root(execution, stage);
+    match expressions::evaluate(&as_template(expression), &root) {
+        Ok(Value::Bool(b)) => Ok(b),
+        Ok(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+        Ok(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+        Ok(other) => Err(format!(
+            "its condition {expression} gave {other}, not true or false"
+        )),
+        Err(error) => Err(format!("its condition could not be evaluated: {error}")),
+    }
+}
+
+fn problems(errors: Vec<FieldError>) -> String {
+    errors
+        .into_iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Plans `stage` of `execution`; `child` is the id a Pipeline stage gives its execution.
+pub fn plan(
+    execution: &Execution,
+    stage: &StageExecution,
+    child: ExecutionId,
+    kubernetes: &Kubernetes,
+    registries: &DockerRegistries,
+) -> Result<Planned, String> {
+    let kind = StageType::parse(&stage.kind)
+        .ok_or_else(|| format!("Gennaker does not run {} stages", stage.kind))?;
+    let root = expression_root(execution, stage);
+    let evaluated = expressions::evaluate_all(&Value::Object(stage.context.clone()), &root)
+        .map_err(|e| format!("an expression could not be evaluated: {e}"))?;
+    let Value::Object(context) = evaluated else {
+        return Err("the stage's settings are not an object".into());
+    };
+    let config = Stage {
+        ref_id: stage.ref_id.clone(),
+        requisite_stage_ref_ids: stage.requisite_stage_ref_ids.clone(),
+        kind: stage.kind.clone(),
+        name: stage.name.clone(),
+        settings: context.clone(),
+        ..Stage::default()
+    };
+    let mut errors = Vec::new();
+    let settings = stages::read(kind, &config, "", false, &mut errors);
+    if !errors.is_empty() {
+        return Err(problems(errors));
+    }
+    let steps = match settings {
+        StageSettings::Wait(wait) => {
+            let seconds = wait.seconds.ok_or("waitTime is missing")?;
+            vec![Step::new(
+                format!("Wait {seconds} s"),
+                StepAction::Wait { seconds },
+            )]
+        }
+        StageSettings::ManualJudgment(judgment) => {
+            let step = Step::new(
+                "Wait for a judgment",
+                StepAction::ManualJudgment {
+                    options: judgment.options,
+                },
+            );
+            // The stage's own timeout, when it has one, is the task's deadline instead.
+            vec![if stage_timeout(&context).is_some() {
+                step
+            } else {
+                step.with_timeout(JUDGMENT_TIMEOUT)
+            }]
+        }
+        StageSettings::CheckPreconditions(checks) => preconditions(execution, checks)?,
+        StageSettings::EvaluateVariables(variables) => {
+            let outputs: Map<String, Value> = variables.into_iter().collect();
+            vec![Step::new(
+                format!("Evaluate {} variable(s)", outputs.len()),
+                StepAction::Record { outputs },
+            )]
+        }
+        StageSettings::Pipeline(run) => {
+            let application = run
+                .application
+                .filter(|a| !a.is_empty())
+                .unwrap_or_else(|| execution.application.clone());
+            let parameters = run
+                .parameters
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            let label = if run.wait_for_completion {
+                format!("Run pipeline {} and wait for it", run.pipeline)
+            } else {
+                format!("Start pipeline {}", run.pipeline)
+            };
+            vec![Step::new(
+                label,
+                StepAction::RunPipeline {
+                    application,
+                    pipeline: run.pipeline,
+                    parameters,
+                    execution: child,
+                    wait: run.wait_for_completion,
+                },
+            )]
+        }
+        StageSettings::Webhook(webhook) => {
+            let mut steps = vec![Step::new(
+                format!("Call {} {}", webhook.method, webhook.url),
+                StepAction::CallWebhook {
+                    request: Box::new(WebhookRequest {
+                        url: webhook.url.clone(),
+                        method: webhook.method.clone(),
+                        headers: webhook.headers.clone(),
+                        payload: webhook.payload.clone(),
+                        fail_fast_status_codes: webhook.fail_fast_status_codes.clone(),
+                        retry_status_codes: webhook.retry_status_codes.clone(),
+                    }),
+                },
+            )];
+            if webhook.wait_for_completion {
+                steps.push(Step::new(
+                    "Wait for the webhook's status",
+                    StepAction::MonitorWebhook {
+                        monitor: Box::new(WebhookMonitor {
+                            status_url_resolution: webhook.status_url_resolution.clone(),
+                            status_url_json_path: webhook.status_url_json_path.clone(),
+                            status_json_path: webhook.status_json_path.clone().unwrap_or_default(),
+                            success_statuses: webhook.success_statuses.clone(),
+                            canceled_statuses: webhook.canceled_statuses.clone(),
+                            terminal_statuses: webhook.terminal_statuses.clone(),
+                            headers: webhook.headers.clone(),
+                            poll_seconds: WEBHOOK_POLL_SECONDS,
+                        }),
+                    },
+                ));
+            }
+            steps
+        }
+        StageSettings::DeployManifest(deploy) => {
+            let namespace = deploy
+                .namespace_override
+                .clone()
+                .unwrap_or_else(|| "default".to_string());
+            kubernetes
+                .connection_for(&deploy.account, &namespace)
+                .map_err(|e| e.to_string())?;
+            let text = serde_json::to_string(&deploy.manifests).map_err(|e| e.to_string())?;
+            let documents = manifests::parse_documents(&text)
+                .or_else(|_| {
+                    // A list of objects is one JSON document; each item is checked on its own.
+                    let mut all = Vec::new();
+                    for item in &deploy.manifests {
+                        all.extend(manifests::parse_documents(&item.to_string())?);
+                    }
+                    Ok::<_, crate::kubernetes::Error>(all)
+                })
+                .map_err(|e| e.to_string())?;
+            let documents: Vec<Value> = documents
+                .into_iter()
+                .map(|mut d| {
+                    if let Some(ns) = &deploy.namespace_override {
+                        d["metadata"]["namespace"] = json!(ns);
+                    }
+                    d
+                })
+                .collect();
+            let objects = documents
+                .iter()
+                .map(|d| {
+                    let (name, ns) = manifests::identity(d);
+                    ManifestRef {
+                        account: deploy.account.clone(),
+                        namespace: ns.unwrap_or_else(|| namespace.clone()),
+                        kind: d["kind"].as_str().unwrap_or_default().to_string(),
+                        name,
+                    }
+                })
+                .collect();
+            vec![
+                Step::new(
+                    format!(
+                        "Apply {} object(s) (server-side, field manager gennaker)",
+                        documents.len()
+                    ),
+                    StepAction::Apply {
+                        account: deploy.account.clone(),
+                        namespace: namespace.clone(),
+                        documents,
+                    },
+                ),
+                Step::new(
+                    "Wait for the objects to be stable",
+                    StepAction::WaitForManifests {
+                        account: deploy.account,
+                        namespace,
+                        objects,
+                    },
+                ),
+            ]
+        }
+        StageSettings::DeleteManifest(target) => {
+            kubernetes
+                .connection_for(&target.account, &target.namespace)
+                .map_err(|e| e.to_string())?;
+            vec![Step::new(
+                format!("Delete {} {}", target.kind, target.name),
+                StepAction::Delete {
+                    target: ManifestRef {
+                        account: target.account,
+                        namespace: target.namespace,
+                        kind: target.kind,
+                        name: target.name,
+                    },
+                },
+            )]
+        }
+        StageSettings::Deploy(clusters) => {
+            let mut steps = Vec::new();
+            for (i, cluster) in clusters.into_iter().enumerate() {
+                let mut spec = cluster.spec;
+                if spec.application.is_empty() {
+                    spec.application = execution.application.clone();
+                }
+                let spec_problems = spec.validate();
+                if !spec_problems.is_empty() {
+                    return Err(format!("clusters[{i}]: {}", problems(spec_problems)));
+                }
+                let account = kubernetes
+                    .account(&spec.account)
+                    .map_err(|e| e.to_string())?;
+                kubernetes
+                    .connection_for(&spec.account, &spec.namespace)
+                    .map_err(|e| e.to_string())?;
+                let registry =
+                    registries.for_image(&spec.image, &account.settings.docker_registries);
+                steps.extend(builders::create_server_group(&spec, registry));
+                let (account, namespace, cluster_name) =
+                    (spec.account.clone(), spec.namespace.clone(), spec.cluster());
+                match cluster.strategy {
+                    Strategy::None => {}
+                    Strategy::Highlander => steps.push(Step::new(
+                        format!("Destroy the other server groups of {cluster_name}"),
+                        StepAction::DestroyOtherServerGroups {
+                            account,
+                            namespace,
+                            cluster: cluster_name,
+                        },
+                    )),
+                    Strategy::RedBlack => {
+                        if cluster.max_remaining > 0 {
+                            steps.push(Step::new(
+                                format!(
+                                    "Keep at most {} server groups of {cluster_name}",
+                                    cluster.max_remaining
+                                ),
+                                StepAction::ShrinkCluster {
+                                    account: account.clone(),
+                                    namespace: namespace.clone(),
+                                    cluster: cluster_name.clone(),
+                                    keep: cluster.max_remaining,
+                                },
+                            ));
+                        }
+                        if cluster.delay_before_disable_sec > 0 {
+                            steps.push(Step::new(
+                                format!(
+                                    "Wait {} s before disabling",
+                                    cluster.delay_before_disable_sec
+                                ),
+                                StepAction::Wait {
+                                    seconds: cluster.delay_before_disable_sec,
+                                },
+                            ));
+                        }
+                        steps.push(Step::new(
+                            format!("Disable the other server groups of {cluster_name}"),
+                            StepAction::DisableOtherServerGroups {
+                                account: account.clone(),
+                                namespace: namespace.clone(),
+                                cluster: cluster_name.clone(),
+                            },
+                        ));
+                        if cluster.scale_down {
+                            if cluster.delay_before_scale_down_sec > 0 {
+                                steps.push(Step::new(
+                                    format!(
+                                        "Wait {} s before scaling down",
+                                        cluster.delay_before_scale_down_sec
+                                    ),
+                                    StepAction::Wait {
+                                        seconds: cluster.delay_before_scale_down_sec,
+                                    },
+                                ));
+                            }
+                            steps.push(Step::new(
+                                format!("Scale down the disabled server groups of {cluster_name}"),
+                                StepAction::ScaleDownOtherServerGroups {
+                                    account,
+                                    namespace,
+                                    cluster: cluster_name,
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+            steps
+        }
+    };
+    Ok(Planned { context, steps })
+}
+
+/// The steps that undo a failed Deploy stage whose clusters asked for a rollback (Red/Black
+/// with `rollback.onFailure`): for each, the previous server group takes the traffic back.
+pub fn rollback(stage: &StageExecution) -> Vec<Step> {
+    let config = Stage {
+        kind: stage.kind.clone(),
+        settings: stage.context.clone(),
+        ..Stage::default()
+    };
+    let mut ignored = Vec::new();
+    let StageSettings::Deploy(clusters) =
+        stages::read(StageType::Deploy, &config, "", false, &mut ignored)
+    else {
+        return Vec::new();
+    };
+    clusters
+        .into_iter()
+        .filter(|c| c.strategy == Strategy::RedBlack && c.rollback_on_failure)
+        .map(|c| {
+            let cluster = c.spec.cluster();
+            Step::new(
+                format!("Roll {cluster} back to its previous server group"),
+                StepAction::RollBackDeploy {
+                    account: c.spec.account,
+                    namespace: c.spec.namespace,
+                    cluster,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The stage's own timeout in the (evaluated) context, when it overrides the default.
+pub fn stage_timeout(context: &Map<String, Value>) -> Option<Duration> {
+    let overridden = context.get("overrideTimeout").and_then(Value::as_bool) == Some(true);
+    let ms = context.get("stageTimeoutMs").and_then(Value::as_u64)?;
+    overridden.then(|| Duration::from_millis(ms))
+}
+
+fn preconditions(execution: &Execution, checks: Vec<Precondition>) -> Result<Vec<Step>, String> {
+    let mut steps = Vec::new();
+    for check in checks {
+        match check {
+            Precondition::Expression {
+                expression,
+                failure_message,
+                fail_pipeline,
+            } => {
+                let holds = match &expression {
+                    Value::Bool(b) => *b,
+                    Value::String(s) if s.eq_ignore_ascii_case("true") => true,
+                    Value::String(s) if s.eq_ignore_ascii_case("false") => false,
+                    other => {
+                        return Err(format!(
+                            "the precondition's expression gave {other}, not true or false"
+                        ));
+                    }
+                };
+                let message = if holds {
+                    "the expression is true".to_string()
+                } else {
+                    failure_message.unwrap_or_else(|| "the expression is false".to_string())
+                };
+                steps.push(precondition_step(holds, fail_pipeline, message));
+            }
+            Precondition::StageStatus {
+                stage_name,
+                status,
+                fail_pipeline,
+            } => {
+                let actual = execution
+                    .stages
+                    .iter()
+                    .find(|s| s.name == stage_name)
+                    .map(|s| s.status.as_str())
+                    .ok_or_else(|| format!("there is no stage named {stage_name:?}"))?;
+                let holds = actual.eq_ignore_ascii_case(&status);
+                let message = format!("stage {stage_name:?} is {actual} (expected {status})");
+                steps.push(precondition_step(holds, fail_pipeline, message));
+            }
+            Precondition::ClusterSize {
+                account,
+                namespace,
+                cluster,
+                comparison,
+                expected,
+                only_enabled,
+                ..
+            } => steps.push(Step::new(
+                format!("Check the size of cluster {cluster}"),
+                StepAction::CheckClusterSize {
+                    account,
+                    namespace: if namespace.is_empty() {
+                        "default".into()
+                    } else {
+                        namespace
+                    },
+                    cluster,
+                    comparison,
+                    expected: expected.ok_or("the expected cluster size is missing")?,
+                    only_enabled,
+                },
+            )),
+        }
+    }
+    Ok(steps)
+}
+
+/// A check decided at planning; one with `failPipeline: false` only notes its failure.
+fn precondition_step(holds: bool, fail_pipeline: bool, message: String) -> Step {
+    let (passed, message) = match (holds, fail_pipeline) {
+        (true, _) => (true, message),
+        (false, true) => (false, message),
+        (false, false) => (true, format!("{message} (ignored: failPipeline is false)")),
+    };
+    Step::new(
+        "Check a precondition",
+        StepAction::Precondition { passed, message },
+    )
+}
