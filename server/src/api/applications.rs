@@ -13,7 +13,7 @@ use gennaker_app::applications::model::{
 use gennaker_app::services::acting_user;
 use serde::Deserialize;
 
-use super::{ApiError, json, path, query};
+use super::{ApiError, VersionParam, base_version, json, path, query};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,30 +32,6 @@ pub fn routes() -> Router<AppState> {
 fn with_etag(application: Application) -> impl IntoResponse {
     let etag = format!("\"{}\"", application.version);
     ([(header::ETAG, etag)], Json(application))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VersionParam {
-    version: Option<u64>,
-}
-
-/// The version a change is based on: `If-Match: "3"` (or `3`), else `?version=3`.
-fn base_version(headers: &HeaderMap, param: Option<u64>) -> Result<u64, ApiError> {
-    if let Some(value) = headers.get(header::IF_MATCH) {
-        let text = value
-            .to_str()
-            .unwrap_or_default()
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"');
-        return text.parse().map_err(|_| {
-            ApiError::BadRequest(format!(
-                "If-Match must be a version number such as \"3\", not {text:?}"
-            ))
-        });
-    }
-    param.ok_or(ApiError::VersionRequired)
 }
 
 #[derive(Debug, Deserialize)]

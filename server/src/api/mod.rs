@@ -6,11 +6,14 @@ mod applications;
 mod error;
 mod events;
 mod infrastructure;
+mod pipelines;
 mod tasks;
 
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Json, Path, Query};
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
 
 use crate::state::AppState;
 
@@ -22,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         "/api/v1",
         applications::routes()
             .merge(infrastructure::routes())
+            .merge(pipelines::routes())
             .merge(tasks::routes())
             .merge(events::routes()),
     )
@@ -43,4 +47,28 @@ fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     params
         .map(|Query(value)| value)
         .map_err(|e| ApiError::BadRequest(e.body_text()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VersionParam {
+    version: Option<u64>,
+}
+
+/// The version a change is based on: `If-Match: "3"` (or `3`), else `?version=3`.
+fn base_version(headers: &HeaderMap, param: Option<u64>) -> Result<u64, ApiError> {
+    if let Some(value) = headers.get(header::IF_MATCH) {
+        let text = value
+            .to_str()
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"');
+        return text.parse().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "If-Match must be a version number such as \"3\", not {text:?}"
+            ))
+        });
+    }
+    param.ok_or(ApiError::VersionRequired)
 }

@@ -380,12 +380,9 @@ impl Executor<'_> {
             .await
             .map_err(api_error("reading ReplicaSets"))?
         {
-            Some(rs) if ours(&rs) => {
-                return Ok(format!(
-                    "{} was created by this task before a restart",
-                    target.name
-                ));
-            }
+            // This task made it: on an earlier run of this step (waiting for the cache),
+            // or before a restart.
+            Some(rs) if ours(&rs) => return Ok(format!("created {}", target.name)),
             Some(_) => {
                 return Err(StepError::refused(format!(
                     "ReplicaSet {} already exists and was not made by this task; run the operation again to take the next version",

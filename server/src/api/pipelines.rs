@@ -1,0 +1,353 @@
+//! Pipelines and executions over HTTP, in Spinnaker's JSON:
+//!
+//! - `GET /applications/{app}/pipelines`, `POST /pipelines` (create or import; keeps a given
+//!   id), `GET|PUT|DELETE /pipelines/{id}` (`ETag` / `If-Match` versions), `GET
+//!   /pipelines/{id}/export` (the config exactly as Spinnaker writes it), history and restore;
+//! - `POST /pipelines/{id}/executions` (start, with `parameters`), `GET /executions` (filters:
+//!   `application`, `pipeline`, `status` (comma-separated), `limit`), `GET /executions/{id}`,
+//!   `POST /executions/{id}/cancel|pause|resume`, `POST
+//!   /executions/{id}/stages/{stage}/restart`, `POST /executions/{id}/stages/{stage}/judgment`,
+//!   `POST /executions/{id}/evaluate` (`{"expression": "..."}`).
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use gennaker_app::error::AppError;
+use gennaker_app::ids::ExecutionId;
+use gennaker_app::pipelines::execution::{Execution, ExecutionStatus};
+use gennaker_app::pipelines::model::PipelineConfig;
+use gennaker_app::pipelines::requests::{
+    ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
+};
+use gennaker_app::services::acting_user;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, VersionParam, base_version, json, path, query};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/applications/{app}/pipelines", get(list))
+        .route("/pipelines", post(create))
+        .route("/pipelines/{id}", get(read).put(update).delete(remove))
+        .route("/pipelines/{id}/export", get(export))
+        .route("/pipelines/{id}/history", get(history))
+        .route("/pipelines/{id}/history/{version}/restore", post(restore))
+        .route("/pipelines/{id}/executions", post(start))
+        .route("/executions", get(executions))
+        .route("/executions/{id}", get(execution))
+        .route("/executions/{id}/cancel", post(cancel))
+        .route("/executions/{id}/pause", post(pause))
+        .route("/executions/{id}/resume", post(resume))
+        .route("/executions/{id}/stages/{stage}/restart", post(restart))
+        .route("/executions/{id}/stages/{stage}/judgment", post(judge))
+        .route("/executions/{id}/evaluate", post(evaluate))
+}
+
+/// `ETag: "3"` for version 3.
+fn with_etag(pipeline: StoredPipeline) -> impl IntoResponse {
+    let etag = format!("\"{}\"", pipeline.version);
+    ([(header::ETAG, etag)], Json(pipeline))
+}
+
+/// The execution id in the path; a malformed one is a 404, like an unknown one.
+fn execution_id(text: &str) -> Result<ExecutionId, ApiError> {
+    ExecutionId::parse(text).map_err(|_| {
+        ApiError::App(AppError::NotFound(format!(
+            "There is no execution {text:?}."
+        )))
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Path(app): Path<String>,
+) -> Result<Json<Vec<StoredPipeline>>, ApiError> {
+    Ok(Json(state.services.pipelines.list(&app).await?))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<PipelineConfig>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let config = json(body)?;
+    let created = state
+        .services
+        .pipelines
+        .create(config, &acting_user(&headers))
+        .await?;
+    let location = format!("/api/v1/pipelines/{}", created.config.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        with_etag(created),
+    ))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(with_etag(state.services.pipelines.get(&id).await?))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PipelineConfig>, ApiError> {
+    Ok(Json(state.services.pipelines.get(&id).await?.config))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<VersionParam>, QueryRejection>,
+    body: Result<Json<PipelineConfig>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let version = base_version(&headers, query(params)?.version)?;
+    let config = json(body)?;
+    Ok(with_etag(
+        state
+            .services
+            .pipelines
+            .update(&id, version, config, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<VersionParam>, QueryRejection>,
+) -> Result<StatusCode, ApiError> {
+    let version = base_version(&headers, query(params)?.version)?;
+    state
+        .services
+        .pipelines
+        .delete(&id, version, &acting_user(&headers))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PipelineVersion>>, ApiError> {
+    Ok(Json(state.services.pipelines.history(&id).await?))
+}
+
+async fn restore(
+    State(state): State<AppState>,
+    segments: Result<Path<(String, u64)>, PathRejection>,
+    headers: HeaderMap,
+    params: Result<Query<VersionParam>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (id, version) = path(segments)?;
+    let expected = base_version(&headers, query(params)?.version)?;
+    Ok(with_etag(
+        state
+            .services
+            .pipelines
+            .restore(&id, version, expected, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn start(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<StartRequest>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let request = match body {
+        Err(JsonRejection::MissingJsonContentType(_)) => StartRequest::default(),
+        other => json(other)?,
+    };
+    let execution = state
+        .services
+        .pipelines
+        .start(&id, request, &acting_user(&headers))
+        .await?;
+    let location = format!("/api/v1/executions/{}", execution.id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(execution),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExecutionParams {
+    application: Option<String>,
+    pipeline: Option<String>,
+    /// Comma-separated statuses: `RUNNING,NOT_STARTED`.
+    status: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn executions(
+    State(state): State<AppState>,
+    params: Result<Query<ExecutionParams>, QueryRejection>,
+) -> Result<Json<Vec<Execution>>, ApiError> {
+    let params = query(params)?;
+    let mut statuses = Vec::new();
+    for text in params
+        .status
+        .iter()
+        .flat_map(|s| s.split(','))
+        .filter(|s| !s.trim().is_empty())
+    {
+        statuses.push(ExecutionStatus::parse(text).ok_or_else(|| {
+            ApiError::App(AppError::invalid(
+                "status",
+                format!(
+                    "{text:?} is not a status; use {}.",
+                    ExecutionStatus::ALL.map(|s| s.as_str()).join(", ")
+                ),
+            ))
+        })?);
+    }
+    let limit = params.limit.unwrap_or(25);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::App(AppError::invalid(
+            "limit",
+            format!("limit must be between 1 and 1000 (it is {limit})."),
+        )));
+    }
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .executions(ExecutionFilter {
+                application: params.application,
+                pipeline: params.pipeline,
+                statuses,
+                limit,
+                per_pipeline: false,
+            })
+            .await?,
+    ))
+}
+
+async fn execution(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Execution>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .execution(execution_id(&id)?)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelParams {
+    reason: Option<String>,
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    params: Result<Query<CancelParams>, QueryRejection>,
+) -> Result<Json<Execution>, ApiError> {
+    let reason = query(params)?.reason;
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .cancel(execution_id(&id)?, reason, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn pause(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Execution>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .pause(execution_id(&id)?, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn resume(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Execution>, ApiError> {
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .resume(execution_id(&id)?, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn restart(
+    State(state): State<AppState>,
+    segments: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Execution>, ApiError> {
+    let (id, stage) = path(segments)?;
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .restart_stage(execution_id(&id)?, &stage, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn judge(
+    State(state): State<AppState>,
+    segments: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Json<Judgment>, JsonRejection>,
+) -> Result<Json<Execution>, ApiError> {
+    let (id, stage) = path(segments)?;
+    let judgment = json(body)?;
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .judge(execution_id(&id)?, &stage, judgment, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvaluateBody {
+    expression: String,
+}
+
+async fn evaluate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Result<Json<EvaluateBody>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let body = json(body)?;
+    let result = state
+        .services
+        .pipelines
+        .evaluate(execution_id(&id)?, &body.expression)
+        .await?;
+    Ok(Json(json!({"result": result})))
+}
