@@ -372,12 +372,14 @@ pub enum StepAction {
         namespace: String,
         cluster: String,
     },
-    /// Rolls a failed deploy back: the newest other server group of the cluster takes the
-    /// traffic again and the one this task created is disabled and resized to 0.
+    /// Rolls a failed deploy back: the newest server group of the cluster but `failed` takes
+    /// the traffic again, and `failed` (the one the deploy created) is disabled and resized
+    /// to 0.
     RollBackDeploy {
         account: String,
         namespace: String,
         cluster: String,
+        failed: String,
     },
 }
 

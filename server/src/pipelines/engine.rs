@@ -387,10 +387,17 @@ impl PipelineEngine {
             }
             if last.status.is_finished() {
                 let main = &tasks[0];
+                let deployed = main
+                    .outputs
+                    .get(DEPLOYED_OUTPUT)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let rollback = plan::rollback(&updated, &deployed);
                 let wants_rollback = tasks.len() == 1
                     && main.status == Status::Failed
                     && failed_before_healthy(main)
-                    && !plan::rollback(&updated).is_empty();
+                    && !rollback.is_empty();
                 if wants_rollback {
                     let id = Self::task_id(execution, &updated, 1);
                     updated.context.insert(
@@ -407,7 +414,7 @@ impl PipelineEngine {
                                 execution: execution.id,
                                 stage_ref_id: updated.ref_id.clone(),
                             },
-                            steps: plan::rollback(&updated),
+                            steps: rollback,
                             created_by: execution.trigger.user.clone(),
                             deadline: None,
                         })

@@ -393,8 +393,9 @@ pub fn plan(
 }
 
 /// The steps that undo a failed Deploy stage whose clusters asked for a rollback (Red/Black
-/// with `rollback.onFailure`): for each, the previous server group takes the traffic back.
-pub fn rollback(stage: &StageExecution) -> Vec<Step> {
+/// with `rollback.onFailure`): for each cluster where `deployed` (the failed task's
+/// `deployedServerGroups`) made a server group, the previous one takes the traffic back.
+pub fn rollback(stage: &StageExecution, deployed: &[Value]) -> Vec<Step> {
     let config = Stage {
         kind: stage.kind.clone(),
         settings: stage.context.clone(),
@@ -409,16 +410,22 @@ pub fn rollback(stage: &StageExecution) -> Vec<Step> {
     clusters
         .into_iter()
         .filter(|c| c.strategy == Strategy::RedBlack && c.rollback_on_failure)
-        .map(|c| {
+        .filter_map(|c| {
             let cluster = c.spec.cluster();
-            Step::new(
+            let failed = deployed.iter().find_map(|d| {
+                (d["cluster"] == cluster.as_str() && d["namespace"] == c.spec.namespace.as_str())
+                    .then(|| d["name"].as_str().map(str::to_string))
+                    .flatten()
+            })?;
+            Some(Step::new(
                 format!("Roll {cluster} back to its previous server group"),
                 StepAction::RollBackDeploy {
                     account: c.spec.account,
                     namespace: c.spec.namespace,
                     cluster,
+                    failed,
                 },
-            )
+            ))
         })
         .collect()
 }

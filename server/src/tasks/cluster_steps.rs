@@ -38,8 +38,24 @@ impl Executor<'_> {
         namespace: &str,
         cluster: &str,
     ) -> Result<Vec<Member>, StepError> {
+        self.members_except(
+            account,
+            namespace,
+            cluster,
+            self.task.created_server_group(),
+        )
+    }
+
+    /// The cluster's server groups but `except`, newest first.
+    fn members_except(
+        &self,
+        account: &str,
+        namespace: &str,
+        cluster: &str,
+        except: Option<&str>,
+    ) -> Result<Vec<Member>, StepError> {
         let connection = self.connection(account, namespace)?;
-        let created = self.task.created_server_group();
+        let created = except;
         let cache: &Cache = &connection.cache;
         let mut members: Vec<Member> = cache
             .replica_sets
@@ -205,19 +221,21 @@ impl Executor<'_> {
         }))
     }
 
-    /// The rollback of a Red/Black deploy whose new server group never got healthy: the
-    /// newest other server group is enabled again (and sized back up if it was scaled down),
-    /// the new one disabled and resized to 0; done once the restored one gets traffic.
+    /// The rollback of a Red/Black deploy whose new server group (`failed`) never got
+    /// healthy: the newest other server group is enabled again (and sized back up if it was
+    /// scaled down), `failed` disabled and resized to 0; done once the restored one gets
+    /// traffic.
     pub(super) async fn roll_back(
         &self,
         account: &str,
         namespace: &str,
         cluster: &str,
+        failed: &str,
     ) -> StepResult {
         if let Some(pending) = self.cache_ready(account, namespace)? {
             return Ok(pending);
         }
-        let others = self.others(account, namespace, cluster)?;
+        let others = self.members_except(account, namespace, cluster, Some(failed))?;
         let Some(previous) = others.first() else {
             return Err(StepError::refused(format!(
                 "{cluster} has no earlier server group to roll back to"
@@ -229,21 +247,18 @@ impl Executor<'_> {
         if previous.disabled {
             self.set_traffic(&previous.target, true).await?;
         }
-        if let Some(created) = self.task.created_server_group() {
-            let created = ObjectRef {
-                account: account.to_string(),
-                namespace: namespace.to_string(),
-                name: created.to_string(),
-            };
-            let exists = self
-                .connection(account, namespace)?
-                .cache
-                .replica_sets
-                .get(namespace, &created.name)
-                .is_some();
-            if exists {
-                self.set_traffic(&created, false).await?;
-                self.resize_to(&created, 0).await?;
+        let failed = ObjectRef {
+            account: account.to_string(),
+            namespace: namespace.to_string(),
+            name: failed.to_string(),
+        };
+        let cache = &self.connection(account, namespace)?.cache;
+        if let Some(rs) = cache.replica_sets.get(namespace, &failed.name) {
+            if !views::is_disabled(cache, &rs) {
+                self.set_traffic(&failed, false).await?;
+            }
+            if rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1) > 0 {
+                self.resize_to(&failed, 0).await?;
             }
         }
         match self.wait_for_traffic(&previous.target, true)? {

@@ -287,7 +287,8 @@ impl Executor<'_> {
                 account,
                 namespace,
                 cluster,
-            } => self.roll_back(account, namespace, cluster).await,
+                failed,
+            } => self.roll_back(account, namespace, cluster, failed).await,
         }
     }
 

@@ -5,6 +5,7 @@
 )]
 
 pub mod cluster;
+pub mod pipelines;
 
 use std::path::PathBuf;
 
