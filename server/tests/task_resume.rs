@@ -7,9 +7,7 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
@@ -17,62 +15,12 @@ use k8s_openapi::api::core::v1::Node;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
+use support::binary::{start_binary, start_binary_with, wait_until_serving};
 use support::cluster::{
     call, create_application, in_scratch_namespace, submit, test_cluster, unique, wait_for_task,
 };
 
 const NODE_LABEL: &str = "gennaker.io/test-resume";
-
-/// A child process that is killed when dropped, also when the test panics.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts the real `gennaker` binary on a free port with `data` as its data directory.
-fn start_binary(kubeconfig: &Path, data: &Path) -> (Server, SocketAddr) {
-    start_binary_with(kubeconfig, data, &[])
-}
-
-/// The same, with extra `GENNAKER_*` settings.
-fn start_binary_with(kubeconfig: &Path, data: &Path, env: &[(&str, &str)]) -> (Server, SocketAddr) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let child = Command::new(env!("CARGO_BIN_EXE_gennaker"))
-        .env_clear()
-        .envs(env.iter().copied())
-        .current_dir(data)
-        .args(["--listen", &addr.to_string(), "--log", "info"])
-        .arg("--data-dir")
-        .arg(data.join("data"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start gennaker");
-    (Server(child), addr)
-}
-
-async fn wait_until_serving(addr: SocketAddr) {
-    for _ in 0..300 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            let (status, _) = support::get(addr, "/healthz").await;
-            if status == 200 {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("gennaker did not start on {addr}");
-}
 
 #[tokio::test]
 async fn a_task_resumes_after_kill_9_without_repeating_a_step() {
@@ -81,7 +29,7 @@ async fn a_task_resumes_after_kill_9_without_repeating_a_step() {
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
         let data = tempfile::tempdir().expect("a temporary directory");
-        let (mut first, addr) = start_binary(&kubeconfig, data.path());
+        let (first, addr) = start_binary(&kubeconfig, data.path());
         wait_until_serving(addr).await;
         let app = unique("resume");
         create_application(addr, &app).await;
@@ -95,9 +43,7 @@ async fn a_task_resumes_after_kill_9_without_repeating_a_step() {
         let id = task["id"].as_str().expect("id").to_string();
         let waiting = wait_for_task(addr, &id, "the wait step", |t| t["steps"][2]["status"] == "Running" && t["steps"][2]["message"] == "0 of 2 Pods Ready").await;
 
-        // SIGKILL: no shutdown code runs.
-        first.0.kill().expect("kill -9");
-        first.0.wait().expect("reap");
+        first.kill_9();
 
         let (second, addr) = start_binary(&kubeconfig, data.path());
         wait_until_serving(addr).await;
@@ -148,7 +94,7 @@ async fn a_waiting_step_keeps_its_deadline_across_kill_9() {
     in_scratch_namespace(&_client, move |_client, namespace| async move {
         let data = tempfile::tempdir().expect("a temporary directory");
         let settings = [("GENNAKER_TASKS__WAIT_TIMEOUT", "30s")];
-        let (mut first, addr) = start_binary_with(&kubeconfig, data.path(), &settings);
+        let (first, addr) = start_binary_with(&kubeconfig, data.path(), &settings);
         wait_until_serving(addr).await;
         let app = unique("deadline");
         create_application(addr, &app).await;
@@ -171,8 +117,7 @@ async fn a_waiting_step_keeps_its_deadline_across_kill_9() {
         assert_eq!(deadline.since(started), Duration::from_secs(30));
 
         tokio::time::sleep(Duration::from_secs(8)).await;
-        first.0.kill().expect("kill -9");
-        first.0.wait().expect("reap");
+        first.kill_9();
         let (second, addr) = start_binary_with(&kubeconfig, data.path(), &settings);
         wait_until_serving(addr).await;
         let restarted = gennaker_app::time::Timestamp::now();

@@ -4,6 +4,7 @@
     reason = "each test binary uses a different part of the support module"
 )]
 
+pub mod binary;
 pub mod cluster;
 pub mod pipelines;
 

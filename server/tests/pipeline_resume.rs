@@ -1,0 +1,118 @@
+//! An execution survives `kill -9` of the server at its riskiest moments: during a Wait (which
+//! then ends at its original time, not a full wait after the restart), while a Manual Judgment
+//! waits (and right after the decision was recorded), and during a Deploy waiting for its Pods.
+//! After each restart the execution goes on where it was, and no stage's side effect happens
+//! twice: exactly one ReplicaSet is created.
+
+mod support;
+
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::core::v1::Node;
+use kube::api::{ListParams, Patch, PatchParams};
+use kube::{Api, ResourceExt};
+use serde_json::{Value, json};
+use support::binary::{start_binary, wait_until_serving};
+use support::cluster::{create_application, in_scratch_namespace, test_cluster, unique};
+use support::pipelines::{
+    create_pipeline, execution, finished, judge, stage, stage_status, start_execution, summary,
+    wait_execution,
+};
+
+const NODE_LABEL: &str = "gennaker.io/test-pipeline-resume";
+
+fn millis(value: &Value) -> i64 {
+    value
+        .as_i64()
+        .unwrap_or_else(|| panic!("not epoch milliseconds: {value}"))
+}
+
+#[tokio::test]
+async fn a_wait_a_judgment_and_a_deploy_each_finish_once_across_kill_9() {
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let data = tempfile::tempdir().expect("a temporary directory");
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        let app = unique("resume");
+        create_application(addr, &app).await;
+        let account = kube::config::Kubeconfig::read_from(&kubeconfig)
+            .ok()
+            .and_then(|k| k.current_context)
+            .expect("a current context");
+        let label = unique("p");
+        let pipeline = create_pipeline(addr, json!({"application": app, "name": "Survives", "stages": [
+            {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Wait", "waitTime": 12},
+            {"refId": "2", "requisiteStageRefIds": ["1"], "type": "manualJudgment", "name": "Approve"},
+            {"refId": "3", "requisiteStageRefIds": ["2"], "type": "deploy", "name": "Deploy", "clusters": [{
+                "account": account, "namespace": namespace, "stack": "web", "targetSize": 1,
+                "strategy": "highlander", "nodeSelector": {NODE_LABEL: label},
+                "containers": [{"name": "web", "imageDescription": {"imageId": "nginx:1.27"}}]
+            }]}
+        ]}))
+        .await;
+        let id = start_execution(addr, &pipeline, json!({})).await;
+
+        // 1. Killed 4 s into a 12 s Wait: it still ends 12 s after it started.
+        let waiting = wait_execution(addr, &id, "the wait", |e| stage(e, "Wait")["tasks"][0]["status"] == "RUNNING").await;
+        let wait_started = millis(&stage(&waiting, "Wait")["startTime"]);
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        server.kill_9();
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        let restarted = gennaker_app::time::Timestamp::now().as_millis();
+        let judging = wait_execution(addr, &id, "the judgment", |e| stage_status(e, "Approve") == "RUNNING").await;
+        let wait_ended = millis(&stage(&judging, "Wait")["endTime"]);
+        assert!(wait_ended - wait_started >= 12_000, "the wait ended early: {} ms", wait_ended - wait_started);
+        assert!(
+            wait_ended < restarted + 12_000,
+            "the restart gave the wait a new 12 s (started {wait_started}, restarted {restarted}, ended {wait_ended})"
+        );
+
+        // 2. Killed while the judgment waits; after the restart it still waits and takes a decision.
+        wait_execution(addr, &id, "the judgment step to wait", |e| {
+            stage(e, "Approve")["tasks"][0]["message"] == "waiting for a judgment"
+        })
+        .await;
+        server.kill_9();
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        assert_eq!(stage_status(&execution(addr, &id).await, "Approve"), "RUNNING");
+        // 3. Killed right after the decision is recorded: it reaches the step after the restart.
+        let (status, judged) = judge(addr, &id, "2", json!({"judgmentStatus": "continue"})).await;
+        assert_eq!(status, 200, "{judged:#}");
+        server.kill_9();
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+
+        // 4. Killed while the Deploy waits for Pods no node takes yet.
+        wait_execution(addr, &id, "the deploy to wait for its Pods", |e| {
+            stage(e, "Deploy")["tasks"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["name"] == "Wait for 1/1 Pods to be Ready" && t["status"] == "RUNNING"))
+        })
+        .await;
+        server.kill_9();
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        let nodes: Api<Node> = Api::all(client.clone());
+        let node = nodes.list(&ListParams::default()).await.expect("nodes").items.into_iter().next().expect("a node").name_any();
+        let patch = |value: Value| json!({"metadata": {"labels": {NODE_LABEL: value}}});
+        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(patch(json!(label)))).await.expect("label the node");
+        let done = finished(addr, &id).await;
+        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(patch(Value::Null))).await.expect("unlabel the node");
+        drop(server);
+
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        assert_eq!(stage(&done, "Approve")["context"]["judgmentStatus"], "continue");
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client, &namespace);
+        let names: Vec<String> = replica_sets.list(&ListParams::default()).await.expect("list").items.iter().map(|rs| rs.name_any()).collect();
+        assert_eq!(names, [format!("{app}-web-v000")], "exactly one ReplicaSet");
+        let steps: Vec<&str> = stage(&done, "Deploy")["tasks"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
+        assert_eq!(steps.iter().filter(|s| s.starts_with("Create the ReplicaSet")).count(), 1, "{steps:?}");
+    })
+    .await;
+}
