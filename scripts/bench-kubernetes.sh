@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the Kubernetes provider that print figures (never asserted in tests): the delay
 # from a kubectl change to an open browser showing it, and the server's memory with 2,000 Pods in
-# its cache. Starts its own cluster (state and ports apart from `make run` and `make test`).
+# its cache, and a pipeline Deploy (Highlander) against kubectl apply + wait. Starts its own
+# cluster (state and ports apart from `make run` and `make test`).
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 "$REPO_ROOT/scripts/setup.sh"
@@ -16,3 +17,5 @@ export KUBECONFIG="$GENNAKER_CLUSTER_STATE/kubeconfig"
 export GENNAKER_KUBECTL="$GENNAKER_CACHE/bin/kubernetes-v$K8S_VERSION/kubectl"
 cd "$REPO_ROOT/end2end"
 GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" node bench/kubernetes.js
+cd "$REPO_ROOT"
+cargo bench --locked -p gennaker --bench deploy_vs_kubectl

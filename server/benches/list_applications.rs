@@ -9,35 +9,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use gennaker::config::StoreConfig;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 const APPLICATIONS: usize = 1000;
 const ROUNDS: usize = 10;
-
-async fn send(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    body: Option<&str>,
-) -> (u16, usize) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let body = body.unwrap_or("");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await.expect("send");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response.len())
-}
 
 async fn measure(label: &str, store: StoreConfig) {
     let data = tempfile::tempdir().expect("a temporary directory");
@@ -53,7 +27,7 @@ async fn measure(label: &str, store: StoreConfig) {
         creates.spawn(async move {
             for i in chunk {
                 let body = format!(r#"{{"name":"app-{i:04}","ownerEmail":"team-{i}@example.com","description":"Benchmark application {i}"}}"#);
-                let (status, _) = send(addr, "POST", "/api/v1/applications", Some(&body)).await;
+                let (status, _) = support::send(addr, "POST", "/api/v1/applications", Some(&body)).await;
                 assert_eq!(status, 201, "creating app-{i:04}");
             }
         });
@@ -65,7 +39,8 @@ async fn measure(label: &str, store: StoreConfig) {
     let mut bytes = 0;
     for _ in 0..ROUNDS {
         let started = Instant::now();
-        let (status, size) = send(addr, "GET", "/api/v1/applications", None).await;
+        let (status, response) = support::send(addr, "GET", "/api/v1/applications", None).await;
+        let size = response.len();
         times.push(started.elapsed());
         assert_eq!(status, 200);
         bytes = size;

@@ -1,7 +1,12 @@
 //! What the benchmarks share: the store settings to measure on, and a server on one.
+#![allow(
+    dead_code,
+    reason = "each benchmark uses a different part of the support module"
+)]
 
 use gennaker::config::{Config, KubernetesConfig, PipelinesConfig, StoreConfig, TasksConfig};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 /// Starts a server without Kubernetes accounts on `store`, with `data` as its data directory.
@@ -66,4 +71,35 @@ pub fn stores(dir: &std::path::Path, prefix: &str) -> Vec<(&'static str, StoreCo
         ),
     }
     stores
+}
+
+/// A plain HTTP/1.1 request; returns the status and the whole response (headers and body).
+pub async fn send(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// The JSON body of a response from [`send`].
+pub fn body(response: &str) -> serde_json::Value {
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
 }
