@@ -21,9 +21,13 @@ export PATH="$TOOLS/cargo-leptos-$CARGO_LEPTOS_VERSION/bin:$TOOLS/wasm-bindgen-$
 GENNAKER_BIN="$CARGO_TARGET_DIR/release/gennaker"
 SITE_ROOT="$REPO_ROOT/target/site"
 
-# Builds the release server and the WASM bundle.
+# Builds the release server and the WASM bundle: split into a chunk per lazily loaded page
+# (--split), each file named with a hash of its content (hash-files in Cargo.toml) and written
+# beside its brotli and gzip forms (--precompress), which the server sends as they are. The list
+# of hashed names goes into the site root too, so the site directory describes itself.
 build_release() {
-  (cd "$REPO_ROOT" && cargo leptos build --release)
+  (cd "$REPO_ROOT" && cargo leptos build --release --split --precompress)
+  cp "$CARGO_TARGET_DIR/release/hash.txt" "$SITE_ROOT/hash.txt"
 }
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -21,8 +21,9 @@ pub mod tasks;
 pub mod time;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
+    Lazy,
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
@@ -30,14 +31,14 @@ use leptos_router::{
 use crate::components::layout::AppShell;
 use crate::components::time::provide_clock;
 use crate::pages::{
-    application::{ApplicationPage, ConfigTab, DefaultTab, UpcomingTab},
+    application::{ApplicationRoute, ConfigRoute, DefaultTab, UpcomingTab},
     applications::ApplicationsPage,
-    clusters::ClustersTab,
-    infrastructure::InfrastructurePage,
-    load_balancers::LoadBalancersTab,
+    clusters::ClustersRoute,
+    infrastructure::InfrastructureRoute,
+    load_balancers::LoadBalancersRoute,
     not_found::NotFound,
-    security_groups::SecurityGroupsTab,
-    tasks::{TasksPage, TasksTab},
+    security_groups::SecurityGroupsRoute,
+    tasks::{TasksRoute, TasksTabRoute},
 };
 
 /// The HTML document around the app; the server renders it for every page.
@@ -50,6 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -61,34 +63,35 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: every route of the UI is declared here, in one place.
+/// The application: every route of the UI is declared here, in one place. The Applications list
+/// is in the first download; every other page is loaded on its first visit (`Lazy`, see
+/// [`pages`]).
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_clock();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/gennaker.css" />
         <Title formatter=|page: String| format!("{page} · Gennaker") />
         <Router>
             <AppShell>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/applications" /> } />
                     <Route path=path!("/applications") view=ApplicationsPage />
-                    <ParentRoute path=path!("/applications/:name") view=ApplicationPage>
+                    <ParentRoute path=path!("/applications/:name") view={Lazy::<ApplicationRoute>::new()}>
                         <Route path=path!("") view=DefaultTab />
-                        <Route path=path!("config") view=ConfigTab />
+                        <Route path=path!("config") view={Lazy::<ConfigRoute>::new()} />
                         <Route
                             path=path!("pipelines")
                             view=|| view! { <UpcomingTab title="Pipelines" description="Pipelines, their triggers and executions will be configured and watched here once the pipeline engine lands." /> }
                         />
-                        <Route path=path!("clusters") view=ClustersTab />
-                        <Route path=path!("tasks") view=TasksTab />
-                        <Route path=path!("load-balancers") view=LoadBalancersTab />
-                        <Route path=path!("security-groups") view=SecurityGroupsTab />
+                        <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
+                        <Route path=path!("tasks") view={Lazy::<TasksTabRoute>::new()} />
+                        <Route path=path!("load-balancers") view={Lazy::<LoadBalancersRoute>::new()} />
+                        <Route path=path!("security-groups") view={Lazy::<SecurityGroupsRoute>::new()} />
                     </ParentRoute>
-                    <Route path=path!("/infrastructure") view=InfrastructurePage />
-                    <Route path=path!("/tasks") view=TasksPage />
+                    <Route path=path!("/infrastructure") view={Lazy::<InfrastructureRoute>::new()} />
+                    <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} />
                 </Routes>
             </AppShell>
         </Router>

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod applications;
+pub mod caching;
 pub mod cli;
 pub mod config;
 pub mod events;

@@ -1,5 +1,7 @@
 //! The HTTP surface: health endpoints, the Leptos UI with its server functions, and the
-//! static files of the built UI, with one tracing span per request and compression.
+//! static files of the built UI, with one tracing span per request, compression and caching.
+//! The built UI's files are served as the build compressed them (`.br`, `.gz` beside each, by
+//! `cargo leptos build --precompress`); only pages and API answers are compressed per request.
 
 use axum::{Router, http::Request, routing::get};
 use gennaker_app::{App, shell};
@@ -8,7 +10,7 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use crate::state::AppState;
-use crate::{api, health};
+use crate::{api, caching, health};
 
 /// Builds the router for `state`.
 pub fn build(state: AppState) -> Router {
@@ -24,6 +26,7 @@ pub fn build(state: AppState) -> Router {
         .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), render)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(axum::middleware::from_fn(caching::cache_control))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
             tracing::info_span!("request", method = %request.method(), path = %request.uri().path())

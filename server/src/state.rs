@@ -1,7 +1,7 @@
 //! The state every request handler and server function can reach.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -44,12 +44,23 @@ pub struct Backends {
 impl AppState {
     /// Builds the state for a server listening on `local_addr`.
     pub fn new(config: &Config, backends: Backends, local_addr: SocketAddr) -> AppState {
+        let hash_file = hash_file(&config.site_root);
+        if hash_file.is_none() {
+            tracing::warn!(
+                site_root = %config.site_root.display(),
+                "no {HASH_FILE} in {} nor beside the binary: pages will not find the UI's files \
+                 (build it with `cargo leptos build --release --split --precompress`)",
+                config.site_root.display()
+            );
+        }
         let leptos_options = LeptosOptions::builder()
             .output_name("gennaker")
             .site_root(config.site_root.to_string_lossy().into_owned())
             .site_pkg_dir("pkg")
             .site_addr(local_addr)
             .env(Env::PROD)
+            .hash_files(hash_file.is_some())
+            .hash_file(hash_file.unwrap_or_else(|| HASH_FILE.to_string()).into())
             .build();
         let applications: Arc<dyn gennaker_app::services::ApplicationCatalog> =
             Arc::new(ApplicationService::new(backends.store.clone()));
@@ -72,4 +83,20 @@ impl AppState {
             events: backends.events,
         }
     }
+}
+
+/// The list of the built UI's hashed file names that cargo-leptos writes (`hash-files`).
+const HASH_FILE: &str = "hash.txt";
+
+/// Where the list of hashed file names is: in the site root when the build copied it there
+/// (`scripts/env.sh` does, so a site directory describes itself), else beside the binary, where
+/// cargo-leptos writes it. Leptos reads it relative to the binary's directory, so a path in the
+/// site root is made absolute.
+fn hash_file(site_root: &Path) -> Option<String> {
+    let in_site = std::path::absolute(site_root.join(HASH_FILE)).ok()?;
+    if in_site.is_file() {
+        return Some(in_site.to_string_lossy().into_owned());
+    }
+    let beside_binary = std::env::current_exe().ok()?.parent()?.join(HASH_FILE);
+    beside_binary.is_file().then(|| HASH_FILE.to_string())
 }

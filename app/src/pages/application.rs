@@ -45,6 +45,15 @@ const TABS: [(&str, &str); 6] = [
     ("config", "Config"),
 ];
 
+lazy_page!(
+    /// An application's page: its header and tabs, loaded on the first visit.
+    ApplicationRoute => ApplicationPage
+);
+lazy_page!(
+    /// The Config tab.
+    ConfigRoute => ConfigTab
+);
+
 #[component]
 pub fn ApplicationPage() -> impl IntoView {
     let params = use_params_map();

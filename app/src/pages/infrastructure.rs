@@ -11,6 +11,11 @@ use crate::components::{
 use crate::infrastructure::{list_docker_registries, list_kubernetes_accounts};
 use crate::registries::DockerRegistrySummary;
 
+lazy_page!(
+    /// The Infrastructure page.
+    InfrastructureRoute => InfrastructurePage
+);
+
 #[component]
 pub fn InfrastructurePage() -> impl IntoView {
     let live = crate::live::use_live(None);

@@ -96,6 +96,11 @@ fn parse_ports(text: &str) -> Result<Vec<ServicePort>, AppError> {
     Ok(ports)
 }
 
+lazy_page!(
+    /// The Load Balancers tab.
+    LoadBalancersRoute => LoadBalancersTab
+);
+
 #[component]
 pub fn LoadBalancersTab() -> impl IntoView {
     let context = expect_context::<ApplicationContext>();

@@ -143,6 +143,11 @@ fn parse_rules(text: &str) -> Result<Vec<IngressRule>, AppError> {
     Ok(rules)
 }
 
+lazy_page!(
+    /// The Security Groups tab.
+    SecurityGroupsRoute => SecurityGroupsTab
+);
+
 #[component]
 pub fn SecurityGroupsTab() -> impl IntoView {
     let context = expect_context::<ApplicationContext>();

@@ -15,6 +15,15 @@ use crate::pages::application::ApplicationContext;
 use crate::tasks::model::Task;
 use crate::tasks::{cancel_task, list_tasks};
 
+lazy_page!(
+    /// The Tasks page.
+    TasksRoute => TasksPage
+);
+lazy_page!(
+    /// An application's Tasks tab.
+    TasksTabRoute => TasksTab
+);
+
 #[component]
 pub fn TasksPage() -> impl IntoView {
     let live = use_live(None);

@@ -39,6 +39,11 @@ enum Open {
     Manifest,
 }
 
+lazy_page!(
+    /// The Clusters tab.
+    ClustersRoute => ClustersTab
+);
+
 #[component]
 pub fn ClustersTab() -> impl IntoView {
     let context = expect_context::<ApplicationContext>();
