@@ -25,8 +25,16 @@ SITE_ROOT="$REPO_ROOT/target/site"
 # (--split), each file named with a hash of its content (hash-files in Cargo.toml) and written
 # beside its brotli and gzip forms (--precompress), which the server sends as they are. The list
 # of hashed names goes into the site root too, so the site directory describes itself.
+# Hashing and precompressing make cargo-leptos build the two one after the other; built as two
+# commands they run side by side again (the server reads the hashed names when it starts).
 build_release() {
-  (cd "$REPO_ROOT" && cargo leptos build --release --split --precompress)
+  (
+    cd "$REPO_ROOT"
+    cargo leptos build --release --split --precompress --frontend-only &
+    local frontend=$!
+    cargo leptos build --release --server-only || { kill "$frontend"; exit 1; }
+    wait "$frontend"
+  )
   cp "$CARGO_TARGET_DIR/release/hash.txt" "$SITE_ROOT/hash.txt"
 }
 

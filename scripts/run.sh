@@ -6,7 +6,7 @@
 cd "$REPO_ROOT"
 
 "$REPO_ROOT/scripts/setup.sh"
-step "release build (cargo leptos build --release)"
+step "release build (cargo leptos build --release --split --precompress)"
 build_release
 
 if [ -z "${KUBECONFIG:-}" ] && [ ! -f "$HOME/.kube/config" ]; then

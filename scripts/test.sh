@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, clippy on the server (ssr) and browser
 # (hydrate, wasm32) builds, a release build, a fresh local Kubernetes cluster, unit and
-# integration tests, then the browser tests against the built server. Stops what it started.
+# integration tests, the browser tests against the built server, then the first-load budget.
+# Stops what it started.
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
 started=$SECONDS
@@ -16,7 +17,7 @@ cargo clippy --locked -p gennaker -p gennaker-app --all-targets -- -D warnings
 step "clippy: browser bundle (hydrate, wasm32)"
 cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unknown-unknown -- -D warnings
 
-step "release build (cargo leptos build --release)"
+step "release build (cargo leptos build --release --split --precompress)"
 build_release
 
 # The test services have their own state and ports, so a cluster from `make run` is left alone.
@@ -45,6 +46,12 @@ step "browser tests (Playwright + chromium)"
 (
   cd "$REPO_ROOT/end2end"
   GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm test
+)
+
+step "first-load budget (end2end/budget.json)"
+(
+  cd "$REPO_ROOT/end2end"
+  GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm run --silent budget
 )
 
 step "all tests passed in $((SECONDS - started)) s"

@@ -23,7 +23,7 @@ pub mod time;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    Lazy,
+    Lazy, SsrMode,
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path,
 };
@@ -65,7 +65,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The application: every route of the UI is declared here, in one place. The Applications list
 /// is in the first download; every other page is loaded on its first visit (`Lazy`, see
-/// [`pages`]).
+/// [`pages`]). Pages stream in order (`SsrMode::InOrder`): the `<head>` with its preloads goes
+/// out at once and the rest as its data arrives, complete without JavaScript, so a page is
+/// useful before its WASM arrives.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -77,8 +79,8 @@ pub fn App() -> impl IntoView {
             <AppShell>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/applications" /> } />
-                    <Route path=path!("/applications") view=ApplicationsPage />
-                    <ParentRoute path=path!("/applications/:name") view={Lazy::<ApplicationRoute>::new()}>
+                    <Route path=path!("/applications") view=ApplicationsPage ssr=SsrMode::InOrder />
+                    <ParentRoute path=path!("/applications/:name") view={Lazy::<ApplicationRoute>::new()} ssr=SsrMode::InOrder>
                         <Route path=path!("") view=DefaultTab />
                         <Route path=path!("config") view={Lazy::<ConfigRoute>::new()} />
                         <Route
@@ -90,8 +92,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("load-balancers") view={Lazy::<LoadBalancersRoute>::new()} />
                         <Route path=path!("security-groups") view={Lazy::<SecurityGroupsRoute>::new()} />
                     </ParentRoute>
-                    <Route path=path!("/infrastructure") view={Lazy::<InfrastructureRoute>::new()} />
-                    <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} />
+                    <Route path=path!("/infrastructure") view={Lazy::<InfrastructureRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::InOrder />
                 </Routes>
             </AppShell>
         </Router>

@@ -69,7 +69,7 @@ impl Live {
 }
 
 /// Subscribes to changes about `application` (or everything) for as long as the calling
-/// component lives.
+/// component lives. Call it before creating the resources that read its counters.
 pub fn use_live(application: Option<String>) -> Live {
     let live = Live {
         cluster: RwSignal::new(0),
@@ -77,23 +77,42 @@ pub fn use_live(application: Option<String>) -> Live {
         accounts: RwSignal::new(0),
         pipeline: RwSignal::new(0),
     };
+    // A server-rendered page carries the count of changes the server had announced when it
+    // read what the page shows; listening from that count, the page re-reads only if it missed
+    // one, so hydrating does not ask for everything a second time.
+    let rendered_at = SharedValue::new(announced_changes).into_inner();
     #[cfg(feature = "hydrate")]
     {
         use futures::future::{AbortHandle, Abortable};
-        let url = match &application {
-            Some(app) => format!("/api/v1/events?application={app}"),
-            None => "/api/v1/events".to_string(),
-        };
+        let query = application
+            .iter()
+            .map(|app| format!("application={app}"))
+            .chain(rendered_at.map(|count| format!("since={count}")))
+            .collect::<Vec<_>>();
+        let url = format!("/api/v1/events?{}", query.join("&"));
         let (stop, registration) = AbortHandle::new_pair();
         leptos::task::spawn_local(async move {
-            let _ = Abortable::new(follow(live, url), registration).await;
+            let _ = Abortable::new(follow(live, url, rendered_at.is_some()), registration).await;
         });
         // Dropping the stream closes it.
         on_cleanup(move || stop.abort());
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = application;
+    let _ = (application, rendered_at);
     live
+}
+
+/// How many changes the server has announced; `None` in the browser, where a page that was
+/// not server-rendered has just read what it shows and re-reads it when the stream opens.
+fn announced_changes() -> Option<u64> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::services::services()
+            .ok()
+            .map(|services| services.changes.published())
+    }
+    #[cfg(not(feature = "ssr"))]
+    None
 }
 
 /// How long to wait before opening the stream again after the browser gave up on it (the
@@ -103,9 +122,10 @@ pub fn use_live(application: Option<String>) -> Live {
 const REOPEN: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Moves `live`'s counters on the events of `url` for as long as it is polled. Every (re)open
-/// moves all of them: anything may have changed while the stream was down.
+/// moves all of them: anything may have changed while the stream was down; but not the first
+/// when `url` says since when the page is up to date (the server then tells what it missed).
 #[cfg(feature = "hydrate")]
-async fn follow(live: Live, url: String) {
+async fn follow(live: Live, url: String, mut up_to_date: bool) {
     use futures::StreamExt;
     use gloo_net::eventsource::futures::EventSource;
 
@@ -120,6 +140,7 @@ async fn follow(live: Live, url: String) {
             while let Some(Ok((name, _))) = events.next().await {
                 match Topic::parse(&name) {
                     Some(topic) => live.bump(topic),
+                    None if std::mem::take(&mut up_to_date) => {}
                     None => Topic::ALL.into_iter().for_each(|topic| live.bump(topic)),
                 }
             }

@@ -8,7 +8,7 @@ use crate::accounts::KubernetesAccountSummary;
 use crate::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
-use crate::error::AppError;
+use crate::error::{AppError, Handled};
 use crate::ids::{ExecutionId, TaskId};
 use crate::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use crate::infrastructure::server_groups::ClusterView;
@@ -167,6 +167,14 @@ pub trait Registries: Send + Sync {
     async fn tags(&self, registry: &str, repository: &str) -> Result<Vec<String>, AppError>;
 }
 
+/// The changes the server announces to open pages (`/api/v1/events`).
+pub trait ChangeFeed: Send + Sync {
+    /// How many changes were announced since the server started. A page renders with this
+    /// number and hands it back when it starts listening, so it learns whether it missed any
+    /// in between without reloading what it shows.
+    fn published(&self) -> u64;
+}
+
 /// Everything server functions may call, provided as Leptos context.
 #[derive(Clone)]
 pub struct Services {
@@ -182,6 +190,8 @@ pub struct Services {
     pub pipelines: Arc<dyn PipelineService>,
     /// Container registries.
     pub registries: Arc<dyn Registries>,
+    /// Changes announced to open pages.
+    pub changes: Arc<dyn ChangeFeed>,
 }
 
 /// The services of the current request, or an error saying the server is still starting.
@@ -204,4 +214,41 @@ pub fn request_headers() -> http::HeaderMap {
     leptos::prelude::use_context::<http::request::Parts>()
         .map(|parts| parts.headers)
         .unwrap_or_default()
+}
+
+/// The answer of a server function behind a form that must work before the page's WASM has
+/// arrived: a manager approving a Manual Judgment on a slow phone, Create Application. The
+/// form is an `ActionForm`, a real `<form method="post">` to the server function:
+///
+/// - Once the page is interactive the form posts with `fetch`; a refusal travels inside `Ok`
+///   like every other server function's, and shows beside the fields.
+/// - Before that the browser posts the form itself (it asks for `text/html`) and follows a
+///   redirect: after a refusal, back to the form's page with the refusal in its address
+///   (`__path`, `__err`), from which the server renders the form's `ServerAction` with it.
+///
+/// Either way, after success the user goes to `next(value)`.
+pub fn answer_form<S: leptos::server_fn::ServerFn, T>(
+    handled: Handled<T>,
+    next: impl FnOnce(&T) -> String,
+) -> Result<Handled<T>, AppError> {
+    use leptos::server_fn::error::ServerFnUrlError;
+
+    let headers = request_headers();
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let plain_post = header(http::header::ACCEPT).is_some_and(|v| v.contains("text/html"));
+    let to = match &handled {
+        Ok(value) => next(value),
+        Err(refusal) if plain_post => {
+            // Only the latest refusal: an earlier one may still be in the form's address.
+            let mut back = header(http::header::REFERER).unwrap_or("/").to_string();
+            ServerFnUrlError::<AppError>::strip_error_info(&mut back);
+            match ServerFnUrlError::new(S::PATH, refusal.clone()).to_url(&back) {
+                Ok(url) => url.to_string(),
+                Err(_) => back,
+            }
+        }
+        Err(_) => return Ok(handled),
+    };
+    leptos_axum::redirect(&to);
+    Ok(handled)
 }

@@ -13,9 +13,15 @@ export const find = {
 
 export const act = {
   async openCreateDialog(page) {
-    await page.getByRole('button', { name: 'Actions ▾' }).click();
-    await page.getByRole('button', { name: 'Create Application' }).click();
+    await page.locator('summary', { hasText: 'Actions ▾' }).click();
+    await page.getByRole('link', { name: 'Create Application' }).click();
     await find.dialog(page).waitFor();
+  },
+  /** Searches the way a page without WASM does: the form is submitted and the server answers. */
+  async submitSearch(page, text) {
+    await page.locator('#application-search').fill(text);
+    await page.locator('#application-search').press('Enter');
+    await page.waitForURL((url) => url.searchParams.get('q') === text);
   },
   async fillCreateDialog(page, { name, email }) {
     const dialog = find.dialog(page);

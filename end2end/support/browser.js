@@ -18,9 +18,12 @@ export async function launchBrowser() {
   });
 }
 
-/** A fresh page of the given viewport; `errors` collects console errors and uncaught exceptions. */
-export async function openPage(browser, viewport) {
-  const context = await browser.newContext({ viewport });
+/**
+ * A fresh page of the given viewport; `errors` collects console errors and uncaught exceptions.
+ * `options` go to the browser context (`{ javaScriptEnabled: false }`: a page before its WASM).
+ */
+export async function openPage(browser, viewport, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   const errors = [];
   page.on('console', (message) => {

@@ -1,7 +1,11 @@
 //! Change notifications inside the server: the Kubernetes cache and the task engine publish,
 //! and every open browser page listens through `/api/v1/events` (server-sent events).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use gennaker_app::live::Topic;
+use gennaker_app::services::ChangeFeed;
 use tokio::sync::broadcast;
 
 /// Something that changed. Listeners re-read what they show; the change carries no data.
@@ -68,23 +72,34 @@ impl Change {
 #[derive(Clone)]
 pub struct EventBus {
     sender: broadcast::Sender<Change>,
+    /// How many changes were published, so a page rendered before it listened can tell whether
+    /// it missed any (see [`ChangeFeed`]).
+    published: Arc<AtomicU64>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
         EventBus {
             sender: broadcast::channel(4096).0,
+            published: Arc::default(),
         }
     }
 }
 
 impl EventBus {
     pub fn publish(&self, change: Change) {
+        self.published.fetch_add(1, Ordering::SeqCst);
         // No listener is not an error.
         let _ = self.sender.send(change);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.sender.subscribe()
+    }
+}
+
+impl ChangeFeed for EventBus {
+    fn published(&self) -> u64 {
+        self.published.load(Ordering::SeqCst)
     }
 }

@@ -77,6 +77,7 @@ impl AppState {
                     applications,
                 }),
                 registries: backends.registries,
+                changes: Arc::new(backends.events.clone()),
             },
             data_dir: config.data_dir.clone(),
             store: backends.store,

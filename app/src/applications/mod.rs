@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use crate::error::{AppError, Handled};
 #[cfg(feature = "ssr")]
-use crate::services::{acting_user, request_headers, services};
-use model::{Application, ApplicationSort, ApplicationSpec, ApplicationVersion};
+use crate::services::{acting_user, answer_form, request_headers, services};
+use model::{Application, ApplicationInput, ApplicationSort, ApplicationSpec, ApplicationVersion};
 
 #[server]
 pub async fn list_applications(
@@ -24,10 +24,17 @@ pub async fn get_application(name: String) -> Result<Handled<Application>, AppEr
     Ok(services()?.applications.get(&name).await)
 }
 
+/// Creates an application from the Create Application form, as typed: the form posts as a
+/// plain HTML form before the page is interactive, and the user then lands on the new
+/// application's page (see [`answer_form`](crate::services::answer_form)).
 #[server]
-pub async fn create_application(spec: ApplicationSpec) -> Result<Handled<Application>, AppError> {
+pub async fn create_application(input: ApplicationInput) -> Result<Handled<Application>, AppError> {
     let who = acting_user(&request_headers());
-    Ok(services()?.applications.create(spec, &who).await)
+    let handled = match input.to_spec() {
+        Ok(spec) => services()?.applications.create(spec, &who).await,
+        Err(refusal) => Err(refusal),
+    };
+    answer_form::<CreateApplication, _>(handled, |app| format!("/applications/{}", app.spec.name))
 }
 
 #[server]

@@ -93,6 +93,81 @@ pub struct Permissions {
     pub execute: Vec<String>,
 }
 
+/// The application form's fields as typed, which is what the form posts: the Create
+/// Application form works as a plain HTML form too (see `create_application`), so turning text
+/// into an [`ApplicationSpec`] happens here, once, for the browser and the server.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ApplicationInput {
+    pub name: String,
+    pub owner_email: String,
+    pub description: String,
+    /// A [`RepositoryKind`], or empty for none.
+    pub repository_kind: String,
+    pub repository_project: String,
+    pub repository_name: String,
+    pub instance_port: String,
+    /// Present (`on`) when the "Deploys to Kubernetes" box is checked, as a form posts it.
+    pub kubernetes: Option<String>,
+    /// Roles, separated by commas.
+    pub read_roles: String,
+    pub write_roles: String,
+    pub execute_roles: String,
+}
+
+impl ApplicationInput {
+    /// The name of the form input that posts `field` (one of this type's field names), as the
+    /// server function that takes an `input: ApplicationInput` reads it.
+    pub fn form_name(field: &str) -> String {
+        format!("input[{field}]")
+    }
+
+    /// The spec the input describes; a port that is not a number is refused here, the rest is
+    /// validated by the service.
+    pub fn to_spec(&self) -> Result<ApplicationSpec, crate::error::AppError> {
+        let instance_port = match self.instance_port.trim() {
+            "" => None,
+            text => Some(text.parse::<u16>().map_err(|_| {
+                crate::error::AppError::invalid(
+                    "instancePort",
+                    format!("Instance port must be a number from 1 to 65535, not {text:?}."),
+                )
+            })?),
+        };
+        let repository = RepositoryKind::parse(&self.repository_kind).map(|kind| Repository {
+            kind,
+            project: self.repository_project.trim().to_string(),
+            name: self.repository_name.trim().to_string(),
+        });
+        Ok(ApplicationSpec {
+            name: self.name.trim().to_string(),
+            owner_email: self.owner_email.trim().to_string(),
+            description: self.description.trim().to_string(),
+            repository,
+            cloud_providers: if self.kubernetes.is_some() {
+                vec![CloudProvider::Kubernetes]
+            } else {
+                Vec::new()
+            },
+            instance_port,
+            permissions: Permissions {
+                read: roles_list(&self.read_roles),
+                write: roles_list(&self.write_roles),
+                execute: roles_list(&self.execute_roles),
+            },
+        })
+    }
+}
+
+/// Roles typed as a comma-separated list.
+fn roles_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// An application as stored, with its version and who changed it when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

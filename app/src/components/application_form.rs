@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::applications::model::{
-    ApplicationSpec, CloudProvider, Permissions, Repository, RepositoryKind,
+    ApplicationInput, ApplicationSpec, CloudProvider, RepositoryKind,
 };
 use crate::components::fields::TextField;
 use crate::error::AppError;
@@ -27,14 +27,6 @@ pub struct ApplicationFields {
 
 fn roles_text(roles: &[String]) -> String {
     roles.join(", ")
-}
-
-fn roles_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(String::from)
-        .collect()
 }
 
 impl ApplicationFields {
@@ -90,46 +82,27 @@ impl ApplicationFields {
         self.execute_roles.set(fresh.execute_roles.get_untracked());
     }
 
-    /// The spec the inputs describe; a port that is not a number is refused here, the rest
-    /// is validated by the server.
+    /// The spec the inputs describe (see [`ApplicationInput::to_spec`]).
     pub fn to_spec(&self) -> Result<ApplicationSpec, AppError> {
-        let port_text = self.instance_port.get_untracked();
-        let instance_port = match port_text.trim() {
-            "" => None,
-            text => Some(text.parse::<u16>().map_err(|_| {
-                AppError::invalid(
-                    "instancePort",
-                    format!("Instance port must be a number from 1 to 65535, not {text:?}."),
-                )
-            })?),
-        };
-        let kind = self.repository_kind.get_untracked();
-        let repository = RepositoryKind::parse(&kind).map(|kind| Repository {
-            kind,
-            project: self.repository_project.get_untracked().trim().to_string(),
-            name: self.repository_name.get_untracked().trim().to_string(),
-        });
-        Ok(ApplicationSpec {
-            name: self.name.get_untracked().trim().to_string(),
-            owner_email: self.owner_email.get_untracked().trim().to_string(),
-            description: self.description.get_untracked().trim().to_string(),
-            repository,
-            cloud_providers: if self.kubernetes.get_untracked() {
-                vec![CloudProvider::Kubernetes]
-            } else {
-                Vec::new()
-            },
-            instance_port,
-            permissions: Permissions {
-                read: roles_list(&self.read_roles.get_untracked()),
-                write: roles_list(&self.write_roles.get_untracked()),
-                execute: roles_list(&self.execute_roles.get_untracked()),
-            },
-        })
+        ApplicationInput {
+            name: self.name.get_untracked(),
+            owner_email: self.owner_email.get_untracked(),
+            description: self.description.get_untracked(),
+            repository_kind: self.repository_kind.get_untracked(),
+            repository_project: self.repository_project.get_untracked(),
+            repository_name: self.repository_name.get_untracked(),
+            instance_port: self.instance_port.get_untracked(),
+            kubernetes: self.kubernetes.get_untracked().then(|| "on".to_string()),
+            read_roles: self.read_roles.get_untracked(),
+            write_roles: self.write_roles.get_untracked(),
+            execute_roles: self.execute_roles.get_untracked(),
+        }
+        .to_spec()
     }
 }
 
 /// Every field of an application. `name_locked` makes the name read-only (it cannot change).
+/// Each input is named as [`ApplicationInput`] posts it, so the form can post as it is.
 #[component]
 pub fn ApplicationForm(
     fields: ApplicationFields,
@@ -143,25 +116,30 @@ pub fn ApplicationForm(
     compact: bool,
 ) -> impl IntoView {
     let id = move |name: &str| format!("{id_prefix}-{name}");
+    let posts = ApplicationInput::form_name;
     let optional = view! {
-        <TextField id=id("description") label="Description" field="description" value=fields.description errors />
+        <TextField id=id("description") name=posts("description") label="Description" field="description" value=fields.description errors />
         <fieldset class="field-group">
             <legend>"Repository"</legend>
             <div class="field">
                 <label for=id("repo-kind")>"Type"</label>
-                <select id=id("repo-kind") bind:value=fields.repository_kind>
+                <select id=id("repo-kind") name=posts("repository_kind") bind:value=fields.repository_kind>
                     <option value="">"None"</option>
                     {RepositoryKind::ALL
                         .into_iter()
-                        .map(|kind| view! { <option value=kind.as_str()>{kind.as_str()}</option> })
+                        .map(|kind| {
+                            let selected = fields.repository_kind.get_untracked() == kind.as_str();
+                            view! { <option value=kind.as_str() selected=selected>{kind.as_str()}</option> }
+                        })
                         .collect_view()}
                 </select>
             </div>
-            <TextField id=id("repo-project") label="Project" field="repository" value=fields.repository_project errors />
-            <TextField id=id("repo-name") label="Repository name" field="repository" value=fields.repository_name errors />
+            <TextField id=id("repo-project") name=posts("repository_project") label="Project" field="repository" value=fields.repository_project errors />
+            <TextField id=id("repo-name") name=posts("repository_name") label="Repository name" field="repository" value=fields.repository_name errors />
         </fieldset>
         <TextField
             id=id("instance-port")
+            name=posts("instance_port")
             label="Instance port"
             field="instancePort"
             value=fields.instance_port
@@ -170,20 +148,21 @@ pub fn ApplicationForm(
             hint="The port your containers listen on, used for health checks and load balancers."
         />
         <div class="field checkbox">
-            <input id=id("kubernetes") type="checkbox" bind:checked=fields.kubernetes />
+            <input id=id("kubernetes") name=posts("kubernetes") type="checkbox" checked=fields.kubernetes.get_untracked() bind:checked=fields.kubernetes />
             <label for=id("kubernetes")>"Deploys to Kubernetes"</label>
         </div>
         <fieldset class="field-group">
             <legend>"Permissions"</legend>
             <p class="hint">"Roles, separated by commas. Leave empty to allow everyone."</p>
-            <TextField id=id("read") label="Read" field="permissions.READ" value=fields.read_roles errors />
-            <TextField id=id("write") label="Write" field="permissions.WRITE" value=fields.write_roles errors />
-            <TextField id=id("execute") label="Execute" field="permissions.EXECUTE" value=fields.execute_roles errors />
+            <TextField id=id("read") name=posts("read_roles") label="Read" field="permissions.READ" value=fields.read_roles errors />
+            <TextField id=id("write") name=posts("write_roles") label="Write" field="permissions.WRITE" value=fields.write_roles errors />
+            <TextField id=id("execute") name=posts("execute_roles") label="Execute" field="permissions.EXECUTE" value=fields.execute_roles errors />
         </fieldset>
     };
     view! {
         <TextField
             id=id("name")
+            name=posts("name")
             label="Name"
             field="name"
             value=fields.name
@@ -194,6 +173,7 @@ pub fn ApplicationForm(
         />
         <TextField
             id=id("owner-email")
+            name=posts("owner_email")
             label="Owner email"
             field="ownerEmail"
             value=fields.owner_email

@@ -20,6 +20,9 @@ pub fn TextField(
     #[prop(into, optional)] kind: Option<String>,
     #[prop(into, optional)] hint: Option<String>,
     #[prop(into, optional)] autocomplete: Option<String>,
+    /// The name the input posts under, in a form that posts (an `ActionForm`).
+    #[prop(into, optional)]
+    name: Option<String>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -46,7 +49,10 @@ pub fn TextField(
             </label>
             <input
                 id=id
+                name=name
                 type=kind.unwrap_or_else(|| "text".into())
+                // The server-rendered page shows the value too (`bind:` sets it after hydration).
+                value=value.get_untracked()
                 bind:value=value
                 required=required
                 readonly=readonly

@@ -1,29 +1,47 @@
 //! The Applications list, the home page: search as you type, sort, and "Actions → Create
 //! Application".
+//!
+//! It works from the server-rendered HTML alone, before the page's WASM has arrived on a slow
+//! phone: the search and the sort are a GET form (`/applications?q=…&sort=…`), the list's
+//! entries are links, the Actions menu is a `<details>`, and Create Application opens at
+//! `/applications?create` as a form that posts to its server function.
 
 use leptos::prelude::*;
 use leptos::web_sys;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::applications::model::{Application, ApplicationSort, ApplicationSpec, CloudProvider};
-use crate::applications::{create_application, list_applications};
+use crate::applications::{CreateApplication, list_applications};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::time::When;
-use crate::error::{AppError, settle};
+use crate::error::settle;
+
+/// Where Create Application opens: the Applications list with the dialog open.
+const CREATE_HREF: &str = "/applications?create";
 
 #[component]
 pub fn ApplicationsPage() -> impl IntoView {
-    let query = RwSignal::new(String::new());
-    let sort = RwSignal::new(ApplicationSort::Name.as_str().to_string());
-    let creating = RwSignal::new(false);
-    let menu_open = RwSignal::new(false);
+    let address = use_query_map();
+    // The address holds what a search form without WASM asked for; the browser starts from it
+    // and then searches as the user types.
+    let (query, sort) = address.with_untracked(|address| {
+        let sort = address.get("sort").and_then(|s| ApplicationSort::parse(&s));
+        (
+            RwSignal::new(address.get("q").unwrap_or_default()),
+            RwSignal::new(sort.unwrap_or_default().as_str().to_string()),
+        )
+    });
+    let creating = Memo::new(move |_| address.read().get("create").is_some());
+    let menu = NodeRef::<leptos::html::Details>::new();
     let applications = Resource::new(
         move || (query.get(), sort.get()),
         |(query, sort)| list_applications(query, ApplicationSort::parse(&sort).unwrap_or_default()),
     );
+    // Once interactive, the list follows the typing; submitting has nothing left to do.
+    let searched = |event: web_sys::SubmitEvent| event.prevent_default();
 
     view! {
         <Title text="Applications" />
@@ -34,50 +52,53 @@ pub fn ApplicationsPage() -> impl IntoView {
                     "An application groups the server groups, load balancers and pipelines of one service."
                 </p>
             </div>
-            <div class="menu">
-                <button
-                    type="button"
-                    class="button"
-                    aria-haspopup="true"
-                    aria-expanded=move || menu_open.get().to_string()
-                    aria-controls="applications-actions"
-                    on:click=move |_| menu_open.update(|open| *open = !*open)
-                >
-                    "Actions ▾"
-                </button>
-                <div id="applications-actions" class="menu-items" hidden=move || !menu_open.get()>
-                    <button
-                        type="button"
+            <details class="menu" node_ref=menu>
+                <summary class="button">"Actions ▾"</summary>
+                <div class="menu-items">
+                    <a
                         class="menu-item"
+                        href=CREATE_HREF
                         on:click=move |_| {
-                            menu_open.set(false);
-                            creating.set(true);
+                            if let Some(menu) = menu.get() {
+                                menu.set_open(false);
+                            }
                         }
                     >
                         "Create Application"
-                    </button>
+                    </a>
                 </div>
-            </div>
+            </details>
         </div>
-        <div class="toolbar" role="search">
+        <form class="toolbar" role="search" method="get" action="/applications" on:submit=searched>
             <div class="field grow">
                 <label for="application-search">"Search"</label>
                 <input
                     id="application-search"
+                    name="q"
                     type="search"
                     placeholder="Name, owner or description"
+                    value=query.get_untracked()
                     bind:value=query
                 />
             </div>
             <div class="field">
                 <label for="application-sort">"Sort by"</label>
-                <select id="application-sort" bind:value=sort>
-                    <option value="name">"Name"</option>
-                    <option value="created">"Newest"</option>
-                    <option value="updated">"Recently updated"</option>
+                <select id="application-sort" name="sort" bind:value=sort>
+                    {[
+                        (ApplicationSort::Name, "Name"),
+                        (ApplicationSort::Created, "Newest"),
+                        (ApplicationSort::Updated, "Recently updated"),
+                    ]
+                        .into_iter()
+                        .map(|(order, label)| {
+                            let selected = sort.get_untracked() == order.as_str();
+                            view! { <option value=order.as_str() selected=selected>{label}</option> }
+                        })
+                        .collect_view()}
                 </select>
             </div>
-        </div>
+            <button type="submit" class="button">"Search"</button>
+        </form>
         <Transition fallback=|| view! { <Loading label="Loading applications…" /> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                 {move || Suspend::new(async move {
@@ -88,7 +109,7 @@ pub fn ApplicationsPage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
         <Show when=move || creating.get()>
-            <CreateApplicationDialog on_close=Callback::new(move |()| creating.set(false)) />
+            <CreateApplicationDialog />
         </Show>
     }
 }
@@ -138,50 +159,31 @@ fn ApplicationList(applications: Vec<Application>, query: String) -> impl IntoVi
     .into_any()
 }
 
+/// Create Application: an `ActionForm`, so it posts without WASM too, and the server function
+/// sends the user on to the new application (see `crate::services::answer_form`).
 #[component]
-fn CreateApplicationDialog(on_close: Callback<()>) -> impl IntoView {
+fn CreateApplicationDialog() -> impl IntoView {
     let fields = ApplicationFields::new(&ApplicationSpec {
         cloud_providers: vec![CloudProvider::Kubernetes],
         ..ApplicationSpec::default()
     });
-    let errors = RwSignal::new(None::<AppError>);
-    let create = Action::new(|spec: &ApplicationSpec| {
-        let spec = spec.clone();
-        async move { settle(create_application(spec).await) }
-    });
+    let create = ServerAction::<CreateApplication>::new();
+    let errors =
+        Signal::derive(move || create.value().get().and_then(|answer| settle(answer).err()));
     let navigate = use_navigate();
-    Effect::new(move |_| match create.value().get() {
-        Some(Ok(app)) => navigate(
-            &format!("/applications/{}", app.spec.name),
-            Default::default(),
-        ),
-        Some(Err(error)) => errors.set(Some(error)),
-        None => {}
-    });
-    let submit = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        match fields.to_spec() {
-            Ok(spec) => {
-                errors.set(None);
-                create.dispatch(spec);
-            }
-            Err(error) => errors.set(Some(error)),
-        }
-    };
+    let close = Callback::new(move |()| navigate("/applications", Default::default()));
     view! {
-        <Dialog id="create-application" title="Create Application" on_close focus="create-name">
-            <form on:submit=submit novalidate=true>
+        <Dialog id="create-application" title="Create Application" on_close=close focus="create-name">
+            <ActionForm action=create attr:novalidate=true>
                 <ApplicationForm fields errors id_prefix="create" compact=true />
                 <FormError errors known_fields=&["name", "ownerEmail", "description", "repository", "instancePort"] />
                 <div class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| on_close.run(())>
-                        "Cancel"
-                    </button>
+                    <a class="button" href="/applications">"Cancel"</a>
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>
                         {move || if create.pending().get() { "Creating…" } else { "Create" }}
                     </button>
                 </div>
-            </form>
+            </ActionForm>
         </Dialog>
     }
 }

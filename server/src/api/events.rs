@@ -1,7 +1,8 @@
 //! `/api/v1/events?application=web`: server-sent events telling a page to re-read what it
 //! shows. Each event is named by its [`Topic`] (`cluster`, `task`, `accounts`); bursts are
 //! merged into one event per topic every 100 ms, so 2,000 Pods starting do not send 2,000
-//! events.
+//! events. `&since=N` names the count of changes the page was rendered at (see
+//! [`ChangeFeed`]): when more were announced since, every topic is sent at once.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -14,6 +15,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use futures::Stream;
 use gennaker_app::live::Topic;
+use gennaker_app::services::ChangeFeed;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -28,6 +30,7 @@ pub fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 struct Params {
     application: Option<String>,
+    since: Option<u64>,
 }
 
 /// Merges changes that arrive within this long of the first into one event per topic.
@@ -37,24 +40,25 @@ async fn events(
     State(state): State<AppState>,
     params: Result<Query<Params>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let application = query(params)?.application;
+    let Params { application, since } = query(params)?;
     let receiver = state.events.subscribe();
+    // Subscribed first, counted second: a change in between is both counted and received.
+    let missed = since.is_some_and(|since| since != state.events.published());
     let stream = futures::stream::unfold(
-        (receiver, application),
-        |(mut receiver, application)| async move {
+        (receiver, application, missed),
+        |(mut receiver, application, missed)| async move {
             let mut topics = BTreeSet::new();
+            if missed {
+                topics.extend(Topic::ALL);
+            }
             // Wait for the first relevant change, then gather for a moment.
-            loop {
+            while topics.is_empty() {
                 match receiver.recv().await {
                     Ok(change) if change.concerns(application.as_deref()) => {
                         topics.insert(change.topic());
-                        break;
                     }
                     Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => {
-                        topics.extend(Topic::ALL);
-                        break;
-                    }
+                    Err(RecvError::Lagged(_)) => topics.extend(Topic::ALL),
                     Err(RecvError::Closed) => return None,
                 }
             }
@@ -73,7 +77,10 @@ async fn events(
                 .into_iter()
                 .map(|topic| Ok(Event::default().event(topic.as_str()).data(topic.as_str())))
                 .collect();
-            Some((futures::stream::iter(events), (receiver, application)))
+            Some((
+                futures::stream::iter(events),
+                (receiver, application, false),
+            ))
         },
     );
     use futures::StreamExt;
