@@ -34,6 +34,9 @@ export async function openPage(browser, viewport, options = {}) {
     // The live-update stream is long-lived: leaving the page aborts it, which is no failure.
     const aborted = request.failure()?.errorText === 'net::ERR_ABORTED';
     if (aborted && new URL(request.url()).pathname === '/api/v1/events') return;
+    // With JavaScript off, Chromium refuses the scripts a page preloads ("csp"): expected.
+    const blockedScript = request.failure()?.errorText === 'csp' && /\.js$/.test(new URL(request.url()).pathname);
+    if (options.javaScriptEnabled === false && blockedScript) return;
     errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
   });
   return { page, errors, close: () => context.close() };

@@ -53,13 +53,17 @@ fn median(mut times: Vec<Duration>) -> Duration {
 async fn main() {
     gennaker::install_crypto_provider();
     let Some(path) = std::env::var_os("KUBECONFIG") else {
-        println!("deploy vs kubectl: skipped (KUBECONFIG is not set; scripts/bench-kubernetes.sh starts a cluster)");
+        println!(
+            "deploy vs kubectl: skipped (KUBECONFIG is not set; scripts/bench-kubernetes.sh starts a cluster)"
+        );
         return;
     };
     let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("a kubeconfig");
     let context = kubeconfig.current_context.clone();
     let data = tempfile::tempdir().expect("a temporary directory");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("address");
     let config = Config {
         listen: addr,
@@ -108,8 +112,13 @@ async fn main() {
             "clusters": [{"account": "local", "namespace": namespace, "targetSize": 3,
                 "strategy": "highlander",
                 "containers": [{"name": "web", "imageDescription": {"imageId": "nginx:1.27"}}]}]}]});
-        let (_, created) =
-            support::send(addr, "POST", "/api/v1/pipelines", Some(&pipeline.to_string())).await;
+        let (_, created) = support::send(
+            addr,
+            "POST",
+            "/api/v1/pipelines",
+            Some(&pipeline.to_string()),
+        )
+        .await;
         let id = support::body(&created)["config"]["id"]
             .as_str()
             .expect("a pipeline id")
@@ -122,11 +131,22 @@ async fn main() {
             Some("{}"),
         )
         .await;
-        let execution = support::body(&body)["id"].as_str().expect("an execution").to_string();
+        let execution = support::body(&body)["id"]
+            .as_str()
+            .expect("an execution")
+            .to_string();
         loop {
-            let (_, body) =
-                support::send(addr, "GET", &format!("/api/v1/executions/{execution}"), None).await;
-            let status = support::body(&body)["status"].as_str().unwrap_or_default().to_string();
+            let (_, body) = support::send(
+                addr,
+                "GET",
+                &format!("/api/v1/executions/{execution}"),
+                None,
+            )
+            .await;
+            let status = support::body(&body)["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             if status == "SUCCEEDED" {
                 break;
             }
@@ -149,26 +169,42 @@ async fn main() {
         kubectl(&["apply", "-f", "-"], Some(&manifest.to_string()));
         kubectl(
             &[
-                "wait", "--namespace", &namespace, "--for=jsonpath={.status.readyReplicas}=3",
-                &format!("replicaset/{name}"), "--timeout=120s",
+                "wait",
+                "--namespace",
+                &namespace,
+                "--for=jsonpath={.status.readyReplicas}=3",
+                &format!("replicaset/{name}"),
+                "--timeout=120s",
             ],
             None,
         );
         kubectl_times.push(started.elapsed());
     }
     kubectl(&["delete", "namespace", &namespace, "--wait=false"], None);
-    let (g, k) = (median(gennaker_times.clone()), median(kubectl_times.clone()));
+    let (g, k) = (
+        median(gennaker_times.clone()),
+        median(kubectl_times.clone()),
+    );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("deploy of a 3-replica server group, {ROUNDS} rounds each, alternating:");
     println!(
         "  Gennaker pipeline (Deploy, Highlander): median {:.0} ms {:?}",
         ms(g),
-        gennaker_times.iter().map(|d| ms(*d).round()).collect::<Vec<_>>()
+        gennaker_times
+            .iter()
+            .map(|d| ms(*d).round())
+            .collect::<Vec<_>>()
     );
     println!(
         "  kubectl apply + wait for 3 Ready:       median {:.0} ms {:?}",
         ms(k),
-        kubectl_times.iter().map(|d| ms(*d).round()).collect::<Vec<_>>()
+        kubectl_times
+            .iter()
+            .map(|d| ms(*d).round())
+            .collect::<Vec<_>>()
     );
-    println!("  ratio {:.2} (goal ≤ 1.1)", g.as_secs_f64() / k.as_secs_f64());
+    println!(
+        "  ratio {:.2} (goal ≤ 1.1)",
+        g.as_secs_f64() / k.as_secs_f64()
+    );
 }
