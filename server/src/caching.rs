@@ -57,7 +57,7 @@ mod tests {
     #[test]
     fn only_hashed_build_outputs_are_immutable() {
         for hashed in [
-            "/pkg/gennaker.dG9kYXlfaXNfYV9nb29kX2Q.wasm",
+            "/pkg/gennaker.fiQ-7mVc4IT8pO-NFT0a7w.wasm",
             "/pkg/__wasm_split.Zm9yX2FfbGlnaHRfbG9hZA.js",
             "/pkg/split_clusters_route_12.a-b_c-d_e-f_g-h_i-j_kl.wasm",
         ] {
@@ -65,8 +65,9 @@ mod tests {
         }
         for plain in [
             "/pkg/gennaker.wasm",
-            "/pkg/dG9kYXlfaXNfYV9nb29kX2Q.wasm",
-            "/pkg/gennaker.dG9kYXlfaXNfYV9nb29kX2.wasm",
+            "/pkg/fiQ-7mVc4IT8pO-NFT0a7w.wasm",
+            "/pkg/gennaker.fiQ-7mVc4IT8pO-NFT0a7.wasm",
+            "/pkg/gennaker.fiQ-7mVc4IT8pO-NFT0a7w+.wasm",
             "/favicon.dG9kYXlfaXNfYV9nb29kX2Q.svg",
             "/applications",
         ] {

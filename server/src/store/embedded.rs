@@ -10,12 +10,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::{Object, Precondition, Result, Revision, StoreError, check_key};
+use super::{KeyLocks, Object, Precondition, Result, Revision, StoreError, check_key};
 
 pub struct EmbeddedBackend {
     root: PathBuf,
-    /// Serialises writes so that checking a precondition and writing are one step.
-    write_lock: tokio::sync::Mutex<()>,
+    /// Writes of one key go one at a time, so checking a precondition and writing are one
+    /// step; writes of different keys go side by side.
+    write_locks: KeyLocks,
     temp_counter: AtomicU64,
 }
 
@@ -45,7 +46,7 @@ impl EmbeddedBackend {
             .map_err(|e| io_error(&display, "clean up temporary files", e))?;
         Ok(EmbeddedBackend {
             root,
-            write_lock: tokio::sync::Mutex::new(()),
+            write_locks: KeyLocks::default(),
             temp_counter: AtomicU64::new(0),
         })
     }
@@ -78,7 +79,7 @@ impl EmbeddedBackend {
         precondition: Precondition,
     ) -> Result<Revision> {
         let path = self.path(key)?;
-        let _guard = self.write_lock.lock().await;
+        let _guard = self.write_locks.lock(&key).await;
         if precondition != Precondition::None {
             let current = self.get(key).await?.map(|o| o.revision);
             let holds = match (&precondition, &current) {
@@ -111,7 +112,7 @@ impl EmbeddedBackend {
 
     pub async fn delete(&self, key: &str) -> Result<()> {
         let path = self.path(key)?;
-        let _guard = self.write_lock.lock().await;
+        let _guard = self.write_locks.lock(&key).await;
         match tokio::fs::remove_file(&path).await {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

@@ -9,12 +9,14 @@
 
 mod documents;
 pub mod embedded;
+mod key_locks;
 pub mod records;
 pub mod s3;
 
 use std::fmt;
 
 pub use documents::{Documents, HistoryEntry, Stored};
+pub(crate) use key_locks::KeyLocks;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,10 @@
 //! it is unfinished. At start the server lists the markers (keys only) and reads the bodies of
 //! the unfinished records; a finished record's body is read when someone looks at it.
 //!
-//! Writes go through one lock and the in-memory index changes only once the store has the
-//! write, so the index and the store never disagree. A new record's markers are written before
+//! Writes of one record go one at a time (a lock per record, not one for all: a thousand
+//! executions running at once write side by side), and the in-memory index changes only once
+//! the store has the write, so the index and the store never disagree; the index's own lock is
+//! never held while the store works. A new record's markers are written before
 //! its body: a crash between the two leaves markers without a body, which the next start
 //! removes; never a body the index does not know.
 
@@ -18,9 +20,9 @@ use gennaker_app::time::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-use super::{Backend, Precondition, Result, StoreError};
+use super::{Backend, KeyLocks, Precondition, Result, StoreError};
 
 /// How many finished records stay in memory after they were read.
 const RECENT: usize = 1000;
@@ -75,6 +77,8 @@ pub struct Records<T: Record> {
     backend: Arc<Backend>,
     layout: Layout,
     index: Mutex<Index<T>>,
+    /// Held while a record is written, by its body's key.
+    writes: KeyLocks,
 }
 
 fn corrupt(key: &str, message: impl Into<String>) -> StoreError {
@@ -85,6 +89,14 @@ fn corrupt(key: &str, message: impl Into<String>) -> StoreError {
 }
 
 impl<T: Record> Records<T> {
+    /// The in-memory index; held only between two awaits, never while the store works.
+    fn index(&self) -> MutexGuard<'_, Index<T>> {
+        // A panic elsewhere while holding it leaves maps that are still whole.
+        self.index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn body_key(&self, id: Id<T::Kind>) -> String {
         format!("{}{id}.json", self.layout.bodies)
     }
@@ -142,6 +154,7 @@ impl<T: Record> Records<T> {
                 running: BTreeMap::new(),
                 recent: BTreeMap::new(),
             }),
+            writes: KeyLocks::default(),
         };
         let mut opened = Opened::default();
         if records.backend.get(layout.indexed).await?.is_none() {
@@ -194,7 +207,7 @@ impl<T: Record> Records<T> {
         opened.records = groups.len();
         opened.running = running.len();
         {
-            let mut index = records.index.lock().await;
+            let mut index = records.index();
             index.groups = groups;
             index.running = running;
         }
@@ -239,8 +252,8 @@ impl<T: Record> Records<T> {
 
     /// Stores a new record.
     pub async fn insert(&self, record: T) -> Result<T> {
-        let mut index = self.index.lock().await;
         let id = record.id();
+        let _writing = self.writes.lock(&self.body_key(id)).await;
         let group = record.group();
         self.backend
             .put(&self.group_key(&group, id), Vec::new(), Precondition::None)
@@ -258,6 +271,7 @@ impl<T: Record> Records<T> {
                 Precondition::None,
             )
             .await?;
+        let mut index = self.index();
         index.groups.insert(id, group);
         if finished {
             index.remember(record.clone());
@@ -274,15 +288,12 @@ impl<T: Record> Records<T> {
         id: Id<T::Kind>,
         change: impl FnOnce(&mut T) -> std::result::Result<(), E>,
     ) -> std::result::Result<T, E> {
-        let mut index = self.index.lock().await;
-        let mut record = index
-            .running
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound {
-                kind: T::Kind::NAME,
-                id: format!("{id} (running)"),
-            })?;
+        let _writing = self.writes.lock(&self.body_key(id)).await;
+        let running = self.index().running.get(&id).cloned();
+        let mut record = running.ok_or_else(|| StoreError::NotFound {
+            kind: T::Kind::NAME,
+            id: format!("{id} (running)"),
+        })?;
         change(&mut record)?;
         self.backend
             .put(
@@ -293,10 +304,11 @@ impl<T: Record> Records<T> {
             .await?;
         if record.is_finished() {
             self.backend.delete(&self.running_key(id)).await?;
+            let mut index = self.index();
             index.running.remove(&id);
             index.remember(record.clone());
         } else {
-            index.running.insert(id, record.clone());
+            self.index().running.insert(id, record.clone());
         }
         Ok(record)
     }
@@ -312,8 +324,8 @@ impl<T: Record> Records<T> {
 
     /// Rewrites a finished record (a restarted execution runs again): it joins the running set.
     pub async fn reopen(&self, record: T) -> Result<T> {
-        let mut index = self.index.lock().await;
         let id = record.id();
+        let _writing = self.writes.lock(&self.body_key(id)).await;
         if !record.is_finished() {
             self.backend
                 .put(&self.running_key(id), Vec::new(), Precondition::None)
@@ -326,6 +338,7 @@ impl<T: Record> Records<T> {
                 Precondition::None,
             )
             .await?;
+        let mut index = self.index();
         index.recent.remove(&id);
         if record.is_finished() {
             index.remember(record.clone());
@@ -337,31 +350,38 @@ impl<T: Record> Records<T> {
 
     /// The record, from memory or the store.
     pub async fn get(&self, id: Id<T::Kind>) -> Result<Option<T>> {
-        let mut index = self.index.lock().await;
-        if let Some(record) = index.running.get(&id).or_else(|| index.recent.get(&id)) {
-            return Ok(Some(record.clone()));
-        }
-        if !index.groups.contains_key(&id) {
-            return Ok(None);
+        {
+            let index = self.index();
+            if let Some(record) = index.running.get(&id).or_else(|| index.recent.get(&id)) {
+                return Ok(Some(record.clone()));
+            }
+            if !index.groups.contains_key(&id) {
+                return Ok(None);
+            }
         }
         let key = self.body_key(id);
         let Some(object) = self.backend.get(&key).await? else {
             return Ok(None);
         };
         let record = Self::decode(&key, &object.bytes)?;
+        let mut index = self.index();
+        // Written meanwhile (a restarted execution runs again): memory has the newer one.
+        if let Some(newer) = index.running.get(&id) {
+            return Ok(Some(newer.clone()));
+        }
         index.remember(record.clone());
         Ok(Some(record))
     }
 
     /// The unfinished records.
     pub async fn running(&self) -> Vec<T> {
-        self.index.lock().await.running.values().cloned().collect()
+        self.index().running.values().cloned().collect()
     }
 
     /// The newest `limit` records of groups starting with `group` (all with `None`).
     pub async fn list(&self, group: Option<&str>, limit: usize) -> Result<Vec<T>> {
         let ids: Vec<Id<T::Kind>> = {
-            let index = self.index.lock().await;
+            let index = self.index();
             index
                 .groups
                 .iter()
@@ -385,7 +405,7 @@ impl<T: Record> Records<T> {
     /// are candidates, and an id says when its record was made, so only those are read.
     pub async fn sweep(&self, cutoff: Timestamp, keep: Option<usize>) -> Result<usize> {
         let candidates: Vec<(Id<T::Kind>, String, bool)> = {
-            let index = self.index.lock().await;
+            let index = self.index();
             let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
             index
                 .groups
@@ -412,12 +432,13 @@ impl<T: Record> Records<T> {
                     continue;
                 }
             }
-            let mut index = self.index.lock().await;
-            if index.running.contains_key(&id) {
+            let _writing = self.writes.lock(&self.body_key(id)).await;
+            if self.index().running.contains_key(&id) {
                 continue;
             }
             self.backend.delete(&self.body_key(id)).await?;
             self.backend.delete(&self.group_key(&group, id)).await?;
+            let mut index = self.index();
             index.groups.remove(&id);
             index.recent.remove(&id);
             removed += 1;

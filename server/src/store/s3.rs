@@ -7,7 +7,7 @@ use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::{Object, Precondition, Result, Revision, StoreError, check_key};
+use super::{KeyLocks, Object, Precondition, Result, Revision, StoreError, check_key};
 
 /// Where the bucket is and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +28,9 @@ pub struct S3Settings {
 pub struct S3Backend {
     client: aws_sdk_s3::Client,
     settings: S3Settings,
-    write_lock: tokio::sync::Mutex<()>,
+    /// Writes of one key go one at a time (S3 checks the condition; this keeps one server's
+    /// writers of a key in order); writes of different keys go side by side.
+    write_locks: KeyLocks,
 }
 
 fn failure<E: std::error::Error + 'static>(
@@ -66,7 +68,7 @@ impl S3Backend {
         let backend = S3Backend {
             client: aws_sdk_s3::Client::from_conf(config),
             settings,
-            write_lock: tokio::sync::Mutex::new(()),
+            write_locks: KeyLocks::default(),
         };
         backend.ensure_bucket().await?;
         Ok(backend)
@@ -144,7 +146,7 @@ impl S3Backend {
         precondition: Precondition,
     ) -> Result<Revision> {
         let full = self.full_key(key)?;
-        let _guard = self.write_lock.lock().await;
+        let _guard = self.write_locks.lock(&key).await;
         let request = self
             .client
             .put_object()
@@ -174,7 +176,7 @@ impl S3Backend {
 
     pub async fn delete(&self, key: &str) -> Result<()> {
         let full = self.full_key(key)?;
-        let _guard = self.write_lock.lock().await;
+        let _guard = self.write_locks.lock(&key).await;
         self.client
             .delete_object()
             .bucket(&self.settings.bucket)
