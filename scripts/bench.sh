@@ -10,3 +10,4 @@ trap '"$REPO_ROOT/end2end/services/s3.sh" down' EXIT
 eval "$("$REPO_ROOT/end2end/services/s3.sh" env | sed 's/^/export /')"
 cargo bench --locked -p gennaker --bench list_applications
 cargo bench --locked -p gennaker --bench task_startup
+cargo bench --locked -p gennaker --bench pipeline_engine
