@@ -239,6 +239,22 @@ impl StageExecution {
             .map(str::to_string)
     }
 
+    /// The options a Manual Judgment offers (`judgmentInputs[].value`).
+    pub fn judgment_options(&self) -> Vec<String> {
+        self.context
+            .get("judgmentInputs")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.get("value").and_then(Value::as_str))
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// How long it ran (or has been running, at `now`).
     pub fn duration(&self, now: Timestamp) -> Option<std::time::Duration> {
         self.start_time

@@ -3,11 +3,14 @@
 //! (`server/src/pipelines/`), on the same task runner as every other change.
 
 pub mod execution;
+pub mod graph;
+pub mod json_lines;
 pub mod model;
 pub mod reader;
 pub mod requests;
 pub mod stages;
 pub mod validate;
+pub mod write;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -145,4 +148,53 @@ pub async fn evaluate_expression(
     expression: String,
 ) -> Result<Handled<serde_json::Value>, AppError> {
     Ok(services()?.pipelines.evaluate(id, &expression).await)
+}
+
+/// Records a Manual Judgment's decision from the approver's page. Its arguments are plain
+/// text so that a real `<form method="post">` sends it, before the page's script has loaded
+/// or without it; the browser then comes back to the page, which shows the decision.
+#[server]
+pub async fn decide_judgment(
+    id: String,
+    stage: String,
+    decision: String,
+    input: Option<String>,
+) -> Result<Handled<Execution>, AppError> {
+    let Ok(id) = ExecutionId::parse(&id) else {
+        return Ok(Err(AppError::NotFound(format!("There is no execution {id:?}."))));
+    };
+    let judgment = Judgment {
+        judgment_status: decision,
+        judgment_input: input.filter(|i| !i.trim().is_empty()),
+    };
+    Ok(services()?
+        .pipelines
+        .judge(id, &stage, judgment, &who())
+        .await)
+}
+
+/// Reads the YAML (or JSON) text of a Deploy (Manifest) stage into the objects Spinnaker keeps
+/// in `manifests`, for the editor: the browser reads JSON itself but carries no YAML reader.
+#[server]
+pub async fn read_manifests(text: String) -> Result<Handled<Vec<serde_json::Value>>, AppError> {
+    let mut documents = Vec::new();
+    for (index, document) in serde_yaml_ng::Deserializer::from_str(&text).enumerate() {
+        match <serde_json::Value as serde::Deserialize>::deserialize(document) {
+            Ok(serde_json::Value::Null) => {}
+            Ok(value @ serde_json::Value::Object(_)) => documents.push(value),
+            Ok(_) => {
+                return Ok(Err(AppError::invalid(
+                    "manifests",
+                    format!("Document {} is not a Kubernetes object.", index + 1),
+                )));
+            }
+            Err(error) => {
+                return Ok(Err(AppError::invalid(
+                    "manifests",
+                    format!("Document {} is not valid YAML or JSON: {error}", index + 1),
+                )));
+            }
+        }
+    }
+    Ok(Ok(documents))
 }
