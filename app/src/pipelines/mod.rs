@@ -150,16 +150,50 @@ pub async fn evaluate_expression(
     Ok(services()?.pipelines.evaluate(id, &expression).await)
 }
 
+/// `text` as one segment of a URL's path or a value of its query string.
+pub fn url_text(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The page where a Manual Judgment of execution `id` is decided; with `stage`, that one.
+pub fn judgment_path(application: &str, id: &str, stage: Option<&str>) -> String {
+    let page = format!("/applications/{}/executions/{}/judgment", url_text(application), url_text(id));
+    match stage {
+        Some(stage) => format!("{page}?stage={}", url_text(stage)),
+        None => page,
+    }
+}
+
+/// Whether the current server function was called by a plain HTML form (no script): the
+/// browser then expects a page back, not data.
+#[cfg(feature = "ssr")]
+fn from_plain_form() -> bool {
+    request_headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
 /// Records a Manual Judgment's decision from the approver's page. Its arguments are plain
 /// text so that a real `<form method="post">` sends it, before the page's script has loaded
-/// or without it; the browser then comes back to the page, which shows the decision.
+/// or without it; the browser is then sent back to the judgment page, which shows the decision
+/// (or, when it was refused, the stage as it is now: decided by someone else, say).
 #[server]
 pub async fn decide_judgment(
+    application: String,
     id: String,
     stage: String,
     decision: String,
     input: Option<String>,
 ) -> Result<Handled<Execution>, AppError> {
+    if from_plain_form() {
+        leptos_axum::redirect(&judgment_path(&application, &id, Some(&stage)));
+    }
     let Ok(id) = ExecutionId::parse(&id) else {
         return Ok(Err(AppError::NotFound(format!("There is no execution {id:?}."))));
     };
@@ -167,10 +201,7 @@ pub async fn decide_judgment(
         judgment_status: decision,
         judgment_input: input.filter(|i| !i.trim().is_empty()),
     };
-    Ok(services()?
-        .pipelines
-        .judge(id, &stage, judgment, &who())
-        .await)
+    Ok(services()?.pipelines.judge(id, &stage, judgment, &who()).await)
 }
 
 /// Reads the YAML (or JSON) text of a Deploy (Manifest) stage into the objects Spinnaker keeps

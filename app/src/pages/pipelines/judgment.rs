@@ -1,6 +1,6 @@
 //! The Manual Judgment page, for an approver who follows a link on a phone: the pipeline, the
-//! stage, its instructions, and the decision in two taps. Tap 1 is a link (`?decision=continue
-//! &input=ship`) that shows what will be recorded; tap 2 posts a real form to
+//! stage, its instructions, and the decision in two taps. Tap 1 sends a form to the page itself
+//! (`?decision=continue&input=ship`), which shows what will be recorded; tap 2 posts a real form to
 //! `decide_judgment`. Both work from the server's HTML before the script arrives (the route is
 //! rendered whole, not streamed), and without it: the browser then comes back here, and the
 //! page says who decided and when.
@@ -8,6 +8,7 @@
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
+use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
@@ -17,17 +18,7 @@ use crate::error::{AppError, settle};
 use crate::ids::ExecutionId;
 use crate::live::use_live;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
-use crate::pipelines::{DecideJudgment, get_execution};
-
-/// `text` for a URL's query string.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+use crate::pipelines::{DecideJudgment, get_execution, judgment_path};
 
 fn context_text(stage: &StageExecution, key: &str) -> Option<String> {
     stage
@@ -136,12 +127,13 @@ fn Decided(stage: StageExecution) -> impl IntoView {
     }
 }
 
-/// Tap 1: the choices, as links; tap 2: the confirmation, a form.
+/// Tap 1: the choice, a form the page sends to itself (`?decision=continue&input=ship`, the
+/// option from a select, the first one chosen already); tap 2: the confirmation, a form posted
+/// to `decide_judgment`.
 #[component]
 fn Decide(execution: Execution, stage: StageExecution, decide: ServerAction<DecideJudgment>) -> impl IntoView {
     let query = use_query_map();
-    let here = format!("/applications/{}/executions/{}/judgment", execution.application, execution.id);
-    let stage_query = format!("stage={}", query_value(&stage.ref_id));
+    let here = judgment_path(&execution.application, &execution.id.to_string(), None);
     let continue_label = context_text(&stage, "continueButtonLabel").unwrap_or_else(|| "Continue".into());
     let stop_label = context_text(&stage, "stopButtonLabel").unwrap_or_else(|| "Stop".into());
     let options = stage.judgment_options();
@@ -151,25 +143,31 @@ fn Decide(execution: Execution, stage: StageExecution, decide: ServerAction<Deci
     };
     let chosen = move || {
         let q = query.read();
-        q.get("decision").filter(|d| d == "continue" || d == "stop").map(|d| (d, q.get("input").unwrap_or_default()))
+        q.get("decision")
+            .filter(|d| d == "continue" || d == "stop")
+            .map(|d| (d, q.get("input").unwrap_or_default()))
     };
-    let (id, ref_id) = (execution.id.to_string(), stage.ref_id.clone());
+    let (application, id, ref_id) = (execution.application.clone(), execution.id.to_string(), stage.ref_id.clone());
     move || match chosen() {
         None => {
-            let continues: Vec<(String, String)> = if options.is_empty() {
-                vec![(format!("{here}?{stage_query}&decision=continue"), continue_label.clone())]
-            } else {
-                options
-                    .iter()
-                    .map(|o| (format!("{here}?{stage_query}&decision=continue&input={}", query_value(o)), format!("{continue_label}: {o}")))
-                    .collect()
-            };
+            let (options, ref_id) = (options.clone(), ref_id.clone());
+            let (continue_label, stop_label) = (continue_label.clone(), stop_label.clone());
             view! {
-                <p class="judgment-question">"What do you decide?"</p>
+            <Form method="GET" action=here.clone()>
+                <input type="hidden" name="stage" value=ref_id />
+                {(!options.is_empty()).then(|| view! {
+                    <div class="field">
+                        <label for="judgment-input">"Judgment"</label>
+                        <select id="judgment-input" name="input">
+                            {options.iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                })}
                 <div class="judgment-choices">
-                    {continues.into_iter().map(|(href, label)| view! { <a class="button big primary" href=href>{label}</a> }).collect_view()}
-                    <a class="button big danger" href=format!("{here}?{stage_query}&decision=stop")>{stop_label.clone()}</a>
+                    <button type="submit" class="button big primary" name="decision" value="continue">{continue_label}</button>
+                    <button type="submit" class="button big danger" name="decision" value="stop">{stop_label}</button>
                 </div>
+            </Form>
             }
             .into_any()
         }
@@ -177,10 +175,12 @@ fn Decide(execution: Execution, stage: StageExecution, decide: ServerAction<Deci
             let label = if decision == "continue" { continue_label.clone() } else { stop_label.clone() };
             let question = if input.is_empty() { format!("{label}?") } else { format!("{label} with {input}?") };
             let class = if decision == "continue" { "button big primary" } else { "button big danger" };
-            let (id, ref_id, back) = (id.clone(), ref_id.clone(), format!("{here}?{stage_query}"));
+            let (application, id, ref_id) = (application.clone(), id.clone(), ref_id.clone());
+            let back = judgment_path(&application, &id, Some(&ref_id));
             view! {
                 <p class="judgment-question">{question}</p>
                 <ActionForm action=decide>
+                    <input type="hidden" name="application" value=application />
                     <input type="hidden" name="id" value=id />
                     <input type="hidden" name="stage" value=ref_id />
                     <input type="hidden" name="decision" value=decision />

@@ -30,5 +30,5 @@ pub fn execution_href(application: &str, id: ExecutionId) -> String {
 
 /// The page where a waiting Manual Judgment is decided.
 pub fn judgment_href(application: &str, id: ExecutionId) -> String {
-    format!("/applications/{application}/executions/{id}/judgment")
+    crate::pipelines::judgment_path(application, &id.to_string(), None)
 }

@@ -34,9 +34,11 @@ pub fn PipelinesTab() -> impl IntoView {
     let live = context.live;
     let query = use_query_map();
     let status = Memo::new(move |_| query.read().get("status").unwrap_or_default());
+    // Saving a pipeline sends no event (only executions do): an import here reads the list again.
+    let imported = RwSignal::new(0u32);
     let pipelines = Resource::new(
-        move || (context.name.get(), live.pipeline.get()),
-        |(name, _)| list_pipelines(name),
+        move || (context.name.get(), live.pipeline.get(), imported.get()),
+        |(name, _, _)| list_pipelines(name),
     );
     let executions = Resource::new(
         move || (context.name.get(), status.get(), live.pipeline.get()),
@@ -94,6 +96,7 @@ pub fn PipelinesTab() -> impl IntoView {
                 Open::Import => {
                     let done = Callback::new(move |name: String| {
                         open.set(None);
+                        imported.update(|n| *n += 1);
                         notice.set(Some(format!("Imported {name}.")));
                     });
                     view! { <ImportDialog on_close=close on_imported=done /> }.into_any()

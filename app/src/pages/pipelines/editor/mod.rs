@@ -137,7 +137,9 @@ fn Editor(stored: StoredPipeline, reload: RwSignal<u32>) -> impl IntoView {
         notice.set(None);
     };
     view! {
-        <Title text=move || format!("{} · Pipeline", name()) />
+        // The title outlives the editor's signals by a moment when the page is left (the
+        // document's title is kept up to date by an effect of the whole app): read them gently.
+        <Title text=move || format!("{} · Pipeline", draft.config.try_with(|c| c.name.clone()).unwrap_or_default()) />
         <section class="editor" aria-labelledby="editor-title">
             <div class="editor-header">
                 <div>
