@@ -63,9 +63,13 @@ export const act = {
     await dialog.getByRole('button', { name: 'Run', exact: true }).click();
     return dialog;
   },
-  /** The approver's two taps: the choice (a link), then the confirmation (a form). */
-  async judge(page, choice, confirm) {
-    await page.getByRole('link', { name: choice, exact: true }).click();
+  /**
+   * The approver's two taps: the choice, then the confirmation (each a form). `option` is the
+   * judgment option expected to be chosen already: it costs no tap.
+   */
+  async judge(page, { option, choice, confirm }) {
+    if (option !== undefined) assert.equal(await page.getByLabel('Judgment', { exact: true }).inputValue(), option);
+    await page.getByRole('button', { name: choice, exact: true }).click();
     await page.getByRole('button', { name: confirm, exact: true }).click();
   },
 };

@@ -1,6 +1,6 @@
 // The Manual Judgment page without JavaScript, as a phone whose script has not arrived (or never
-// will): the server's HTML has the stage and its choices; tap 1 is a link, tap 2 posts a real
-// form, and the browser comes back to a page that says who decided. Nothing to decide is said.
+// will): the server's HTML has the stage and its choices; tap 1 sends a form to the page
+// itself, tap 2 posts a real form, and the browser comes back to a page that says who decided. Nothing to decide is said.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -39,7 +39,7 @@ describe('the Manual Judgment page without JavaScript', () => {
     await page.getByText('Release notes are in the ticket.').waitFor();
     await screenshot(page, 'judgment-no-js-360');
 
-    await act.judge(page, 'Continue: ship it', 'Yes, continue');
+    await act.judge(page, { option: 'ship it', choice: 'Continue', confirm: 'Yes, continue' });
     await check.decided(page, 'Continued');
     await page.getByText('(input: ship it)').waitFor();
     await screenshot(page, 'judgment-no-js-decided-360');
@@ -51,7 +51,7 @@ describe('the Manual Judgment page without JavaScript', () => {
     // Opened again, the link says there is nothing left to decide and who decided.
     await page.goto(link);
     await check.decided(page, 'Continued');
-    assert.equal(await page.getByRole('link', { name: /^Continue/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Continue', exact: true }).count(), 0);
     shellCheck.noConsoleErrors(errors);
     await context.close();
   });

@@ -38,7 +38,7 @@ describe('a pipeline built in the editor, run, approved from a phone, and run ag
     // The taps without the script are the no-JavaScript test's; here the page is interactive.
     await phone.page.waitForSelector('body[data-hydrated="true"]');
     if (run === 1) await screenshot(phone.page, 'judgment-360');
-    await act.judge(phone.page, 'Continue: ship', 'Yes, continue');
+    await act.judge(phone.page, { option: 'ship', choice: 'Continue', confirm: 'Yes, continue' });
     await check.decided(phone.page, 'Continued');
     if (run === 1) await screenshot(phone.page, 'judgment-decided-360');
     shellCheck.noConsoleErrors(phone.errors);

@@ -7,7 +7,10 @@ use super::write::{Seg, path_text};
 /// A container being read, with the path step of the member being read in it.
 enum Frame {
     /// In an object: the last key read, and whether the next string is a key.
-    Object { key: Option<String>, expect_key: bool },
+    Object {
+        key: Option<String>,
+        expect_key: bool,
+    },
     /// In a list: the index of the current element.
     List { index: usize },
 }

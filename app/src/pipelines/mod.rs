@@ -154,7 +154,9 @@ pub async fn evaluate_expression(
 pub fn url_text(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -162,7 +164,11 @@ pub fn url_text(text: &str) -> String {
 
 /// The page where a Manual Judgment of execution `id` is decided; with `stage`, that one.
 pub fn judgment_path(application: &str, id: &str, stage: Option<&str>) -> String {
-    let page = format!("/applications/{}/executions/{}/judgment", url_text(application), url_text(id));
+    let page = format!(
+        "/applications/{}/executions/{}/judgment",
+        url_text(application),
+        url_text(id)
+    );
     match stage {
         Some(stage) => format!("{page}?stage={}", url_text(stage)),
         None => page,
@@ -195,13 +201,18 @@ pub async fn decide_judgment(
         leptos_axum::redirect(&judgment_path(&application, &id, Some(&stage)));
     }
     let Ok(id) = ExecutionId::parse(&id) else {
-        return Ok(Err(AppError::NotFound(format!("There is no execution {id:?}."))));
+        return Ok(Err(AppError::NotFound(format!(
+            "There is no execution {id:?}."
+        ))));
     };
     let judgment = Judgment {
         judgment_status: decision,
         judgment_input: input.filter(|i| !i.trim().is_empty()),
     };
-    Ok(services()?.pipelines.judge(id, &stage, judgment, &who()).await)
+    Ok(services()?
+        .pipelines
+        .judge(id, &stage, judgment, &who())
+        .await)
 }
 
 /// Reads the YAML (or JSON) text of a Deploy (Manifest) stage into the objects Spinnaker keeps

@@ -172,9 +172,15 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
     let mut image = object(c.get("imageDescription"));
     match ImageReference::parse(&spec.image) {
         Ok(reference) => {
-            image.insert("registry".into(), json!(reference.registry.clone().unwrap_or_default()));
+            image.insert(
+                "registry".into(),
+                json!(reference.registry.clone().unwrap_or_default()),
+            );
             image.insert("repository".into(), json!(reference.repository));
-            image.insert("tag".into(), json!(reference.tag.clone().unwrap_or_default()));
+            image.insert(
+                "tag".into(),
+                json!(reference.tag.clone().unwrap_or_default()),
+            );
         }
         Err(_) => {
             for key in ["registry", "repository", "tag"] {
@@ -189,7 +195,11 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
             .map(|r| r.repository)
             .unwrap_or_default();
         let name = repository.rsplit('/').next().unwrap_or_default();
-        let name = if name.is_empty() { spec.application.as_str() } else { name };
+        let name = if name.is_empty() {
+            spec.application.as_str()
+        } else {
+            name
+        };
         c.insert("name".into(), json!(name));
     }
     c.insert("imageDescription".into(), Value::Object(image));
@@ -197,7 +207,12 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
     c.insert("args".into(), json!(spec.args));
     c.insert(
         "envVars".into(),
-        Value::Array(spec.env.iter().map(|e| json!({"name": e.name, "value": e.value})).collect()),
+        Value::Array(
+            spec.env
+                .iter()
+                .map(|e| json!({"name": e.name, "value": e.value}))
+                .collect(),
+        ),
     );
     c.insert(
         "ports".into(),
@@ -205,7 +220,8 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
             spec.ports
                 .iter()
                 .map(|p| {
-                    let mut port = json!({"containerPort": p.container_port, "protocol": p.protocol.as_str()});
+                    let mut port =
+                        json!({"containerPort": p.container_port, "protocol": p.protocol.as_str()});
                     if !p.name.is_empty() {
                         port["name"] = json!(p.name);
                     }
@@ -219,14 +235,20 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
     let requests = quantities(c.get("requests"), &r.cpu_request, &r.memory_request);
     c.insert("limits".into(), Value::Object(limits));
     c.insert("requests".into(), Value::Object(requests));
-    without_empty(&mut c, &["command", "args", "envVars", "ports", "limits", "requests"]);
+    without_empty(
+        &mut c,
+        &["command", "args", "envVars", "ports", "limits", "requests"],
+    );
     Value::Object(c)
 }
 
 /// A Deploy stage's `clusters[]` entry for `cluster`, as Deck writes it for the Kubernetes
 /// provider, on top of `previous` (the entry it replaces): fields Gennaker does not edit
 /// (`podAnnotations`, `volumeSources`, a second container, ...) are kept.
-pub fn deploy_cluster_entry(previous: &Map<String, Value>, cluster: &DeployCluster) -> Map<String, Value> {
+pub fn deploy_cluster_entry(
+    previous: &Map<String, Value>,
+    cluster: &DeployCluster,
+) -> Map<String, Value> {
     let spec = &cluster.spec;
     let mut entry = previous.clone();
     let mut put = |key: &str, value: Value| {
@@ -246,8 +268,14 @@ pub fn deploy_cluster_entry(previous: &Map<String, Value>, cluster: &DeployClust
     put("strategy", json!(cluster.strategy.as_str()));
     put("maxRemainingAsgs", json!(cluster.max_remaining));
     put("scaleDown", json!(cluster.scale_down));
-    put("delayBeforeDisableSec", json!(cluster.delay_before_disable_sec));
-    put("delayBeforeScaleDownSec", json!(cluster.delay_before_scale_down_sec));
+    put(
+        "delayBeforeDisableSec",
+        json!(cluster.delay_before_disable_sec),
+    );
+    put(
+        "delayBeforeScaleDownSec",
+        json!(cluster.delay_before_scale_down_sec),
+    );
     let mut rollback = object(previous.get("rollback"));
     rollback.insert("onFailure".into(), json!(cluster.rollback_on_failure));
     put("rollback", Value::Object(rollback));
@@ -268,7 +296,9 @@ pub fn deploy_cluster_entry(previous: &Map<String, Value>, cluster: &DeployClust
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::infrastructure::server_groups::{ContainerPort, EnvVar, Protocol, Resources, ServerGroupSpec};
+    use crate::infrastructure::server_groups::{
+        ContainerPort, EnvVar, Protocol, Resources, ServerGroupSpec,
+    };
     use crate::pipelines::model::{Stage, StageType};
     use crate::pipelines::stages::{StageSettings, Strategy, read};
 
@@ -278,7 +308,9 @@ mod tests {
         }))
         .unwrap();
         let mut errors = Vec::new();
-        let StageSettings::Deploy(mut clusters) = read(StageType::Deploy, &stage, "stages[0]", false, &mut errors) else {
+        let StageSettings::Deploy(mut clusters) =
+            read(StageType::Deploy, &stage, "stages[0]", false, &mut errors)
+        else {
             panic!("a deploy stage");
         };
         assert!(errors.is_empty(), "{errors:?}");
@@ -298,9 +330,20 @@ mod tests {
                 replicas: 2,
                 command: vec!["/web".into()],
                 args: vec!["--port".into(), "8080".into()],
-                env: vec![EnvVar { name: "MODE".into(), value: "prod".into() }],
-                ports: vec![ContainerPort { name: "http".into(), container_port: 8080, protocol: Protocol::Tcp }],
-                resources: Resources { cpu_limit: "500m".into(), memory_request: "64Mi".into(), ..Resources::default() },
+                env: vec![EnvVar {
+                    name: "MODE".into(),
+                    value: "prod".into(),
+                }],
+                ports: vec![ContainerPort {
+                    name: "http".into(),
+                    container_port: 8080,
+                    protocol: Protocol::Tcp,
+                }],
+                resources: Resources {
+                    cpu_limit: "500m".into(),
+                    memory_request: "64Mi".into(),
+                    ..Resources::default()
+                },
                 load_balancers: vec!["web-prod".into()],
                 node_selector: [("pool".to_string(), "web".to_string())].into(),
                 ..ServerGroupSpec::default()
@@ -314,7 +357,10 @@ mod tests {
         };
         let entry = deploy_cluster_entry(&Map::new(), &cluster);
         assert_eq!(entry["region"], "default");
-        assert_eq!(entry["containers"][0]["imageDescription"]["repository"], "team/web");
+        assert_eq!(
+            entry["containers"][0]["imageDescription"]["repository"],
+            "team/web"
+        );
         assert_eq!(entry["containers"][0]["name"], "web");
         assert_eq!(read_back(entry), cluster);
     }
@@ -328,16 +374,28 @@ mod tests {
                 {"name": "sidecar"}
             ]
         });
-        let Value::Object(previous) = previous else { unreachable!() };
+        let Value::Object(previous) = previous else {
+            unreachable!()
+        };
         let cluster = DeployCluster {
-            spec: ServerGroupSpec { application: "web".into(), account: "local".into(), namespace: "default".into(), image: "nginx:1.27".into(), replicas: 1, ..ServerGroupSpec::default() },
+            spec: ServerGroupSpec {
+                application: "web".into(),
+                account: "local".into(),
+                namespace: "default".into(),
+                image: "nginx:1.27".into(),
+                replicas: 1,
+                ..ServerGroupSpec::default()
+            },
             strategy: Strategy::Highlander,
             ..DeployCluster::default()
         };
         let entry = deploy_cluster_entry(&previous, &cluster);
         assert_eq!(entry["account"], "local");
         assert_eq!(entry["podAnnotations"], json!({"kept": "yes"}));
-        assert_eq!(entry["rollback"], json!({"onFailure": false, "destroyLatest": true}));
+        assert_eq!(
+            entry["rollback"],
+            json!({"onFailure": false, "destroyLatest": true})
+        );
         assert_eq!(entry["strategy"], "highlander");
         let first = &entry["containers"][0];
         assert_eq!(first["name"], "main");
@@ -351,16 +409,38 @@ mod tests {
     #[test]
     fn values_are_set_and_removed_at_paths() {
         let mut settings = Map::new();
-        let path = [Seg::Key("preconditions"), Seg::Index(0), Seg::Key("context"), Seg::Key("expression")];
+        let path = [
+            Seg::Key("preconditions"),
+            Seg::Index(0),
+            Seg::Key("context"),
+            Seg::Key("expression"),
+        ];
         set(&mut settings, &path, Some(json!("${true}")));
-        assert_eq!(Value::Object(settings.clone()), json!({"preconditions": [{"context": {"expression": "${true}"}}]}));
+        assert_eq!(
+            Value::Object(settings.clone()),
+            json!({"preconditions": [{"context": {"expression": "${true}"}}]})
+        );
         assert_eq!(get(&settings, &path), Some(&json!("${true}")));
-        set(&mut settings, &[Seg::Key("preconditions"), Seg::Index(0)], None);
-        assert_eq!(Value::Object(settings.clone()), json!({"preconditions": []}));
-        set(&mut settings, &[Seg::Key("missing"), Seg::Key("deep")], None);
+        set(
+            &mut settings,
+            &[Seg::Key("preconditions"), Seg::Index(0)],
+            None,
+        );
+        assert_eq!(
+            Value::Object(settings.clone()),
+            json!({"preconditions": []})
+        );
+        set(
+            &mut settings,
+            &[Seg::Key("missing"), Seg::Key("deep")],
+            None,
+        );
         assert!(!settings.contains_key("missing"));
         assert_eq!(number_or_text(" 30 "), Some(json!(30)));
-        assert_eq!(number_or_text("${parameters.wait}"), Some(json!("${parameters.wait}")));
+        assert_eq!(
+            number_or_text("${parameters.wait}"),
+            Some(json!("${parameters.wait}"))
+        );
         assert_eq!(number_or_text("  "), None);
     }
 }

@@ -66,8 +66,7 @@ pub fn ExecutionRow(execution: Execution) -> impl IntoView {
         .waiting_judgment()
         .map(|_| judgment_href(&execution.application, execution.id));
     let started = execution.start_time.unwrap_or(execution.build_time);
-    let took = execution_duration(&execution)
-        .unwrap_or_else(|| "waiting to start".to_string());
+    let took = execution_duration(&execution).unwrap_or_else(|| "waiting to start".to_string());
     let waiting = matches!(execution.status, ExecutionStatus::NotStarted);
     let (status, user) = (execution.status, execution.trigger.user.clone());
     view! {

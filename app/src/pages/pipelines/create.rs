@@ -50,7 +50,10 @@ pub fn CreatePipelineDialog(on_close: Callback<()>) -> impl IntoView {
     let errors = RwSignal::new(None::<AppError>);
     let navigate = use_navigate();
     let create = creating(errors, move |stored| {
-        navigate(&editor_href(&stored.config.application, &stored.config.id), Default::default());
+        navigate(
+            &editor_href(&stored.config.application, &stored.config.id),
+            Default::default(),
+        );
     });
     let submit = move |event: leptos::web_sys::SubmitEvent| {
         event.prevent_default();

@@ -20,6 +20,11 @@ use crate::live::use_live;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 use crate::pipelines::{DecideJudgment, get_execution, judgment_path};
 
+lazy_page!(
+    /// The Manual Judgment page: a chunk of its own, small, for a phone.
+    JudgmentRoute => JudgmentPage
+);
+
 fn context_text(stage: &StageExecution, key: &str) -> Option<String> {
     stage
         .context
@@ -33,12 +38,19 @@ fn context_text(stage: &StageExecution, key: &str) -> Option<String> {
 /// The Manual Judgment this page is about: the one named by `?stage=`, else the one waiting,
 /// else the last one decided.
 fn judgment_stage(execution: &Execution, named: Option<&str>) -> Option<StageExecution> {
-    let judgments = || execution.stages.iter().filter(|s| s.kind == "manualJudgment");
+    let judgments = || {
+        execution
+            .stages
+            .iter()
+            .filter(|s| s.kind == "manualJudgment")
+    };
     match named {
         Some(key) => judgments().find(|s| s.ref_id == key || s.id == key),
-        None => execution
-            .waiting_judgment()
-            .or_else(|| judgments().filter(|s| s.context.contains_key("judgmentStatus")).last()),
+        None => execution.waiting_judgment().or_else(|| {
+            judgments()
+                .filter(|s| s.context.contains_key("judgmentStatus"))
+                .last()
+        }),
     }
     .cloned()
 }
@@ -77,7 +89,10 @@ pub fn JudgmentPage() -> impl IntoView {
 fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl IntoView {
     let query = use_query_map();
     let named = query.read_untracked().get("stage");
-    let details = format!("/applications/{}/executions/{}", execution.application, execution.id);
+    let details = format!(
+        "/applications/{}/executions/{}",
+        execution.application, execution.id
+    );
     let Some(stage) = judgment_stage(&execution, named.as_deref()) else {
         return view! {
             <h1>{execution.name.clone()}</h1>
@@ -86,7 +101,8 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
         }
         .into_any();
     };
-    let waiting = stage.status == ExecutionStatus::Running && !stage.context.contains_key("judgmentStatus");
+    let waiting =
+        stage.status == ExecutionStatus::Running && !stage.context.contains_key("judgmentStatus");
     let body = if waiting {
         view! { <Decide execution=execution.clone() stage=stage.clone() decide /> }.into_any()
     } else {
@@ -131,10 +147,15 @@ fn Decided(stage: StageExecution) -> impl IntoView {
 /// option from a select, the first one chosen already); tap 2: the confirmation, a form posted
 /// to `decide_judgment`.
 #[component]
-fn Decide(execution: Execution, stage: StageExecution, decide: ServerAction<DecideJudgment>) -> impl IntoView {
+fn Decide(
+    execution: Execution,
+    stage: StageExecution,
+    decide: ServerAction<DecideJudgment>,
+) -> impl IntoView {
     let query = use_query_map();
     let here = judgment_path(&execution.application, &execution.id.to_string(), None);
-    let continue_label = context_text(&stage, "continueButtonLabel").unwrap_or_else(|| "Continue".into());
+    let continue_label =
+        context_text(&stage, "continueButtonLabel").unwrap_or_else(|| "Continue".into());
     let stop_label = context_text(&stage, "stopButtonLabel").unwrap_or_else(|| "Stop".into());
     let options = stage.judgment_options();
     let refusal = move || match decide.value().get() {
@@ -147,7 +168,11 @@ fn Decide(execution: Execution, stage: StageExecution, decide: ServerAction<Deci
             .filter(|d| d == "continue" || d == "stop")
             .map(|d| (d, q.get("input").unwrap_or_default()))
     };
-    let (application, id, ref_id) = (execution.application.clone(), execution.id.to_string(), stage.ref_id.clone());
+    let (application, id, ref_id) = (
+        execution.application.clone(),
+        execution.id.to_string(),
+        stage.ref_id.clone(),
+    );
     move || match chosen() {
         None => {
             let (options, ref_id) = (options.clone(), ref_id.clone());
@@ -172,9 +197,21 @@ fn Decide(execution: Execution, stage: StageExecution, decide: ServerAction<Deci
             .into_any()
         }
         Some((decision, input)) => {
-            let label = if decision == "continue" { continue_label.clone() } else { stop_label.clone() };
-            let question = if input.is_empty() { format!("{label}?") } else { format!("{label} with {input}?") };
-            let class = if decision == "continue" { "button big primary" } else { "button big danger" };
+            let label = if decision == "continue" {
+                continue_label.clone()
+            } else {
+                stop_label.clone()
+            };
+            let question = if input.is_empty() {
+                format!("{label}?")
+            } else {
+                format!("{label} with {input}?")
+            };
+            let class = if decision == "continue" {
+                "button big primary"
+            } else {
+                "button big danger"
+            };
             let (application, id, ref_id) = (application.clone(), id.clone(), ref_id.clone());
             let back = judgment_path(&application, &id, Some(&ref_id));
             view! {

@@ -33,7 +33,12 @@ pub fn StartDialog(
     let values: Vec<(Parameter, RwSignal<String>)> = config
         .parameters()
         .iter()
-        .map(|p| (p.clone(), RwSignal::new(p.default.clone().unwrap_or_default())))
+        .map(|p| {
+            (
+                p.clone(),
+                RwSignal::new(p.default.clone().unwrap_or_default()),
+            )
+        })
         .collect();
     let values = StoredValue::new(values);
     let errors = RwSignal::new(None::<AppError>);
@@ -54,7 +59,10 @@ pub fn StartDialog(
             for (parameter, value) in values {
                 let text = value.get_untracked();
                 if parameter.is_required() && text.trim().is_empty() {
-                    missing.push(FieldError::new(&field(parameter), format!("{} is required.", parameter.title())));
+                    missing.push(FieldError::new(
+                        &field(parameter),
+                        format!("{} is required.", parameter.title()),
+                    ));
                 }
                 parameters.insert(parameter.name.clone(), Value::String(text));
             }
@@ -97,7 +105,11 @@ pub fn StartDialog(
             .collect_view()
     });
     let has_parameters = values.with_value(|v| !v.is_empty());
-    let focus = if has_parameters { "start-param-0" } else { "start-submit" };
+    let focus = if has_parameters {
+        "start-param-0"
+    } else {
+        "start-submit"
+    };
     view! {
         <Dialog id="start-dialog" title="Start Manual Execution" on_close focus>
             <form on:submit=submit novalidate=true>

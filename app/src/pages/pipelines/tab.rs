@@ -12,10 +12,15 @@ use super::start::StartDialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading, Notice};
 use crate::components::fields::{Binding, SelectField};
 use crate::error::AppError;
+use crate::pages::application::ApplicationContext;
 use crate::pipelines::execution::{Execution, ExecutionStatus};
 use crate::pipelines::requests::{ExecutionFilter, StoredPipeline};
 use crate::pipelines::{list_executions, list_pipelines};
-use crate::pages::application::ApplicationContext;
+
+lazy_page!(
+    /// An application's Pipelines tab.
+    PipelinesTabRoute => PipelinesTab
+);
 
 /// How many executions of each pipeline the tab shows.
 const PER_PIPELINE: usize = 5;
@@ -55,13 +60,27 @@ pub fn PipelinesTab() -> impl IntoView {
     let open = RwSignal::new(None::<Open>);
     let notice = RwSignal::new(None::<String>);
     let navigate = use_navigate();
-    let filter = Binding::new(move || status.get(), move |chosen: String| {
-        let target = if chosen.is_empty() { String::new() } else { format!("?status={chosen}") };
-        let path = format!("/applications/{}/pipelines{target}", context.name.get_untracked());
-        navigate(&path, Default::default());
-    });
+    let filter = Binding::new(
+        move || status.get(),
+        move |chosen: String| {
+            let target = if chosen.is_empty() {
+                String::new()
+            } else {
+                format!("?status={chosen}")
+            };
+            let path = format!(
+                "/applications/{}/pipelines{target}",
+                context.name.get_untracked()
+            );
+            navigate(&path, Default::default());
+        },
+    );
     let statuses: Vec<(String, String)> = std::iter::once((String::new(), "All".to_string()))
-        .chain(ExecutionStatus::ALL.into_iter().map(|s| (s.as_str().to_string(), s.label().to_string())))
+        .chain(
+            ExecutionStatus::ALL
+                .into_iter()
+                .map(|s| (s.as_str().to_string(), s.label().to_string())),
+        )
         .collect();
     let no_errors = Signal::derive(|| None::<AppError>);
 

@@ -36,9 +36,16 @@ pub(super) fn ConfigurationForm() -> impl IntoView {
             c.keep_waiting_pipelines = Some(true);
         }
     });
-    let keep_waiting = draft.field(PipelineConfig::keeps_waiting, |c, on| c.keep_waiting_pipelines = Some(on));
+    let keep_waiting = draft.field(PipelineConfig::keeps_waiting, |c, on| {
+        c.keep_waiting_pipelines = Some(on)
+    });
     let max_concurrent = draft.field(
-        |c| c.max_concurrent_executions.filter(|n| *n > 0).map(|n| n.to_string()).unwrap_or_default(),
+        |c| {
+            c.max_concurrent_executions
+                .filter(|n| *n > 0)
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        },
         |c, text: String| c.max_concurrent_executions = text.trim().parse::<i64>().ok(),
     );
     let limited = move || draft.config.with(PipelineConfig::limits_concurrency);
@@ -83,7 +90,9 @@ fn ParametersForm() -> impl IntoView {
     let count = Memo::new(move |_| draft.config.with(|c| c.parameters().len()));
     let add = move |_| {
         draft.config.update(|c| {
-            c.parameter_config.get_or_insert_with(Vec::new).push(Parameter::default());
+            c.parameter_config
+                .get_or_insert_with(Vec::new)
+                .push(Parameter::default());
         })
     };
     view! {
@@ -125,19 +134,30 @@ fn ParameterRow(i: usize) -> impl IntoView {
             },
         )
     };
-    let name = text(|p| Some(p.name.clone()), |p, v| p.name = v.unwrap_or_default());
+    let name = text(
+        |p| Some(p.name.clone()),
+        |p, v| p.name = v.unwrap_or_default(),
+    );
     let label = text(|p| p.label.clone(), |p, v| p.label = v);
     let description = text(|p| p.description.clone(), |p, v| p.description = v);
     let default = text(|p| p.default.clone(), |p, v| p.default = v);
     let required = flag(Parameter::is_required, |p, on| p.required = Some(on));
-    let has_options = flag(|p| p.has_options == Some(true), |p, on| p.has_options = Some(on));
-    let initial = draft.config.with_untracked(|c| c.parameters().get(i).map(options_text).unwrap_or_default());
+    let has_options = flag(
+        |p| p.has_options == Some(true),
+        |p, on| p.has_options = Some(on),
+    );
+    let initial = draft
+        .config
+        .with_untracked(|c| c.parameters().get(i).map(options_text).unwrap_or_default());
     let options = typed(initial, move |text| {
         let values: Vec<ParameterOption> = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
-            .map(|value| ParameterOption { value: value.to_string(), ..ParameterOption::default() })
+            .map(|value| ParameterOption {
+                value: value.to_string(),
+                ..ParameterOption::default()
+            })
             .collect();
         draft.config.update(|c| {
             if let Some(p) = c.parameter_config.as_mut().and_then(|ps| ps.get_mut(i)) {
@@ -156,7 +176,14 @@ fn ParameterRow(i: usize) -> impl IntoView {
     };
     let id = move |part: &str| format!("parameter-{i}-{part}");
     let path = move |part: &str| draft.show(format!("parameterConfig[{i}].{part}"));
-    let title = move || draft.config.with(|c| c.parameters().get(i).map(|p| p.title().to_string()).unwrap_or_default());
+    let title = move || {
+        draft.config.with(|c| {
+            c.parameters()
+                .get(i)
+                .map(|p| p.title().to_string())
+                .unwrap_or_default()
+        })
+    };
     view! {
         <div class="list-item" role="group" aria-label=move || format!("Parameter {}", title())>
             <div class="form-grid">

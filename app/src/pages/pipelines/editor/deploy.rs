@@ -22,7 +22,12 @@ fn entries(stage: Option<&Stage>) -> Vec<Map<String, Value>> {
     stage
         .and_then(|s| s.settings.get("clusters"))
         .and_then(Value::as_array)
-        .map(|items| items.iter().map(|i| i.as_object().cloned().unwrap_or_default()).collect())
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i.as_object().cloned().unwrap_or_default())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -30,7 +35,9 @@ fn entries(stage: Option<&Stage>) -> Vec<Map<String, Value>> {
 fn read_entry(entry: &Map<String, Value>) -> DeployCluster {
     let stage = Stage {
         kind: StageType::Deploy.as_str().into(),
-        settings: [("clusters".to_string(), json!([entry]))].into_iter().collect(),
+        settings: [("clusters".to_string(), json!([entry]))]
+            .into_iter()
+            .collect(),
         ..Stage::default()
     };
     match read(StageType::Deploy, &stage, "", true, &mut Vec::new()) {
@@ -43,12 +50,20 @@ fn read_entry(entry: &Map<String, Value>) -> DeployCluster {
 fn summary(entry: &Map<String, Value>) -> String {
     let cluster = read_entry(entry);
     let spec = &cluster.spec;
-    let place = [spec.account.as_str(), spec.namespace.as_str(), &spec.cluster()]
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(" · ");
-    format!("{place} ({}, {} replicas)", cluster.strategy.label(), spec.replicas)
+    let place = [
+        spec.account.as_str(),
+        spec.namespace.as_str(),
+        &spec.cluster(),
+    ]
+    .into_iter()
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    format!(
+        "{place} ({}, {} replicas)",
+        cluster.strategy.label(),
+        spec.replicas
+    )
 }
 
 #[component]
@@ -56,14 +71,22 @@ pub(super) fn DeployForm() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
     let ref_id = scope.ref_id.clone();
-    let list = Memo::new(move |_| draft.with_stage(&ref_id, |s| entries(s).iter().map(summary).collect::<Vec<_>>()));
+    let list = Memo::new(move |_| {
+        draft.with_stage(&ref_id, |s| {
+            entries(s).iter().map(summary).collect::<Vec<_>>()
+        })
+    });
     // The form is built again only when a cluster comes or goes, not as its summary changes.
     let count = Memo::new(move |_| list.with(Vec::len));
     let editing = RwSignal::new(0usize);
     let path = draft.show(scope.path("clusters"));
     let messages = move || {
         let path = path.clone();
-        draft.messages(&path).into_iter().filter(|_| list.with(Vec::is_empty)).collect::<Vec<_>>()
+        draft
+            .messages(&path)
+            .into_iter()
+            .filter(|_| list.with(Vec::is_empty))
+            .collect::<Vec<_>>()
     };
     let add = {
         let ref_id = scope.ref_id.clone();
@@ -129,7 +152,13 @@ fn form_field(field: &str) -> String {
 }
 
 /// The fields below the server group form; their errors show beside them.
-const STRATEGY_FIELDS: [&str; 5] = ["strategy", "maxRemainingAsgs", "delayBeforeDisableSec", "delayBeforeScaleDownSec", "rollback"];
+const STRATEGY_FIELDS: [&str; 5] = [
+    "strategy",
+    "maxRemainingAsgs",
+    "delayBeforeDisableSec",
+    "delayBeforeScaleDownSec",
+    "rollback",
+];
 
 /// One cluster entry: the server group form and the strategy.
 #[component]
@@ -137,7 +166,9 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
     let application = expect_context::<ApplicationContext>().name;
-    let entry = draft.with_stage(&scope.ref_id, |s| entries(s).get(j).cloned().unwrap_or_default());
+    let entry = draft.with_stage(&scope.ref_id, |s| {
+        entries(s).get(j).cloned().unwrap_or_default()
+    });
     let mut cluster = read_entry(&entry);
     if cluster.spec.application.is_empty() {
         cluster.spec.application = application.get_untracked();
@@ -152,7 +183,15 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     let rollback = RwSignal::new(cluster.rollback_on_failure);
     let number = |signal: RwSignal<String>, field: &str, label: &str| -> Result<u64, AppError> {
         let text = signal.get();
-        text.trim().parse::<u64>().map_err(|_| AppError::invalid(field, format!("{label} must be a whole number of 0 or more, not {:?}.", text.trim())))
+        text.trim().parse::<u64>().map_err(|_| {
+            AppError::invalid(
+                field,
+                format!(
+                    "{label} must be a whole number of 0 or more, not {:?}.",
+                    text.trim()
+                ),
+            )
+        })
     };
     let built = Memo::new(move |_| -> Result<DeployCluster, AppError> {
         let spec = fields.spec()?;
@@ -161,8 +200,16 @@ fn ClusterEditor(j: usize) -> impl IntoView {
             strategy: Strategy::parse(&strategy.get()).unwrap_or_default(),
             max_remaining: number(max_remaining, "maxRemainingAsgs", "Server groups to keep")?,
             scale_down: scale_down.get(),
-            delay_before_disable_sec: number(delay_disable, "delayBeforeDisableSec", "The delay before disabling")?,
-            delay_before_scale_down_sec: number(delay_scale_down, "delayBeforeScaleDownSec", "The delay before scaling down")?,
+            delay_before_disable_sec: number(
+                delay_disable,
+                "delayBeforeDisableSec",
+                "The delay before disabling",
+            )?,
+            delay_before_scale_down_sec: number(
+                delay_scale_down,
+                "delayBeforeScaleDownSec",
+                "The delay before scaling down",
+            )?,
             rollback_on_failure: rollback.get(),
         })
     });
@@ -178,13 +225,19 @@ fn ClusterEditor(j: usize) -> impl IntoView {
                 if first.is_some() {
                     draft.update_stage(&ref_id, |s| {
                         let path = [Seg::Key("clusters"), Seg::Index(j)];
-                        let previous = write::get(&s.settings, &path).and_then(Value::as_object).cloned().unwrap_or_default();
+                        let previous = write::get(&s.settings, &path)
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default();
                         let entry = deploy_cluster_entry(&previous, &cluster);
                         write::set(&mut s.settings, &path, Some(Value::Object(entry)));
                     });
                 }
             }
-            Err(_) => draft.local_problem(&key, Some(format!("Cluster {} has problems; see its form.", j + 1))),
+            Err(_) => draft.local_problem(
+                &key,
+                Some(format!("Cluster {} has problems; see its form.", j + 1)),
+            ),
         }
     });
     let prefix = format!("{base}.");
@@ -195,23 +248,37 @@ fn ClusterEditor(j: usize) -> impl IntoView {
             Ok(_) => Vec::new(),
         };
         list.extend(draft.problems.get().into_iter().filter_map(|e| {
-            e.field.strip_prefix(&prefix).map(|rest| FieldError::new(&form_field(rest), e.message))
+            e.field
+                .strip_prefix(&prefix)
+                .map(|rest| FieldError::new(&form_field(rest), e.message))
         }));
         (!list.is_empty()).then_some(AppError::Invalid(list))
     });
     let shown_elsewhere = |field: &str| {
-        crate::components::server_group_form::FIELDS.contains(&field) || STRATEGY_FIELDS.contains(&field)
+        crate::components::server_group_form::FIELDS.contains(&field)
+            || STRATEGY_FIELDS.contains(&field)
     };
     let others = move || match errors.get() {
-        Some(AppError::Invalid(list)) => list.into_iter().filter(|e| !shown_elsewhere(&e.field)).map(|e| e.message).collect(),
+        Some(AppError::Invalid(list)) => list
+            .into_iter()
+            .filter(|e| !shown_elsewhere(&e.field))
+            .map(|e| e.message)
+            .collect(),
         _ => Vec::new(),
     };
-    let strategies: Vec<(String, String)> = Strategy::ALL.into_iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect();
+    let strategies: Vec<(String, String)> = Strategy::ALL
+        .into_iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
     let red_black = move || strategy.get() == Strategy::RedBlack.as_str();
     let explain = move || match Strategy::parse(&strategy.get()).unwrap_or_default() {
         Strategy::None => "Leaves the cluster's other server groups as they are.",
-        Strategy::Highlander => "Destroys every other server group of the cluster once the new one is healthy.",
-        Strategy::RedBlack => "Disables the other server groups once the new one is healthy; they stay, for a rollback.",
+        Strategy::Highlander => {
+            "Destroys every other server group of the cluster once the new one is healthy."
+        }
+        Strategy::RedBlack => {
+            "Disables the other server groups once the new one is healthy; they stay, for a rollback."
+        }
     };
     view! {
         <fieldset class="field-group cluster-form">

@@ -69,13 +69,23 @@ impl Draft {
             let current = config.get();
             let mut problems = validate(&current);
             local.with(|local| {
-                problems.extend(local.iter().map(|(field, message)| FieldError::new(field, message.clone())));
+                problems.extend(
+                    local
+                        .iter()
+                        .map(|(field, message)| FieldError::new(field, message.clone())),
+                );
             });
             refused.with(|refused| {
                 if let Some((config, errors)) = refused
                     && *config == current
                 {
-                    problems.extend(errors.iter().filter(|e| !problems.contains(e)).cloned().collect::<Vec<_>>());
+                    problems.extend(
+                        errors
+                            .iter()
+                            .filter(|e| !problems.contains(e))
+                            .cloned()
+                            .collect::<Vec<_>>(),
+                    );
                 }
             });
             problems
@@ -188,7 +198,8 @@ impl Draft {
 
     /// The index of the stage with `ref_id`.
     pub fn index_of(&self, ref_id: &str) -> Option<usize> {
-        self.config.with(|c| c.stages.iter().position(|s| s.ref_id == ref_id))
+        self.config
+            .with(|c| c.stages.iter().position(|s| s.ref_id == ref_id))
     }
 
     /// Reads the stage with `ref_id`.
@@ -212,7 +223,10 @@ impl Draft {
         set: impl Fn(&mut PipelineConfig, T) + Send + Sync + 'static,
     ) -> Binding<T> {
         let config = self.config;
-        Binding::new(move || config.with(&get), move |value| config.update(|c| set(c, value)))
+        Binding::new(
+            move || config.with(&get),
+            move |value| config.update(|c| set(c, value)),
+        )
     }
 
     /// An input of one of a stage's typed fields.
@@ -252,7 +266,11 @@ impl Draft {
         let read = path.clone();
         self.stage_field(
             ref_id,
-            move |s| write::get(&s.settings, &read).and_then(Value::as_bool).unwrap_or(default),
+            move |s| {
+                write::get(&s.settings, &read)
+                    .and_then(Value::as_bool)
+                    .unwrap_or(default)
+            },
             move |s, on: bool| write::set(&mut s.settings, &path, Some(Value::Bool(on))),
         )
     }
@@ -268,7 +286,9 @@ impl Draft {
         show: fn(Option<&Value>) -> String,
         parse: fn(&str) -> Result<Option<Value>, String>,
     ) -> Binding {
-        let initial = self.with_stage(ref_id, |s| show(s.and_then(|s| write::get(&s.settings, &path))));
+        let initial = self.with_stage(ref_id, |s| {
+            show(s.and_then(|s| write::get(&s.settings, &path)))
+        });
         let (draft, ref_id) = (*self, ref_id.to_string());
         typed(initial, move |text| match parse(text) {
             Ok(value) => {
@@ -285,8 +305,11 @@ impl Draft {
 /// lists): reading it back would fight the user's typing.
 pub(super) fn typed(initial: String, write: impl Fn(&str) + Send + Sync + 'static) -> Binding {
     let text = RwSignal::new(initial);
-    Binding::new(move || text.get(), move |typed: String| {
-        write(&typed);
-        text.set(typed);
-    })
+    Binding::new(
+        move || text.get(),
+        move |typed: String| {
+            write(&typed);
+            text.set(typed);
+        },
+    )
 }

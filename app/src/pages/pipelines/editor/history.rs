@@ -27,11 +27,27 @@ fn rows(a: &PipelineConfig, b: &PipelineConfig) -> Vec<DiffRow> {
     };
     let mut rows: Vec<DiffRow> = vec![
         ("Name".into(), a.name.clone(), b.name.clone()),
-        ("Description".into(), a.description.clone().unwrap_or_default(), b.description.clone().unwrap_or_default()),
-        ("Disabled".into(), a.is_disabled().to_string(), b.is_disabled().to_string()),
+        (
+            "Description".into(),
+            a.description.clone().unwrap_or_default(),
+            b.description.clone().unwrap_or_default(),
+        ),
+        (
+            "Disabled".into(),
+            a.is_disabled().to_string(),
+            b.is_disabled().to_string(),
+        ),
         ("Execution options".into(), options(a), options(b)),
-        ("Parameters".into(), compact(&a.parameters()), compact(&b.parameters())),
-        ("Triggers".into(), compact(&a.triggers), compact(&b.triggers)),
+        (
+            "Parameters".into(),
+            compact(&a.parameters()),
+            compact(&b.parameters()),
+        ),
+        (
+            "Triggers".into(),
+            compact(&a.triggers),
+            compact(&b.triggers),
+        ),
     ];
     let mut ref_ids: Vec<&str> = a.stages.iter().map(|s| s.ref_id.as_str()).collect();
     for stage in &b.stages {
@@ -100,14 +116,19 @@ pub(super) fn DeletePanel() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let errors = RwSignal::new(None::<AppError>);
     let remove = Action::new(move |_: &()| {
-        let (id, version) = draft.saved.with_untracked(|s| (s.config.id.clone(), s.version));
+        let (id, version) = draft
+            .saved
+            .with_untracked(|s| (s.config.id.clone(), s.version));
         async move { settle(delete_pipeline(id, version).await) }
     });
     let navigate = use_navigate();
     Effect::new(move |_| match remove.value().get() {
         Some(Ok(())) => {
             let application = draft.saved.with_untracked(|s| s.config.application.clone());
-            navigate(&format!("/applications/{application}/pipelines"), Default::default());
+            navigate(
+                &format!("/applications/{application}/pipelines"),
+                Default::default(),
+            );
         }
         Some(Err(error)) => errors.set(Some(error)),
         None => {}

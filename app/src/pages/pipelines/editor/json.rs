@@ -25,13 +25,24 @@ fn without_position(error: &serde_json::Error) -> String {
 /// unchanged. A problem comes with its line.
 fn read(text: &str, id: &str, application: &str) -> Result<PipelineConfig, (usize, String)> {
     let config: PipelineConfig = serde_json::from_str(text).map_err(|e| {
-        (e.line().max(1), format!("Column {}: {}", e.column(), without_position(&e)))
+        (
+            e.line().max(1),
+            format!("Column {}: {}", e.column(), without_position(&e)),
+        )
     })?;
     if config.id != id {
-        return Err((line_of(text, "id"), format!("The id must stay {id:?}: a pipeline with another id is another pipeline (import it instead).")));
+        return Err((
+            line_of(text, "id"),
+            format!(
+                "The id must stay {id:?}: a pipeline with another id is another pipeline (import it instead)."
+            ),
+        ));
     }
     if config.application != application {
-        return Err((line_of(text, "application"), format!("The application must stay {application:?}.")));
+        return Err((
+            line_of(text, "application"),
+            format!("The application must stay {application:?}."),
+        ));
     }
     Ok(config)
 }
@@ -47,7 +58,9 @@ fn line_start(text: &str, line: usize) -> u32 {
 #[component]
 pub(super) fn JsonEditor(json_ok: RwSignal<bool>) -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let (id, application) = draft.saved.with_untracked(|s| (s.config.id.clone(), s.config.application.clone()));
+    let (id, application) = draft
+        .saved
+        .with_untracked(|s| (s.config.id.clone(), s.config.application.clone()));
     let text = RwSignal::new(pretty(&draft.config.get_untracked()));
     let unreadable = RwSignal::new(None::<(usize, String)>);
     let area = NodeRef::<Textarea>::new();
@@ -74,7 +87,14 @@ pub(super) fn JsonEditor(json_ok: RwSignal<bool>) -> impl IntoView {
     let problems = move || {
         let mut list = match unreadable.get() {
             Some(problem) => vec![problem],
-            None => text.with(|t| draft.problems.get().into_iter().map(|e| (line_of(t, &e.field), e.message)).collect()),
+            None => text.with(|t| {
+                draft
+                    .problems
+                    .get()
+                    .into_iter()
+                    .map(|e| (line_of(t, &e.field), e.message))
+                    .collect()
+            }),
         };
         list.sort_by_key(|(line, _)| *line);
         list
@@ -88,7 +108,12 @@ pub(super) fn JsonEditor(json_ok: RwSignal<bool>) -> impl IntoView {
     };
     let go_to = move |line: usize| {
         if let Some(area) = area.get() {
-            let (start, end) = text.with_untracked(|t| (line_start(t, line), line_start(t, line + 1).saturating_sub(1)));
+            let (start, end) = text.with_untracked(|t| {
+                (
+                    line_start(t, line),
+                    line_start(t, line + 1).saturating_sub(1),
+                )
+            });
             let _ = area.focus();
             let _ = area.set_selection_range(start, end);
         }

@@ -34,6 +34,11 @@ use json::JsonEditor;
 use stage::StageForm;
 use stages::StageGraph;
 
+lazy_page!(
+    /// The pipeline editor.
+    PipelineEditorRoute => PipelineEditorPage
+);
+
 #[component]
 pub fn PipelineEditorPage() -> impl IntoView {
     let params = use_params_map();
@@ -61,10 +66,12 @@ fn place(draft: Draft, field: &str) -> (String, Option<String>) {
         .strip_prefix("stages[")
         .and_then(|rest| rest.split(']').next())
         .and_then(|n| n.parse::<usize>().ok());
-    draft.config.with_untracked(|c| match index.and_then(|i| c.stages.get(i)) {
-        Some(stage) => (format!("Stage {}", stage.name), Some(stage.ref_id.clone())),
-        None => ("Configuration".to_string(), None),
-    })
+    draft
+        .config
+        .with_untracked(|c| match index.and_then(|i| c.stages.get(i)) {
+            Some(stage) => (format!("Stage {}", stage.name), Some(stage.ref_id.clone())),
+            None => ("Configuration".to_string(), None),
+        })
 }
 
 /// The problems no input on screen shows, each with a way to the form that shows it.
@@ -104,9 +111,16 @@ fn Editor(stored: StoredPipeline, reload: RwSignal<u32>) -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let refusal = RwSignal::new(None::<AppError>);
     let save = Action::new(move |_: &()| {
-        let (id, version) = draft.saved.with_untracked(|s| (s.config.id.clone(), s.version));
+        let (id, version) = draft
+            .saved
+            .with_untracked(|s| (s.config.id.clone(), s.version));
         let config = draft.config.get_untracked();
-        async move { (config.clone(), settle(save_pipeline(id, version, config).await)) }
+        async move {
+            (
+                config.clone(),
+                settle(save_pipeline(id, version, config).await),
+            )
+        }
     });
     Effect::new(move |_| match save.value().get() {
         Some((_, Ok(stored))) => {
@@ -123,14 +137,22 @@ fn Editor(stored: StoredPipeline, reload: RwSignal<u32>) -> impl IntoView {
     });
     let dirty = Memo::new(move |_| draft.dirty());
     let can_save = move || {
-        dirty.get() && draft.problems.with(Vec::is_empty) && draft.pending.get() == 0 && json_ok.get() && !save.pending().get()
+        dirty.get()
+            && draft.problems.with(Vec::is_empty)
+            && draft.pending.get() == 0
+            && json_ok.get()
+            && !save.pending().get()
     };
     let conflicted = move || matches!(refusal.get(), Some(AppError::Conflict(_)));
     let name = move || draft.config.with(|c| c.name.clone());
     let app = context.name;
     let state = move || {
         let version = draft.saved.with(|s| s.version);
-        if dirty.get() { format!("Version {version} · unsaved changes") } else { format!("Version {version} · in sync with the server") }
+        if dirty.get() {
+            format!("Version {version} · unsaved changes")
+        } else {
+            format!("Version {version} · in sync with the server")
+        }
     };
     let revert = move |_| {
         draft.replace(draft.saved.get_untracked().config);

@@ -32,12 +32,27 @@ fn Precondition(i: usize) -> impl IntoView {
     let ref_id = scope.ref_id.clone();
     let kind = Memo::new(move |_| {
         draft.with_stage(&ref_id, |s| {
-            as_text(s.and_then(|s| write::get(&s.settings, &[Seg::Key("preconditions"), Seg::Index(i), Seg::Key("type")])))
+            as_text(s.and_then(|s| {
+                write::get(
+                    &s.settings,
+                    &[Seg::Key("preconditions"), Seg::Index(i), Seg::Key("type")],
+                )
+            }))
         })
     });
-    let at = move |key: &'static str| vec![Seg::Key("preconditions"), Seg::Index(i), Seg::Key("context"), Seg::Key(key)];
+    let at = move |key: &'static str| {
+        vec![
+            Seg::Key("preconditions"),
+            Seg::Index(i),
+            Seg::Key("context"),
+            Seg::Key(key),
+        ]
+    };
     let id = move |part: &str| format!("stage-check-{i}-{part}");
-    let statuses: Vec<(&'static str, &'static str)> = ExecutionStatus::ALL.into_iter().map(|s| (s.as_str(), s.label())).collect();
+    let statuses: Vec<(&'static str, &'static str)> = ExecutionStatus::ALL
+        .into_iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect();
     view! {
         <Choice path=vec![Seg::Key("preconditions"), Seg::Index(i), Seg::Key("type")] id=id("type") label="Check that" options=KINDS.to_vec() />
         {move || match kind.get().as_str() {

@@ -28,11 +28,17 @@ impl StageScope {
 #[component]
 pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let scope = StageScope { ref_id: ref_id.clone(), base: format!("stages[{index}]") };
+    let scope = StageScope {
+        ref_id: ref_id.clone(),
+        base: format!("stages[{index}]"),
+    };
     provide_context(scope.clone());
     let errors = draft.errors();
     let name = draft.stage_field(&ref_id, |s| s.name.clone(), |s, v| s.name = v);
-    let title = StageType::parse(&kind).map_or_else(|| format!("{kind} stage"), |t| format!("{} stage", t.label()));
+    let title = StageType::parse(&kind).map_or_else(
+        || format!("{kind} stage"),
+        |t| format!("{} stage", t.label()),
+    );
     let comments = draft.stage_field(
         &ref_id,
         |s| s.comments.clone().unwrap_or_default(),
@@ -64,7 +70,14 @@ fn StageMoves(ref_id: String) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let position = {
         let ref_id = ref_id.clone();
-        move || draft.config.with(|c| (c.stages.iter().position(|s| s.ref_id == ref_id), c.stages.len()))
+        move || {
+            draft.config.with(|c| {
+                (
+                    c.stages.iter().position(|s| s.ref_id == ref_id),
+                    c.stages.len(),
+                )
+            })
+        }
     };
     let shift = {
         let ref_id = ref_id.clone();
@@ -116,7 +129,9 @@ fn DependsOn() -> impl IntoView {
     let ref_id = scope.ref_id.clone();
     let choices = Memo::new(move |_| {
         draft.config.with(|c| {
-            let graph = nodes(&c.stages, |s| (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice()));
+            let graph = nodes(&c.stages, |s| {
+                (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice())
+            });
             let Some(me) = c.stages.iter().position(|s| s.ref_id == ref_id) else {
                 return Vec::new();
             };
@@ -126,7 +141,12 @@ fn DependsOn() -> impl IntoView {
                 .filter(|(j, _)| *j != me)
                 .map(|(j, s)| {
                     let checked = c.stages[me].requisite_stage_ref_ids.contains(&s.ref_id);
-                    (s.ref_id.clone(), s.name.clone(), checked, may_depend_on(&graph, me, j))
+                    (
+                        s.ref_id.clone(),
+                        s.name.clone(),
+                        checked,
+                        may_depend_on(&graph, me, j),
+                    )
                 })
                 .collect::<Vec<_>>()
         })
@@ -208,14 +228,25 @@ fn Condition() -> impl IntoView {
         &scope.ref_id,
         |s| s.stage_enabled.is_some(),
         |s, on: bool| {
-            s.stage_enabled = on.then(|| StageEnabled { kind: "expression".into(), ..StageEnabled::default() });
+            s.stage_enabled = on.then(|| StageEnabled {
+                kind: "expression".into(),
+                ..StageEnabled::default()
+            });
         },
     );
     let expression = draft.stage_field(
         &scope.ref_id,
-        |s| s.stage_enabled.as_ref().and_then(|e| e.expression.clone()).unwrap_or_default(),
+        |s| {
+            s.stage_enabled
+                .as_ref()
+                .and_then(|e| e.expression.clone())
+                .unwrap_or_default()
+        },
         |s, text: String| {
-            let enabled = s.stage_enabled.get_or_insert_with(|| StageEnabled { kind: "expression".into(), ..StageEnabled::default() });
+            let enabled = s.stage_enabled.get_or_insert_with(|| StageEnabled {
+                kind: "expression".into(),
+                ..StageEnabled::default()
+            });
             enabled.expression = Some(text);
         },
     );
@@ -247,8 +278,14 @@ fn Timeout() -> impl IntoView {
     );
     let seconds = draft.stage_field(
         &scope.ref_id,
-        |s| s.stage_timeout_ms.map(|ms| (ms / 1000).to_string()).unwrap_or_default(),
-        |s, text: String| s.stage_timeout_ms = text.trim().parse::<i64>().ok().map(|secs| secs * 1000),
+        |s| {
+            s.stage_timeout_ms
+                .map(|ms| (ms / 1000).to_string())
+                .unwrap_or_default()
+        },
+        |s, text: String| {
+            s.stage_timeout_ms = text.trim().parse::<i64>().ok().map(|secs| secs * 1000)
+        },
     );
     let path = scope.path("stageTimeoutMs");
     view! {

@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use super::draft::Draft;
 use crate::components::dialog::Dialog;
-use crate::pages::pipelines::graph::{GraphStage, StageColumns, waits_for};
 use crate::pages::application::ApplicationContext;
+use crate::pages::pipelines::graph::{GraphStage, StageColumns, waits_for};
 use crate::pipelines::graph::{next_ref_id, nodes};
 use crate::pipelines::model::{Stage, StageType};
 
@@ -20,10 +20,16 @@ fn defaults(kind: StageType, application: &str) -> Map<String, Value> {
         StageType::ManualJudgment => json!({"judgmentInputs": [], "instructions": ""}),
         StageType::CheckPreconditions => json!({"preconditions": []}),
         StageType::EvaluateVariables => json!({"variables": []}),
-        StageType::Pipeline => json!({"application": application, "pipeline": "", "waitForCompletion": true}),
+        StageType::Pipeline => {
+            json!({"application": application, "pipeline": "", "waitForCompletion": true})
+        }
         StageType::Webhook => json!({"method": "POST", "url": "", "waitForCompletion": false}),
-        StageType::DeployManifest => json!({"cloudProvider": "kubernetes", "source": "text", "account": "", "manifests": []}),
-        StageType::DeleteManifest => json!({"cloudProvider": "kubernetes", "account": "", "location": "", "manifestName": ""}),
+        StageType::DeployManifest => {
+            json!({"cloudProvider": "kubernetes", "source": "text", "account": "", "manifests": []})
+        }
+        StageType::DeleteManifest => {
+            json!({"cloudProvider": "kubernetes", "account": "", "location": "", "manifestName": ""})
+        }
         StageType::Deploy => json!({"clusters": []}),
     };
     match value {
@@ -77,10 +83,17 @@ fn StageNode(i: usize, all: Vec<GraphStage>) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let stage = all[i].clone();
     let ref_id = stage.ref_id.clone();
-    let kind = draft.config.with_untracked(|c| c.stages.get(i).map(|s| s.kind.clone()).unwrap_or_default());
+    let kind = draft
+        .config
+        .with_untracked(|c| c.stages.get(i).map(|s| s.kind.clone()).unwrap_or_default());
     let label = StageType::parse(&kind).map(StageType::label);
     let (whole, inside) = (format!("stages[{i}]"), format!("stages[{i}]."));
-    let has_problems = move || draft.problems.with(|p| p.iter().any(|e| e.field == whole || e.field.starts_with(&inside)));
+    let has_problems = move || {
+        draft.problems.with(|p| {
+            p.iter()
+                .any(|e| e.field == whole || e.field.starts_with(&inside))
+        })
+    };
     let pressed = {
         let ref_id = ref_id.clone();
         move || (draft.selected.get().as_deref() == Some(ref_id.as_str())).to_string()
@@ -110,10 +123,15 @@ fn StagePicker(on_close: Callback<()>) -> impl IntoView {
         let after = draft.selected.get_untracked();
         let mut new_ref = String::new();
         draft.config.update(|c| {
-            new_ref = next_ref_id(&nodes(&c.stages, |s| (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice())));
+            new_ref = next_ref_id(&nodes(&c.stages, |s| {
+                (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice())
+            }));
             c.stages.push(Stage {
                 ref_id: new_ref.clone(),
-                requisite_stage_ref_ids: after.into_iter().filter(|r| c.stage(r).is_some()).collect(),
+                requisite_stage_ref_ids: after
+                    .into_iter()
+                    .filter(|r| c.stage(r).is_some())
+                    .collect(),
                 kind: kind.as_str().to_string(),
                 name: kind.label().to_string(),
                 settings: defaults(kind, &application.get_untracked()),

@@ -63,9 +63,13 @@ pub(super) fn Input(
 ) -> impl IntoView {
     let errors = expect_context::<Draft>().errors();
     match (area, hint) {
-        (true, Some(hint)) => view! { <TextArea id label field value errors hint rows=4 /> }.into_any(),
+        (true, Some(hint)) => {
+            view! { <TextArea id label field value errors hint rows=4 /> }.into_any()
+        }
         (true, None) => view! { <TextArea id label field value errors rows=4 /> }.into_any(),
-        (false, Some(hint)) => view! { <TextField id label field value errors required hint /> }.into_any(),
+        (false, Some(hint)) => {
+            view! { <TextField id label field value errors required hint /> }.into_any()
+        }
         (false, None) => view! { <TextField id label field value errors required /> }.into_any(),
     }
 }
@@ -118,7 +122,10 @@ pub(super) fn Choice(
     let scope = expect_context::<StageScope>();
     let field = draft.show(path_text(&scope.base, &path));
     let value = draft.setting(&scope.ref_id, path, false);
-    let options: Vec<(String, String)> = options.into_iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
+    let options: Vec<(String, String)> = options
+        .into_iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect();
     view! { <SelectField id label field value errors=draft.errors() options=Signal::stored(options) /> }
 }
 
@@ -140,13 +147,20 @@ where
     let scope = expect_context::<StageScope>();
     let ref_id = scope.ref_id.clone();
     let count = Memo::new(move |_| {
-        draft.with_stage(&ref_id, |s| s.and_then(|s| s.settings.get(key)).and_then(Value::as_array).map_or(0, Vec::len))
+        draft.with_stage(&ref_id, |s| {
+            s.and_then(|s| s.settings.get(key))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        })
     });
     let change = {
         let ref_id = scope.ref_id.clone();
         move |edit: Box<dyn FnOnce(&mut Vec<Value>)>| {
             draft.update_stage(&ref_id, |s| {
-                let list = s.settings.entry(key).or_insert_with(|| Value::Array(Vec::new()));
+                let list = s
+                    .settings
+                    .entry(key)
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if !list.is_array() {
                     *list = Value::Array(Vec::new());
                 }
@@ -207,12 +221,23 @@ pub(super) fn AccountChoice(#[prop(into)] id: String) -> impl IntoView {
 fn show_inputs(value: Option<&Value>) -> String {
     value
         .and_then(Value::as_array)
-        .map(|items| items.iter().map(|i| as_text(i.get("value"))).collect::<Vec<_>>().join("\n"))
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| as_text(i.get("value")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
         .unwrap_or_default()
 }
 
 fn parse_inputs(text: &str) -> Result<Option<Value>, String> {
-    let items: Vec<Value> = text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| json!({"value": l})).collect();
+    let items: Vec<Value> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| json!({"value": l}))
+        .collect();
     Ok(Some(Value::Array(items)))
 }
 
@@ -221,7 +246,13 @@ fn JudgmentForm() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
     let field = draft.show(scope.path("judgmentInputs"));
-    let inputs = draft.parsed(&scope.ref_id, vec![Seg::Key("judgmentInputs")], field.clone(), show_inputs, parse_inputs);
+    let inputs = draft.parsed(
+        &scope.ref_id,
+        vec![Seg::Key("judgmentInputs")],
+        field.clone(),
+        show_inputs,
+        parse_inputs,
+    );
     view! {
         <Setting path=vec![Seg::Key("instructions")] id="stage-instructions" label="Instructions" area=true
             hint="What the approver should check before deciding." />
@@ -252,16 +283,30 @@ fn VariablesForm() -> impl IntoView {
 pub(super) fn show_map(value: Option<&Value>, separator: &str) -> String {
     value
         .and_then(Value::as_object)
-        .map(|map| map.iter().map(|(k, v)| format!("{k}{separator}{}", as_text(Some(v)))).collect::<Vec<_>>().join("\n"))
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| format!("{k}{separator}{}", as_text(Some(v))))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
         .unwrap_or_default()
 }
 
 /// Lines of `key{separator}value` as an object of text; `form` says how a line is written.
 pub(super) fn parse_map(text: &str, separator: char, form: &str) -> Result<Option<Value>, String> {
     let mut map = Map::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let (key, value) = line.split_once(separator).ok_or_else(|| format!("Line {}: write it as {form}.", n + 1))?;
-        map.insert(key.trim().to_string(), Value::String(value.trim().to_string()));
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let (key, value) = line
+            .split_once(separator)
+            .ok_or_else(|| format!("Line {}: write it as {form}.", n + 1))?;
+        map.insert(
+            key.trim().to_string(),
+            Value::String(value.trim().to_string()),
+        );
     }
     Ok((!map.is_empty()).then_some(Value::Object(map)))
 }
@@ -280,14 +325,27 @@ fn PipelineForm() -> impl IntoView {
     let scope = expect_context::<StageScope>();
     let own_id = draft.config.with_untracked(|c| c.id.clone());
     let application = draft.setting(&scope.ref_id, vec![Seg::Key("application")], false);
-    let pipelines = Resource::new(move || application.get.get(), |app| async move {
-        if app.trim().is_empty() { Ok(Vec::new()) } else { list_pipelines(app).await }
-    });
+    let pipelines = Resource::new(
+        move || application.get.get(),
+        |app| async move {
+            if app.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                list_pipelines(app).await
+            }
+        },
+    );
     let field = draft.show(scope.path("pipeline"));
     let chosen = draft.setting(&scope.ref_id, vec![Seg::Key("pipeline")], false);
     let errors = draft.errors();
     let parameters_field = draft.show(scope.path("pipelineParameters"));
-    let parameters = draft.parsed(&scope.ref_id, vec![Seg::Key("pipelineParameters")], parameters_field.clone(), show_pairs, parse_pairs);
+    let parameters = draft.parsed(
+        &scope.ref_id,
+        vec![Seg::Key("pipelineParameters")],
+        parameters_field.clone(),
+        show_pairs,
+        parse_pairs,
+    );
     view! {
         <Setting path=vec![Seg::Key("application")] id="stage-pipeline-application" label="Application" required=true />
         <Transition fallback=|| view! { <Loading label="Loading pipelines…" /> }>
@@ -310,7 +368,9 @@ fn PipelineForm() -> impl IntoView {
 /// Manifests as pretty JSON (which is YAML too).
 fn show_manifests(value: Option<&Value>) -> String {
     match value.and_then(Value::as_array) {
-        Some(items) if items.len() == 1 => serde_json::to_string_pretty(&items[0]).unwrap_or_default(),
+        Some(items) if items.len() == 1 => {
+            serde_json::to_string_pretty(&items[0]).unwrap_or_default()
+        }
         Some(items) if !items.is_empty() => serde_json::to_string_pretty(items).unwrap_or_default(),
         _ => String::new(),
     }
@@ -332,7 +392,9 @@ fn ManifestText() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
     let field = draft.show(scope.path("manifests"));
-    let initial = draft.with_stage(&scope.ref_id, |s| show_manifests(s.and_then(|s| s.settings.get("manifests"))));
+    let initial = draft.with_stage(&scope.ref_id, |s| {
+        show_manifests(s.and_then(|s| s.settings.get("manifests")))
+    });
     let latest = StoredValue::new(0u64);
     let write = {
         let (ref_id, field) = (scope.ref_id.clone(), field.clone());
@@ -351,17 +413,28 @@ fn ManifestText() -> impl IntoView {
                 write(items);
                 return;
             }
-            let (ticket, text, write, field) = (latest.get_value(), text.to_string(), write.clone(), field.clone());
+            let (ticket, text, write, field) = (
+                latest.get_value(),
+                text.to_string(),
+                write.clone(),
+                field.clone(),
+            );
             draft.pending.update(|n| *n += 1);
             set_timeout(
                 move || {
                     leptos::task::spawn_local(async move {
-                        let answer = if latest.get_value() == ticket { Some(settle(read_manifests(text).await)) } else { None };
+                        let answer = if latest.get_value() == ticket {
+                            Some(settle(read_manifests(text).await))
+                        } else {
+                            None
+                        };
                         draft.pending.update(|n| *n = n.saturating_sub(1));
                         match answer {
                             Some(_) if latest.get_value() != ticket => {}
                             Some(Ok(items)) => write(items),
-                            Some(Err(error)) => draft.local_problem(&field, Some(error.to_string())),
+                            Some(Err(error)) => {
+                                draft.local_problem(&field, Some(error.to_string()))
+                            }
                             None => {}
                         }
                     })
@@ -397,13 +470,24 @@ fn DeleteManifestForm() -> impl IntoView {
             move |s| {
                 let target = as_text(s.settings.get("manifestName"));
                 let (kind, name) = target.split_once(' ').unwrap_or(("", target.as_str()));
-                if first { kind.to_string() } else { name.to_string() }
+                if first {
+                    kind.to_string()
+                } else {
+                    name.to_string()
+                }
             },
             move |s, text: String| {
                 let target = as_text(s.settings.get("manifestName"));
                 let (kind, name) = target.split_once(' ').unwrap_or(("", target.as_str()));
-                let joined = if first { format!("{} {name}", text.trim()) } else { format!("{kind} {}", text.trim()) };
-                s.settings.insert("manifestName".into(), Value::String(joined.trim().to_string()));
+                let joined = if first {
+                    format!("{} {name}", text.trim())
+                } else {
+                    format!("{kind} {}", text.trim())
+                };
+                s.settings.insert(
+                    "manifestName".into(),
+                    Value::String(joined.trim().to_string()),
+                );
             },
         )
     };
@@ -423,7 +507,10 @@ fn DeleteManifestForm() -> impl IntoView {
 fn Unsupported(kind: String) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
-    let json = draft.with_stage(&scope.ref_id, |s| s.map(|s| serde_json::to_string_pretty(&s.settings).unwrap_or_default()).unwrap_or_default());
+    let json = draft.with_stage(&scope.ref_id, |s| {
+        s.map(|s| serde_json::to_string_pretty(&s.settings).unwrap_or_default())
+            .unwrap_or_default()
+    });
     view! {
         <fieldset class="field-group type-form">
             <legend>{format!("{kind} configuration")}</legend>
@@ -448,7 +535,10 @@ mod tests {
         assert_eq!(pairs, Some(json!({"env": "prod", "region": "eu=1"})));
         assert_eq!(show_pairs(pairs.as_ref()), "env=prod\nregion=eu=1");
         assert!(parse_pairs("nonsense").is_err());
-        assert_eq!(json_manifests("{\"kind\": \"ConfigMap\"}").map(|m| m.len()), Some(1));
+        assert_eq!(
+            json_manifests("{\"kind\": \"ConfigMap\"}").map(|m| m.len()),
+            Some(1)
+        );
         assert_eq!(json_manifests("kind: ConfigMap"), None);
     }
 }

@@ -35,23 +35,35 @@ fn parse_headers(text: &str) -> Result<Option<Value>, String> {
 }
 
 fn show_payload(value: Option<&Value>) -> String {
-    value.map(|v| serde_json::to_string_pretty(v).unwrap_or_default()).unwrap_or_default()
+    value
+        .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn parse_payload(text: &str) -> Result<Option<Value>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_json::from_str(text)
-        .map(Some)
-        .map_err(|e| format!("The payload is not JSON: line {}, column {}: {e}", e.line(), e.column()))
+    serde_json::from_str(text).map(Some).map_err(|e| {
+        format!(
+            "The payload is not JSON: line {}, column {}: {e}",
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// Status codes as `404, 500`.
 fn show_codes(value: Option<&Value>) -> String {
     value
         .and_then(Value::as_array)
-        .map(|codes| codes.iter().map(|c| as_text(Some(c))).collect::<Vec<_>>().join(", "))
+        .map(|codes| {
+            codes
+                .iter()
+                .map(|c| as_text(Some(c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
         .unwrap_or_default()
 }
 
@@ -60,7 +72,11 @@ fn parse_codes(text: &str) -> Result<Option<Value>, String> {
         .split(',')
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .map(|c| c.parse::<u64>().map(Value::from).map_err(|_| format!("{c:?} is not a status code such as 404.")))
+        .map(|c| {
+            c.parse::<u64>()
+                .map(Value::from)
+                .map_err(|_| format!("{c:?} is not a status code such as 404."))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((!codes.is_empty()).then_some(Value::Array(codes)))
 }
@@ -79,7 +95,13 @@ fn Shaped(
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
     let field = draft.show(scope.path(key));
-    let value = draft.parsed(&scope.ref_id, vec![Seg::Key(key)], field.clone(), show, parse);
+    let value = draft.parsed(
+        &scope.ref_id,
+        vec![Seg::Key(key)],
+        field.clone(),
+        show,
+        parse,
+    );
     view! { <Input id label field value area hint /> }
 }
 
@@ -122,8 +144,14 @@ mod tests {
     #[test]
     fn headers_codes_and_payload_read_back() {
         let headers = parse_headers("Authorization: Bearer ${secret}\n\nX-Team: web").unwrap();
-        assert_eq!(headers, Some(json!({"Authorization": "Bearer ${secret}", "X-Team": "web"})));
-        assert_eq!(show_headers(headers.as_ref()), "Authorization: Bearer ${secret}\nX-Team: web");
+        assert_eq!(
+            headers,
+            Some(json!({"Authorization": "Bearer ${secret}", "X-Team": "web"}))
+        );
+        assert_eq!(
+            show_headers(headers.as_ref()),
+            "Authorization: Bearer ${secret}\nX-Team: web"
+        );
         assert!(parse_headers("no colon").is_err());
         assert_eq!(parse_codes("404, 500").unwrap(), Some(json!([404, 500])));
         assert!(parse_codes("404, oops").is_err());

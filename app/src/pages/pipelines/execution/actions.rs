@@ -65,7 +65,10 @@ pub(super) fn ExecutionActions(execution: Execution) -> impl IntoView {
 }
 
 #[component]
-fn CancelDialog(change: Action<Change, Result<Execution, AppError>>, on_close: Callback<()>) -> impl IntoView {
+fn CancelDialog(
+    change: Action<Change, Result<Execution, AppError>>,
+    on_close: Callback<()>,
+) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let no_errors = Signal::derive(|| None::<AppError>);
     Effect::new(move |_| {

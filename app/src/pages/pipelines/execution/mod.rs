@@ -27,6 +27,11 @@ use actions::ExecutionActions;
 use evaluate::EvaluateBox;
 use stage::StageDetails;
 
+lazy_page!(
+    /// An execution's details.
+    ExecutionRoute => ExecutionPage
+);
+
 #[component]
 pub fn ExecutionPage() -> impl IntoView {
     let context = expect_context::<ApplicationContext>();
@@ -119,7 +124,9 @@ fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> im
         }
     };
     let app = execution.application.clone();
-    let judge = execution.waiting_judgment().map(|_| judgment_href(&app, execution.id));
+    let judge = execution
+        .waiting_judgment()
+        .map(|_| judgment_href(&app, execution.id));
     let started = execution.start_time.unwrap_or(execution.build_time);
     let parameters: Vec<(String, String)> = execution
         .trigger

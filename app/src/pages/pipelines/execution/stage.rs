@@ -19,16 +19,30 @@ fn pretty(map: &Map<String, Value>) -> String {
 /// A Manual Judgment's state: waiting (with the link to decide), or who decided.
 #[component]
 fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
-    let waiting = execution.waiting_judgment().is_some_and(|s| s.ref_id == stage.ref_id);
+    let waiting = execution
+        .waiting_judgment()
+        .is_some_and(|s| s.ref_id == stage.ref_id);
     if waiting {
-        let href = format!("{}?stage={}", judgment_href(&execution.application, execution.id), stage.ref_id);
+        let href = format!(
+            "{}?stage={}",
+            judgment_href(&execution.application, execution.id),
+            stage.ref_id
+        );
         return view! {
             <p class="judgment-waiting">"Waiting for a decision. " <a class="button small primary" href=href>"Judge now"</a></p>
         }
         .into_any();
     }
-    let decision = stage.context.get("judgmentStatus").and_then(Value::as_str).map(str::to_string);
-    let input = stage.context.get("judgmentInput").and_then(Value::as_str).map(str::to_string);
+    let decision = stage
+        .context
+        .get("judgmentStatus")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let input = stage
+        .context
+        .get("judgmentInput")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     match (decision, stage.last_modified) {
         (Some(decision), Some(by)) => view! {
             <p>
@@ -44,7 +58,8 @@ fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
 
 #[component]
 pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl IntoView {
-    let kind = StageType::parse(&stage.kind).map_or_else(|| stage.kind.clone(), |t| t.label().to_string());
+    let kind =
+        StageType::parse(&stage.kind).map_or_else(|| stage.kind.clone(), |t| t.label().to_string());
     let took = stage.start_time.map(|s| duration(s, stage.end_time));
     let restartable = stage.status.is_complete() && stage.status != ExecutionStatus::Skipped;
     let restarted = stage
