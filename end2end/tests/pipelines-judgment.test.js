@@ -6,9 +6,9 @@ import { after, before, describe, test } from 'node:test';
 
 import { act as clusters } from '../support/clusters.js';
 import { act, check } from '../support/pipelines.js';
-import { screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
+import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
 import { startServer } from '../support/server.js';
-import { check as shellCheck } from '../support/shell.js';
+import { act as shell, check as shellCheck } from '../support/shell.js';
 
 describe('the Manual Judgment page without JavaScript', () => {
   const env = withServerAndBrowser({ before, after }, startServer);
@@ -54,5 +54,33 @@ describe('the Manual Judgment page without JavaScript', () => {
     assert.equal(await page.getByRole('button', { name: 'Continue', exact: true }).count(), 0);
     shellCheck.noConsoleErrors(errors);
     await context.close();
+  });
+
+  test('the execution page pauses, resumes and cancels with a reason, live', async () => {
+    const pipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Hold',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Long wait', waitTime: 600 }],
+    });
+    const started = await act.startPipeline(env.server.url, pipeline.id);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/executions/${started.id}`);
+    const title = page.locator('#execution-title');
+    await title.getByText('Running', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await title.getByText('Paused', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await title.getByText('Running', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Cancel execution', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel execution' });
+    await dialog.locator('#cancel-reason').fill('wrong build');
+    await dialog.getByRole('button', { name: 'Cancel execution', exact: true }).click();
+    await title.getByText('Canceled', { exact: true }).waitFor();
+    await page.getByText('Canceled by anonymous: wrong build').waitFor();
+    await screenshot(page, 'execution-canceled-1280');
+    const done = await act.api(env.server.url, `/executions/${started.id}`);
+    assert.equal(done.cancellationReason, 'wrong build');
+    shellCheck.noConsoleErrors(errors);
+    await close();
   });
 });

@@ -10,7 +10,6 @@ use leptos::server::ServerAction;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde_json::Value;
 
 use crate::components::feedback::{ErrorPanel, Loading};
 use crate::components::time::When;
@@ -24,16 +23,6 @@ lazy_page!(
     /// The Manual Judgment page: a chunk of its own, small, for a phone.
     JudgmentRoute => JudgmentPage
 );
-
-fn context_text(stage: &StageExecution, key: &str) -> Option<String> {
-    stage
-        .context
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-}
 
 /// The Manual Judgment this page is about: the one named by `?stage=`, else the one waiting,
 /// else the last one decided.
@@ -113,7 +102,7 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
             <span class="judgment-pipeline">{execution.name.clone()}</span>
             <span class="judgment-stage">{stage.name.clone()}</span>
         </h1>
-        {context_text(&stage, "instructions").map(|text| view! { <p class="judgment-instructions">{text}</p> })}
+        {stage.context_text("instructions").map(|text| view! { <p class="judgment-instructions">{text}</p> })}
         {body}
         <p class="judgment-footer"><a href=details>"See the whole execution"</a></p>
     }
@@ -123,11 +112,9 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
 /// Who decided and when, or why there is nothing to decide.
 #[component]
 fn Decided(stage: StageExecution) -> impl IntoView {
-    let decision = context_text(&stage, "judgmentStatus");
-    let input = context_text(&stage, "judgmentInput");
-    match (decision, stage.last_modified.clone()) {
-        (Some(decision), Some(by)) => {
-            let (verb, class) = if decision == "continue" { ("Continued", "succeeded") } else { ("Stopped", "failed") };
+    match (stage.judgment_decision(), stage.last_modified.clone()) {
+        (Some((continued, input)), Some(by)) => {
+            let (verb, class) = if continued { ("Continued", "succeeded") } else { ("Stopped", "failed") };
             view! {
                 <p class=format!("judgment-decided {class}") role="status">
                     <strong>{verb}</strong> " by " <strong>{by.user}</strong> " " <When at=by.last_modified_time />
@@ -155,8 +142,8 @@ fn Decide(
     let query = use_query_map();
     let here = judgment_path(&execution.application, &execution.id.to_string(), None);
     let continue_label =
-        context_text(&stage, "continueButtonLabel").unwrap_or_else(|| "Continue".into());
-    let stop_label = context_text(&stage, "stopButtonLabel").unwrap_or_else(|| "Stop".into());
+        stage.context_text("continueButtonLabel").unwrap_or_else(|| "Continue".into());
+    let stop_label = stage.context_text("stopButtonLabel").unwrap_or_else(|| "Stop".into());
     let options = stage.judgment_options();
     let refusal = move || match decide.value().get() {
         Some(Ok(Err(error)) | Err(error)) => Some(error.to_string()),

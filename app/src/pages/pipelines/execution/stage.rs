@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 use super::actions::RestartStage;
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
-use crate::pages::pipelines::judgment_href;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
+use crate::pipelines::judgment_path;
 use crate::pipelines::model::StageType;
 
 fn pretty(map: &Map<String, Value>) -> String {
@@ -23,30 +23,16 @@ fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
         .waiting_judgment()
         .is_some_and(|s| s.ref_id == stage.ref_id);
     if waiting {
-        let href = format!(
-            "{}?stage={}",
-            judgment_href(&execution.application, execution.id),
-            stage.ref_id
-        );
+        let href = judgment_path(&execution.application, &execution.id.to_string(), Some(&stage.ref_id));
         return view! {
             <p class="judgment-waiting">"Waiting for a decision. " <a class="button small primary" href=href>"Judge now"</a></p>
         }
         .into_any();
     }
-    let decision = stage
-        .context
-        .get("judgmentStatus")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let input = stage
-        .context
-        .get("judgmentInput")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    match (decision, stage.last_modified) {
-        (Some(decision), Some(by)) => view! {
+    match (stage.judgment_decision(), stage.last_modified) {
+        (Some((continued, input)), Some(by)) => view! {
             <p>
-                {if decision == "continue" { "Continued" } else { "Stopped" }} " by " <strong>{by.user}</strong> " "
+                {if continued { "Continued" } else { "Stopped" }} " by " <strong>{by.user}</strong> " "
                 <When at=by.last_modified_time />
                 {input.map(|i| format!(" (input: {i})"))}
             </p>
