@@ -141,9 +141,12 @@ fn Decide(
 ) -> impl IntoView {
     let query = use_query_map();
     let here = judgment_path(&execution.application, &execution.id.to_string(), None);
-    let continue_label =
-        stage.context_text("continueButtonLabel").unwrap_or_else(|| "Continue".into());
-    let stop_label = stage.context_text("stopButtonLabel").unwrap_or_else(|| "Stop".into());
+    let continue_label = stage
+        .context_text("continueButtonLabel")
+        .unwrap_or_else(|| "Continue".into());
+    let stop_label = stage
+        .context_text("stopButtonLabel")
+        .unwrap_or_else(|| "Stop".into());
     let options = stage.judgment_options();
     let refusal = move || match decide.value().get() {
         Some(Ok(Err(error)) | Err(error)) => Some(error.to_string()),

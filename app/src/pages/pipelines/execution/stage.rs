@@ -23,7 +23,11 @@ fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
         .waiting_judgment()
         .is_some_and(|s| s.ref_id == stage.ref_id);
     if waiting {
-        let href = judgment_path(&execution.application, &execution.id.to_string(), Some(&stage.ref_id));
+        let href = judgment_path(
+            &execution.application,
+            &execution.id.to_string(),
+            Some(&stage.ref_id),
+        );
         return view! {
             <p class="judgment-waiting">"Waiting for a decision. " <a class="button small primary" href=href>"Judge now"</a></p>
         }
