@@ -203,6 +203,9 @@ fn AttributesEditor(app: Application, saved: RwSignal<Option<String>>) -> impl I
     }
 }
 
+/// One attribute of an application as text.
+type SpecText = fn(&ApplicationSpec) -> String;
+
 /// The fields of two versions side by side.
 fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<DiffRow> {
     let repository = |s: &ApplicationSpec| {
@@ -219,7 +222,7 @@ fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<DiffRow> {
         }
     };
     let port = |s: &ApplicationSpec| s.instance_port.map(|p| p.to_string()).unwrap_or_default();
-    let fields: [(&str, fn(&ApplicationSpec) -> String); 8] = [
+    let fields: [(&str, SpecText); 8] = [
         ("Owner email", |s| s.owner_email.clone()),
         ("Description", |s| s.description.clone()),
         ("Repository", repository),

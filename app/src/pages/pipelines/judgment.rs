@@ -35,11 +35,9 @@ fn judgment_stage(execution: &Execution, named: Option<&str>) -> Option<StageExe
     };
     match named {
         Some(key) => judgments().find(|s| s.ref_id == key || s.id == key),
-        None => execution.waiting_judgment().or_else(|| {
-            judgments()
-                .filter(|s| s.context.contains_key("judgmentStatus"))
-                .last()
-        }),
+        None => execution
+            .waiting_judgment()
+            .or_else(|| judgments().rfind(|s| s.context.contains_key("judgmentStatus"))),
     }
     .cloned()
 }

@@ -161,11 +161,16 @@ impl Draft {
         path
     }
 
-    /// The problems no input on screen shows.
+    /// The problems no input on screen shows. Read gently: inputs unregister while the editor
+    /// is being taken down, after its signals may be gone.
     pub fn unshown(&self) -> Vec<FieldError> {
-        let shown: Vec<(String, bool)> = self.shown.with(|s| s.values().cloned().collect());
+        let shown: Vec<(String, bool)> = self
+            .shown
+            .try_with(|s| s.values().cloned().collect())
+            .unwrap_or_default();
         self.problems
-            .get()
+            .try_get()
+            .unwrap_or_default()
             .into_iter()
             .filter(|e| !shown.iter().any(|(p, tree)| covers(p, *tree, &e.field)))
             .collect()

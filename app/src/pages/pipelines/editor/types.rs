@@ -129,6 +129,9 @@ pub(super) fn Choice(
     view! { <SelectField id label field value errors=draft.errors() options=Signal::stored(options) /> }
 }
 
+/// A change to a list setting, applied in place.
+type ListEdit = Box<dyn FnOnce(&mut Vec<Value>)>;
+
 /// A list of objects at `key` of the settings: `row` draws element `i`; each has a Remove
 /// button, and `add` appends `new_item()`.
 #[component]
@@ -155,7 +158,7 @@ where
     });
     let change = {
         let ref_id = scope.ref_id.clone();
-        move |edit: Box<dyn FnOnce(&mut Vec<Value>)>| {
+        move |edit: ListEdit| {
             draft.update_stage(&ref_id, |s| {
                 let list = s
                     .settings
