@@ -125,10 +125,15 @@ pub(super) fn DeletePanel() -> impl IntoView {
     Effect::new(move |_| match remove.value().get() {
         Some(Ok(())) => {
             let application = draft.saved.with_untracked(|s| s.config.application.clone());
-            navigate(
-                &format!("/applications/{application}/pipelines"),
-                Default::default(),
-            );
+            let navigate = navigate.clone();
+            // Leaving takes this editor down: leave after this effect has run, not inside it,
+            // so nothing of the editor is read once it is gone.
+            request_animation_frame(move || {
+                navigate(
+                    &format!("/applications/{application}/pipelines"),
+                    Default::default(),
+                );
+            });
         }
         Some(Err(error)) => errors.set(Some(error)),
         None => {}
