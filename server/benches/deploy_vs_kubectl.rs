@@ -11,10 +11,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gennaker::config::{
-    Config, KubernetesAccount, KubernetesConfig, LoadedKubeconfig, PipelinesConfig, StoreConfig,
-    TasksConfig,
-};
+use gennaker::config::{KubernetesAccount, KubernetesConfig, LoadedKubeconfig, StoreConfig};
 use serde_json::json;
 
 const ROUNDS: usize = 5;
@@ -61,35 +58,22 @@ async fn main() {
     let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("a kubeconfig");
     let context = kubeconfig.current_context.clone();
     let data = tempfile::tempdir().expect("a temporary directory");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("address");
-    let config = Config {
-        listen: addr,
-        data_dir: data.path().to_path_buf(),
-        site_root: data.path().join("site"),
-        log: "warn".into(),
-        kubernetes: KubernetesConfig {
-            kubeconfig: Some(LoadedKubeconfig {
-                path: path.clone().into(),
-                kubeconfig,
-            }),
-            accounts: vec![KubernetesAccount {
-                name: "local".into(),
-                context,
-                namespaces: Vec::new(),
-                docker_registries: Vec::new(),
-            }],
-        },
-        docker_registries: Vec::new(),
-        store: StoreConfig::Embedded {
-            dir: data.path().join("store"),
-        },
-        tasks: TasksConfig::default(),
-        pipelines: PipelinesConfig::default(),
+    let kubernetes = KubernetesConfig {
+        kubeconfig: Some(LoadedKubeconfig {
+            path: path.clone().into(),
+            kubeconfig,
+        }),
+        accounts: vec![KubernetesAccount {
+            name: "local".into(),
+            context,
+            namespaces: Vec::new(),
+            docker_registries: Vec::new(),
+        }],
     };
-    tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
+    let store = StoreConfig::Embedded {
+        dir: data.path().join("store"),
+    };
+    let (addr, _server) = support::serve_with(data.path(), store, kubernetes).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let namespace = format!("bench-{}", std::process::id());
     kubectl(&["create", "namespace", &namespace], None);

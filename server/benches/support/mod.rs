@@ -17,6 +17,18 @@ pub async fn serve(
     std::net::SocketAddr,
     JoinHandle<Result<(), gennaker::ServerError>>,
 ) {
+    serve_with(data, store, KubernetesConfig::default()).await
+}
+
+/// [`serve`] with Kubernetes accounts.
+pub async fn serve_with(
+    data: &std::path::Path,
+    store: StoreConfig,
+    kubernetes: KubernetesConfig,
+) -> (
+    std::net::SocketAddr,
+    JoinHandle<Result<(), gennaker::ServerError>>,
+) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     let config = Config {
@@ -24,7 +36,7 @@ pub async fn serve(
         data_dir: data.to_path_buf(),
         site_root: data.join("site"),
         log: "warn".into(),
-        kubernetes: KubernetesConfig::default(),
+        kubernetes,
         docker_registries: Vec::new(),
         store,
         tasks: TasksConfig::default(),
