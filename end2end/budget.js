@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 
 import { act as clusters } from './support/clusters.js';
+import { act as pipelines } from './support/pipelines.js';
 import { launchBrowser, openPage, VIEWPORTS } from './support/browser.js';
 import { startServer } from './support/server.js';
 
@@ -23,13 +24,26 @@ const fixtures = {
     await clusters.createApplication(server.url, name);
     return name;
   },
+  /** An execution of a pipeline of {application} waiting on a Manual Judgment. */
+  async waitingJudgment(server, made) {
+    made.application ??= await fixtures.application(server);
+    const pipeline = await pipelines.createPipeline(server.url, {
+      application: made.application,
+      name: 'Budget release',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Approve',
+        instructions: 'Check the release notes.', judgmentInputs: [{ value: 'ship' }, { value: 'hold' }] }],
+    });
+    const { id } = await pipelines.startPipeline(server.url, pipeline.id);
+    await pipelines.waitForExecution(server.url, id, (e) => e.stages[0].status === 'RUNNING', 'waited for the judgment');
+    return id;
+  },
 };
 
 async function fillPath(template, server, made) {
   let path = template;
   for (const [, key] of template.matchAll(/\{(\w+)\}/g)) {
     if (!fixtures[key]) throw new Error(`budget.json: no fixture makes {${key}} (see fixtures in budget.js)`);
-    made[key] ??= await fixtures[key](server);
+    made[key] ??= await fixtures[key](server, made);
     path = path.replace(`{${key}}`, made[key]);
   }
   return path;

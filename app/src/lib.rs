@@ -31,12 +31,16 @@ use leptos_router::{
 use crate::components::layout::AppShell;
 use crate::components::time::provide_clock;
 use crate::pages::{
-    application::{ApplicationRoute, ConfigRoute, DefaultTab, UpcomingTab},
+    application::{ApplicationRoute, ConfigRoute, DefaultTab},
     applications::ApplicationsPage,
     clusters::ClustersRoute,
     infrastructure::InfrastructureRoute,
     load_balancers::LoadBalancersRoute,
     not_found::NotFound,
+    pipelines::{
+        editor::PipelineEditorRoute, execution::ExecutionRoute, judgment::JudgmentRoute,
+        tab::PipelinesTabRoute,
+    },
     security_groups::SecurityGroupsRoute,
     tasks::{TasksRoute, TasksTabRoute},
 };
@@ -80,13 +84,16 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/applications" /> } />
                     <Route path=path!("/applications") view=ApplicationsPage ssr=SsrMode::InOrder />
+                    // Rendered in order, so that the decision works from the server's HTML before
+                    // (or without) the script: an approver on a phone decides from it. Its own
+                    // chunk, without the application's page around it.
+                    <Route path=path!("/applications/:name/executions/:id/judgment") view={Lazy::<JudgmentRoute>::new()} ssr=SsrMode::InOrder />
                     <ParentRoute path=path!("/applications/:name") view={Lazy::<ApplicationRoute>::new()} ssr=SsrMode::InOrder>
                         <Route path=path!("") view=DefaultTab />
                         <Route path=path!("config") view={Lazy::<ConfigRoute>::new()} />
-                        <Route
-                            path=path!("pipelines")
-                            view=|| view! { <UpcomingTab title="Pipelines" description="Pipelines, their triggers and executions will be configured and watched here once the pipeline engine lands." /> }
-                        />
+                        <Route path=path!("pipelines") view={Lazy::<PipelinesTabRoute>::new()} />
+                        <Route path=path!("pipelines/:id/edit") view={Lazy::<PipelineEditorRoute>::new()} />
+                        <Route path=path!("executions/:id") view={Lazy::<ExecutionRoute>::new()} />
                         <Route path=path!("clusters") view={Lazy::<ClustersRoute>::new()} />
                         <Route path=path!("tasks") view={Lazy::<TasksTabRoute>::new()} />
                         <Route path=path!("load-balancers") view={Lazy::<LoadBalancersRoute>::new()} />

@@ -50,14 +50,20 @@ pub fn FormError(
     #[prop(into)] errors: Signal<Option<crate::error::AppError>>,
     /// Fields whose errors the form shows beside the input.
     known_fields: &'static [&'static str],
+    /// Fields starting with this are shown beside their input too (`parameters.`).
+    #[prop(optional)]
+    known_prefix: Option<&'static str>,
 ) -> impl IntoView {
     use crate::error::AppError;
+    let known = move |field: &str| {
+        known_fields.contains(&field) || known_prefix.is_some_and(|p| field.starts_with(p))
+    };
     let message = move || {
         errors.get().and_then(|error| match &error {
             AppError::Invalid(list) => {
                 let others: Vec<String> = list
                     .iter()
-                    .filter(|f| !known_fields.contains(&f.field.as_str()))
+                    .filter(|f| !known(&f.field))
                     .map(|f| f.message.clone())
                     .collect();
                 (!others.is_empty()).then(|| others.join(" "))

@@ -1,9 +1,45 @@
 //! Labelled inputs that show the server's (or the form's own) error for their field, shared
-//! by every form.
+//! by every form. An input reads and writes through a [`Binding`]: a form's own signal, or a
+//! place inside a larger value (the pipeline editor edits one configuration in place).
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
+
+/// What an input shows, and where what the user enters goes.
+pub struct Binding<T: Send + Sync + 'static = String> {
+    pub get: Signal<T>,
+    pub set: Callback<T>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Binding<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Binding<T> {}
+
+impl<T: Send + Sync + 'static> Binding<T> {
+    pub fn new(
+        get: impl Fn() -> T + Send + Sync + 'static,
+        set: impl Fn(T) + Send + Sync + 'static,
+    ) -> Binding<T> {
+        Binding {
+            get: Signal::derive(get),
+            set: Callback::new(set),
+        }
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> From<RwSignal<T>> for Binding<T> {
+    fn from(signal: RwSignal<T>) -> Binding<T> {
+        Binding {
+            get: signal.into(),
+            set: Callback::new(move |value| signal.set(value)),
+        }
+    }
+}
 
 /// One labelled text input with its error message.
 #[component]
@@ -13,7 +49,7 @@ pub fn TextField(
     /// The JSON field name errors are reported under.
     #[prop(into)]
     field: String,
-    value: RwSignal<String>,
+    #[prop(into)] value: Binding,
     errors: Signal<Option<AppError>>,
     #[prop(optional)] required: bool,
     #[prop(optional)] readonly: bool,
@@ -51,9 +87,10 @@ pub fn TextField(
                 id=id
                 name=name
                 type=kind.unwrap_or_else(|| "text".into())
-                // The server-rendered page shows the value too (`bind:` sets it after hydration).
-                value=value.get_untracked()
-                bind:value=value
+                // The server-rendered page shows the value too (`prop:` sets it after hydration).
+                value=value.get.get_untracked()
+                prop:value=move || value.get.get()
+                on:input=move |ev| value.set.run(event_target_value(&ev))
                 required=required
                 readonly=readonly
                 autocomplete=autocomplete.unwrap_or_else(|| "off".into())
@@ -76,7 +113,7 @@ pub fn TextArea(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
     #[prop(into)] field: String,
-    value: RwSignal<String>,
+    #[prop(into)] value: Binding,
     errors: Signal<Option<AppError>>,
     #[prop(into, optional)] hint: Option<String>,
     #[prop(optional)] rows: Option<u32>,
@@ -100,7 +137,8 @@ pub fn TextArea(
             <textarea
                 id=id
                 rows=rows.unwrap_or(3)
-                bind:value=value
+                prop:value=move || value.get.get()
+                on:input=move |ev| value.set.run(event_target_value(&ev))
                 spellcheck="false"
                 aria-invalid=move || message.get().is_some().to_string()
                 aria-describedby=described_by
@@ -117,7 +155,7 @@ pub fn SelectField(
     #[prop(into)] id: String,
     #[prop(into)] label: String,
     #[prop(into)] field: String,
-    value: RwSignal<String>,
+    #[prop(into)] value: Binding,
     errors: Signal<Option<AppError>>,
     #[prop(into)] options: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
@@ -128,12 +166,12 @@ pub fn SelectField(
             <label for=id.clone()>{label}</label>
             <select
                 id=id
-                prop:value=move || value.get()
-                on:change=move |ev| value.set(event_target_value(&ev))
+                prop:value=move || value.get.get()
+                on:change=move |ev| value.set.run(event_target_value(&ev))
                 aria-invalid=move || message.get().is_some().to_string()
             >
                 {move || {
-                    let current = value.get();
+                    let current = value.get.get();
                     options
                         .get()
                         .into_iter()
@@ -145,6 +183,31 @@ pub fn SelectField(
                 }}
             </select>
             {move || message.get().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
+        </div>
+    }
+}
+
+/// A labelled checkbox.
+#[component]
+pub fn CheckboxField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: String,
+    #[prop(into)] checked: Binding<bool>,
+    #[prop(into, optional)] hint: Option<String>,
+) -> impl IntoView {
+    let hint_id = format!("{id}-hint");
+    let described_by = hint.is_some().then(|| hint_id.clone());
+    view! {
+        <div class="field checkbox">
+            <input
+                id=id.clone()
+                type="checkbox"
+                prop:checked=move || checked.get.get()
+                on:change=move |ev| checked.set.run(event_target_checked(&ev))
+                aria-describedby=described_by
+            />
+            <label for=id>{label}</label>
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
         </div>
     }
 }

@@ -4,6 +4,7 @@ pub mod application_form;
 pub mod dialog;
 pub mod feedback;
 pub mod fields;
+pub mod history;
 pub mod image_picker;
 pub mod instances;
 pub mod layout;

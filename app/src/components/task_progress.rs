@@ -28,9 +28,33 @@ pub fn duration(start: Timestamp, end: Option<Timestamp>) -> String {
     }
 }
 
+/// A status that shows as a badge: its name, and the CSS class of its colour.
+pub trait Badged: Copy + Send + Sync + 'static {
+    fn label(self) -> &'static str;
+    fn class(self) -> &'static str;
+}
+
+impl Badged for Status {
+    fn label(self) -> &'static str {
+        Status::label(self)
+    }
+    fn class(self) -> &'static str {
+        Status::class(self)
+    }
+}
+
+impl Badged for crate::pipelines::execution::ExecutionStatus {
+    fn label(self) -> &'static str {
+        crate::pipelines::execution::ExecutionStatus::label(self)
+    }
+    fn class(self) -> &'static str {
+        crate::pipelines::execution::ExecutionStatus::class(self)
+    }
+}
+
 /// A status as a coloured badge with its name in text.
 #[component]
-pub fn StatusBadge(status: Status) -> impl IntoView {
+pub fn StatusBadge<S: Badged>(status: S) -> impl IntoView {
     view! { <span class=format!("status-badge {}", status.class())>{status.label()}</span> }
 }
 

@@ -13,7 +13,8 @@ use crate::applications::{
     update_application,
 };
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
-use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading, Notice};
+use crate::components::feedback::{ErrorPanel, FormError, Loading, Notice};
+use crate::components::history::{Comparison, DiffRow, SavedVersion, VersionHistory};
 use crate::components::stale_notice::StaleNotice;
 use crate::components::time::When;
 use crate::error::{AppError, settle};
@@ -117,21 +118,6 @@ pub fn DefaultTab() -> impl IntoView {
     view! { <Redirect path=format!("/applications/{name}/clusters") /> }
 }
 
-/// A tab whose capability has not landed yet says so, and what it will show.
-#[component]
-pub fn UpcomingTab(
-    #[prop(into)] title: String,
-    #[prop(into)] description: String,
-) -> impl IntoView {
-    view! {
-        <section class="tab-panel">
-            <EmptyState title=title>
-                <p>{description}</p>
-            </EmptyState>
-        </section>
-    }
-}
-
 #[component]
 pub fn ConfigTab() -> impl IntoView {
     let context = expect_context::<ApplicationContext>();
@@ -217,8 +203,11 @@ fn AttributesEditor(app: Application, saved: RwSignal<Option<String>>) -> impl I
     }
 }
 
-/// The fields of two versions side by side, changed ones marked.
-fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<(&'static str, String, String)> {
+/// One attribute of an application as text.
+type SpecText = fn(&ApplicationSpec) -> String;
+
+/// The fields of two versions side by side.
+fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<DiffRow> {
     let repository = |s: &ApplicationSpec| {
         s.repository
             .as_ref()
@@ -232,32 +221,21 @@ fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<(&'static str, Str
             "kubernetes".to_string()
         }
     };
-    vec![
-        ("Owner email", a.owner_email.clone(), b.owner_email.clone()),
-        ("Description", a.description.clone(), b.description.clone()),
-        ("Repository", repository(a), repository(b)),
-        ("Cloud providers", providers(a), providers(b)),
-        (
-            "Instance port",
-            a.instance_port.map(|p| p.to_string()).unwrap_or_default(),
-            b.instance_port.map(|p| p.to_string()).unwrap_or_default(),
-        ),
-        (
-            "Read",
-            a.permissions.read.join(", "),
-            b.permissions.read.join(", "),
-        ),
-        (
-            "Write",
-            a.permissions.write.join(", "),
-            b.permissions.write.join(", "),
-        ),
-        (
-            "Execute",
-            a.permissions.execute.join(", "),
-            b.permissions.execute.join(", "),
-        ),
-    ]
+    let port = |s: &ApplicationSpec| s.instance_port.map(|p| p.to_string()).unwrap_or_default();
+    let fields: [(&str, SpecText); 8] = [
+        ("Owner email", |s| s.owner_email.clone()),
+        ("Description", |s| s.description.clone()),
+        ("Repository", repository),
+        ("Cloud providers", providers),
+        ("Instance port", port),
+        ("Read", |s| s.permissions.read.join(", ")),
+        ("Write", |s| s.permissions.write.join(", ")),
+        ("Execute", |s| s.permissions.execute.join(", ")),
+    ];
+    fields
+        .into_iter()
+        .map(|(field, value)| (field.to_string(), value(a), value(b)))
+        .collect()
 }
 
 /// Every saved version, a comparison of two, and restoring one.
@@ -265,8 +243,6 @@ fn diff_rows(a: &ApplicationSpec, b: &ApplicationSpec) -> Vec<(&'static str, Str
 fn HistoryPanel(current: Application, versions: Vec<ApplicationVersion>) -> impl IntoView {
     let context = expect_context::<ApplicationContext>();
     let current_version = current.version;
-    let left = RwSignal::new(current_version.saturating_sub(1).max(1).to_string());
-    let right = RwSignal::new(current_version.to_string());
     let errors = RwSignal::new(None::<AppError>);
     let restore = Action::new(move |version: &u64| {
         let version = *version;
@@ -278,139 +254,28 @@ fn HistoryPanel(current: Application, versions: Vec<ApplicationVersion>) -> impl
         Some(Err(error)) => errors.set(Some(error)),
         None => {}
     });
+    let versions = versions
+        .into_iter()
+        .map(|v| SavedVersion {
+            version: v.version,
+            updated_at: v.updated_at,
+            updated_by: v.updated_by,
+            deleted: v.deleted,
+            content: v.spec,
+        })
+        .collect();
+    let comparison = Comparison {
+        column: "Owner email",
+        summary: |spec: &ApplicationSpec| spec.owner_email.clone(),
+        rows: diff_rows,
+    };
 
     view! {
         <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
-            <VersionTable versions=versions.clone() current_version restore />
-            <VersionDiff versions left right />
+            <VersionHistory versions current_version comparison restore />
             <FormError errors known_fields=&[] />
         </section>
-    }
-}
-
-#[component]
-fn VersionTable(
-    versions: Vec<ApplicationVersion>,
-    current_version: u64,
-    restore: Action<u64, Result<Application, AppError>>,
-) -> impl IntoView {
-    view! {
-        <table class="versions">
-            <caption class="visually-hidden">"Saved versions, newest first"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Version"</th>
-                    <th scope="col">"Saved"</th>
-                    <th scope="col">"By"</th>
-                    <th scope="col">"Owner email"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>
-                {versions
-                    .into_iter()
-                    .map(|v| {
-                        let version = v.version;
-                        let action = if version == current_version {
-                            view! { <span class="badge">"Current"</span> }.into_any()
-                        } else if v.deleted {
-                            view! { <span class="badge">"Deleted"</span> }.into_any()
-                        } else {
-                            view! {
-                                <button
-                                    type="button"
-                                    class="button small"
-                                    aria-label=format!("Restore version {version}")
-                                    disabled=move || restore.pending().get()
-                                    on:click=move |_| {
-                                        restore.dispatch(version);
-                                    }
-                                >
-                                    "Restore"
-                                </button>
-                            }
-                                .into_any()
-                        };
-                        view! {
-                            <tr>
-                                <td>{version}</td>
-                                <td><When at=v.updated_at /></td>
-                                <td>{v.updated_by}</td>
-                                <td>{v.spec.owner_email}</td>
-                                <td>{action}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
-    }
-}
-
-#[component]
-fn VersionDiff(
-    versions: Vec<ApplicationVersion>,
-    left: RwSignal<String>,
-    right: RwSignal<String>,
-) -> impl IntoView {
-    let options = versions.iter().map(|v| v.version).collect::<Vec<_>>();
-    let find = {
-        let versions = versions.clone();
-        move |text: String| {
-            versions
-                .iter()
-                .find(|v| v.version.to_string() == text)
-                .cloned()
-        }
-    };
-    let rows = move || {
-        let (a, b) = (find(left.get()), find(right.get()));
-        match (a, b) {
-            (Some(a), Some(b)) => diff_rows(&a.spec, &b.spec),
-            _ => Vec::new(),
-        }
-    };
-    let select = move |id: &'static str, label: &'static str, value: RwSignal<String>| {
-        let options = options.clone();
-        view! {
-            <div class="field">
-                <label for=id>{label}</label>
-                <select id=id bind:value=value>
-                    {options.into_iter().map(|v| view! { <option value=v.to_string()>{format!("Version {v}")}</option> }).collect_view()}
-                </select>
-            </div>
-        }
-    };
-    view! {
-        <h3>"Compare versions"</h3>
-        <div class="toolbar">{select("diff-left", "From", left)} {select("diff-right", "To", right)}</div>
-        <table class="diff">
-            <thead>
-                <tr>
-                    <th scope="col">"Field"</th>
-                    <th scope="col">{move || format!("Version {}", left.get())}</th>
-                    <th scope="col">{move || format!("Version {}", right.get())}</th>
-                </tr>
-            </thead>
-            <tbody>
-                {move || {
-                    rows()
-                        .into_iter()
-                        .map(|(field, a, b)| {
-                            let changed = a != b;
-                            view! {
-                                <tr class:changed=changed>
-                                    <th scope="row">{field} {changed.then(|| view! { <span class="change-label">" (changed)"</span> })}</th>
-                                    <td>{a}</td>
-                                    <td>{b}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </tbody>
-        </table>
     }
 }
 

@@ -35,5 +35,6 @@ pub mod clusters;
 pub mod infrastructure;
 pub mod load_balancers;
 pub mod not_found;
+pub mod pipelines;
 pub mod security_groups;
 pub mod tasks;

@@ -239,6 +239,38 @@ impl StageExecution {
             .map(str::to_string)
     }
 
+    /// A text setting of the context (`instructions`, say), when it is not blank.
+    pub fn context_text(&self, key: &str) -> Option<String> {
+        self.context
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    }
+
+    /// A Manual Judgment's decision once made: whether it continued, and the chosen input.
+    pub fn judgment_decision(&self) -> Option<(bool, Option<String>)> {
+        let decision = self.context_text("judgmentStatus")?;
+        Some((decision == "continue", self.context_text("judgmentInput")))
+    }
+
+    /// The options a Manual Judgment offers (`judgmentInputs[].value`).
+    pub fn judgment_options(&self) -> Vec<String> {
+        self.context
+            .get("judgmentInputs")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i.get("value").and_then(Value::as_str))
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// How long it ran (or has been running, at `now`).
     pub fn duration(&self, now: Timestamp) -> Option<std::time::Duration> {
         self.start_time

@@ -3,11 +3,14 @@
 //! (`server/src/pipelines/`), on the same task runner as every other change.
 
 pub mod execution;
+pub mod graph;
+pub mod json_lines;
 pub mod model;
 pub mod reader;
 pub mod requests;
 pub mod stages;
 pub mod validate;
+pub mod write;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -145,4 +148,95 @@ pub async fn evaluate_expression(
     expression: String,
 ) -> Result<Handled<serde_json::Value>, AppError> {
     Ok(services()?.pipelines.evaluate(id, &expression).await)
+}
+
+/// `text` as one segment of a URL's path or a value of its query string.
+pub fn url_text(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The page where a Manual Judgment of execution `id` is decided; with `stage`, that one.
+pub fn judgment_path(application: &str, id: &str, stage: Option<&str>) -> String {
+    let page = format!(
+        "/applications/{}/executions/{}/judgment",
+        url_text(application),
+        url_text(id)
+    );
+    match stage {
+        Some(stage) => format!("{page}?stage={}", url_text(stage)),
+        None => page,
+    }
+}
+
+/// Whether the current server function was called by a plain HTML form (no script): the
+/// browser then expects a page back, not data.
+#[cfg(feature = "ssr")]
+fn from_plain_form() -> bool {
+    request_headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// Records a Manual Judgment's decision from the approver's page. Its arguments are plain
+/// text so that a real `<form method="post">` sends it, before the page's script has loaded
+/// or without it; the browser is then sent back to the judgment page, which shows the decision
+/// (or, when it was refused, the stage as it is now: decided by someone else, say).
+#[server]
+pub async fn decide_judgment(
+    application: String,
+    id: String,
+    stage: String,
+    decision: String,
+    input: Option<String>,
+) -> Result<Handled<Execution>, AppError> {
+    if from_plain_form() {
+        leptos_axum::redirect(&judgment_path(&application, &id, Some(&stage)));
+    }
+    let Ok(id) = ExecutionId::parse(&id) else {
+        return Ok(Err(AppError::NotFound(format!(
+            "There is no execution {id:?}."
+        ))));
+    };
+    let judgment = Judgment {
+        judgment_status: decision,
+        judgment_input: input.filter(|i| !i.trim().is_empty()),
+    };
+    Ok(services()?
+        .pipelines
+        .judge(id, &stage, judgment, &who())
+        .await)
+}
+
+/// Reads the YAML (or JSON) text of a Deploy (Manifest) stage into the objects Spinnaker keeps
+/// in `manifests`, for the editor: the browser reads JSON itself but carries no YAML reader.
+#[server]
+pub async fn read_manifests(text: String) -> Result<Handled<Vec<serde_json::Value>>, AppError> {
+    let mut documents = Vec::new();
+    for (index, document) in serde_yaml_ng::Deserializer::from_str(&text).enumerate() {
+        match <serde_json::Value as serde::Deserialize>::deserialize(document) {
+            Ok(serde_json::Value::Null) => {}
+            Ok(value @ serde_json::Value::Object(_)) => documents.push(value),
+            Ok(_) => {
+                return Ok(Err(AppError::invalid(
+                    "manifests",
+                    format!("Document {} is not a Kubernetes object.", index + 1),
+                )));
+            }
+            Err(error) => {
+                return Ok(Err(AppError::invalid(
+                    "manifests",
+                    format!("Document {} is not valid YAML or JSON: {error}", index + 1),
+                )));
+            }
+        }
+    }
+    Ok(Ok(documents))
 }

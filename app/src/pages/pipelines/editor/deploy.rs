@@ -1,0 +1,305 @@
+//! Deploy: the stage's clusters (`clusters[]`), each a server group edited with the same form
+//! and image picker as Create Server Group, plus how it replaces the cluster's other server
+//! groups — None, Highlander, or Red/Black with the server groups it keeps, scaling the old
+//! ones down, delays and rollback. What the form edits is written back in Deck's shape over the
+//! entry, so fields it does not know are kept.
+
+use leptos::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::draft::Draft;
+use super::stage::StageScope;
+use crate::components::fields::{CheckboxField, SelectField, TextField};
+use crate::components::server_group_form::{ServerGroupFields, ServerGroupForm};
+use crate::error::{AppError, FieldError};
+use crate::pages::application::ApplicationContext;
+use crate::pipelines::model::{Stage, StageType};
+use crate::pipelines::stages::{DeployCluster, StageSettings, Strategy, read};
+use crate::pipelines::write::{self, Seg, deploy_cluster_entry};
+
+/// The stage's `clusters[]` entries.
+fn entries(stage: Option<&Stage>) -> Vec<Map<String, Value>> {
+    stage
+        .and_then(|s| s.settings.get("clusters"))
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i.as_object().cloned().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An entry read as a server group and a strategy (leniently: this is an edit).
+fn read_entry(entry: &Map<String, Value>) -> DeployCluster {
+    let stage = Stage {
+        kind: StageType::Deploy.as_str().into(),
+        settings: [("clusters".to_string(), json!([entry]))]
+            .into_iter()
+            .collect(),
+        ..Stage::default()
+    };
+    match read(StageType::Deploy, &stage, "", true, &mut Vec::new()) {
+        StageSettings::Deploy(mut clusters) if !clusters.is_empty() => clusters.remove(0),
+        _ => DeployCluster::default(),
+    }
+}
+
+/// "local · default · web-prod (Highlander)".
+fn summary(entry: &Map<String, Value>) -> String {
+    let cluster = read_entry(entry);
+    let spec = &cluster.spec;
+    let place = [
+        spec.account.as_str(),
+        spec.namespace.as_str(),
+        &spec.cluster(),
+    ]
+    .into_iter()
+    .filter(|p| !p.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    format!(
+        "{place} ({}, {} replicas)",
+        cluster.strategy.label(),
+        spec.replicas
+    )
+}
+
+#[component]
+pub(super) fn DeployForm() -> impl IntoView {
+    let draft = expect_context::<Draft>();
+    let scope = expect_context::<StageScope>();
+    let ref_id = scope.ref_id.clone();
+    let list = Memo::new(move |_| {
+        draft.with_stage(&ref_id, |s| {
+            entries(s).iter().map(summary).collect::<Vec<_>>()
+        })
+    });
+    // The form is built again only when a cluster comes or goes, not as its summary changes.
+    let count = Memo::new(move |_| list.with(Vec::len));
+    let editing = RwSignal::new(0usize);
+    let path = draft.show(scope.path("clusters"));
+    let messages = move || {
+        let path = path.clone();
+        draft
+            .messages(&path)
+            .into_iter()
+            .filter(|_| list.with(Vec::is_empty))
+            .collect::<Vec<_>>()
+    };
+    let add = {
+        let ref_id = scope.ref_id.clone();
+        move |_| {
+            let mut count = 0;
+            draft.update_stage(&ref_id, |s| {
+                let list = s.settings.entry("clusters").or_insert_with(|| json!([]));
+                if let Value::Array(items) = list {
+                    items.push(json!({"cloudProvider": "kubernetes", "provider": "kubernetes", "targetSize": 1, "strategy": ""}));
+                    count = items.len();
+                }
+            });
+            editing.set(count.saturating_sub(1));
+        }
+    };
+    let remove = {
+        let ref_id = scope.ref_id.clone();
+        move |j: usize| {
+            draft.update_stage(&ref_id, |s| {
+                if let Some(Value::Array(items)) = s.settings.get_mut("clusters")
+                    && j < items.len()
+                {
+                    items.remove(j);
+                }
+            });
+            editing.set(0);
+        }
+    };
+    view! {
+        <div class="setting-list" role="group" aria-label="Clusters">
+            <ul class="cluster-entries">
+                {move || list.get().into_iter().enumerate().map(|(j, text)| {
+                    let remove = remove.clone();
+                    view! {
+                        <li class="cluster-entry" class:selected=move || editing.get() == j>
+                            <span class="cluster-entry-summary">{text}</span>
+                            <button type="button" class="button small" aria-pressed=move || (editing.get() == j).to_string()
+                                on:click=move |_| editing.set(j)>{format!("Edit cluster {}", j + 1)}</button>
+                            <button type="button" class="button small" on:click=move |_| remove(j)>{format!("Remove cluster {}", j + 1)}</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {move || messages().into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()}
+            <button type="button" class="button small" id="add-cluster" on:click=add>"+ Add cluster"</button>
+        </div>
+        {move || {
+            let j = editing.get();
+            (j < count.get()).then(|| view! { <ClusterEditor j /> })
+        }}
+    }
+}
+
+/// Validation's paths under a cluster entry, as the server group form names its fields.
+fn form_field(field: &str) -> String {
+    match field {
+        "targetSize" => "replicas".into(),
+        "freeFormDetails" => "detail".into(),
+        "region" => "namespace".into(),
+        f if f.starts_with("containers") => "image".into(),
+        other => other.into(),
+    }
+}
+
+/// The fields below the server group form; their errors show beside them.
+const STRATEGY_FIELDS: [&str; 5] = [
+    "strategy",
+    "maxRemainingAsgs",
+    "delayBeforeDisableSec",
+    "delayBeforeScaleDownSec",
+    "rollback",
+];
+
+/// One cluster entry: the server group form and the strategy.
+#[component]
+fn ClusterEditor(j: usize) -> impl IntoView {
+    let draft = expect_context::<Draft>();
+    let scope = expect_context::<StageScope>();
+    let application = expect_context::<ApplicationContext>().name;
+    let entry = draft.with_stage(&scope.ref_id, |s| {
+        entries(s).get(j).cloned().unwrap_or_default()
+    });
+    let mut cluster = read_entry(&entry);
+    if cluster.spec.application.is_empty() {
+        cluster.spec.application = application.get_untracked();
+    }
+    let fields = ServerGroupFields::new(&cluster.spec);
+    let strategy = RwSignal::new(cluster.strategy.as_str().to_string());
+    let count = |n: u64| RwSignal::new(n.to_string());
+    let max_remaining = count(cluster.max_remaining);
+    let delay_disable = count(cluster.delay_before_disable_sec);
+    let delay_scale_down = count(cluster.delay_before_scale_down_sec);
+    let scale_down = RwSignal::new(cluster.scale_down);
+    let rollback = RwSignal::new(cluster.rollback_on_failure);
+    let number = |signal: RwSignal<String>, field: &str, label: &str| -> Result<u64, AppError> {
+        let text = signal.get();
+        text.trim().parse::<u64>().map_err(|_| {
+            AppError::invalid(
+                field,
+                format!(
+                    "{label} must be a whole number of 0 or more, not {:?}.",
+                    text.trim()
+                ),
+            )
+        })
+    };
+    let built = Memo::new(move |_| -> Result<DeployCluster, AppError> {
+        let spec = fields.spec()?;
+        Ok(DeployCluster {
+            spec,
+            strategy: Strategy::parse(&strategy.get()).unwrap_or_default(),
+            max_remaining: number(max_remaining, "maxRemainingAsgs", "Server groups to keep")?,
+            scale_down: scale_down.get(),
+            delay_before_disable_sec: number(
+                delay_disable,
+                "delayBeforeDisableSec",
+                "The delay before disabling",
+            )?,
+            delay_before_scale_down_sec: number(
+                delay_scale_down,
+                "delayBeforeScaleDownSec",
+                "The delay before scaling down",
+            )?,
+            rollback_on_failure: rollback.get(),
+        })
+    });
+    let base = format!("{}.clusters[{j}]", scope.base);
+    let key = draft.show_tree(base.clone());
+    let ref_id = scope.ref_id.clone();
+    // Written only once something changes: opening the form leaves the pipeline as it was.
+    Effect::new(move |first: Option<()>| {
+        let result = built.get();
+        match result {
+            Ok(cluster) => {
+                draft.local_problem(&key, None);
+                if first.is_some() {
+                    draft.update_stage(&ref_id, |s| {
+                        let path = [Seg::Key("clusters"), Seg::Index(j)];
+                        let previous = write::get(&s.settings, &path)
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default();
+                        let entry = deploy_cluster_entry(&previous, &cluster);
+                        write::set(&mut s.settings, &path, Some(Value::Object(entry)));
+                    });
+                }
+            }
+            Err(_) => draft.local_problem(
+                &key,
+                Some(format!("Cluster {} has problems; see its form.", j + 1)),
+            ),
+        }
+    });
+    let prefix = format!("{base}.");
+    let errors = Signal::derive(move || {
+        let mut list: Vec<FieldError> = match built.get() {
+            Err(AppError::Invalid(own)) => own,
+            Err(other) => vec![FieldError::new("image", other.to_string())],
+            Ok(_) => Vec::new(),
+        };
+        list.extend(draft.problems.get().into_iter().filter_map(|e| {
+            e.field
+                .strip_prefix(&prefix)
+                .map(|rest| FieldError::new(&form_field(rest), e.message))
+        }));
+        (!list.is_empty()).then_some(AppError::Invalid(list))
+    });
+    let shown_elsewhere = |field: &str| {
+        crate::components::server_group_form::FIELDS.contains(&field)
+            || STRATEGY_FIELDS.contains(&field)
+    };
+    let others = move || match errors.get() {
+        Some(AppError::Invalid(list)) => list
+            .into_iter()
+            .filter(|e| !shown_elsewhere(&e.field))
+            .map(|e| e.message)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let strategies: Vec<(String, String)> = Strategy::ALL
+        .into_iter()
+        .map(|s| (s.as_str().to_string(), s.label().to_string()))
+        .collect();
+    let red_black = move || strategy.get() == Strategy::RedBlack.as_str();
+    let explain = move || match Strategy::parse(&strategy.get()).unwrap_or_default() {
+        Strategy::None => "Leaves the cluster's other server groups as they are.",
+        Strategy::Highlander => {
+            "Destroys every other server group of the cluster once the new one is healthy."
+        }
+        Strategy::RedBlack => {
+            "Disables the other server groups once the new one is healthy; they stay, for a rollback."
+        }
+    };
+    view! {
+        <fieldset class="field-group cluster-form">
+            <legend>{format!("Cluster {}", j + 1)}</legend>
+            <ServerGroupForm fields errors id_prefix="cluster" />
+            <SelectField id="cluster-strategy" label="Strategy" field="strategy" value=strategy errors options=Signal::stored(strategies) />
+            <p class="hint">{explain}</p>
+            {move || red_black().then(|| view! {
+                <div class="form-grid">
+                    <TextField id="cluster-max-remaining" label="Server groups to keep" field="maxRemainingAsgs" value=max_remaining errors kind="number"
+                        hint="Older disabled ones beyond this are destroyed; 0 keeps all." />
+                    <TextField id="cluster-delay-disable" label="Wait before disabling (seconds)" field="delayBeforeDisableSec" value=delay_disable errors kind="number" />
+                </div>
+                <CheckboxField id="cluster-scale-down" label="Scale down the replaced server groups" checked=scale_down />
+                {move || scale_down.get().then(|| view! {
+                    <TextField id="cluster-delay-scale-down" label="Wait before scaling down (seconds)" field="delayBeforeScaleDownSec" value=delay_scale_down errors kind="number" />
+                })}
+                <CheckboxField id="cluster-rollback" label="Roll back when the new server group fails" checked=rollback
+                    hint="Disables it and puts the previous one back." />
+            })}
+            {move || others().into_iter().map(|m| view! { <p class="field-error">{m}</p> }).collect_view()}
+        </fieldset>
+    }
+}

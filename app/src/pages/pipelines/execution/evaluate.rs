@@ -1,0 +1,44 @@
+//! "Evaluate an expression against this execution": what `${...}` would give a stage after all
+//! the others, as JSON, or why it cannot be evaluated.
+
+use leptos::prelude::*;
+
+use crate::components::fields::TextField;
+use crate::error::{AppError, settle};
+use crate::ids::ExecutionId;
+use crate::pipelines::evaluate_expression;
+
+#[component]
+pub(super) fn EvaluateBox(id: ExecutionId) -> impl IntoView {
+    let expression = RwSignal::new(String::new());
+    let evaluate = Action::new(move |text: &String| {
+        let text = text.clone();
+        async move { settle(evaluate_expression(id, text).await) }
+    });
+    let errors = Signal::derive(move || evaluate.value().get().and_then(Result::err));
+    let result = move || {
+        evaluate
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|value| serde_json::to_string_pretty(&value).unwrap_or_default())
+    };
+    let submit = move |event: leptos::web_sys::SubmitEvent| {
+        event.prevent_default();
+        evaluate.dispatch(expression.get_untracked());
+    };
+    view! {
+        <section class="card evaluate" aria-labelledby="evaluate-title">
+            <h3 id="evaluate-title">"Evaluate an expression against this execution"</h3>
+            <form on:submit=submit class="inline-form" novalidate=true>
+                <div class="grow">
+                    <TextField id="evaluate-expression" label="Expression" field="expression" value=expression errors
+                        hint="Such as ${trigger.parameters.env} or ${#stage('Deploy').status}" />
+                </div>
+                <button type="submit" class="button" disabled=move || evaluate.pending().get()>"Evaluate"</button>
+            </form>
+            {move || result().map(|json| view! { <pre class="json" aria-label="Result">{json}</pre> })}
+            {move || errors.get().filter(|e| !matches!(e, AppError::Invalid(_))).map(|e| view! { <p class="form-error">{e.to_string()}</p> })}
+        </section>
+    }
+}

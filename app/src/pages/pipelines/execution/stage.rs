@@ -1,0 +1,120 @@
+//! One stage of a run, as Deck's "Stage details": its status and duration, why it failed, a
+//! Manual Judgment's decision, its tasks (step, started, duration, status, message), its
+//! context and outputs as JSON, and Restart once it has finished.
+
+use leptos::prelude::*;
+use serde_json::{Map, Value};
+
+use super::actions::RestartStage;
+use crate::components::task_progress::{StatusBadge, duration};
+use crate::components::time::When;
+use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
+use crate::pipelines::judgment_path;
+use crate::pipelines::model::StageType;
+
+fn pretty(map: &Map<String, Value>) -> String {
+    serde_json::to_string_pretty(map).unwrap_or_default()
+}
+
+/// A Manual Judgment's state: waiting (with the link to decide), or who decided.
+#[component]
+fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
+    let waiting = execution
+        .waiting_judgment()
+        .is_some_and(|s| s.ref_id == stage.ref_id);
+    if waiting {
+        let href = judgment_path(
+            &execution.application,
+            &execution.id.to_string(),
+            Some(&stage.ref_id),
+        );
+        return view! {
+            <p class="judgment-waiting">"Waiting for a decision. " <a class="button small primary" href=href>"Judge now"</a></p>
+        }
+        .into_any();
+    }
+    match (stage.judgment_decision(), stage.last_modified) {
+        (Some((continued, input)), Some(by)) => view! {
+            <p>
+                {if continued { "Continued" } else { "Stopped" }} " by " <strong>{by.user}</strong> " "
+                <When at=by.last_modified_time />
+                {input.map(|i| format!(" (input: {i})"))}
+            </p>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}
+
+#[component]
+pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl IntoView {
+    let kind =
+        StageType::parse(&stage.kind).map_or_else(|| stage.kind.clone(), |t| t.label().to_string());
+    let took = stage.start_time.map(|s| duration(s, stage.end_time));
+    let restartable = stage.status.is_complete() && stage.status != ExecutionStatus::Skipped;
+    let restarted = stage
+        .context
+        .get("restartDetails")
+        .and_then(|d| d.get("restartedBy"))
+        .and_then(Value::as_str)
+        .map(|by| format!("Restarted by {by}."));
+    let is_judgment = stage.kind == "manualJudgment";
+    view! {
+        <section class="card stage-details" aria-labelledby="stage-details-title">
+            <div class="stage-details-head">
+                <h3 id="stage-details-title">{format!("Stage details: {}", stage.name)}</h3>
+                {restartable.then(|| view! { <RestartStage id=execution.id stage=stage.clone() /> })}
+            </div>
+            <p class="stage-details-meta">
+                <StatusBadge status=stage.status /> " " {kind}
+                {stage.start_time.map(|at| view! { " · started " <When at /> })}
+                {took.map(|t| format!(" · {t}"))}
+            </p>
+            {restarted.map(|text| view! { <p class="hint">{text}</p> })}
+            {stage.failure().map(|error| view! { <p class="form-error stage-failure">{error}</p> })}
+            {is_judgment.then(|| view! { <JudgmentState execution=execution.clone() stage=stage.clone() /> })}
+            <h4>"Tasks"</h4>
+            {if stage.tasks.is_empty() {
+                view! { <p class="hint">"No task has started yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="tasks-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Step"</th>
+                                <th scope="col">"Started"</th>
+                                <th scope="col">"Duration"</th>
+                                <th scope="col">"Status"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {stage.tasks.iter().map(|task| {
+                                let took = task.start_time.map(|s| duration(s, task.end_time)).unwrap_or_default();
+                                view! {
+                                    <tr>
+                                        <td>
+                                            {task.name.clone()}
+                                            {task.message.clone().map(|m| view! { <span class="task-message">{m}</span> })}
+                                        </td>
+                                        <td>{task.start_time.map(|at| view! { <When at /> })}</td>
+                                        <td>{took}</td>
+                                        <td><StatusBadge status=task.status /></td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any()
+            }}
+            <details class="more-options">
+                <summary>"Context"</summary>
+                <pre class="json">{pretty(&stage.context)}</pre>
+            </details>
+            <details class="more-options">
+                <summary>{format!("Outputs ({})", stage.outputs.len())}</summary>
+                <pre class="json">{pretty(&stage.outputs)}</pre>
+            </details>
+        </section>
+    }
+}

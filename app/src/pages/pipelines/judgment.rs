@@ -1,0 +1,225 @@
+//! The Manual Judgment page, for an approver who follows a link on a phone: the pipeline, the
+//! stage, its instructions, and the decision in two taps. Tap 1 sends a form to the page itself
+//! (`?decision=continue&input=ship`), which shows what will be recorded; tap 2 posts a real form to
+//! `decide_judgment`. Both work from the server's HTML before the script arrives (the route is
+//! rendered whole, not streamed), and without it: the browser then comes back here, and the
+//! page says who decided and when.
+
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+use leptos_meta::Title;
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::feedback::{ErrorPanel, Loading};
+use crate::components::time::When;
+use crate::error::{AppError, settle};
+use crate::ids::ExecutionId;
+use crate::live::use_live;
+use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
+use crate::pipelines::{DecideJudgment, get_execution, judgment_path};
+
+lazy_page!(
+    /// The Manual Judgment page: a chunk of its own, small, for a phone.
+    JudgmentRoute => JudgmentPage
+);
+
+/// The Manual Judgment this page is about: the one named by `?stage=`, else the one waiting,
+/// else the last one decided.
+fn judgment_stage(execution: &Execution, named: Option<&str>) -> Option<StageExecution> {
+    let judgments = || {
+        execution
+            .stages
+            .iter()
+            .filter(|s| s.kind == "manualJudgment")
+    };
+    match named {
+        Some(key) => judgments().find(|s| s.ref_id == key || s.id == key),
+        None => execution
+            .waiting_judgment()
+            .or_else(|| judgments().rfind(|s| s.context.contains_key("judgmentStatus"))),
+    }
+    .cloned()
+}
+
+#[component]
+pub fn JudgmentPage() -> impl IntoView {
+    let params = use_params_map();
+    let application = params.read_untracked().get("name").unwrap_or_default();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let live = use_live(Some(application.clone()));
+    let decide = ServerAction::<DecideJudgment>::new();
+    let execution = Resource::new(
+        move || (id.get(), live.pipeline.get(), decide.version().get()),
+        |(id, _, _)| async move {
+            let id = ExecutionId::parse(&id)
+                .map_err(|_| AppError::NotFound(format!("There is no execution {id:?}.")))?;
+            settle(get_execution(id).await)
+        },
+    );
+    view! {
+        <Title text="Manual Judgment" />
+        <div class="judgment-page">
+            <p class="breadcrumb"><a href=format!("/applications/{application}/pipelines")>{application.clone()}</a> " / Manual Judgment"</p>
+            <Transition fallback=|| view! { <Loading label="Loading the execution…" /> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
+                    {move || Suspend::new(async move {
+                        execution.await.map(|execution| view! { <Judgment execution decide /> })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl IntoView {
+    let query = use_query_map();
+    let named = query.read_untracked().get("stage");
+    let details = format!(
+        "/applications/{}/executions/{}",
+        execution.application, execution.id
+    );
+    let Some(stage) = judgment_stage(&execution, named.as_deref()) else {
+        return view! {
+            <h1>{execution.name.clone()}</h1>
+            <p class="judgment-state">"Nothing to decide: this execution has no Manual Judgment waiting."</p>
+            <p>"It is " <strong>{execution.status.label()}</strong> ". " <a href=details>"See the execution"</a></p>
+        }
+        .into_any();
+    };
+    let waiting =
+        stage.status == ExecutionStatus::Running && !stage.context.contains_key("judgmentStatus");
+    let body = if waiting {
+        view! { <Decide execution=execution.clone() stage=stage.clone() decide /> }.into_any()
+    } else {
+        view! { <Decided stage=stage.clone() /> }.into_any()
+    };
+    view! {
+        <h1>
+            <span class="judgment-pipeline">{execution.name.clone()}</span>
+            <span class="judgment-stage">{stage.name.clone()}</span>
+        </h1>
+        {stage.context_text("instructions").map(|text| view! { <p class="judgment-instructions">{text}</p> })}
+        {body}
+        <p class="judgment-footer"><a href=details>"See the whole execution"</a></p>
+    }
+    .into_any()
+}
+
+/// Who decided and when, or why there is nothing to decide.
+#[component]
+fn Decided(stage: StageExecution) -> impl IntoView {
+    match (stage.judgment_decision(), stage.last_modified.clone()) {
+        (Some((continued, input)), Some(by)) => {
+            let (verb, class) = if continued { ("Continued", "succeeded") } else { ("Stopped", "failed") };
+            view! {
+                <p class=format!("judgment-decided {class}") role="status">
+                    <strong>{verb}</strong> " by " <strong>{by.user}</strong> " " <When at=by.last_modified_time />
+                    {input.map(|i| view! { <span>{format!(" (input: {i})")}</span> })}
+                </p>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <p class="judgment-state">{format!("Nothing to decide: the stage is {}.", stage.status.label().to_lowercase())}</p>
+        }
+        .into_any(),
+    }
+}
+
+/// Tap 1: the choice, a form the page sends to itself (`?decision=continue&input=ship`, the
+/// option from a select, the first one chosen already); tap 2: the confirmation, a form posted
+/// to `decide_judgment`.
+#[component]
+fn Decide(
+    execution: Execution,
+    stage: StageExecution,
+    decide: ServerAction<DecideJudgment>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let here = judgment_path(&execution.application, &execution.id.to_string(), None);
+    let continue_label = stage
+        .context_text("continueButtonLabel")
+        .unwrap_or_else(|| "Continue".into());
+    let stop_label = stage
+        .context_text("stopButtonLabel")
+        .unwrap_or_else(|| "Stop".into());
+    let options = stage.judgment_options();
+    let refusal = move || match decide.value().get() {
+        Some(Ok(Err(error)) | Err(error)) => Some(error.to_string()),
+        _ => None,
+    };
+    let chosen = move || {
+        let q = query.read();
+        q.get("decision")
+            .filter(|d| d == "continue" || d == "stop")
+            .map(|d| (d, q.get("input").unwrap_or_default()))
+    };
+    let (application, id, ref_id) = (
+        execution.application.clone(),
+        execution.id.to_string(),
+        stage.ref_id.clone(),
+    );
+    move || match chosen() {
+        None => {
+            let (options, ref_id) = (options.clone(), ref_id.clone());
+            let (continue_label, stop_label) = (continue_label.clone(), stop_label.clone());
+            view! {
+            <Form method="GET" action=here.clone()>
+                <input type="hidden" name="stage" value=ref_id />
+                {(!options.is_empty()).then(|| view! {
+                    <div class="field">
+                        <label for="judgment-input">"Judgment"</label>
+                        <select id="judgment-input" name="input">
+                            {options.iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                })}
+                <div class="judgment-choices">
+                    <button type="submit" class="button big primary" name="decision" value="continue">{continue_label}</button>
+                    <button type="submit" class="button big danger" name="decision" value="stop">{stop_label}</button>
+                </div>
+            </Form>
+            }
+            .into_any()
+        }
+        Some((decision, input)) => {
+            let label = if decision == "continue" {
+                continue_label.clone()
+            } else {
+                stop_label.clone()
+            };
+            let question = if input.is_empty() {
+                format!("{label}?")
+            } else {
+                format!("{label} with {input}?")
+            };
+            let class = if decision == "continue" {
+                "button big primary"
+            } else {
+                "button big danger"
+            };
+            let (application, id, ref_id) = (application.clone(), id.clone(), ref_id.clone());
+            let back = judgment_path(&application, &id, Some(&ref_id));
+            view! {
+                <p class="judgment-question">{question}</p>
+                <ActionForm action=decide>
+                    <input type="hidden" name="application" value=application />
+                    <input type="hidden" name="id" value=id />
+                    <input type="hidden" name="stage" value=ref_id />
+                    <input type="hidden" name="decision" value=decision />
+                    <input type="hidden" name="input" value=input />
+                    <div class="judgment-choices">
+                        <button type="submit" class=class id="confirm-judgment" disabled=move || decide.pending().get()>
+                            {format!("Yes, {}", label.to_lowercase())}
+                        </button>
+                        <a class="button big" href=back>"Back"</a>
+                    </div>
+                </ActionForm>
+                {move || refusal().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,116 @@
+// The editor checks as you type: Depends On offers no choice that would close a circle, a bad
+// expression is shown beside its field and Save waits until it is fixed; Edit as JSON puts a
+// circle (and a syntax error) at its line. History compares two versions and restores one;
+// delete asks for the name.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { act as clusters } from '../support/clusters.js';
+import { act, check, find } from '../support/pipelines.js';
+import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
+import { startServer } from '../support/server.js';
+import { act as shell, check as shellCheck } from '../support/shell.js';
+
+describe('the pipeline editor', () => {
+  const env = withServerAndBrowser({ before, after }, startServer);
+  const app = `edit${Date.now().toString(36)}`;
+  let pipeline;
+
+  const editor = async (page) => {
+    await shell.open(page, `${env.server.url}/applications/${app}/pipelines/${pipeline.id}/edit`);
+    await page.locator('#pipeline-config-name').waitFor();
+  };
+
+  test('no circle through Depends On; a bad expression beside its field holds Save', async () => {
+    await clusters.createApplication(env.server.url, app);
+    pipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Checks',
+      stages: [
+        { refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'First', waitTime: 1 },
+        { refId: '2', requisiteStageRefIds: ['1'], type: 'wait', name: 'Second', waitTime: 1 },
+      ],
+    });
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await editor(page);
+    await check.disabled(find.save(page), true, 'Save with nothing changed');
+
+    // Second depends on First, so First cannot depend on Second.
+    await act.selectStage(page, 'First');
+    await check.disabled(page.locator('#depends-on-2'), true, 'a choice that would make a circle');
+    await page.getByText('choosing it would make a circle').waitFor();
+
+    await page.locator('#stage-conditional').check();
+    await page.locator('#stage-condition').fill("${parameters.env ==");
+    const condition = page.locator('.field', { has: page.locator('#stage-condition') });
+    await find.fieldError(condition, 'column').waitFor();
+    assert.equal(await page.locator('#stage-condition').getAttribute('aria-invalid'), 'true');
+    await check.disabled(find.save(page), true, 'Save while the expression is bad');
+    await find.stageNode(page, 'First').getByText('has problems').waitFor();
+    await screenshot(page, 'editor-invalid-1280');
+
+    await page.locator('#stage-condition').fill("${parameters.env == 'prod'}");
+    await find.fieldError(condition, 'column').waitFor({ state: 'detached' });
+    await check.disabled(find.save(page), false, 'Save once the expression is fixed');
+    await find.save(page).click();
+    await find.notice(page, 'Saved as version 2').waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('Edit as JSON puts a circle and a syntax error at their line', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await editor(page);
+    await page.getByRole('button', { name: 'Edit as JSON' }).click();
+    const area = page.locator('#pipeline-json');
+    const original = await area.inputValue();
+    const config = JSON.parse(original);
+    config.stages[0].requisiteStageRefIds = ['2'];
+    const circular = JSON.stringify(config, null, 2);
+    await area.fill(circular);
+    // The circle is reported on the first stage's requisiteStageRefIds.
+    const line = circular.split('\n').findIndex((l) => l.includes('"requisiteStageRefIds"')) + 1;
+    const problems = page.locator('#json-problems li');
+    await problems.filter({ hasText: `Line ${line}: The stages depend on each other in a circle: First → Second → First.` }).waitFor();
+    await page.locator('.json-gutter .problem-line', { hasText: String(line) }).waitFor();
+    await check.disabled(find.save(page), true, 'Save with a circle');
+    await screenshot(page, 'editor-json-circle-1280');
+
+    // A syntax error: where serde_json stopped.
+    const broken = circular.replace(/\n}$/, '\n');
+    await area.fill(broken);
+    await problems.filter({ hasText: new RegExp(`^Line ${broken.split('\n').length}: Column`) }).waitFor();
+
+    await area.fill(original);
+    await problems.first().waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Back to the form' }).click();
+    await find.stageNode(page, 'First').getByText('starts first').waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('history compares versions and restores one; delete asks for the name', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await editor(page);
+    await page.locator('#diff-left').selectOption('1');
+    await page.locator('#diff-right').selectOption('2');
+    const changed = page.locator('.diff tr.changed');
+    await changed.filter({ hasText: 'Stage 1: First' }).waitFor();
+    assert.equal(await changed.count(), 1, 'only the first stage changed between versions 1 and 2');
+    await screenshot(page, 'editor-history-360');
+
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await page.getByText('Version 3 · in sync with the server').waitFor();
+    await act.selectStage(page, 'First');
+    assert.equal(await page.locator('#stage-conditional').isChecked(), false, 'the condition is gone again');
+
+    const remove = page.getByRole('button', { name: 'Delete pipeline' });
+    await check.disabled(remove, true, 'Delete before the name is typed');
+    await page.locator('#delete-pipeline-confirm').fill('Checks');
+    await remove.click();
+    await page.waitForURL((url) => url.pathname === `/applications/${app}/pipelines`);
+    await page.getByRole('heading', { name: 'No pipelines yet' }).waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});

@@ -1,0 +1,86 @@
+// The Manual Judgment page without JavaScript, as a phone whose script has not arrived (or never
+// will): the server's HTML has the stage and its choices; tap 1 sends a form to the page
+// itself, tap 2 posts a real form, and the browser comes back to a page that says who decided. Nothing to decide is said.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { act as clusters } from '../support/clusters.js';
+import { act, check } from '../support/pipelines.js';
+import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
+import { startServer } from '../support/server.js';
+import { act as shell, check as shellCheck } from '../support/shell.js';
+
+describe('the Manual Judgment page without JavaScript', () => {
+  const env = withServerAndBrowser({ before, after }, startServer);
+  const app = `judge${Date.now().toString(36)}`;
+
+  test('two taps record the decision through the real form', async () => {
+    await clusters.createApplication(env.server.url, app);
+    const pipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Release',
+      stages: [
+        { refId: '1', requisiteStageRefIds: [], type: 'manualJudgment', name: 'Approve release',
+          instructions: 'Release notes are in the ticket.', judgmentInputs: [{ value: 'ship it' }, { value: 'hold' }] },
+        { refId: '2', requisiteStageRefIds: ['1'], type: 'wait', name: 'Settle', waitTime: 1 },
+      ],
+    });
+    const started = await act.startPipeline(env.server.url, pipeline.id);
+    await act.waitForExecution(env.server.url, started.id, (e) => e.stages[0].status === 'RUNNING', 'waited for a judgment');
+
+    const context = await env.browser.newContext({ viewport: VIEWPORTS.phone, javaScriptEnabled: false });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(e.message));
+    const link = `${env.server.url}/applications/${app}/executions/${started.id}/judgment`;
+    await page.goto(link);
+    await page.getByRole('heading', { name: /Approve release/ }).waitFor();
+    await page.getByText('Release notes are in the ticket.').waitFor();
+    await screenshot(page, 'judgment-no-js-360');
+
+    await act.judge(page, { option: 'ship it', choice: 'Continue', confirm: 'Yes, continue' });
+    await check.decided(page, 'Continued');
+    await page.getByText('(input: ship it)').waitFor();
+    await screenshot(page, 'judgment-no-js-decided-360');
+
+    const done = await act.waitForExecution(env.server.url, started.id, (e) => e.status === 'SUCCEEDED', 'succeeded');
+    assert.equal(done.stages[0].context.judgmentInput, 'ship it');
+    assert.equal(done.stages[0].lastModified.user, 'anonymous');
+
+    // Opened again, the link says there is nothing left to decide and who decided.
+    await page.goto(link);
+    await check.decided(page, 'Continued');
+    assert.equal(await page.getByRole('button', { name: 'Continue', exact: true }).count(), 0);
+    shellCheck.noConsoleErrors(errors);
+    await context.close();
+  });
+
+  test('the execution page pauses, resumes and cancels with a reason, live', async () => {
+    const pipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Hold',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Long wait', waitTime: 600 }],
+    });
+    const started = await act.startPipeline(env.server.url, pipeline.id);
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/executions/${started.id}`);
+    const title = page.locator('#execution-title');
+    await title.getByText('Running', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await title.getByText('Paused', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await title.getByText('Running', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Cancel execution', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Cancel execution' });
+    await dialog.locator('#cancel-reason').fill('wrong build');
+    await dialog.getByRole('button', { name: 'Cancel execution', exact: true }).click();
+    await title.getByText('Canceled', { exact: true }).waitFor();
+    await page.getByText('Canceled by anonymous: wrong build').waitFor();
+    await screenshot(page, 'execution-canceled-1280');
+    const done = await act.api(env.server.url, `/executions/${started.id}`);
+    assert.equal(done.cancellationReason, 'wrong build');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});
