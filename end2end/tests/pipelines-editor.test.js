@@ -113,4 +113,65 @@ describe('the pipeline editor', () => {
     shellCheck.noConsoleErrors(errors);
     await close();
   });
+  test('Webhook, Pipeline and Deploy (Manifest) forms write Spinnaker\'s fields', async () => {
+    const child = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Smoke tests',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Idle', waitTime: 1 }],
+    });
+    pipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Forms',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Start', waitTime: 1 }],
+    });
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await editor(page);
+
+    await act.addStage(page, 'Webhook');
+    await page.locator('#stage-webhook-url').fill('https://hooks.example.test/deploys');
+    await page.locator('#stage-webhook-method').selectOption('POST');
+    await page.locator('#stage-webhook-headers').fill('X-Team: web');
+    await page.locator('#stage-webhook-payload').fill('{"version": "${trigger.user}"}');
+    await page.locator('#stage-webhook-wait').check();
+    await page.locator('#stage-webhook-status-path').fill('$.status');
+
+    await act.selectStage(page, 'Start');
+    await act.addStage(page, 'Pipeline');
+    await page.locator('#stage-pipeline-application').fill(app);
+    await page.locator('#stage-pipeline').selectOption({ label: 'Smoke tests' });
+    await page.locator('#stage-pipeline-parameters').fill('env=prod');
+
+    await act.selectStage(page, 'Start');
+    await act.addStage(page, 'Deploy (Manifest)');
+    await page.locator('#stage-manifest-account').selectOption('local');
+    // YAML is read by the server once the typing stops; Save waits for it.
+    await page.locator('#stage-manifests').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n');
+    const manifests = page.locator('.field', { has: page.locator('#stage-manifests') });
+    await page.locator('#stage-manifests').fill('kind: [unclosed');
+    await find.fieldError(manifests, 'not valid YAML').waitFor();
+    await check.disabled(find.save(page), true, 'Save while the manifest cannot be read');
+    await page.locator('#stage-manifests').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n');
+    await find.fieldError(manifests, 'not valid YAML').waitFor({ state: 'detached' });
+    await screenshot(page, 'editor-stage-forms-1280');
+    await page.waitForFunction(() => !document.querySelector('#save-pipeline')?.disabled);
+    await find.save(page).click();
+    await find.notice(page, 'Saved as version 2').waitFor();
+
+    const saved = (await act.api(env.server.url, `/pipelines/${pipeline.id}`)).config;
+    const byType = Object.fromEntries(saved.stages.map((s) => [s.type, s]));
+    assert.equal(byType.webhook.url, 'https://hooks.example.test/deploys');
+    assert.equal(byType.webhook.method, 'POST');
+    assert.deepEqual(byType.webhook.customHeaders, { 'X-Team': 'web' });
+    assert.deepEqual(byType.webhook.payload, { version: '${trigger.user}' });
+    assert.equal(byType.webhook.waitForCompletion, true);
+    assert.equal(byType.webhook.statusJsonPath, '$.status');
+    assert.equal(byType.pipeline.application, app);
+    assert.equal(byType.pipeline.pipeline, child.id);
+    assert.deepEqual(byType.pipeline.pipelineParameters, { env: 'prod' });
+    assert.equal(byType.deployManifest.account, 'local');
+    assert.deepEqual(byType.deployManifest.manifests, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { mode: 'fast' } }]);
+    for (const type of ['webhook', 'pipeline', 'deployManifest']) assert.deepEqual(byType[type].requisiteStageRefIds, ['1'], type);
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
 });

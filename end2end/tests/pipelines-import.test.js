@@ -1,6 +1,7 @@
 // A pipeline exported from Spinnaker, pasted into Import JSON: it keeps its id and its
 // bakeManifest stage, which the tab and the editor show as not supported; Start Manual
-// Execution is refused with the server's message naming that stage.
+// Execution is refused with the server's message naming that stage. A pipeline saved elsewhere
+// shows up in an open tab, and goes when deleted, without a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -71,6 +72,21 @@ describe('importing a pipeline exported from Spinnaker', () => {
     await act.selectStage(page, 'Bake');
     await page.getByText('Gennaker does not run bakeManifest stages yet.').waitFor();
     await page.getByLabel("The stage's settings").getByText('"templateRenderer": "HELM3"').waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+  test('a pipeline saved elsewhere appears in an open Pipelines tab, and goes when deleted, without a reload', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);
+    await find.pipeline(page, 'Bake and deploy').waitFor();
+    const made = await act.api(env.server.url, '/pipelines', { method: 'POST', body: {
+      application: app,
+      name: 'Made elsewhere',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Pause', waitTime: 1 }],
+    } });
+    await find.pipeline(page, 'Made elsewhere').waitFor({ timeout: 10_000 });
+    await act.api(env.server.url, `/pipelines/${made.config.id}?version=${made.version}`, { method: 'DELETE' });
+    await find.pipeline(page, 'Made elsewhere').waitFor({ state: 'detached', timeout: 10_000 });
     shellCheck.noConsoleErrors(errors);
     await close();
   });

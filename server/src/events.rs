@@ -23,11 +23,13 @@ pub enum Change {
     },
     /// An account's health changed.
     Accounts,
-    /// A pipeline execution was created or moved on (or a pipeline saved, with no id).
+    /// A pipeline execution was created or moved on.
     Execution {
         application: String,
         id: gennaker_app::ids::ExecutionId,
     },
+    /// A pipeline of `application` was created, saved, restored or deleted.
+    PipelineConfig { application: String },
 }
 
 impl Change {
@@ -37,7 +39,7 @@ impl Change {
             Change::Cluster { .. } => Topic::Cluster,
             Change::Task { .. } => Topic::Task,
             Change::Accounts => Topic::Accounts,
-            Change::Execution { .. } => Topic::Pipeline,
+            Change::Execution { .. } | Change::PipelineConfig { .. } => Topic::Pipeline,
         }
     }
 
@@ -60,6 +62,9 @@ impl Change {
                 | Change::Execution {
                     application: changed,
                     ..
+                }
+                | Change::PipelineConfig {
+                    application: changed,
                 },
                 Some(wanted),
             ) => changed == wanted,

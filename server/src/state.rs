@@ -75,6 +75,7 @@ impl AppState {
                     configs: backends.configs,
                     engine: backends.pipelines,
                     applications,
+                    events: backends.events.clone(),
                 }),
                 registries: backends.registries,
                 changes: Arc::new(backends.events.clone()),

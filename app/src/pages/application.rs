@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos::web_sys;
 use leptos_meta::Title;
-use leptos_router::components::{A, Outlet, Redirect};
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::components::{Outlet, Redirect};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
 use crate::applications::model::{Application, ApplicationSpec, ApplicationVersion};
 use crate::applications::{
@@ -36,6 +36,18 @@ impl ApplicationContext {
     }
 }
 
+/// Whether the tab `segment` of application `name` is the page at `path`: its own pages, and for
+/// Pipelines an execution's pages too (they are reached from it).
+fn tab_is_current(segment: &str, name: &str, path: &str) -> bool {
+    let under = |segment: &str| {
+        path.strip_prefix("/applications/")
+            .and_then(|rest| rest.strip_prefix(name))
+            .and_then(|rest| rest.strip_prefix('/'))
+            .is_some_and(|rest| rest == segment || rest.starts_with(&format!("{segment}/")))
+    };
+    under(segment) || (segment == "pipelines" && under("executions"))
+}
+
 /// The tabs, in Deck's order: (path segment, label).
 const TABS: [(&str, &str); 6] = [
     ("pipelines", "Pipelines"),
@@ -59,6 +71,7 @@ lazy_page!(
 pub fn ApplicationPage() -> impl IntoView {
     let params = use_params_map();
     let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
+    let location = use_location();
     let reload = RwSignal::new(0u32);
     let application = Resource::new(
         move || (name.get(), reload.get()),
@@ -101,7 +114,11 @@ pub fn ApplicationPage() -> impl IntoView {
                 {TABS
                     .into_iter()
                     .map(|(segment, label)| {
-                        view! { <A href=move || format!("/applications/{}/{segment}", name.get())>{label}</A> }
+                        let current = move || {
+                            tab_is_current(segment, &name.get(), &location.pathname.get())
+                                .then_some("page")
+                        };
+                        view! { <a href=move || format!("/applications/{}/{segment}", name.get()) aria-current=current>{label}</a> }
                     })
                     .collect_view()}
             </nav>
@@ -326,5 +343,44 @@ fn DeletePanel(app: Application) -> impl IntoView {
             </form>
             <FormError errors known_fields=&[] />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tab_is_current;
+
+    #[test]
+    fn a_tab_is_current_on_its_pages_and_pipelines_on_an_executions() {
+        assert!(tab_is_current(
+            "clusters",
+            "web",
+            "/applications/web/clusters"
+        ));
+        assert!(tab_is_current(
+            "pipelines",
+            "web",
+            "/applications/web/pipelines/p1/edit"
+        ));
+        assert!(tab_is_current(
+            "pipelines",
+            "web",
+            "/applications/web/executions/e1"
+        ));
+        assert!(!tab_is_current(
+            "tasks",
+            "web",
+            "/applications/web/executions/e1"
+        ));
+        assert!(!tab_is_current(
+            "config",
+            "web",
+            "/applications/web/configuration"
+        ));
+        assert!(!tab_is_current(
+            "clusters",
+            "web",
+            "/applications/webshop/clusters"
+        ));
     }
 }

@@ -26,6 +26,8 @@ pub struct Pipelines {
     pub configs: Arc<Configs>,
     pub engine: Arc<PipelineEngine>,
     pub applications: Arc<dyn ApplicationCatalog>,
+    /// Saved pipelines are announced, so every open Pipelines tab shows them at once.
+    pub events: crate::events::EventBus,
 }
 
 impl Pipelines {
@@ -39,6 +41,16 @@ impl Pipelines {
             )),
             Err(other) => Err(other),
         }
+    }
+
+    /// Tells open pages that a pipeline of `application` changed; passes `result` on.
+    fn announce<T>(&self, application: &str, result: Result<T, AppError>) -> Result<T, AppError> {
+        if result.is_ok() {
+            self.events.publish(crate::events::Change::PipelineConfig {
+                application: application.to_string(),
+            });
+        }
+        result
     }
 }
 
@@ -54,7 +66,9 @@ impl PipelineService for Pipelines {
 
     async fn create(&self, config: PipelineConfig, who: &str) -> Result<StoredPipeline, AppError> {
         self.application_exists(&config.application).await?;
-        self.configs.create(config, who).await
+        let application = config.application.clone();
+        let created = self.configs.create(config, who).await;
+        self.announce(&application, created)
     }
 
     async fn update(
@@ -64,11 +78,15 @@ impl PipelineService for Pipelines {
         config: PipelineConfig,
         who: &str,
     ) -> Result<StoredPipeline, AppError> {
-        self.configs.update(id, version, config, who).await
+        let application = config.application.clone();
+        let updated = self.configs.update(id, version, config, who).await;
+        self.announce(&application, updated)
     }
 
     async fn delete(&self, id: &str, version: u64, who: &str) -> Result<(), AppError> {
-        self.configs.delete(id, version, who).await
+        let application = self.configs.get(id).await?.config.application;
+        let deleted = self.configs.delete(id, version, who).await;
+        self.announce(&application, deleted)
     }
 
     async fn history(&self, id: &str) -> Result<Vec<PipelineVersion>, AppError> {
@@ -82,9 +100,17 @@ impl PipelineService for Pipelines {
         expected_version: u64,
         who: &str,
     ) -> Result<StoredPipeline, AppError> {
-        self.configs
+        let restored = self
+            .configs
             .restore(id, version, expected_version, who)
-            .await
+            .await;
+        match restored {
+            Ok(stored) => {
+                let application = stored.config.application.clone();
+                self.announce(&application, Ok(stored))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     async fn start(

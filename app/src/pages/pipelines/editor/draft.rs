@@ -67,14 +67,16 @@ impl Draft {
         let refused = RwSignal::new(None::<(PipelineConfig, Vec<FieldError>)>);
         let problems = Memo::new(move |_| {
             let current = config.get();
-            let mut problems = validate(&current);
-            local.with(|local| {
-                problems.extend(
-                    local
-                        .iter()
-                        .map(|(field, message)| FieldError::new(field, message.clone())),
-                );
+            // What the user typed but could not be read comes first: an input shows the first
+            // problem of its field, and "could not be read" says more than what the
+            // configuration lacks because of it ("give at least one manifest").
+            let mut problems: Vec<FieldError> = local.with(|local| {
+                local
+                    .iter()
+                    .map(|(field, message)| FieldError::new(field, message.clone()))
+                    .collect()
             });
+            problems.extend(validate(&current));
             refused.with(|refused| {
                 if let Some((config, errors)) = refused
                     && *config == current

@@ -36,6 +36,29 @@ fn changes(id: ExecutionId) -> Action<Change, Result<Execution, AppError>> {
     })
 }
 
+/// Which dialog of the page is open, and what was typed in it. Held by the page, not by the
+/// execution's view: a live update renders the view again, and an open dialog (with the reason
+/// being typed) must stay as it is.
+#[derive(Clone, Copy)]
+pub(super) struct OpenDialogs {
+    /// Cancel is open.
+    canceling: RwSignal<bool>,
+    /// The reason typed in Cancel.
+    reason: RwSignal<String>,
+    /// Restart is open for the stage with this refId.
+    restarting: RwSignal<Option<String>>,
+}
+
+impl OpenDialogs {
+    pub(super) fn provide() {
+        provide_context(OpenDialogs {
+            canceling: RwSignal::new(false),
+            reason: RwSignal::new(String::new()),
+            restarting: RwSignal::new(None),
+        });
+    }
+}
+
 /// The refusal of the action's last change, if it was refused.
 fn refusal(action: Action<Change, Result<Execution, AppError>>) -> Signal<Option<AppError>> {
     Signal::derive(move || action.value().get().and_then(Result::err))
@@ -45,7 +68,9 @@ fn refusal(action: Action<Change, Result<Execution, AppError>>) -> Signal<Option
 #[component]
 pub(super) fn ExecutionActions(execution: Execution) -> impl IntoView {
     let change = changes(execution.id);
-    let canceling = RwSignal::new(false);
+    let OpenDialogs {
+        canceling, reason, ..
+    } = expect_context::<OpenDialogs>();
     let status = execution.status;
     let active = !status.is_complete();
     let pending = change.pending();
@@ -60,19 +85,20 @@ pub(super) fn ExecutionActions(execution: Execution) -> impl IntoView {
             <button type="button" class="button danger" on:click=move |_| canceling.set(true)>"Cancel execution"</button>
         })}
         <FormError errors=refusal(change) known_fields=&[] />
-        {move || canceling.get().then(|| view! { <CancelDialog change on_close=Callback::new(move |()| canceling.set(false)) /> })}
+        {move || canceling.get().then(|| view! { <CancelDialog change reason on_close=Callback::new(move |()| canceling.set(false)) /> })}
     }
 }
 
 #[component]
 fn CancelDialog(
     change: Action<Change, Result<Execution, AppError>>,
+    reason: RwSignal<String>,
     on_close: Callback<()>,
 ) -> impl IntoView {
-    let reason = RwSignal::new(String::new());
     let no_errors = Signal::derive(|| None::<AppError>);
     Effect::new(move |_| {
         if let Some(Ok(_)) = change.value().get() {
+            reason.set(String::new());
             on_close.run(());
         }
     });
@@ -100,19 +126,27 @@ fn CancelDialog(
 #[component]
 pub(super) fn RestartStage(id: ExecutionId, stage: StageExecution) -> impl IntoView {
     let change = changes(id);
-    let asking = RwSignal::new(false);
+    let restarting = expect_context::<OpenDialogs>().restarting;
     let name = stage.name.clone();
     let ref_id = stage.ref_id.clone();
     Effect::new(move |_| {
         if let Some(Ok(_)) = change.value().get() {
-            asking.set(false);
+            restarting.set(None);
         }
     });
+    let asking = {
+        let ref_id = ref_id.clone();
+        move || restarting.with(|open| open.as_deref() == Some(ref_id.as_str()))
+    };
+    let open = {
+        let ref_id = ref_id.clone();
+        move |_| restarting.set(Some(ref_id.clone()))
+    };
     view! {
-        <button type="button" class="button" on:click=move |_| asking.set(true)>{format!("Restart {name}")}</button>
-        {move || asking.get().then(|| {
+        <button type="button" class="button" on:click=open>{format!("Restart {name}")}</button>
+        {move || asking().then(|| {
             let ref_id = ref_id.clone();
-            let close = Callback::new(move |()| asking.set(false));
+            let close = Callback::new(move |()| restarting.set(None));
             let name = stage.name.clone();
             view! {
                 <Dialog id="restart-dialog" title=format!("Restart {name}") on_close=close focus="restart-submit">

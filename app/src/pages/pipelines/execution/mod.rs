@@ -23,7 +23,7 @@ use crate::ids::ExecutionId;
 use crate::pages::application::ApplicationContext;
 use crate::pipelines::execution::Execution;
 use crate::pipelines::get_execution;
-use actions::ExecutionActions;
+use actions::{ExecutionActions, OpenDialogs};
 use evaluate::EvaluateBox;
 use stage::StageDetails;
 
@@ -48,6 +48,7 @@ pub fn ExecutionPage() -> impl IntoView {
     );
     // The stage shown: the one the link named, else the first that is running or failed.
     let selected = RwSignal::new(query.read_untracked().get("stage"));
+    OpenDialogs::provide();
     view! {
         <Title text="Execution" />
         <Transition fallback=|| view! { <Loading label="Loading the execution…" /> }>
