@@ -96,9 +96,10 @@ async fn a_fork_and_a_join_with_a_judgment_and_a_highlander_deploy() {
         assert_eq!(refused["fields"][0]["field"], "parameters.greeting");
 
         let first = start_execution(addr, &pipeline, json!({"greeting": "hello"})).await;
-        let waiting = wait_execution(addr, &first, "the judgment", |e| stage_status(e, "Approve") == "RUNNING"
-            && stage(e, "Approve")["tasks"][0]["message"] == "waiting for a judgment").await;
-        assert_eq!(stage_status(&waiting, "Variables"), "SUCCEEDED", "{}", summary(&waiting));
+        // The two branches run side by side: wait for the judgment and for the other branch.
+        let waiting = wait_execution(addr, &first, "the judgment and the variables", |e| stage_status(e, "Approve") == "RUNNING"
+            && stage(e, "Approve")["tasks"][0]["message"] == "waiting for a judgment"
+            && stage_status(e, "Variables") == "SUCCEEDED").await;
         assert_eq!(stage(&waiting, "Variables")["outputs"]["label"], "v-hello");
         assert_eq!(stage(&waiting, "Variables")["outputs"]["replicas"], 2);
         assert_eq!(stage(&waiting, "Approve")["context"]["instructions"], "Ship hello?");
