@@ -127,6 +127,8 @@ describe('the pipeline editor', () => {
     const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
     await editor(page);
 
+    // Each new stage depends on the one whose form is open: Start.
+    await act.selectStage(page, 'Start');
     await act.addStage(page, 'Webhook');
     await page.locator('#stage-webhook-url').fill('https://hooks.example.test/deploys');
     await page.locator('#stage-webhook-method').selectOption('POST');
