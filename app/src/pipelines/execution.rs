@@ -2,7 +2,9 @@
 //! `startTime` in epoch milliseconds, `stages[]` with `context`, `outputs` and `tasks`), so
 //! scripts written against Orca's API read them as they are. Statuses are Orca's.
 
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::model::{PipelineConfig, Stage};
@@ -328,7 +330,9 @@ pub struct Execution {
     #[serde(default)]
     pub origin: String,
     /// The pipeline as it was when the execution started: a restarted stage is planned from it.
-    pub pipeline_config: PipelineConfig,
+    /// Shared, never changed: copies of a running execution do not copy it.
+    #[serde(with = "shared")]
+    pub pipeline_config: Arc<PipelineConfig>,
     /// The execution (and stage) that started this one with a Pipeline stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_execution: Option<ParentExecution>,
@@ -363,6 +367,24 @@ impl Execution {
                 && s.status == ExecutionStatus::Running
                 && !s.context.contains_key("judgmentStatus")
         })
+    }
+}
+
+/// A shared part of an execution in JSON: written and read as the value itself.
+mod shared {
+    use super::*;
+
+    pub fn serialize<S: Serializer, T: Serialize>(
+        value: &Arc<T>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        T::serialize(value, serializer)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        deserializer: D,
+    ) -> Result<Arc<T>, D::Error> {
+        T::deserialize(deserializer).map(Arc::new)
     }
 }
 

@@ -131,6 +131,32 @@ fn stage_outputs(task: &Task) -> Map<String, Value> {
 
 /// Whether a failed deploy task failed while its new server group was being made healthy
 /// (the case Red/Black's rollback is for), rather than while cleaning up the others.
+/// Whether `after` differs from `before` in its stages' views of their tasks (`tasks[]`) and
+/// in nothing else. Both are left as they were.
+fn only_task_views_changed(before: &mut Execution, after: &mut Execution) -> bool {
+    if before.stages.len() != after.stages.len() {
+        return false;
+    }
+    let take = |execution: &mut Execution| -> Vec<_> {
+        execution
+            .stages
+            .iter_mut()
+            .map(|s| std::mem::take(&mut s.tasks))
+            .collect()
+    };
+    let put_back = |execution: &mut Execution, views: Vec<_>| {
+        for (stage, view) in execution.stages.iter_mut().zip(views) {
+            stage.tasks = view;
+        }
+    };
+    let (views_before, views_after) = (take(before), take(after));
+    let rest_same = before == after;
+    let views_differ = views_before != views_after;
+    put_back(before, views_before);
+    put_back(after, views_after);
+    views_differ && rest_same
+}
+
 fn failed_before_healthy(task: &Task) -> bool {
     task.steps.iter().any(|s| {
         s.status == Status::Failed
@@ -270,9 +296,8 @@ impl PipelineEngine {
                 .await
                 .map_err(store_error)?;
         } else {
-            let new = execution.clone();
             self.executions
-                .update(execution.id, move |e| *e = new)
+                .replace(execution.clone())
                 .await
                 .map_err(store_error)?;
         }
@@ -315,7 +340,7 @@ impl PipelineEngine {
         if execution.status.is_complete() || execution.status == ExecutionStatus::NotStarted {
             return Ok(());
         }
-        let before = execution.clone();
+        let mut before = execution.clone();
         self.sync_stages(&mut execution).await?;
         for _ in 0..=execution.stages.len() {
             match rules::next(&execution) {
@@ -341,7 +366,11 @@ impl PipelineEngine {
                 }
             }
         }
-        if execution != before {
+        if only_task_views_changed(&mut before, &mut execution) {
+            // The tasks hold these durably; a restart's first advance shows them again.
+            self.executions.refresh(execution.clone()).await;
+            self.publish(&execution);
+        } else if execution != before {
             self.save(&execution, false).await?;
         }
         if execution.status.is_complete() {
@@ -581,29 +610,23 @@ impl PipelineEngine {
 
     /// The executions of the same pipeline that wait, oldest first.
     async fn waiting(&self, config_id: &str) -> Vec<Execution> {
-        let mut waiting: Vec<Execution> = self
+        let mut waiting = self
             .executions
-            .running()
-            .await
-            .into_iter()
-            .filter(|e| {
+            .running_where(|e| {
                 e.pipeline_config_id == config_id && e.status == ExecutionStatus::NotStarted
             })
-            .collect();
+            .await;
         waiting.sort_by_key(|e| e.id);
         waiting
     }
 
     async fn active(&self, config_id: &str) -> usize {
         self.executions
-            .running()
-            .await
-            .iter()
-            .filter(|e| {
+            .count_running(|e| {
                 e.pipeline_config_id == config_id
                     && matches!(e.status, ExecutionStatus::Running | ExecutionStatus::Paused)
             })
-            .count()
+            .await
     }
 
     /// When an execution ends, the waiting ones of its pipeline may start: with
@@ -721,7 +744,7 @@ impl PipelineEngine {
                 .map(|(i, s)| StageExecution::from_config(s, format!("{}-{}", id, i + 1)))
                 .collect(),
             origin: "api".into(),
-            pipeline_config: config,
+            pipeline_config: Arc::new(config),
             parent_execution: parent,
         };
         let execution = self
@@ -998,33 +1021,17 @@ impl PipelineEngine {
                         "The judgment is continue or stop.",
                     ));
                 }
-                let options: Vec<String> = stage
-                    .context
-                    .get("judgmentInputs")
-                    .and_then(Value::as_array)
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(|i| i.get("value").and_then(Value::as_str))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let options = stage.judgment_options();
                 let input = judgment.judgment_input.clone().filter(|i| !i.is_empty());
-                match &input {
-                    Some(chosen) if !options.is_empty() && !options.contains(chosen) => {
-                        return Err(AppError::invalid(
-                            "judgmentInput",
-                            format!("Choose one of: {}.", options.join(", ")),
-                        ));
-                    }
-                    None if decision == "continue" && !options.is_empty() => {
-                        return Err(AppError::invalid(
-                            "judgmentInput",
-                            format!("Choose one of: {}.", options.join(", ")),
-                        ));
-                    }
-                    _ => {}
+                let chose_well = match &input {
+                    Some(chosen) => options.is_empty() || options.contains(chosen),
+                    None => decision != "continue" || options.is_empty(),
+                };
+                if !chose_well {
+                    return Err(AppError::invalid(
+                        "judgmentInput",
+                        format!("Choose one of: {}.", options.join(", ")),
+                    ));
                 }
                 let now = Timestamp::now();
                 if let Some(s) = e.stage_mut(&stage.ref_id) {
@@ -1173,6 +1180,39 @@ impl ChildPipelines for PipelineEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_to_task_views_alone_is_told_apart() {
+        use crate::pipelines::rules::tests::diamond;
+        use gennaker_app::pipelines::model::FailureChoice;
+        let view = TaskExecution {
+            id: "1".into(),
+            name: "Wait".into(),
+            status: ExecutionStatus::Running,
+            start_time: Some(Timestamp::from_millis(1_795_699_233_000)),
+            end_time: None,
+            stage_start: true,
+            stage_end: true,
+            message: Some("waiting 1 s".into()),
+        };
+        let mut before = diamond(FailureChoice::HaltPipeline);
+        let mut after = before.clone();
+        assert!(
+            !only_task_views_changed(&mut before, &mut after),
+            "nothing changed"
+        );
+        after.stages[1].tasks = vec![view.clone()];
+        assert!(only_task_views_changed(&mut before, &mut after));
+        assert_eq!(after.stages[1].tasks, vec![view], "left as it was");
+        after.stages[1].status = ExecutionStatus::Succeeded;
+        assert!(
+            !only_task_views_changed(&mut before, &mut after),
+            "a status too"
+        );
+        let mut ended = before.clone();
+        ended.status = ExecutionStatus::Succeeded;
+        assert!(!only_task_views_changed(&mut before, &mut ended));
+    }
 
     #[test]
     fn parameters_take_defaults_and_respect_options() {

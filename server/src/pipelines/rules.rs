@@ -174,7 +174,7 @@ pub fn release_waiting<T: Clone>(waiting: &[T], keep_waiting: bool) -> (Option<T
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use gennaker_app::ids::ExecutionId;
     use gennaker_app::pipelines::execution::{ExecutionTrigger, initial_context};
     use gennaker_app::pipelines::model::{PipelineConfig, Stage};
@@ -187,7 +187,7 @@ mod tests {
     use super::*;
 
     /// A fork and a join: 1 → (2, 3) → 4, with 3's failure choice given.
-    fn diamond(choice: FailureChoice) -> Execution {
+    pub(in crate::pipelines) fn diamond(choice: FailureChoice) -> Execution {
         let stage = |ref_id: &str, requisites: &[&str]| {
             let mut stage: Stage = serde_json::from_value(json!({
                 "refId": ref_id, "requisiteStageRefIds": requisites, "type": "wait",
@@ -231,7 +231,7 @@ mod tests {
                 })
                 .collect(),
             origin: "api".into(),
-            pipeline_config: PipelineConfig::default(),
+            pipeline_config: std::sync::Arc::default(),
             parent_execution: None,
         }
     }

@@ -145,12 +145,17 @@ impl EmbeddedBackend {
 }
 
 /// Writes `bytes` to a temporary file beside `path`, flushes it, renames it over `path` and
-/// flushes the directory, so the rename itself survives a power cut.
+/// flushes the directory, so the rename itself survives a power cut. An empty object (an
+/// index marker) has no content to flush: it is made in place and the directory flushed.
 fn write_atomically(path: &Path, temp_name: &str, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| std::io::Error::other("a key names no directory"))?;
     std::fs::create_dir_all(dir)?;
+    if bytes.is_empty() {
+        std::fs::File::create(path)?;
+        return std::fs::File::open(dir)?.sync_all();
+    }
     let temp = dir.join(temp_name);
     let result = (|| {
         let mut file = std::fs::File::create(&temp)?;

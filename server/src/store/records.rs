@@ -109,6 +109,13 @@ impl<T: Record> Records<T> {
         format!("{}{id}", self.layout.running)
     }
 
+    fn not_running(id: Id<T::Kind>) -> StoreError {
+        StoreError::NotFound {
+            kind: T::Kind::NAME,
+            id: format!("{id} (running)"),
+        }
+    }
+
     /// Reads a stored record of any schema this version knows.
     fn decode(key: &str, bytes: &[u8]) -> Result<T> {
         let mut envelope: Value =
@@ -252,12 +259,21 @@ impl<T: Record> Records<T> {
 
     /// Stores a new record.
     pub async fn insert(&self, record: T) -> Result<T> {
+        let _writing = self.writes.lock(&self.body_key(record.id())).await;
+        self.write_with_markers(&record, true).await?;
+        Ok(record)
+    }
+
+    /// Writes the markers `record` needs (its group's when it is `new`, the running one while
+    /// it is unfinished), then its body; then the index learns of it.
+    async fn write_with_markers(&self, record: &T, new: bool) -> Result<()> {
         let id = record.id();
-        let _writing = self.writes.lock(&self.body_key(id)).await;
         let group = record.group();
-        self.backend
-            .put(&self.group_key(&group, id), Vec::new(), Precondition::None)
-            .await?;
+        if new {
+            self.backend
+                .put(&self.group_key(&group, id), Vec::new(), Precondition::None)
+                .await?;
+        }
         let finished = record.is_finished();
         if !finished {
             self.backend
@@ -265,20 +281,19 @@ impl<T: Record> Records<T> {
                 .await?;
         }
         self.backend
-            .put(
-                &self.body_key(id),
-                self.encode(&record)?,
-                Precondition::None,
-            )
+            .put(&self.body_key(id), self.encode(record)?, Precondition::None)
             .await?;
         let mut index = self.index();
-        index.groups.insert(id, group);
+        if new {
+            index.groups.insert(id, group);
+        }
+        index.recent.remove(&id);
         if finished {
             index.remember(record.clone());
         } else {
             index.running.insert(id, record.clone());
         }
-        Ok(record)
+        Ok(())
     }
 
     /// Changes an unfinished record with `change` and stores it; one that finishes with this
@@ -290,11 +305,27 @@ impl<T: Record> Records<T> {
     ) -> std::result::Result<T, E> {
         let _writing = self.writes.lock(&self.body_key(id)).await;
         let running = self.index().running.get(&id).cloned();
-        let mut record = running.ok_or_else(|| StoreError::NotFound {
-            kind: T::Kind::NAME,
-            id: format!("{id} (running)"),
-        })?;
+        let mut record = running.ok_or_else(|| Self::not_running(id))?;
         change(&mut record)?;
+        self.write_running(record.clone()).await?;
+        Ok(record)
+    }
+
+    /// Stores an unfinished record as it now is, in place of the stored one: a change worked
+    /// out by the caller (under a lock of its own); one that has finished leaves the running
+    /// set.
+    pub async fn replace(&self, record: T) -> Result<()> {
+        let id = record.id();
+        let _writing = self.writes.lock(&self.body_key(id)).await;
+        if !self.index().running.contains_key(&id) {
+            return Err(Self::not_running(id));
+        }
+        self.write_running(record).await
+    }
+
+    /// Writes a running record's body; the index follows once the store has it.
+    async fn write_running(&self, record: T) -> Result<()> {
+        let id = record.id();
         self.backend
             .put(
                 &self.body_key(id),
@@ -306,11 +337,11 @@ impl<T: Record> Records<T> {
             self.backend.delete(&self.running_key(id)).await?;
             let mut index = self.index();
             index.running.remove(&id);
-            index.remember(record.clone());
+            index.remember(record);
         } else {
-            self.index().running.insert(id, record.clone());
+            self.index().running.insert(id, record);
         }
-        Ok(record)
+        Ok(())
     }
 
     /// [`Records::try_update`] with a change that cannot refuse.
@@ -322,29 +353,22 @@ impl<T: Record> Records<T> {
         .await
     }
 
-    /// Rewrites a finished record (a restarted execution runs again): it joins the running set.
-    pub async fn reopen(&self, record: T) -> Result<T> {
+    /// Replaces a running record's copy in memory without writing it, for a change only to
+    /// parts that the next start works out again from other stored records (an execution's
+    /// view of its stages' tasks); the record's next write stores it along. Readers see it at
+    /// once. A record that is not running is left as it is.
+    pub async fn refresh(&self, record: T) {
         let id = record.id();
         let _writing = self.writes.lock(&self.body_key(id)).await;
-        if !record.is_finished() {
-            self.backend
-                .put(&self.running_key(id), Vec::new(), Precondition::None)
-                .await?;
+        if let Some(running) = self.index().running.get_mut(&id) {
+            *running = record;
         }
-        self.backend
-            .put(
-                &self.body_key(id),
-                self.encode(&record)?,
-                Precondition::None,
-            )
-            .await?;
-        let mut index = self.index();
-        index.recent.remove(&id);
-        if record.is_finished() {
-            index.remember(record.clone());
-        } else {
-            index.running.insert(id, record.clone());
-        }
+    }
+
+    /// Rewrites a finished record (a restarted execution runs again): it joins the running set.
+    pub async fn reopen(&self, record: T) -> Result<T> {
+        let _writing = self.writes.lock(&self.body_key(record.id())).await;
+        self.write_with_markers(&record, false).await?;
         Ok(record)
     }
 
@@ -375,7 +399,23 @@ impl<T: Record> Records<T> {
 
     /// The unfinished records.
     pub async fn running(&self) -> Vec<T> {
-        self.index().running.values().cloned().collect()
+        self.running_where(|_| true).await
+    }
+
+    /// The unfinished records that `wanted` picks; only those are copied.
+    pub async fn running_where(&self, wanted: impl Fn(&T) -> bool) -> Vec<T> {
+        let index = self.index();
+        index
+            .running
+            .values()
+            .filter(|r| wanted(r))
+            .cloned()
+            .collect()
+    }
+
+    /// How many unfinished records `wanted` picks, copying none.
+    pub async fn count_running(&self, wanted: impl Fn(&T) -> bool) -> usize {
+        self.index().running.values().filter(|r| wanted(r)).count()
     }
 
     /// The newest `limit` records of groups starting with `group` (all with `None`).

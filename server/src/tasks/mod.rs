@@ -213,7 +213,7 @@ impl TaskEngine {
             return Ok(task);
         }
         let now = Timestamp::now();
-        let task = Task {
+        let mut task = Task {
             id: new.id.unwrap_or_else(TaskId::new),
             application: new.application,
             description: new.description,
@@ -229,6 +229,10 @@ impl TaskEngine {
             deadline: new.deadline,
             paused_at: None,
         };
+        // The first step starts as the task is stored: its deadline is fixed in the same write.
+        if !task.steps.is_empty() {
+            transition::start(&mut task, 0, now, self.rules);
+        }
         let task = self.store.insert(task).await?;
         tracing::info!(task.id = %task.id, application = %task.application, "task started: {}", task.description);
         self.publish(&task);
@@ -468,10 +472,14 @@ impl TaskEngine {
                         }
                         _ => {
                             stored_message = None;
-                            self.update(id, |t| {
-                                transition::record(t, index, &result, Timestamp::now())
-                            })
-                            .await?;
+                            let task = self
+                                .update(id, |t| {
+                                    transition::record(t, index, &result, Timestamp::now())
+                                })
+                                .await?;
+                            if task.status == Status::Succeeded {
+                                tracing::info!("task succeeded");
+                            }
                         }
                     }
                 }

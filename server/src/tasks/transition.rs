@@ -126,7 +126,7 @@ pub fn backoff(failed: u32) -> Duration {
     Duration::from_secs(seconds.min(30))
 }
 
-/// Records how one run of step `index` ended.
+/// Records how one run of step `index` ended; the last step's success is the task's.
 pub fn record(task: &mut Task, index: usize, result: &Result<Outcome, StepError>, now: Timestamp) {
     let step = &mut task.steps[index];
     match result {
@@ -137,6 +137,10 @@ pub fn record(task: &mut Task, index: usize, result: &Result<Outcome, StepError>
             step.message = Some(message.clone());
             task.outputs
                 .extend(outputs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            // The last step's end is the task's: one write, not two.
+            if task.current_step().is_none() {
+                complete(task, now);
+            }
         }
         Ok(Outcome::Pending { message }) => {
             step.waiting = None;
@@ -354,7 +358,6 @@ mod tests {
         Reported(usize, Result<Outcome, StepError>),
         CancelAsked,
         Canceled,
-        Completed,
         Input(usize, serde_json::Value),
     }
 
@@ -369,7 +372,6 @@ mod tests {
                     Event::Reported(i, result) => record(task, i, &result, now),
                     Event::CancelAsked => task.cancel_requested = true,
                     Event::Canceled => cancel(task, now),
-                    Event::Completed => complete(task, now),
                     Event::Input(i, value) => task.steps[i].input = Some(value),
                 }
                 decide(task, now)
@@ -390,7 +392,6 @@ mod tests {
                 (2, Event::Reported(1, Ok(Outcome::pending("1 of 3 Ready")))),
                 (5, Event::Reported(1, Ok(Outcome::pending("2 of 3 Ready")))),
                 (9, Event::Reported(1, Ok(Outcome::done("3 of 3 Ready")))),
-                (9, Event::Completed),
             ],
         );
         assert_eq!(
@@ -401,7 +402,6 @@ mod tests {
                 Decision::Run(1),
                 Decision::Run(1),
                 Decision::Run(1),
-                Decision::Complete,
                 Decision::Finished,
             ]
         );
