@@ -11,7 +11,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gennaker::config::{KubernetesAccount, KubernetesConfig, LoadedKubeconfig, StoreConfig};
+use gennaker::config::{KubernetesConfig, StoreConfig};
 use serde_json::json;
 
 const ROUNDS: usize = 5;
@@ -55,21 +55,9 @@ async fn main() {
         );
         return;
     };
-    let kubeconfig = kube::config::Kubeconfig::read_from(&path).expect("a kubeconfig");
-    let context = kubeconfig.current_context.clone();
     let data = tempfile::tempdir().expect("a temporary directory");
-    let kubernetes = KubernetesConfig {
-        kubeconfig: Some(LoadedKubeconfig {
-            path: path.clone().into(),
-            kubeconfig,
-        }),
-        accounts: vec![KubernetesAccount {
-            name: "local".into(),
-            context,
-            namespaces: Vec::new(),
-            docker_registries: Vec::new(),
-        }],
-    };
+    let kubernetes =
+        KubernetesConfig::single_account("local", path.as_ref()).expect("a readable kubeconfig");
     let store = StoreConfig::Embedded {
         dir: data.path().join("store"),
     };

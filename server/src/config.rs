@@ -384,6 +384,27 @@ pub struct KubernetesConfig {
     pub accounts: Vec<KubernetesAccount>,
 }
 
+impl KubernetesConfig {
+    /// One account, `name`, for the current context of the kubeconfig at `path`, in every
+    /// namespace: what a local cluster needs (the tests and benchmarks use it).
+    pub fn single_account(name: &str, path: &Path) -> Result<KubernetesConfig, KubeconfigError> {
+        let kubeconfig = Kubeconfig::read_from(path)?;
+        let context = kubeconfig.current_context.clone();
+        Ok(KubernetesConfig {
+            kubeconfig: Some(LoadedKubeconfig {
+                path: path.to_path_buf(),
+                kubeconfig,
+            }),
+            accounts: vec![KubernetesAccount {
+                name: name.to_string(),
+                context,
+                namespaces: Vec::new(),
+                docker_registries: Vec::new(),
+            }],
+        })
+    }
+}
+
 /// A kubeconfig and where it was read from.
 #[derive(Debug, Clone)]
 pub struct LoadedKubeconfig {

@@ -3,7 +3,7 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,6 +13,7 @@ use gennaker_app::applications::model::{
 use gennaker_app::services::acting_user;
 use serde::Deserialize;
 
+use super::versioned::{created, with_etag};
 use super::{ApiError, VersionParam, base_version, json, path, query};
 use crate::state::AppState;
 
@@ -26,12 +27,6 @@ pub fn routes() -> Router<AppState> {
             "/applications/{name}/history/{version}/restore",
             post(restore),
         )
-}
-
-/// `ETag: "3"` for version 3, so a client can send it back in `If-Match`.
-fn with_etag(application: Application) -> impl IntoResponse {
-    let etag = format!("\"{}\"", application.version);
-    ([(header::ETAG, etag)], Json(application))
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,18 +62,14 @@ async fn create(
     body: Result<Json<ApplicationSpec>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let spec = json(body)?;
-    let created = state
+    let application = state
         .services
         .applications
         .create(spec, &acting_user(&headers))
         .await?;
     // Validation allows only [a-z0-9-] in names, so this is always a valid header value.
-    let location = format!("/api/v1/applications/{}", created.spec.name);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        with_etag(created),
-    ))
+    let location = format!("/api/v1/applications/{}", application.spec.name);
+    Ok(created(location, application))
 }
 
 async fn read(

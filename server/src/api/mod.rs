@@ -8,6 +8,7 @@ mod events;
 mod infrastructure;
 mod pipelines;
 mod tasks;
+mod versioned;
 
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

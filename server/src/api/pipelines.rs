@@ -26,6 +26,7 @@ use gennaker_app::services::acting_user;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::versioned::{created, with_etag};
 use super::{ApiError, VersionParam, base_version, json, path, query};
 use crate::state::AppState;
 
@@ -46,12 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/executions/{id}/stages/{stage}/restart", post(restart))
         .route("/executions/{id}/stages/{stage}/judgment", post(judge))
         .route("/executions/{id}/evaluate", post(evaluate))
-}
-
-/// `ETag: "3"` for version 3.
-fn with_etag(pipeline: StoredPipeline) -> impl IntoResponse {
-    let etag = format!("\"{}\"", pipeline.version);
-    ([(header::ETAG, etag)], Json(pipeline))
 }
 
 /// The execution id in the path; a malformed one is a 404, like an unknown one.
@@ -76,17 +71,13 @@ async fn create(
     body: Result<Json<PipelineConfig>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let config = json(body)?;
-    let created = state
+    let pipeline = state
         .services
         .pipelines
         .create(config, &acting_user(&headers))
         .await?;
-    let location = format!("/api/v1/pipelines/{}", created.config.id);
-    Ok((
-        StatusCode::CREATED,
-        [(header::LOCATION, location)],
-        with_etag(created),
-    ))
+    let location = format!("/api/v1/pipelines/{}", pipeline.config.id);
+    Ok(created(location, pipeline))
 }
 
 async fn read(

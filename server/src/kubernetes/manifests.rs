@@ -48,6 +48,23 @@ fn moniker_annotations(
     annotations
 }
 
+/// The metadata of an object Gennaker makes for `application` (a Service, a NetworkPolicy):
+/// its name, namespace, the application's and manager's labels and the moniker.
+fn owned_metadata(
+    name: &str,
+    namespace: &str,
+    application: &str,
+    stack: &str,
+    detail: &str,
+) -> Value {
+    json!({
+        "name": name,
+        "namespace": namespace,
+        "labels": {keys::APP_NAME: application, keys::MANAGED_BY: "gennaker"},
+        "annotations": Value::Object(moniker_annotations(application, name, stack, detail)),
+    })
+}
+
 /// The ReplicaSet of a new server group. `traffic_labels` are the selectors of the Services it
 /// attaches to, merged; `pull_secret` names the Secret its Pods pull the image with; `task` is
 /// the id of the task creating it.
@@ -178,12 +195,7 @@ pub fn service(spec: &LoadBalancerSpec) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {
-            "name": name,
-            "namespace": spec.namespace,
-            "labels": {keys::APP_NAME: spec.application, keys::MANAGED_BY: "gennaker"},
-            "annotations": Value::Object(moniker_annotations(&spec.application, &name, &spec.stack, &spec.detail)),
-        },
+        "metadata": owned_metadata(&name, &spec.namespace, &spec.application, &spec.stack, &spec.detail),
         "spec": {
             "type": spec.kind.as_str(),
             "selector": {load_balancer_label(&name): "true"},
@@ -235,12 +247,7 @@ pub fn network_policy(spec: &SecurityGroupSpec) -> Value {
     json!({
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
-        "metadata": {
-            "name": name,
-            "namespace": spec.namespace,
-            "labels": {keys::APP_NAME: spec.application, keys::MANAGED_BY: "gennaker"},
-            "annotations": Value::Object(moniker_annotations(&spec.application, &name, &spec.stack, &spec.detail)),
-        },
+        "metadata": owned_metadata(&name, &spec.namespace, &spec.application, &spec.stack, &spec.detail),
         "spec": {
             "podSelector": {"matchLabels": string_map(&selector)},
             "policyTypes": ["Ingress"],

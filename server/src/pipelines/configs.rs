@@ -282,14 +282,15 @@ impl Configs {
         Ok(stored(updated))
     }
 
-    pub async fn delete(&self, id: &str, version: u64, who: &str) -> Result<(), AppError> {
-        self.get(id).await?;
+    /// Deletes the pipeline; returns the application it belonged to.
+    pub async fn delete(&self, id: &str, version: u64, who: &str) -> Result<String, AppError> {
+        let application = self.get(id).await?.config.application;
         self.documents
             .delete(id, version, who)
             .await
             .map_err(from_store)?;
         tracing::info!(pipeline.id = %id, "deleted pipeline");
-        Ok(())
+        Ok(application)
     }
 
     pub async fn history(&self, id: &str) -> Result<Vec<PipelineVersion>, AppError> {

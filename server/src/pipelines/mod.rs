@@ -84,9 +84,8 @@ impl PipelineService for Pipelines {
     }
 
     async fn delete(&self, id: &str, version: u64, who: &str) -> Result<(), AppError> {
-        let application = self.configs.get(id).await?.config.application;
-        let deleted = self.configs.delete(id, version, who).await;
-        self.announce(&application, deleted)
+        let application = self.configs.delete(id, version, who).await?;
+        self.announce(&application, Ok(()))
     }
 
     async fn history(&self, id: &str) -> Result<Vec<PipelineVersion>, AppError> {
@@ -103,14 +102,9 @@ impl PipelineService for Pipelines {
         let restored = self
             .configs
             .restore(id, version, expected_version, who)
-            .await;
-        match restored {
-            Ok(stored) => {
-                let application = stored.config.application.clone();
-                self.announce(&application, Ok(stored))
-            }
-            Err(error) => Err(error),
-        }
+            .await?;
+        let application = restored.config.application.clone();
+        self.announce(&application, Ok(restored))
     }
 
     async fn start(

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use gennaker::config::{KubernetesAccount, KubernetesConfig, LoadedKubeconfig};
+use gennaker::config::KubernetesConfig;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Client};
@@ -79,20 +79,7 @@ where
 
 /// One account, `local`, for the kubeconfig's current context, in all namespaces.
 pub fn kubernetes_config(path: &std::path::Path) -> KubernetesConfig {
-    let kubeconfig = kube::config::Kubeconfig::read_from(path).expect("a readable kubeconfig");
-    let context = kubeconfig.current_context.clone();
-    KubernetesConfig {
-        kubeconfig: Some(LoadedKubeconfig {
-            path: path.to_path_buf(),
-            kubeconfig,
-        }),
-        accounts: vec![KubernetesAccount {
-            name: "local".into(),
-            context,
-            namespaces: Vec::new(),
-            docker_registries: Vec::new(),
-        }],
-    }
+    KubernetesConfig::single_account("local", path).expect("a readable kubeconfig")
 }
 
 /// Sends a JSON request and returns status and body.

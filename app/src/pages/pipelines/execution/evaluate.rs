@@ -8,13 +8,32 @@ use crate::error::{AppError, settle};
 use crate::ids::ExecutionId;
 use crate::pipelines::evaluate_expression;
 
+/// What the box holds, kept by the page across live updates (which render the execution's
+/// view again): the expression being typed and the last answer.
+#[derive(Clone, Copy)]
+pub(super) struct Evaluation {
+    expression: RwSignal<String>,
+    answer: Action<(ExecutionId, String), Result<serde_json::Value, AppError>>,
+}
+
+impl Evaluation {
+    pub(super) fn provide() {
+        provide_context(Evaluation {
+            expression: RwSignal::new(String::new()),
+            answer: Action::new(|(id, text): &(ExecutionId, String)| {
+                let (id, text) = (*id, text.clone());
+                async move { settle(evaluate_expression(id, text).await) }
+            }),
+        });
+    }
+}
+
 #[component]
 pub(super) fn EvaluateBox(id: ExecutionId) -> impl IntoView {
-    let expression = RwSignal::new(String::new());
-    let evaluate = Action::new(move |text: &String| {
-        let text = text.clone();
-        async move { settle(evaluate_expression(id, text).await) }
-    });
+    let Evaluation {
+        expression,
+        answer: evaluate,
+    } = expect_context::<Evaluation>();
     let errors = Signal::derive(move || evaluate.value().get().and_then(Result::err));
     let result = move || {
         evaluate
@@ -25,7 +44,7 @@ pub(super) fn EvaluateBox(id: ExecutionId) -> impl IntoView {
     };
     let submit = move |event: leptos::web_sys::SubmitEvent| {
         event.prevent_default();
-        evaluate.dispatch(expression.get_untracked());
+        evaluate.dispatch((id, expression.get_untracked()));
     };
     view! {
         <section class="card evaluate" aria-labelledby="evaluate-title">

@@ -24,7 +24,7 @@ use crate::pages::application::ApplicationContext;
 use crate::pipelines::execution::Execution;
 use crate::pipelines::get_execution;
 use actions::{ExecutionActions, OpenDialogs};
-use evaluate::EvaluateBox;
+use evaluate::{EvaluateBox, Evaluation};
 use stage::StageDetails;
 
 lazy_page!(
@@ -49,6 +49,7 @@ pub fn ExecutionPage() -> impl IntoView {
     // The stage shown: the one the link named, else the first that is running or failed.
     let selected = RwSignal::new(query.read_untracked().get("stage"));
     OpenDialogs::provide();
+    Evaluation::provide();
     view! {
         <Title text="Execution" />
         <Transition fallback=|| view! { <Loading label="Loading the execution…" /> }>
