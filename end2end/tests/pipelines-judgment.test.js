@@ -71,13 +71,22 @@ describe('the Manual Judgment page without JavaScript, and what the execution pa
     await title.getByText('Paused', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Resume', exact: true }).click();
     await title.getByText('Running', { exact: true }).waitFor();
+    // An expression evaluated, and another half typed.
+    const expression = page.locator('#evaluate-expression');
+    await expression.fill('${trigger.type}');
+    await page.getByRole('button', { name: 'Evaluate', exact: true }).click();
+    await page.getByLabel('Result').getByText('"manual"').waitFor();
+    await expression.fill('${trigger.par');
     await page.getByRole('button', { name: 'Cancel execution', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Cancel execution' });
     await dialog.locator('#cancel-reason').fill('wrong build');
-    // Someone else pauses it meanwhile: the page follows, and the open dialog keeps what was typed.
+    // Someone else pauses it meanwhile: the page follows, and the open dialog keeps what was
+    // typed, as does the evaluate box, with its last answer.
     await act.api(env.server.url, `/executions/${started.id}/pause`, { method: 'POST' });
     await title.getByText('Paused', { exact: true }).waitFor();
     assert.equal(await dialog.locator('#cancel-reason').inputValue(), 'wrong build');
+    assert.equal(await expression.inputValue(), '${trigger.par');
+    assert.equal(await page.getByLabel('Result').textContent(), '"manual"');
     await dialog.getByRole('button', { name: 'Cancel execution', exact: true }).click();
     await title.getByText('Canceled', { exact: true }).waitFor();
     await page.getByText('Canceled by anonymous: wrong build').waitFor();

@@ -110,6 +110,16 @@ impl Executor<'_> {
         }
     }
 
+    /// Deletes the ReplicaSets of `members`; runs again until they are gone.
+    async fn delete_all(&self, members: impl Iterator<Item = &Member>) -> StepResult {
+        let mut names = Vec::new();
+        for member in members {
+            self.delete_replica_set(&member.target).await?;
+            names.push(member.target.name.as_str());
+        }
+        Ok(Outcome::pending(format!("deleting {}", names.join(", "))))
+    }
+
     /// Highlander: deletes every other server group, then waits until they are gone.
     pub(super) async fn destroy_others(
         &self,
@@ -126,11 +136,7 @@ impl Executor<'_> {
                 "{cluster} has no other server group"
             )));
         }
-        for member in &others {
-            self.delete_replica_set(&member.target).await?;
-        }
-        let names: Vec<&str> = others.iter().map(|m| m.target.name.as_str()).collect();
-        Ok(Outcome::pending(format!("deleting {}", names.join(", "))))
+        self.delete_all(others.iter()).await
     }
 
     /// Red/Black: takes every other enabled server group out of its load balancers, then
@@ -191,11 +197,7 @@ impl Executor<'_> {
                 "{cluster} keeps at most {keep} server groups"
             )));
         }
-        for member in &doomed {
-            self.delete_replica_set(&member.target).await?;
-        }
-        let names: Vec<&str> = doomed.iter().map(|m| m.target.name.as_str()).collect();
-        Ok(Outcome::pending(format!("deleting {}", names.join(", "))))
+        self.delete_all(doomed.into_iter()).await
     }
 
     /// Red/Black's scale down: resizes the other, disabled, server groups to 0.

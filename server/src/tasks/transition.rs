@@ -256,7 +256,9 @@ pub fn complete(task: &mut Task, now: Timestamp) {
 
 /// "90 s", "15 min", "2 h 5 min".
 fn human(duration: Duration) -> String {
-    let seconds = duration.as_secs();
+    // To the nearest second: a stage's deadline counts from the stage's start, a few
+    // milliseconds before its task was made.
+    let seconds = u64::try_from((duration.as_millis() + 500) / 1000).unwrap_or(u64::MAX);
     match seconds {
         0..120 => format!("{seconds} s"),
         120..7200 => format!("{} min", seconds / 60),
@@ -414,6 +416,14 @@ mod tests {
         assert_eq!(task.steps[1].started_at, Some(at(1)));
         assert_eq!(task.steps[1].deadline, Some(at(901)));
         assert_eq!(task.steps[1].message.as_deref(), Some("3 of 3 Ready"));
+    }
+
+    #[test]
+    fn durations_read_to_the_nearest_second() {
+        assert_eq!(human(Duration::from_millis(7_996)), "8 s");
+        assert_eq!(human(Duration::from_millis(8_400)), "8 s");
+        assert_eq!(human(Duration::from_secs(900)), "15 min");
+        assert_eq!(human(Duration::from_secs(7_500)), "2 h 5 min");
     }
 
     #[test]
