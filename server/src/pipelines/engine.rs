@@ -129,8 +129,6 @@ fn stage_outputs(task: &Task) -> Map<String, Value> {
     outputs
 }
 
-/// Whether a failed deploy task failed while its new server group was being made healthy
-/// (the case Red/Black's rollback is for), rather than while cleaning up the others.
 /// Whether `after` differs from `before` in its stages' views of their tasks (`tasks[]`) and
 /// in nothing else. Both are left as they were.
 fn only_task_views_changed(before: &mut Execution, after: &mut Execution) -> bool {
@@ -157,6 +155,8 @@ fn only_task_views_changed(before: &mut Execution, after: &mut Execution) -> boo
     views_differ && rest_same
 }
 
+/// Whether a failed deploy task failed while its new server group was being made healthy
+/// (the case Red/Black's rollback is for), rather than while cleaning up the others.
 fn failed_before_healthy(task: &Task) -> bool {
     task.steps.iter().any(|s| {
         s.status == Status::Failed
@@ -367,10 +367,13 @@ impl PipelineEngine {
             }
         }
         if only_task_views_changed(&mut before, &mut execution) {
-            // The tasks hold these durably; a restart's first advance shows them again.
-            self.executions.refresh(execution.clone()).await;
+            // The tasks hold these durably; a restart's first advance shows them again. The
+            // execution's status did not change, so it has not ended.
             self.publish(&execution);
-        } else if execution != before {
+            self.executions.refresh(execution).await;
+            return Ok(());
+        }
+        if execution != before {
             self.save(&execution, false).await?;
         }
         if execution.status.is_complete() {
@@ -445,7 +448,7 @@ impl PipelineEngine {
                             },
                             steps: rollback,
                             created_by: execution.trigger.user.clone(),
-                            deadline: None,
+                            timeout: None,
                         })
                         .await;
                     match started {
@@ -548,7 +551,6 @@ impl PipelineEngine {
                 return;
             }
         };
-        let deadline = plan::stage_timeout(&planned.context).map(|t| now.plus(t));
         stage.context = planned.context;
         let id = Self::task_id(execution, &stage, 0);
         let started = self
@@ -563,7 +565,7 @@ impl PipelineEngine {
                 },
                 steps: planned.steps,
                 created_by: execution.trigger.user.clone(),
-                deadline,
+                timeout: plan::stage_timeout(&stage.context),
             })
             .await;
         match started {

@@ -83,8 +83,9 @@ pub struct NewTask {
     pub origin: Origin,
     pub steps: Vec<Step>,
     pub created_by: String,
-    /// When the whole task gives up (a stage's timeout).
-    pub deadline: Option<Timestamp>,
+    /// How long the whole task may take (a stage's timeout); its deadline is fixed from the
+    /// moment the task is made.
+    pub timeout: Option<Duration>,
 }
 
 /// What lets a running task's driver stop early: a cancel, or a wake-up (input for a parked
@@ -199,7 +200,7 @@ impl TaskEngine {
                 origin: Origin::Operation { operation },
                 steps,
                 created_by: who.to_string(),
-                deadline: None,
+                timeout: None,
             })
             .await?;
         Ok(task)
@@ -226,7 +227,7 @@ impl TaskEngine {
             cancel_requested: false,
             outputs: Outputs::new(),
             error: None,
-            deadline: new.deadline,
+            deadline: new.timeout.map(|timeout| now.plus(timeout)),
             paused_at: None,
         };
         // The first step starts as the task is stored: its deadline is fixed in the same write.

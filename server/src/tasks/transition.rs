@@ -256,8 +256,7 @@ pub fn complete(task: &mut Task, now: Timestamp) {
 
 /// "90 s", "15 min", "2 h 5 min".
 fn human(duration: Duration) -> String {
-    // To the nearest second: a stage's deadline counts from the stage's start, a few
-    // milliseconds before its task was made.
+    // To the nearest second, so that 7.996 s reads 8 s.
     let seconds = u64::try_from((duration.as_millis() + 500) / 1000).unwrap_or(u64::MAX);
     match seconds {
         0..120 => format!("{seconds} s"),

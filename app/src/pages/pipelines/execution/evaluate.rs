@@ -8,12 +8,15 @@ use crate::error::{AppError, settle};
 use crate::ids::ExecutionId;
 use crate::pipelines::evaluate_expression;
 
+/// The answer to an expression, and the execution it was evaluated against.
+type Answer = (ExecutionId, Result<serde_json::Value, AppError>);
+
 /// What the box holds, kept by the page across live updates (which render the execution's
 /// view again): the expression being typed and the last answer.
 #[derive(Clone, Copy)]
 pub(super) struct Evaluation {
     expression: RwSignal<String>,
-    answer: Action<(ExecutionId, String), Result<serde_json::Value, AppError>>,
+    answer: Action<(ExecutionId, String), Answer>,
 }
 
 impl Evaluation {
@@ -22,7 +25,7 @@ impl Evaluation {
             expression: RwSignal::new(String::new()),
             answer: Action::new(|(id, text): &(ExecutionId, String)| {
                 let (id, text) = (*id, text.clone());
-                async move { settle(evaluate_expression(id, text).await) }
+                async move { (id, settle(evaluate_expression(id, text).await)) }
             }),
         });
     }
@@ -34,11 +37,17 @@ pub(super) fn EvaluateBox(id: ExecutionId) -> impl IntoView {
         expression,
         answer: evaluate,
     } = expect_context::<Evaluation>();
-    let errors = Signal::derive(move || evaluate.value().get().and_then(Result::err));
-    let result = move || {
+    // The page stays when a link leads to another execution: an answer about the one before
+    // is not shown.
+    let answer = move || {
         evaluate
             .value()
             .get()
+            .and_then(|(about, answer)| (about == id).then_some(answer))
+    };
+    let errors = Signal::derive(move || answer().and_then(Result::err));
+    let result = move || {
+        answer()
             .and_then(Result::ok)
             .map(|value| serde_json::to_string_pretty(&value).unwrap_or_default())
     };
