@@ -14,27 +14,9 @@ use support::cluster::{
     test_cluster, unique,
 };
 use support::pipelines::{
-    create_pipeline, execution, finished, judge, stage, stage_status, start_execution, summary,
-    wait_execution,
+    create_pipeline, execution, finished, judge, names, server_groups, stage, stage_status,
+    start_execution, summary, wait_execution,
 };
-
-fn server_groups(clusters: &Value) -> Vec<Value> {
-    clusters
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|c| c["serverGroups"].as_array().cloned().unwrap_or_default())
-        .collect()
-}
-
-fn names(groups: &[Value]) -> Vec<String> {
-    let mut names: Vec<String> = groups
-        .iter()
-        .filter_map(|g| g["name"].as_str().map(str::to_string))
-        .collect();
-    names.sort();
-    names
-}
 
 fn deploy_stage(
     ref_id: &str,

@@ -307,13 +307,31 @@ pub enum StageType {
     DeployManifest,
     DeleteManifest,
     Deploy,
+    ResizeServerGroup,
+    DisableServerGroup,
+    EnableServerGroup,
+    DestroyServerGroup,
+    FindImageFromCluster,
+    ScaleDownCluster,
+    ShrinkCluster,
+    ScaleManifest,
+    UndoRolloutManifest,
 }
 
 impl StageType {
-    pub const ALL: [StageType; 9] = [
+    pub const ALL: [StageType; 18] = [
         StageType::Deploy,
         StageType::DeployManifest,
         StageType::DeleteManifest,
+        StageType::ScaleManifest,
+        StageType::UndoRolloutManifest,
+        StageType::ResizeServerGroup,
+        StageType::DisableServerGroup,
+        StageType::EnableServerGroup,
+        StageType::DestroyServerGroup,
+        StageType::FindImageFromCluster,
+        StageType::ScaleDownCluster,
+        StageType::ShrinkCluster,
         StageType::ManualJudgment,
         StageType::Wait,
         StageType::CheckPreconditions,
@@ -334,6 +352,15 @@ impl StageType {
             StageType::DeployManifest => "deployManifest",
             StageType::DeleteManifest => "deleteManifest",
             StageType::Deploy => "deploy",
+            StageType::ResizeServerGroup => "resizeServerGroup",
+            StageType::DisableServerGroup => "disableServerGroup",
+            StageType::EnableServerGroup => "enableServerGroup",
+            StageType::DestroyServerGroup => "destroyServerGroup",
+            StageType::FindImageFromCluster => "findImageFromCluster",
+            StageType::ScaleDownCluster => "scaleDownCluster",
+            StageType::ShrinkCluster => "shrinkCluster",
+            StageType::ScaleManifest => "scaleManifest",
+            StageType::UndoRolloutManifest => "undoRolloutManifest",
         }
     }
 
@@ -353,6 +380,15 @@ impl StageType {
             StageType::DeployManifest => "Deploy (Manifest)",
             StageType::DeleteManifest => "Delete (Manifest)",
             StageType::Deploy => "Deploy",
+            StageType::ResizeServerGroup => "Resize Server Group",
+            StageType::DisableServerGroup => "Disable Server Group",
+            StageType::EnableServerGroup => "Enable Server Group",
+            StageType::DestroyServerGroup => "Destroy Server Group",
+            StageType::FindImageFromCluster => "Find Image from Cluster",
+            StageType::ScaleDownCluster => "Scale Down Cluster",
+            StageType::ShrinkCluster => "Shrink Cluster",
+            StageType::ScaleManifest => "Scale (Manifest)",
+            StageType::UndoRolloutManifest => "Undo Rollout (Manifest)",
         }
     }
 
@@ -374,6 +410,29 @@ impl StageType {
             StageType::Deploy => {
                 "Deploys an image as a new server group, with a strategy (None, Highlander, Red/Black)."
             }
+            StageType::ResizeServerGroup => {
+                "Resizes a server group of a cluster (the newest, previous, oldest, largest or a named one)."
+            }
+            StageType::DisableServerGroup => {
+                "Takes a server group of a cluster out of its load balancers."
+            }
+            StageType::EnableServerGroup => {
+                "Puts a server group of a cluster back into its load balancers."
+            }
+            StageType::DestroyServerGroup => "Deletes a server group of a cluster.",
+            StageType::FindImageFromCluster => {
+                "Finds the image a cluster runs, for later Deploy stages."
+            }
+            StageType::ScaleDownCluster => {
+                "Resizes the older server groups of a cluster to 0, keeping the newest (or largest)."
+            }
+            StageType::ShrinkCluster => {
+                "Deletes the older server groups of a cluster, keeping the newest (or largest)."
+            }
+            StageType::ScaleManifest => {
+                "Scales a Kubernetes object (Deployment, ReplicaSet, StatefulSet)."
+            }
+            StageType::UndoRolloutManifest => "Rolls a Deployment back a number of revisions.",
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::error::FieldError;
 use crate::infrastructure::server_groups::{
     ContainerPort, EnvVar, Protocol, Resources, ServerGroupSpec,
 };
+use crate::tasks::model::{ImagePick, Resize, ServerGroupPick};
 
 /// A stage's settings, by type.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,8 +24,49 @@ pub enum StageSettings {
     Pipeline(RunPipeline),
     Webhook(Box<Webhook>),
     DeployManifest(DeployManifest),
-    DeleteManifest(DeleteManifest),
+    DeleteManifest(ManifestTarget),
     Deploy(Vec<DeployCluster>),
+    ResizeServerGroup(ClusterTarget, Resize),
+    DisableServerGroup(ClusterTarget),
+    EnableServerGroup(ClusterTarget),
+    DestroyServerGroup(ClusterTarget),
+    FindImage(FindImage),
+    ScaleDownCluster(Cleanup),
+    ShrinkCluster(Cleanup),
+    ScaleManifest(ManifestTarget, i64),
+    UndoRolloutManifest(ManifestTarget, u64),
+}
+
+/// A cluster of an account and namespace, as the cluster stages name it (`credentials`,
+/// `namespaces[0]` or `regions[0]`, `cluster`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusterRef {
+    pub account: String,
+    pub namespace: String,
+    pub cluster: String,
+}
+
+/// The server group a server group stage acts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterTarget {
+    pub cluster: ClusterRef,
+    pub pick: ServerGroupPick,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindImage {
+    pub cluster: ClusterRef,
+    pub pick: ImagePick,
+    pub only_enabled: bool,
+}
+
+/// Shrink Cluster's and Scale Down Cluster's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cleanup {
+    pub cluster: ClusterRef,
+    pub keep: u64,
+    pub prefer_larger: bool,
+    pub allow_active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,8 +143,9 @@ pub struct DeployManifest {
     pub manifests: Vec<Value>,
 }
 
+/// The Kubernetes object a manifest stage acts on.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DeleteManifest {
+pub struct ManifestTarget {
     pub account: String,
     pub namespace: String,
     /// `kind name`, as Spinnaker writes `manifestName` ("deployment web").
@@ -164,6 +207,9 @@ pub struct DeployCluster {
     /// Red/Black: when the new server group never gets healthy, disable it and put the
     /// previous one back.
     pub rollback_on_failure: bool,
+    /// The image comes from a Find Image from Cluster stage (`imageDescription.fromContext`)
+    /// with this `refId` (`stageId`), found when the stage starts.
+    pub image_from_stage: Option<String>,
 }
 
 /// Reads `stage`'s settings; problems go to `errors` with paths under `path`.
@@ -245,45 +291,234 @@ pub fn read(
                 manifests,
             })
         }
-        StageType::DeleteManifest => {
-            let account = r
-                .required_text("account", "the Kubernetes account")
-                .unwrap_or_default();
-            let namespace = r
-                .required_text("location", "the namespace")
-                .unwrap_or_default();
-            let target = r
-                .required_text(
-                    "manifestName",
-                    "the object, as kind and name (deployment web)",
-                )
-                .unwrap_or_default();
-            let (kind, name) = match target.trim().split_once(char::is_whitespace) {
-                Some((kind, name)) => (kind.trim().to_string(), name.trim().to_string()),
-                None if target.contains("${") || target.is_empty() => (String::new(), target),
-                None => {
-                    r.fail(
-                        "manifestName",
-                        format!(
-                            "Write the object as kind and name, such as \"deployment {target}\"."
-                        ),
-                    );
-                    (String::new(), target)
-                }
-            };
-            StageSettings::DeleteManifest(DeleteManifest {
-                account,
-                namespace,
-                kind,
-                name,
+        StageType::DeleteManifest => StageSettings::DeleteManifest(manifest_target(&mut r)),
+        StageType::ScaleManifest => {
+            let target = manifest_target(&mut r);
+            let replicas = r.count("replicas");
+            if r.raw("replicas").is_none() {
+                r.fail("replicas", "Give the number of replicas.");
+            }
+            StageSettings::ScaleManifest(target, replicas.map_or(0, |n| n as i64))
+        }
+        StageType::UndoRolloutManifest => {
+            let target = manifest_target(&mut r);
+            let back = r.count("numRevisionsBack").unwrap_or(1);
+            if back == 0 {
+                r.fail("numRevisionsBack", "Roll back at least 1 revision.");
+            }
+            StageSettings::UndoRolloutManifest(target, back)
+        }
+        StageType::ResizeServerGroup => {
+            let target = cluster_target(&mut r);
+            let resize = resize(&mut r);
+            StageSettings::ResizeServerGroup(target, resize)
+        }
+        StageType::DisableServerGroup => StageSettings::DisableServerGroup(cluster_target(&mut r)),
+        StageType::EnableServerGroup => StageSettings::EnableServerGroup(cluster_target(&mut r)),
+        StageType::DestroyServerGroup => StageSettings::DestroyServerGroup(cluster_target(&mut r)),
+        StageType::FindImageFromCluster => {
+            let cluster = cluster_ref(&mut r, true);
+            let text = r
+                .text("selectionStrategy")
+                .unwrap_or_else(|| "NEWEST".into());
+            let pick = ImagePick::parse(&text).unwrap_or_else(|| {
+                r.fail(
+                    "selectionStrategy",
+                    format!("{text:?} is not a selection: use NEWEST, LARGEST, OLDEST or FAIL."),
+                );
+                ImagePick::Newest
+            });
+            StageSettings::FindImage(FindImage {
+                cluster,
+                pick,
+                only_enabled: r.flag("onlyEnabled").unwrap_or(true),
             })
         }
+        StageType::ScaleDownCluster => StageSettings::ScaleDownCluster(cleanup(
+            &mut r,
+            "remainingFullSizeServerGroups",
+            "preferLargerOverNewer",
+            "allowScaleDownActive",
+        )),
+        StageType::ShrinkCluster => StageSettings::ShrinkCluster(cleanup(
+            &mut r,
+            "shrinkToSize",
+            "retainLargerOverNewer",
+            "allowDeleteActive",
+        )),
         StageType::Deploy => {
             if r.raw("clusters").is_none() {
                 r.fail("clusters", "Add a cluster to deploy to.");
             }
             StageSettings::Deploy(r.objects("clusters", deploy_cluster))
         }
+    }
+}
+
+/// `manifestName` ("deployment web") in `location` of `account`.
+fn manifest_target(r: &mut Reader<'_>) -> ManifestTarget {
+    let account = r
+        .required_text("account", "the Kubernetes account")
+        .unwrap_or_default();
+    let namespace = r
+        .required_text("location", "the namespace")
+        .unwrap_or_default();
+    let target = r
+        .required_text(
+            "manifestName",
+            "the object, as kind and name (deployment web)",
+        )
+        .unwrap_or_default();
+    let (kind, name) = match target.trim().split_once(char::is_whitespace) {
+        Some((kind, name)) => (kind.trim().to_string(), name.trim().to_string()),
+        None if target.contains("${") || target.is_empty() => (String::new(), target),
+        None => {
+            r.fail(
+                "manifestName",
+                format!("Write the object as kind and name, such as \"deployment {target}\"."),
+            );
+            (String::new(), target)
+        }
+    };
+    ManifestTarget {
+        account,
+        namespace,
+        kind,
+        name,
+    }
+}
+
+/// The first of a list of text, or the text itself (`namespaces: ["prod"]` or `namespace: "prod"`).
+fn first_text(r: &mut Reader<'_>, key: &str) -> Option<String> {
+    match r.raw(key) {
+        Some(Value::Array(_)) => r.texts(key).into_iter().next(),
+        Some(_) => r.text(key),
+        None => None,
+    }
+    .filter(|t| !t.is_empty())
+}
+
+/// The cluster a cluster stage names; `cluster` may be left out when `need_cluster` is false.
+fn cluster_ref(r: &mut Reader<'_>, need_cluster: bool) -> ClusterRef {
+    let account = match r.text("credentials").filter(|a| !a.is_empty()) {
+        Some(account) => account,
+        None => r
+            .required_text("account", "the Kubernetes account (credentials)")
+            .unwrap_or_default(),
+    };
+    let namespace = ["namespaces", "regions", "namespace", "location"]
+        .into_iter()
+        .find_map(|key| first_text(r, key));
+    if namespace.is_none() {
+        r.fail("namespaces", "Give the namespace of the cluster.");
+    }
+    let cluster = if need_cluster {
+        r.required_text("cluster", "the cluster (such as web-main)")
+    } else {
+        r.text("cluster")
+    };
+    ClusterRef {
+        account,
+        namespace: namespace.unwrap_or_default(),
+        cluster: cluster.unwrap_or_default(),
+    }
+}
+
+/// A server group stage's `target`, or the server group it names (`serverGroupName`).
+fn cluster_target(r: &mut Reader<'_>) -> ClusterTarget {
+    let named = r.text("serverGroupName").filter(|n| !n.is_empty());
+    let target = r.text("target").filter(|t| !t.is_empty());
+    let pick = match (target, named) {
+        (Some(target), named) => ServerGroupPick::parse(&target)
+            .or_else(|| named.clone().map(|name| ServerGroupPick::Named { name }))
+            .unwrap_or_else(|| {
+                r.fail(
+                    "target",
+                    format!("{target:?} is not a target: use current_asg_dynamic (newest), ancestor_asg_dynamic (previous), oldest_asg_dynamic, largest_asg_dynamic, or name the server group in serverGroupName."),
+                );
+                ServerGroupPick::Newest
+            }),
+        (None, Some(name)) => ServerGroupPick::Named { name },
+        (None, None) => {
+            r.fail(
+                "target",
+                "Choose the server group: the newest, previous, oldest or largest of the cluster, or one by name.",
+            );
+            ServerGroupPick::Newest
+        }
+    };
+    let need_cluster = !matches!(pick, ServerGroupPick::Named { .. });
+    ClusterTarget {
+        cluster: cluster_ref(r, need_cluster),
+        pick,
+    }
+}
+
+/// Resize Server Group's change: `action` scale_exact (`capacity.desired`), or scale_up /
+/// scale_down by `scaleNum` (`resizeType` incr) or `scalePct` (pct).
+fn resize(r: &mut Reader<'_>) -> Resize {
+    let action = r.text("action").unwrap_or_else(|| "scale_exact".into());
+    let sign = match action.as_str() {
+        "scale_exact" => {
+            let desired = r.object("capacity", |c| {
+                let desired = c.count("desired");
+                if c.raw("desired").is_none() {
+                    c.fail("desired", "Give the number of replicas.");
+                }
+                desired
+            });
+            if desired.is_none() {
+                r.fail(
+                    "capacity",
+                    "Give the number of replicas (capacity.desired).",
+                );
+            }
+            let replicas = desired.flatten().map_or(0, |n| n as i64);
+            return Resize::Exact { replicas };
+        }
+        "scale_up" => 1,
+        "scale_down" => -1,
+        other => {
+            r.fail(
+                "action",
+                format!("{other:?} is not a resize: use scale_exact, scale_up or scale_down."),
+            );
+            return Resize::Exact { replicas: 0 };
+        }
+    };
+    let kind = r.text("resizeType").unwrap_or_else(|| "pct".into());
+    let (key, what) = match kind.as_str() {
+        "pct" => ("scalePct", "the percentage"),
+        "incr" => ("scaleNum", "the number of replicas"),
+        other => {
+            r.fail(
+                "resizeType",
+                format!(
+                    "{other:?} is not a resize type: use pct (a percentage) or incr (a number)."
+                ),
+            );
+            return Resize::By { delta: 0 };
+        }
+    };
+    let amount = r.count(key);
+    if r.raw(key).is_none() {
+        r.fail(key, format!("Give {what} to scale by."));
+    }
+    let amount = amount.map_or(0, |n| n as i64) * sign;
+    if kind == "pct" {
+        Resize::Percent { percent: amount }
+    } else {
+        Resize::By { delta: amount }
+    }
+}
+
+fn cleanup(r: &mut Reader<'_>, keep: &str, prefer_larger: &str, allow_active: &str) -> Cleanup {
+    let cluster = cluster_ref(r, true);
+    Cleanup {
+        cluster,
+        keep: r.count(keep).unwrap_or(1),
+        prefer_larger: r.flag(prefer_larger).unwrap_or(false),
+        allow_active: r.flag(allow_active).unwrap_or(false),
     }
 }
 
@@ -424,7 +659,23 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
         );
         Strategy::None
     });
+    let mut image_from_stage = None;
     let containers = r.objects("containers", |c| {
+        let from_stage = c
+            .object("imageDescription", |d| {
+                if d.flag("fromContext") != Some(true) {
+                    return None;
+                }
+                let stage = d.text("stageId").filter(|s| !s.is_empty());
+                if stage.is_none() {
+                    d.fail(
+                        "stageId",
+                        "Choose the Find Image from Cluster stage the image comes from.",
+                    );
+                }
+                stage
+            })
+            .flatten();
         let image = c
             .object("imageDescription", |d| {
                 let image_id = d.text("imageId").filter(|i| !i.is_empty());
@@ -464,7 +715,7 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
             memory_limit: quantity(c, "limits", "memory"),
         };
         (
-            image,
+            (image, from_stage),
             c.texts("command"),
             c.texts("args"),
             env,
@@ -490,8 +741,13 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
             .collect::<BTreeMap<_, _>>(),
         ..ServerGroupSpec::default()
     };
-    if let Some((image, command, args, env, ports, resources)) = containers.into_iter().next() {
-        spec.image = image;
+    if let Some(((image, from_stage), command, args, env, ports, resources)) =
+        containers.into_iter().next()
+    {
+        if from_stage.is_none() {
+            spec.image = image;
+        }
+        image_from_stage = from_stage;
         spec.command = command;
         spec.args = args;
         spec.env = env;
@@ -509,6 +765,7 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
         delay_before_disable_sec: r.count("delayBeforeDisableSec").unwrap_or(0),
         delay_before_scale_down_sec: r.count("delayBeforeScaleDownSec").unwrap_or(0),
         rollback_on_failure,
+        image_from_stage,
     }
 }
 
@@ -730,5 +987,136 @@ mod tests {
             pre[0].field,
             "stages[0].preconditions[0].context.expression"
         );
+    }
+
+    #[test]
+    fn server_group_stages_read_deck_targets_and_resizes() {
+        let read_one = |kind: StageType, settings: Value| {
+            let mut errors = Vec::new();
+            let read = read(
+                kind,
+                &stage(kind.as_str(), settings),
+                "stages[0]",
+                false,
+                &mut errors,
+            );
+            (read, errors)
+        };
+        let (settings, errors) = read_one(
+            StageType::ResizeServerGroup,
+            json!({"credentials": "local", "namespaces": ["prod"], "cluster": "web-main",
+                   "target": "ancestor_asg_dynamic", "action": "scale_up", "resizeType": "pct", "scalePct": 50}),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let StageSettings::ResizeServerGroup(target, resize) = settings else {
+            panic!("a resize");
+        };
+        assert_eq!(target.pick, ServerGroupPick::Previous);
+        assert_eq!(
+            (
+                target.cluster.account.as_str(),
+                target.cluster.namespace.as_str(),
+                target.cluster.cluster.as_str()
+            ),
+            ("local", "prod", "web-main")
+        );
+        assert_eq!(resize, Resize::Percent { percent: 50 });
+        assert_eq!(resize.apply(3), 5, "3 up by 50 % rounds up");
+        assert_eq!(Resize::Percent { percent: -50 }.apply(3), 1);
+        assert_eq!(Resize::By { delta: -5 }.apply(3), 0, "never below 0");
+
+        let (settings, errors) = read_one(
+            StageType::DestroyServerGroup,
+            json!({"credentials": "local", "regions": ["prod"], "serverGroupName": "web-main-v002"}),
+        );
+        assert!(
+            errors.is_empty(),
+            "a named target needs no cluster: {errors:?}"
+        );
+        assert!(
+            matches!(settings, StageSettings::DestroyServerGroup(ClusterTarget {
+            pick: ServerGroupPick::Named { ref name }, .. }) if name == "web-main-v002")
+        );
+
+        let bad = problems(
+            StageType::ResizeServerGroup,
+            json!({"credentials": "local", "cluster": "web", "target": "biggest", "action": "scale_exact"}),
+            true,
+        );
+        let fields: Vec<&str> = bad.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "stages[0].target",
+                "stages[0].namespaces",
+                "stages[0].capacity"
+            ]
+        );
+        assert!(bad[0].message.contains("current_asg_dynamic"), "{bad:?}");
+
+        let cleanup = problems(
+            StageType::ShrinkCluster,
+            json!({"credentials": "local", "namespaces": ["prod"], "shrinkToSize": "two"}),
+            true,
+        );
+        let fields: Vec<&str> = cleanup.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["stages[0].cluster", "stages[0].shrinkToSize"]);
+    }
+
+    #[test]
+    fn manifest_stages_and_an_image_from_a_find_image_stage() {
+        let bad = problems(
+            StageType::UndoRolloutManifest,
+            json!({"account": "local", "location": "prod", "manifestName": "web", "numRevisionsBack": 0}),
+            true,
+        );
+        let fields: Vec<&str> = bad.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["stages[0].manifestName", "stages[0].numRevisionsBack"]
+        );
+        let scale = problems(
+            StageType::ScaleManifest,
+            json!({"account": "local", "location": "prod", "manifestName": "deployment web", "replicas": "${parameters.n}"}),
+            true,
+        );
+        assert!(scale.is_empty(), "{scale:?}");
+
+        let mut errors = Vec::new();
+        let deploy = stage(
+            "deploy",
+            json!({"clusters": [{"account": "local", "namespace": "prod", "stack": "main", "targetSize": 1,
+                "containers": [{"name": "web", "imageDescription": {"fromContext": true, "stageId": "2", "cluster": "web-main"}}]}]}),
+        );
+        let StageSettings::Deploy(clusters) =
+            read(StageType::Deploy, &deploy, "stages[0]", true, &mut errors)
+        else {
+            panic!("a deploy");
+        };
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(clusters[0].image_from_stage.as_deref(), Some("2"));
+        assert_eq!(clusters[0].spec.image, "");
+    }
+
+    #[test]
+    fn targets_read_as_deck_and_older_exports_write_them() {
+        assert_eq!(
+            ServerGroupPick::parse("current_asg_dynamic"),
+            Some(ServerGroupPick::Newest)
+        );
+        assert_eq!(
+            ServerGroupPick::parse("current_asg"),
+            Some(ServerGroupPick::Newest)
+        );
+        assert_eq!(
+            ServerGroupPick::parse("oldest_asg_dynamic"),
+            Some(ServerGroupPick::Oldest)
+        );
+        assert_eq!(ServerGroupPick::parse("newest"), None);
+        assert_eq!(
+            ServerGroupPick::Largest.describe(),
+            "the largest server group"
+        );
+        assert_eq!(ImagePick::parse("largest"), Some(ImagePick::Largest));
     }
 }

@@ -320,6 +320,7 @@ mod tests {
     #[test]
     fn a_cluster_written_reads_back_the_same() {
         let cluster = DeployCluster {
+            image_from_stage: None,
             spec: ServerGroupSpec {
                 application: "web".into(),
                 account: "local".into(),
@@ -378,6 +379,7 @@ mod tests {
             unreachable!()
         };
         let cluster = DeployCluster {
+            image_from_stage: None,
             spec: ServerGroupSpec {
                 application: "web".into(),
                 account: "local".into(),

@@ -10,7 +10,9 @@ use gennaker_app::error::{AppError, FieldError};
 use gennaker_app::expressions;
 use gennaker_app::pipelines::model::{PipelineConfig, StageType};
 use gennaker_app::pipelines::requests::{PipelineVersion, StoredPipeline};
-use gennaker_app::pipelines::stages::{self, Precondition, StageSettings};
+use gennaker_app::pipelines::stages::{
+    self, Cleanup, ClusterTarget, FindImage, Precondition, StageSettings,
+};
 use gennaker_app::pipelines::validate;
 use gennaker_app::time::Timestamp;
 
@@ -118,7 +120,8 @@ impl Configs {
     /// Accounts and namespaces the stages name (when not expressions) must exist and be allowed.
     fn account_problems(&self, config: &PipelineConfig) -> Vec<FieldError> {
         let mut problems = Vec::new();
-        let mut check = |path: String, account: &str, namespace: &str| {
+        // `keys`: the fields of the account and of the namespace, as the stage names them.
+        let mut check = |path: String, keys: (&str, &str), account: &str, namespace: &str| {
             if account.is_empty() || account.contains("${") || namespace.contains("${") {
                 return;
             }
@@ -129,8 +132,8 @@ impl Configs {
             };
             if let Err(error) = self.kubernetes.connection_for(account, namespace) {
                 let suffix = match error {
-                    crate::kubernetes::Error::NamespaceNotAllowed { .. } => "namespace",
-                    _ => "account",
+                    crate::kubernetes::Error::NamespaceNotAllowed { .. } => keys.1,
+                    _ => keys.0,
                 };
                 problems.push(FieldError::new(
                     &format!("{path}.{suffix}"),
@@ -149,6 +152,7 @@ impl Configs {
                     for (j, cluster) in clusters.iter().enumerate() {
                         check(
                             format!("{path}.clusters[{j}]"),
+                            ("account", "namespace"),
                             &cluster.spec.account,
                             &cluster.spec.namespace,
                         );
@@ -156,12 +160,30 @@ impl Configs {
                 }
                 StageSettings::DeployManifest(manifest) => check(
                     path,
+                    ("account", "namespaceOverride"),
                     &manifest.account,
                     manifest.namespace_override.as_deref().unwrap_or_default(),
                 ),
-                StageSettings::DeleteManifest(target) => {
-                    check(path, &target.account, &target.namespace)
-                }
+                StageSettings::DeleteManifest(target)
+                | StageSettings::ScaleManifest(target, _)
+                | StageSettings::UndoRolloutManifest(target, _) => check(
+                    path,
+                    ("account", "location"),
+                    &target.account,
+                    &target.namespace,
+                ),
+                StageSettings::ResizeServerGroup(ClusterTarget { cluster, .. }, _)
+                | StageSettings::DisableServerGroup(ClusterTarget { cluster, .. })
+                | StageSettings::EnableServerGroup(ClusterTarget { cluster, .. })
+                | StageSettings::DestroyServerGroup(ClusterTarget { cluster, .. })
+                | StageSettings::FindImage(FindImage { cluster, .. })
+                | StageSettings::ScaleDownCluster(Cleanup { cluster, .. })
+                | StageSettings::ShrinkCluster(Cleanup { cluster, .. }) => check(
+                    path,
+                    ("credentials", "namespaces"),
+                    &cluster.account,
+                    &cluster.namespace,
+                ),
                 StageSettings::CheckPreconditions(checks) => {
                     for (j, precondition) in checks.iter().enumerate() {
                         if let Precondition::ClusterSize {
@@ -170,6 +192,7 @@ impl Configs {
                         {
                             check(
                                 format!("{path}.preconditions[{j}].context"),
+                                ("credentials", "regions"),
                                 account,
                                 namespace,
                             );

@@ -9,16 +9,23 @@ use std::time::Duration;
 use gennaker_app::error::FieldError;
 use gennaker_app::expressions;
 use gennaker_app::ids::ExecutionId;
+use gennaker_app::infrastructure::server_groups::{ObjectRef, replicas_problem};
 use gennaker_app::pipelines::execution::{Execution, StageExecution};
 use gennaker_app::pipelines::model::{Stage, StageType};
-use gennaker_app::pipelines::stages::{self, Precondition, StageSettings, Strategy};
+use gennaker_app::pipelines::stages::{
+    self, Cleanup, ClusterRef, ClusterTarget, ManifestTarget, Precondition, StageSettings, Strategy,
+};
 use gennaker_app::pipelines::validate::as_template;
-use gennaker_app::tasks::model::{ManifestRef, Step, StepAction, WebhookMonitor, WebhookRequest};
+use gennaker_app::tasks::model::{
+    ClusterCleanup, ManifestRef, ServerGroupPick, Step, StepAction, Target, WebhookMonitor,
+    WebhookRequest,
+};
 use serde_json::{Map, Value, json};
 
 use crate::kubernetes::{Kubernetes, manifests};
 use crate::registries::DockerRegistries;
 use crate::tasks::builders;
+use crate::tasks::steps::DEPLOYED_OUTPUT;
 
 /// How long a Manual Judgment waits when its stage sets no timeout (Spinnaker: 72 h).
 pub const JUDGMENT_TIMEOUT: Duration = Duration::from_secs(72 * 3600);
@@ -281,25 +288,142 @@ pub fn plan(
             ]
         }
         StageSettings::DeleteManifest(target) => {
-            kubernetes
-                .connection_for(&target.account, &target.namespace)
-                .map_err(|e| e.to_string())?;
+            let target = manifest_ref(kubernetes, target)?;
             vec![Step::new(
                 format!("Delete {} {}", target.kind, target.name),
-                StepAction::Delete {
-                    target: ManifestRef {
-                        account: target.account,
-                        namespace: target.namespace,
-                        kind: target.kind,
-                        name: target.name,
+                StepAction::Delete { target },
+            )]
+        }
+        StageSettings::ScaleManifest(target, replicas) => {
+            let target = manifest_ref(kubernetes, target)?;
+            if let Some(problem) = replicas_problem(replicas) {
+                return Err(format!("replicas: {problem}"));
+            }
+            vec![
+                Step::new(
+                    format!("Scale {} {} to {replicas}", target.kind, target.name),
+                    StepAction::Scale {
+                        target: target.clone(),
+                        replicas,
                     },
+                ),
+                wait_for_object(target),
+            ]
+        }
+        StageSettings::UndoRolloutManifest(target, revisions_back) => {
+            let target = manifest_ref(kubernetes, target)?;
+            let kind = target.kind.to_ascii_lowercase();
+            if !["deployment", "deployments", "deployment.apps", "deploy"].contains(&kind.as_str())
+                && !kind.starts_with("deployment.")
+            {
+                return Err(format!(
+                    "manifestName: Undo Rollout rolls back Deployments, not {}",
+                    target.kind
+                ));
+            }
+            let deployment = ObjectRef {
+                account: target.account.clone(),
+                namespace: target.namespace.clone(),
+                name: target.name.clone(),
+            };
+            vec![
+                Step::new(
+                    format!("Find the revision {revisions_back} before the current one"),
+                    StepAction::ChooseRevision {
+                        deployment: deployment.clone(),
+                        revisions_back,
+                    },
+                ),
+                Step::new(
+                    format!("Roll {} back", target.name),
+                    StepAction::UndoRolloutChosen { deployment },
+                ),
+                wait_for_object(target),
+            ]
+        }
+        StageSettings::ResizeServerGroup(target, resize) => {
+            let (mut steps, picked) = pick(kubernetes, target)?;
+            let (account, namespace) = (picked.0.clone(), picked.1.clone());
+            steps.push(Step::new(
+                format!("Resize it {}", resize.describe()),
+                StepAction::ResizePicked {
+                    account,
+                    namespace,
+                    resize,
                 },
+            ));
+            steps.push(builders::wait_for_healthy(&picked.target(), None));
+            steps
+        }
+        StageSettings::DisableServerGroup(target) => {
+            let (mut steps, picked) = pick(kubernetes, target)?;
+            steps.extend(builders::disable(&picked.target()));
+            steps
+        }
+        StageSettings::EnableServerGroup(target) => {
+            let (mut steps, picked) = pick(kubernetes, target)?;
+            steps.extend(builders::enable(&picked.target()));
+            steps
+        }
+        StageSettings::DestroyServerGroup(target) => {
+            let (mut steps, picked) = pick(kubernetes, target)?;
+            let target = picked.target();
+            steps.push(Step::new(
+                "Delete its ReplicaSet",
+                StepAction::DeleteReplicaSet {
+                    target: target.clone(),
+                },
+            ));
+            steps.push(Step::new(
+                "Wait until it is gone",
+                StepAction::WaitForServerGroupDeleted { target },
+            ));
+            steps
+        }
+        StageSettings::FindImage(find) => {
+            let ClusterRef {
+                account,
+                namespace,
+                cluster,
+            } = checked_cluster(kubernetes, find.cluster)?;
+            vec![Step::new(
+                format!("Find the image of cluster {cluster}"),
+                StepAction::FindImage {
+                    account,
+                    namespace,
+                    cluster,
+                    pick: find.pick,
+                    only_enabled: find.only_enabled,
+                },
+            )]
+        }
+        StageSettings::ScaleDownCluster(cleanup) => {
+            let cleanup = cluster_cleanup(execution, kubernetes, cleanup)?;
+            vec![Step::new(
+                format!(
+                    "Scale down {} but {} full-size server group(s)",
+                    cleanup.cluster, cleanup.keep
+                ),
+                StepAction::ScaleDownClusterExcess { cleanup },
+            )]
+        }
+        StageSettings::ShrinkCluster(cleanup) => {
+            let cleanup = cluster_cleanup(execution, kubernetes, cleanup)?;
+            vec![Step::new(
+                format!(
+                    "Shrink {} to {} server group(s)",
+                    cleanup.cluster, cleanup.keep
+                ),
+                StepAction::DeleteClusterExcess { cleanup },
             )]
         }
         StageSettings::Deploy(clusters) => {
             let mut steps = Vec::new();
             for (i, cluster) in clusters.into_iter().enumerate() {
                 let mut spec = cluster.spec;
+                if let Some(ref_id) = &cluster.image_from_stage {
+                    spec.image = found_image(execution, ref_id)?;
+                }
                 if spec.application.is_empty() {
                     spec.application = execution.application.clone();
                 }
@@ -390,6 +514,130 @@ pub fn plan(
         }
     };
     Ok(Planned { context, steps })
+}
+
+fn manifest_ref(kubernetes: &Kubernetes, target: ManifestTarget) -> Result<ManifestRef, String> {
+    kubernetes
+        .connection_for(&target.account, &target.namespace)
+        .map_err(|e| e.to_string())?;
+    if target.kind.trim().is_empty() || target.name.trim().is_empty() {
+        return Err("manifestName: give the kind and the name of the object".into());
+    }
+    Ok(ManifestRef {
+        account: target.account,
+        namespace: target.namespace,
+        kind: target.kind,
+        name: target.name,
+    })
+}
+
+/// Waits until a scaled or rolled back object is stable again.
+fn wait_for_object(target: ManifestRef) -> Step {
+    Step::new(
+        format!("Wait for {} {} to be stable", target.kind, target.name),
+        StepAction::WaitForManifests {
+            account: target.account.clone(),
+            namespace: target.namespace.clone(),
+            objects: vec![target],
+        },
+    )
+}
+
+/// The cluster, with its account and namespace checked.
+fn checked_cluster(kubernetes: &Kubernetes, cluster: ClusterRef) -> Result<ClusterRef, String> {
+    kubernetes
+        .connection_for(&cluster.account, &cluster.namespace)
+        .map_err(|e| e.to_string())?;
+    Ok(cluster)
+}
+
+/// Where a picked server group is: its account and namespace.
+struct PickedIn(String, String);
+
+impl PickedIn {
+    fn target(&self) -> Target {
+        Target::Picked {
+            account: self.0.clone(),
+            namespace: self.1.clone(),
+        }
+    }
+}
+
+/// The step that picks a server group stage's target when it runs.
+fn pick(kubernetes: &Kubernetes, target: ClusterTarget) -> Result<(Vec<Step>, PickedIn), String> {
+    let cluster = checked_cluster(kubernetes, target.cluster)?;
+    let label = match &target.pick {
+        ServerGroupPick::Named { name } => format!("Find server group {name}"),
+        other => format!("Pick {} of {}", other.describe(), cluster.cluster),
+    };
+    let picked = PickedIn(cluster.account.clone(), cluster.namespace.clone());
+    let step = Step::new(
+        label,
+        StepAction::PickServerGroup {
+            account: cluster.account,
+            namespace: cluster.namespace,
+            cluster: cluster.cluster,
+            pick: target.pick,
+        },
+    );
+    Ok((vec![step], picked))
+}
+
+/// The server groups of `cluster` that stages of this execution deployed.
+fn deployed_here(execution: &Execution, cluster: &ClusterRef) -> Vec<String> {
+    execution
+        .stages
+        .iter()
+        .filter_map(|s| s.outputs.get(DEPLOYED_OUTPUT).and_then(Value::as_array))
+        .flatten()
+        .filter(|d| {
+            d["account"] == cluster.account.as_str()
+                && d["namespace"] == cluster.namespace.as_str()
+                && d["cluster"] == cluster.cluster.as_str()
+        })
+        .filter_map(|d| d["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Shrink Cluster's or Scale Down Cluster's settings, sparing what this execution deployed.
+fn cluster_cleanup(
+    execution: &Execution,
+    kubernetes: &Kubernetes,
+    cleanup: Cleanup,
+) -> Result<ClusterCleanup, String> {
+    let cluster = checked_cluster(kubernetes, cleanup.cluster)?;
+    Ok(ClusterCleanup {
+        exclude: deployed_here(execution, &cluster),
+        account: cluster.account,
+        namespace: cluster.namespace,
+        cluster: cluster.cluster,
+        keep: cleanup.keep,
+        prefer_larger: cleanup.prefer_larger,
+        allow_active: cleanup.allow_active,
+    })
+}
+
+/// The image a Find Image from Cluster stage (`ref_id`) found, for a Deploy stage.
+fn found_image(execution: &Execution, ref_id: &str) -> Result<String, String> {
+    let stage = execution
+        .stage(ref_id)
+        .filter(|s| s.kind == StageType::FindImageFromCluster.as_str())
+        .ok_or_else(|| {
+            format!("the image comes from stage {ref_id}, which is not a Find Image from Cluster stage of this pipeline")
+        })?;
+    stage
+        .outputs
+        .get("deploymentDetails")
+        .and_then(Value::as_array)
+        .and_then(|d| d.first())
+        .and_then(|d| d["imageId"].as_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            format!(
+                "the image comes from stage {:?}, which has found no image (it must run before this stage)",
+                stage.name
+            )
+        })
 }
 
 /// The steps that undo a failed Deploy stage whose clusters asked for a rollback (Red/Black

@@ -21,6 +21,7 @@ fn called(target: &Target) -> String {
     match target {
         Target::Named { server_group } => server_group.name.clone(),
         Target::Created { .. } => "the new server group".to_string(),
+        Target::Picked { .. } => "the server group".to_string(),
     }
 }
 

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use gennaker_app::infrastructure::server_groups::{ObjectRef, Rollout};
-use gennaker_app::tasks::model::ManifestRef;
+use gennaker_app::tasks::model::{ClusterCleanup, ManifestRef};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
@@ -22,12 +22,14 @@ use crate::kubernetes::cache::Cache;
 use crate::kubernetes::moniker::moniker_of;
 use crate::kubernetes::{manifests, views};
 
-/// A server group of the cluster, as the strategies see it.
-struct Member {
-    target: ObjectRef,
-    sequence: u32,
-    disabled: bool,
-    desired: i32,
+/// A server group of the cluster, as the strategies and the cluster stages see it.
+pub(super) struct Member {
+    pub(super) target: ObjectRef,
+    pub(super) sequence: u32,
+    pub(super) disabled: bool,
+    pub(super) desired: i32,
+    /// Its containers' names and images.
+    pub(super) images: Vec<(String, String)>,
 }
 
 impl Executor<'_> {
@@ -47,7 +49,7 @@ impl Executor<'_> {
     }
 
     /// The cluster's server groups but `except`, newest first.
-    fn members_except(
+    pub(super) fn members_except(
         &self,
         account: &str,
         namespace: &str,
@@ -74,6 +76,18 @@ impl Executor<'_> {
                     sequence: moniker.sequence.unwrap_or(0),
                     disabled: views::is_disabled(cache, &rs),
                     desired: rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                    images: rs
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.template.as_ref())
+                        .and_then(|t| t.spec.as_ref())
+                        .map(|p| {
+                            p.containers
+                                .iter()
+                                .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
             })
             .collect();
@@ -90,7 +104,11 @@ impl Executor<'_> {
         }
     }
 
-    async fn resize_to(&self, target: &ObjectRef, replicas: i64) -> Result<(), StepError> {
+    pub(super) async fn resize_to(
+        &self,
+        target: &ObjectRef,
+        replicas: i64,
+    ) -> Result<(), StepError> {
         let (api, _) = self.replica_sets(target)?;
         api.patch(
             &target.name,
@@ -102,7 +120,11 @@ impl Executor<'_> {
         Ok(())
     }
 
-    fn cache_ready(&self, account: &str, namespace: &str) -> Result<Option<Outcome>, StepError> {
+    pub(super) fn cache_ready(
+        &self,
+        account: &str,
+        namespace: &str,
+    ) -> Result<Option<Outcome>, StepError> {
         let connection = self.connection(account, namespace)?;
         match self.check(connection, || Ok(Outcome::done("")))? {
             Outcome::Done { .. } => Ok(None),
@@ -173,31 +195,77 @@ impl Executor<'_> {
         }
     }
 
-    /// Keeps the newest `keep` server groups (the new one counts), deleting older disabled
-    /// ones; an enabled one is never deleted here.
-    pub(super) async fn shrink(
-        &self,
-        account: &str,
-        namespace: &str,
-        cluster: &str,
-        keep: u64,
-    ) -> StepResult {
-        if let Some(pending) = self.cache_ready(account, namespace)? {
+    /// The server groups `cleanup` does not keep, in the order it keeps them: larger first
+    /// with `prefer_larger`, active ones first when active ones may go too, then newest. The
+    /// server groups it excludes (and the one this task created) count as kept and are never
+    /// among them; nor is an active one unless `allow_active`.
+    fn excess(&self, cleanup: &ClusterCleanup) -> Result<Vec<Member>, StepError> {
+        let ClusterCleanup {
+            account,
+            namespace,
+            cluster,
+            ..
+        } = cleanup;
+        let created = self.task.created_server_group();
+        let spared =
+            |name: &str| Some(name) == created || cleanup.exclude.iter().any(|e| e == name);
+        let all = self.members_except(account, namespace, cluster, None)?;
+        let spared_count = all.iter().filter(|m| spared(&m.target.name)).count() as u64;
+        let mut rest: Vec<Member> = all
+            .into_iter()
+            .filter(|m| !spared(&m.target.name))
+            .collect();
+        rest.sort_by_key(|m| {
+            (
+                cleanup.allow_active && m.disabled,
+                std::cmp::Reverse(if cleanup.prefer_larger { m.desired } else { 0 }),
+                std::cmp::Reverse(m.sequence),
+            )
+        });
+        let keep = usize::try_from(cleanup.keep.saturating_sub(spared_count)).unwrap_or(usize::MAX);
+        Ok(rest
+            .into_iter()
+            .skip(keep)
+            .filter(|m| cleanup.allow_active || m.disabled)
+            .collect())
+    }
+
+    /// Shrink Cluster (and Red/Black's server groups to keep): deletes the server groups
+    /// beyond those kept; runs again until they are gone.
+    pub(super) async fn delete_excess(&self, cleanup: &ClusterCleanup) -> StepResult {
+        if let Some(pending) = self.cache_ready(&cleanup.account, &cleanup.namespace)? {
             return Ok(pending);
         }
-        let others = self.others(account, namespace, cluster)?;
-        let keep_others = usize::try_from(keep.saturating_sub(1)).unwrap_or(usize::MAX);
-        let doomed: Vec<&Member> = others
-            .iter()
-            .skip(keep_others)
-            .filter(|m| m.disabled)
-            .collect();
+        let doomed = self.excess(cleanup)?;
         if doomed.is_empty() {
             return Ok(Outcome::done(format!(
-                "{cluster} keeps at most {keep} server groups"
+                "{} keeps at most {} server group(s)",
+                cleanup.cluster, cleanup.keep
             )));
         }
-        self.delete_all(doomed.into_iter()).await
+        self.delete_all(doomed.iter()).await
+    }
+
+    /// Scale Down Cluster: resizes the server groups beyond those kept to 0.
+    pub(super) async fn scale_down_excess(&self, cleanup: &ClusterCleanup) -> StepResult {
+        if let Some(pending) = self.cache_ready(&cleanup.account, &cleanup.namespace)? {
+            return Ok(pending);
+        }
+        let mut resized = Vec::new();
+        for member in self.excess(cleanup)?.iter().filter(|m| m.desired > 0) {
+            self.resize_to(&member.target, 0).await?;
+            resized.push(member.target.name.clone());
+        }
+        let mut outputs = gennaker_app::tasks::model::Outputs::new();
+        outputs.insert("scaledDown".into(), json!(resized));
+        Ok(Outcome::Done {
+            message: if resized.is_empty() {
+                format!("{} has nothing to scale down", cleanup.cluster)
+            } else {
+                format!("scaled {} down to 0", resized.join(", "))
+            },
+            outputs,
+        })
     }
 
     /// Red/Black's scale down: resizes the other, disabled, server groups to 0.

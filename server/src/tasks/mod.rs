@@ -17,6 +17,7 @@ pub mod plan;
 mod stage_steps;
 pub mod steps;
 pub mod store;
+mod target_steps;
 pub mod transition;
 
 use std::collections::HashMap;

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use gennaker_app::infrastructure::names::{MAX_SEQUENCE, keys, server_group_name, split_version};
 use gennaker_app::infrastructure::server_groups::ObjectRef;
 use gennaker_app::tasks::model::{
-    ManifestRef, Outputs, SERVER_GROUP_OUTPUT, StepAction, Target, Task,
+    ClusterCleanup, ManifestRef, Outputs, SERVER_GROUP_OUTPUT, StepAction, Target, Task,
 };
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, Service};
@@ -90,7 +90,7 @@ impl Executor<'_> {
         Ok(self.kubernetes.connection_for(account, namespace)?)
     }
 
-    fn resolve(&self, target: &Target) -> Result<ObjectRef, StepError> {
+    pub(super) fn resolve(&self, target: &Target) -> Result<ObjectRef, StepError> {
         match target {
             Target::Named { server_group } => Ok(server_group.clone()),
             Target::Created { account, namespace } => match self.task.created_server_group() {
@@ -101,6 +101,16 @@ impl Executor<'_> {
                 }),
                 None => Err(StepError::refused(
                     "no server group name was chosen by an earlier step",
+                )),
+            },
+            Target::Picked { account, namespace } => match self.task.picked_server_group() {
+                Some(name) => Ok(ObjectRef {
+                    account: account.clone(),
+                    namespace: namespace.clone(),
+                    name: name.to_string(),
+                }),
+                None => Err(StepError::refused(
+                    "no server group was picked by an earlier step",
                 )),
             },
         }
@@ -277,7 +287,56 @@ impl Executor<'_> {
                 namespace,
                 cluster,
                 keep,
-            } => self.shrink(account, namespace, cluster, *keep).await,
+            } => {
+                self.delete_excess(&ClusterCleanup {
+                    account: account.clone(),
+                    namespace: namespace.clone(),
+                    cluster: cluster.clone(),
+                    keep: *keep,
+                    prefer_larger: false,
+                    allow_active: false,
+                    exclude: Vec::new(),
+                })
+                .await
+            }
+            StepAction::DeleteClusterExcess { cleanup } => self.delete_excess(cleanup).await,
+            StepAction::ScaleDownClusterExcess { cleanup } => self.scale_down_excess(cleanup).await,
+            StepAction::PickServerGroup {
+                account,
+                namespace,
+                cluster,
+                pick,
+            } => self.pick_server_group(account, namespace, cluster, pick),
+            StepAction::ResizePicked {
+                account,
+                namespace,
+                resize,
+            } => self.resize_picked(account, namespace, *resize).await,
+            StepAction::WaitForServerGroupDeleted { target } => {
+                let target = self.resolve(target)?;
+                self.wait_for_deleted(
+                    &target.account,
+                    &target.namespace,
+                    "apps/v1",
+                    "ReplicaSet",
+                    &target.name,
+                )
+                .await
+            }
+            StepAction::FindImage {
+                account,
+                namespace,
+                cluster,
+                pick,
+                only_enabled,
+            } => self.find_image(account, namespace, cluster, *pick, *only_enabled),
+            StepAction::ChooseRevision {
+                deployment,
+                revisions_back,
+            } => self.choose_revision(deployment, *revisions_back).await,
+            StepAction::UndoRolloutChosen { deployment } => {
+                self.undo_rollout_chosen(deployment).await
+            }
             StepAction::ScaleDownOtherServerGroups {
                 account,
                 namespace,
@@ -625,7 +684,7 @@ impl Executor<'_> {
         })
     }
 
-    async fn wait_for_deleted(
+    pub(super) async fn wait_for_deleted(
         &self,
         account: &str,
         namespace: &str,
@@ -750,36 +809,47 @@ impl Executor<'_> {
     /// Replaces the Deployment's Pod template with revision `revision`'s. The Deployment
     /// controller writes the object between our read and our replace now and then; the
     /// replace is then refused for a stale resourceVersion (409), which the runner retries.
-    async fn undo_rollout(&self, deployment: &ObjectRef, revision: i64) -> StepResult {
+    /// The Deployment and the ReplicaSets it owns, each with its revision, newest first.
+    pub(super) async fn revisions(
+        &self,
+        deployment: &ObjectRef,
+    ) -> Result<(Deployment, Vec<(i64, ReplicaSet)>), StepError> {
         let connection = self.connection(&deployment.account, &deployment.namespace)?;
         let deployments: Api<Deployment> =
             Api::namespaced(connection.client.clone(), &deployment.namespace);
-        let mut current = deployments
+        let current = deployments
             .get(&deployment.name)
             .await
             .map_err(api_error(format!("reading Deployment {}", deployment.name)))?;
         let uid = current.metadata.uid.clone().unwrap_or_default();
         let replica_sets: Api<ReplicaSet> =
             Api::namespaced(connection.client.clone(), &deployment.namespace);
-        let owned: Vec<ReplicaSet> = replica_sets
+        let mut owned: Vec<(i64, ReplicaSet)> = replica_sets
             .list(&ListParams::default())
             .await
             .map_err(api_error("listing ReplicaSets"))?
             .items
             .into_iter()
             .filter(|rs| rs.owner_references().iter().any(|o| o.uid == uid))
+            .filter_map(|rs| {
+                let revision = rs
+                    .annotations()
+                    .get("deployment.kubernetes.io/revision")
+                    .and_then(|r| r.parse::<i64>().ok())?;
+                Some((revision, rs))
+            })
             .collect();
-        let revision_of = |rs: &ReplicaSet| {
-            rs.annotations()
-                .get("deployment.kubernetes.io/revision")
-                .and_then(|r| r.parse::<i64>().ok())
-        };
-        let Some(source) = owned.iter().find(|rs| revision_of(rs) == Some(revision)) else {
-            let mut known: Vec<i64> = owned.iter().filter_map(revision_of).collect();
-            known.sort_unstable();
-            let known = known
+        owned.sort_by_key(|(revision, _)| std::cmp::Reverse(*revision));
+        Ok((current, owned))
+    }
+
+    async fn undo_rollout(&self, deployment: &ObjectRef, revision: i64) -> StepResult {
+        let (current, owned) = self.revisions(deployment).await?;
+        let Some((_, source)) = owned.iter().find(|(r, _)| *r == revision) else {
+            let known = owned
                 .iter()
-                .map(i64::to_string)
+                .rev()
+                .map(|(r, _)| r.to_string())
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(StepError::refused(format!(
@@ -787,10 +857,20 @@ impl Executor<'_> {
                 deployment.name
             )));
         };
+        self.roll_back_to(deployment, current, source, &format!("revision {revision}"))
+            .await
+    }
+
+    /// Puts `source`'s Pod template into the Deployment; nothing when it has it already.
+    pub(super) async fn roll_back_to(
+        &self,
+        deployment: &ObjectRef,
+        mut current: Deployment,
+        source: &ReplicaSet,
+        what: &str,
+    ) -> StepResult {
         let Some(mut template) = source.spec.as_ref().and_then(|s| s.template.clone()) else {
-            return Err(StepError::refused(format!(
-                "revision {revision} has no Pod template"
-            )));
+            return Err(StepError::refused(format!("{what} has no Pod template")));
         };
         if let Some(labels) = template.metadata.as_mut().and_then(|m| m.labels.as_mut()) {
             labels.remove("pod-template-hash");
@@ -803,7 +883,7 @@ impl Executor<'_> {
         };
         if spec.template == template {
             return Ok(Outcome::done(format!(
-                "{} already runs revision {revision}'s template",
+                "{} already runs {what}'s template",
                 deployment.name
             )));
         }
@@ -812,6 +892,9 @@ impl Executor<'_> {
             field_manager: Some(FIELD_MANAGER.into()),
             ..PostParams::default()
         };
+        let connection = self.connection(&deployment.account, &deployment.namespace)?;
+        let deployments: Api<Deployment> =
+            Api::namespaced(connection.client.clone(), &deployment.namespace);
         deployments
             .replace(&deployment.name, &params, &current)
             .await
@@ -820,7 +903,7 @@ impl Executor<'_> {
                 deployment.name
             )))?;
         Ok(Outcome::done(format!(
-            "{} rolls back to revision {revision}",
+            "{} rolls back to {what}",
             deployment.name
         )))
     }

@@ -122,3 +122,23 @@ pub async fn judge(addr: SocketAddr, id: &str, stage: &str, judgment: Value) -> 
     )
     .await
 }
+
+/// Every server group of an application's clusters (`GET .../clusters`).
+pub fn server_groups(clusters: &Value) -> Vec<Value> {
+    clusters
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["serverGroups"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Their names, sorted.
+pub fn names(groups: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = groups
+        .iter()
+        .filter_map(|g| g["name"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}

@@ -181,6 +181,7 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     let delay_scale_down = count(cluster.delay_before_scale_down_sec);
     let scale_down = RwSignal::new(cluster.scale_down);
     let rollback = RwSignal::new(cluster.rollback_on_failure);
+    let image_from_stage = cluster.image_from_stage.clone();
     let number = |signal: RwSignal<String>, field: &str, label: &str| -> Result<u64, AppError> {
         let text = signal.get();
         text.trim().parse::<u64>().map_err(|_| {
@@ -211,6 +212,7 @@ fn ClusterEditor(j: usize) -> impl IntoView {
                 "The delay before scaling down",
             )?,
             rollback_on_failure: rollback.get(),
+            image_from_stage: image_from_stage.clone(),
         })
     });
     let base = format!("{}.clusters[{j}]", scope.base);

@@ -7,6 +7,7 @@
 //! form, with [`types`], [`preconditions`], [`webhook`] and [`deploy`] per stage type; [`json`]
 //! edits it all as JSON; [`history`] shows versions and deletes.
 
+mod cluster_stages;
 mod config;
 mod deploy;
 mod draft;

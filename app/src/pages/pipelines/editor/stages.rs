@@ -31,6 +31,25 @@ fn defaults(kind: StageType, application: &str) -> Map<String, Value> {
             json!({"cloudProvider": "kubernetes", "account": "", "location": "", "manifestName": ""})
         }
         StageType::Deploy => json!({"clusters": []}),
+        StageType::ResizeServerGroup => json!({"cloudProvider": "kubernetes", "credentials": "",
+            "namespaces": [], "cluster": "", "target": "current_asg_dynamic", "action": "scale_exact",
+            "capacity": {"desired": 1}}),
+        StageType::DisableServerGroup
+        | StageType::EnableServerGroup
+        | StageType::DestroyServerGroup => json!({"cloudProvider": "kubernetes", "credentials": "",
+            "namespaces": [], "cluster": "", "target": "current_asg_dynamic"}),
+        StageType::FindImageFromCluster => json!({"cloudProvider": "kubernetes", "credentials": "",
+            "namespaces": [], "cluster": "", "selectionStrategy": "NEWEST", "onlyEnabled": true}),
+        StageType::ScaleDownCluster => json!({"cloudProvider": "kubernetes", "credentials": "",
+            "namespaces": [], "cluster": "", "remainingFullSizeServerGroups": 1,
+            "preferLargerOverNewer": false, "allowScaleDownActive": false}),
+        StageType::ShrinkCluster => json!({"cloudProvider": "kubernetes", "credentials": "",
+            "namespaces": [], "cluster": "", "shrinkToSize": 1, "retainLargerOverNewer": false,
+            "allowDeleteActive": false}),
+        StageType::ScaleManifest => json!({"cloudProvider": "kubernetes", "account": "",
+            "location": "", "manifestName": "", "mode": "static", "replicas": 1}),
+        StageType::UndoRolloutManifest => json!({"cloudProvider": "kubernetes", "account": "",
+            "location": "", "manifestName": "", "mode": "static", "numRevisionsBack": 1}),
     };
     match value {
         Value::Object(map) => map,

@@ -7,6 +7,10 @@
 use leptos::prelude::*;
 use serde_json::{Map, Value, json};
 
+use super::cluster_stages::{
+    CleanupForm, FindImageForm, ManifestObject, ResizeForm, ScaleManifestForm, ServerGroupForm,
+    UndoRolloutForm,
+};
 use super::deploy::DeployForm;
 use super::draft::{Draft, as_text};
 use super::preconditions::PreconditionsForm;
@@ -38,8 +42,23 @@ pub(super) fn TypeForm(kind: String) -> impl IntoView {
         StageType::Pipeline => view! { <PipelineForm /> }.into_any(),
         StageType::Webhook => view! { <WebhookForm /> }.into_any(),
         StageType::DeployManifest => view! { <DeployManifestForm /> }.into_any(),
-        StageType::DeleteManifest => view! { <DeleteManifestForm /> }.into_any(),
+        StageType::DeleteManifest => view! { <ManifestObject /> }.into_any(),
         StageType::Deploy => view! { <DeployForm /> }.into_any(),
+        StageType::ResizeServerGroup => view! { <ResizeForm /> }.into_any(),
+        StageType::DisableServerGroup
+        | StageType::EnableServerGroup
+        | StageType::DestroyServerGroup => view! { <ServerGroupForm /> }.into_any(),
+        StageType::FindImageFromCluster => view! { <FindImageForm /> }.into_any(),
+        StageType::ScaleDownCluster => view! {
+            <CleanupForm keep="remainingFullSizeServerGroups" larger="preferLargerOverNewer" active="allowScaleDownActive" verb="scale down" />
+        }
+        .into_any(),
+        StageType::ShrinkCluster => view! {
+            <CleanupForm keep="shrinkToSize" larger="retainLargerOverNewer" active="allowDeleteActive" verb="delete" />
+        }
+        .into_any(),
+        StageType::ScaleManifest => view! { <ScaleManifestForm /> }.into_any(),
+        StageType::UndoRolloutManifest => view! { <UndoRolloutForm /> }.into_any(),
     };
     view! {
         <fieldset class="field-group type-form">
@@ -193,14 +212,19 @@ where
     }
 }
 
-/// The Kubernetes account a stage uses, from the configured ones.
+/// The Kubernetes account a stage uses (at `key`: `account` unless told), from the
+/// configured ones.
 #[component]
-pub(super) fn AccountChoice(#[prop(into)] id: String) -> impl IntoView {
+pub(super) fn AccountChoice(
+    #[prop(into)] id: String,
+    #[prop(optional)] key: Option<&'static str>,
+) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
+    let key = key.unwrap_or("account");
     let accounts = Resource::new(|| (), |_| list_kubernetes_accounts());
-    let field = draft.show(scope.path("account"));
-    let value = draft.setting(&scope.ref_id, vec![Seg::Key("account")], false);
+    let field = draft.show(scope.path(key));
+    let value = draft.setting(&scope.ref_id, vec![Seg::Key(key)], false);
     let errors = draft.errors();
     view! {
         <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
@@ -459,49 +483,6 @@ fn DeployManifestForm() -> impl IntoView {
         <Setting path=vec![Seg::Key("namespaceOverride")] id="stage-namespace-override" label="Namespace override"
             hint="Optional: deploy every object into this namespace." />
         <ManifestText />
-    }
-}
-
-#[component]
-fn DeleteManifestForm() -> impl IntoView {
-    let draft = expect_context::<Draft>();
-    let scope = expect_context::<StageScope>();
-    let field = draft.show(scope.path("manifestName"));
-    let part = |first: bool| {
-        draft.stage_field(
-            &scope.ref_id,
-            move |s| {
-                let target = as_text(s.settings.get("manifestName"));
-                let (kind, name) = target.split_once(' ').unwrap_or(("", target.as_str()));
-                if first {
-                    kind.to_string()
-                } else {
-                    name.to_string()
-                }
-            },
-            move |s, text: String| {
-                let target = as_text(s.settings.get("manifestName"));
-                let (kind, name) = target.split_once(' ').unwrap_or(("", target.as_str()));
-                let joined = if first {
-                    format!("{} {name}", text.trim())
-                } else {
-                    format!("{kind} {}", text.trim())
-                };
-                s.settings.insert(
-                    "manifestName".into(),
-                    Value::String(joined.trim().to_string()),
-                );
-            },
-        )
-    };
-    let (kind, name) = (part(true), part(false));
-    view! {
-        <AccountChoice id="stage-delete-account" />
-        <Setting path=vec![Seg::Key("location")] id="stage-delete-namespace" label="Namespace" required=true />
-        <div class="form-grid">
-            <Input id="stage-delete-kind" label="Kind" field=field.clone() value=kind hint="deployment, service, configMap…" />
-            <Input id="stage-delete-name" label="Name" field value=name />
-        </div>
     }
 }
 

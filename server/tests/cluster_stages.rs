@@ -1,0 +1,193 @@
+//! The stages that act on a cluster's server groups and on Kubernetes objects, through the JSON
+//! API against the local cluster: Find Image from Cluster feeding a Deploy; Resize, Disable,
+//! Enable and Destroy Server Group on the newest, previous, oldest, largest and a named server
+//! group; Shrink Cluster and Scale Down Cluster sparing what the execution deployed; Scale
+//! (Manifest) and Undo Rollout (Manifest) on a Deployment.
+
+mod support;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::Api;
+use serde_json::{Value, json};
+use support::cluster::{
+    call, create_application, eventually, in_scratch_namespace, kubernetes_config, run,
+    test_cluster, unique,
+};
+use support::pipelines::{
+    create_pipeline, finished, names, server_groups, stage, start_execution, summary,
+};
+
+/// A stage of one of the cluster stage types on `cluster`.
+fn on_cluster(ref_id: &str, kind: &str, name: &str, at: (&str, &str), extra: Value) -> Value {
+    let (namespace, cluster) = at;
+    let mut stage = json!({"refId": ref_id, "requisiteStageRefIds": [], "type": kind, "name": name,
+        "cloudProvider": "kubernetes", "credentials": "local", "namespaces": [namespace], "cluster": cluster});
+    if let (Some(target), Some(extra)) = (stage.as_object_mut(), extra.as_object()) {
+        target.extend(extra.clone());
+    }
+    stage
+}
+
+/// Chains stages one after the other, in order.
+fn in_sequence(mut stages: Vec<Value>) -> Vec<Value> {
+    for i in 1..stages.len() {
+        let previous = stages[i - 1]["refId"].clone();
+        stages[i]["requisiteStageRefIds"] = json!([previous]);
+    }
+    stages
+}
+
+fn group<'g>(groups: &'g [Value], name: &str) -> Option<&'g Value> {
+    groups.iter().find(|g| g["name"] == name)
+}
+
+#[tokio::test]
+async fn server_group_and_cluster_stages_pick_their_targets_when_they_run() {
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |_client, namespace| async move {
+        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let addr = server.addr;
+        let app = unique("cs");
+        create_application(addr, &app).await;
+        let lb = format!("{app}-web");
+        run(addr, json!({"type": "upsertLoadBalancer", "spec": {
+            "application": app, "account": "local", "namespace": namespace, "stack": "web",
+            "type": "ClusterIP", "ports": [{"port": 80, "targetPort": 8080}]
+        }})).await;
+        let cluster = format!("{app}-web");
+        let deploy_cluster = |image: Value| json!({
+            "account": "local", "application": app, "cloudProvider": "kubernetes",
+            "namespace": namespace, "region": namespace, "stack": "web", "targetSize": 1,
+            "strategy": "", "loadBalancers": [lb.clone()],
+            "containers": [{"name": "web", "imageDescription": image}]
+        });
+        // Three server groups, v000 to v002, each with its own image, all serving.
+        for tag in ["1.25", "1.26", "1.27"] {
+            let id = create_pipeline(addr, json!({"application": app, "name": format!("Deploy {tag}"),
+                "stages": [{"refId": "1", "type": "deploy", "name": "Deploy",
+                    "clusters": [deploy_cluster(json!({"imageId": format!("nginx:{tag}")}))]}]})).await;
+            let done = finished(addr, &start_execution(addr, &id, json!({})).await).await;
+            assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        }
+        let v = |n: u32| format!("{cluster}-v{n:03}");
+        let at = (namespace.as_str(), cluster.as_str());
+        let stages = in_sequence(vec![
+            on_cluster("1", "findImageFromCluster", "Find Image", at, json!({"selectionStrategy": "NEWEST", "onlyEnabled": true})),
+            json!({"refId": "2", "type": "deploy", "name": "Deploy",
+                "clusters": [deploy_cluster(json!({"fromContext": true, "stageId": "1", "cluster": cluster}))]}),
+            on_cluster("3", "resizeServerGroup", "Grow oldest", at, json!({"target": "oldest_asg_dynamic",
+                "action": "scale_up", "resizeType": "incr", "scaleNum": 2})),
+            on_cluster("4", "disableServerGroup", "Disable previous", at, json!({"target": "ancestor_asg_dynamic"})),
+            on_cluster("5", "disableServerGroup", "Disable v001", at, json!({"serverGroupName": v(1)})),
+            on_cluster("6", "enableServerGroup", "Enable previous", at, json!({"target": "ancestor_asg_dynamic"})),
+            // Keeps v003 (deployed here, counts as kept) and v002 (newest of the rest); deletes
+            // v001 (disabled); v000 serves, so it stays.
+            on_cluster("7", "shrinkCluster", "Shrink", at, json!({"shrinkToSize": 2, "allowDeleteActive": false})),
+            // Keeps v003 and the larger of v000 (3 replicas) and v002: v002 goes to 0.
+            on_cluster("8", "scaleDownCluster", "Scale down", at, json!({"remainingFullSizeServerGroups": 2,
+                "preferLargerOverNewer": true, "allowScaleDownActive": true})),
+            on_cluster("9", "destroyServerGroup", "Destroy largest", at, json!({"target": "largest_asg_dynamic"})),
+        ]);
+        let pipeline = create_pipeline(addr, json!({"application": app, "name": "Cluster stages", "stages": stages})).await;
+        let done = finished(addr, &start_execution(addr, &pipeline, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+
+        let found = &stage(&done, "Find Image")["outputs"]["deploymentDetails"][0];
+        assert_eq!((found["imageId"].as_str(), found["sourceServerGroup"].as_str()), (Some("nginx:1.27"), Some(v(2).as_str())));
+        let acted_on = |name: &str| stage(&done, name)["outputs"]["serverGroupName"].as_str().unwrap_or_default().to_string();
+        assert_eq!(acted_on("Grow oldest"), v(0));
+        assert_eq!(stage(&done, "Grow oldest")["outputs"]["capacity"]["desired"], 3);
+        assert_eq!(acted_on("Disable previous"), v(2));
+        assert_eq!(acted_on("Disable v001"), v(1));
+        assert_eq!(acted_on("Enable previous"), v(2));
+        assert_eq!(stage(&done, "Scale down")["outputs"]["scaledDown"], json!([v(2)]));
+        assert_eq!(acted_on("Destroy largest"), v(0));
+
+        let path = format!("/api/v1/applications/{app}/clusters");
+        let clusters = eventually(addr, &path, "v002 at 0 and v003 left", |c| {
+            names(&server_groups(c)) == [v(2), v(3)]
+        })
+        .await;
+        let groups = server_groups(&clusters);
+        let (v002, v003) = (group(&groups, &v(2)).unwrap(), group(&groups, &v(3)).unwrap());
+        assert_eq!(v003["images"], json!(["nginx:1.27"]), "the Deploy took the image Find Image found");
+        assert_eq!((v003["desired"].as_i64(), v003["disabled"].as_bool()), (Some(1), Some(false)), "never touched");
+        assert_eq!((v002["desired"].as_i64(), v002["disabled"].as_bool()), (Some(0), Some(false)));
+
+        // A target that is not there fails its stage, saying so; nothing else changes.
+        let missing = create_pipeline(addr, json!({"application": app, "name": "Missing", "stages": [
+            on_cluster("1", "resizeServerGroup", "Resize", at, json!({"serverGroupName": v(9),
+                "action": "scale_exact", "capacity": {"desired": 2}}))]})).await;
+        let failed = finished(addr, &start_execution(addr, &missing, json!({})).await).await;
+        assert_eq!(failed["status"], "TERMINAL");
+        let error = stage(&failed, "Resize")["context"]["exception"]["details"]["error"].as_str().unwrap_or_default().to_string();
+        assert!(error.contains(&format!("there is no server group {}", v(9))), "{error}");
+
+        // A bad setting is refused at save, by its path.
+        let (status, body) = call(addr, "POST", "/api/v1/pipelines", Some(json!({"application": app, "name": "Bad",
+            "stages": [on_cluster("1", "disableServerGroup", "Disable", at, json!({"target": "biggest"}))]}))).await;
+        assert_eq!(status, 400, "{body:#}");
+        assert_eq!(body["fields"][0]["field"], "stages[0].target");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn scale_and_undo_rollout_of_a_deployment() {
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let addr = server.addr;
+        let app = unique("um");
+        create_application(addr, &app).await;
+        let name = format!("{app}-api");
+        let manifest = |image: &str| json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": app}},
+            "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                "template": {"metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [{"name": "api", "image": image}]}}}});
+        for image in ["nginx:1.25", "nginx:1.26"] {
+            let id = create_pipeline(addr, json!({"application": app, "name": format!("Apply {image}"), "stages": [
+                {"refId": "1", "type": "deployManifest", "name": "Apply", "account": "local",
+                 "cloudProvider": "kubernetes", "source": "text", "manifests": [manifest(image)]}]})).await;
+            let done = finished(addr, &start_execution(addr, &id, json!({})).await).await;
+            assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        }
+        let object = json!({"account": "local", "location": namespace, "cloudProvider": "kubernetes",
+            "manifestName": format!("deployment {name}"), "mode": "static"});
+        let with = |extra: Value| {
+            let mut stage = object.clone();
+            if let (Some(s), Some(e)) = (stage.as_object_mut(), extra.as_object()) {
+                s.extend(e.clone());
+            }
+            stage
+        };
+        let pipeline = create_pipeline(addr, json!({"application": app, "name": "Scale and undo", "stages": [
+            with(json!({"refId": "1", "type": "scaleManifest", "name": "Scale", "replicas": "${1 + 2}"})),
+            with(json!({"refId": "2", "requisiteStageRefIds": ["1"], "type": "undoRolloutManifest", "name": "Undo", "numRevisionsBack": 1})),
+        ]})).await;
+        let done = finished(addr, &start_execution(addr, &pipeline, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        assert_eq!(stage(&done, "Undo")["outputs"]["undoRollout"]["revision"], 1);
+
+        let deployments: Api<Deployment> = Api::namespaced(client, &namespace);
+        let deployment = deployments.get(&name).await.expect("the Deployment");
+        let spec = deployment.spec.expect("a spec");
+        assert_eq!(spec.replicas, Some(3));
+        let image = spec.template.spec.and_then(|p| p.containers.first().and_then(|c| c.image.clone()));
+        assert_eq!(image.as_deref(), Some("nginx:1.25"), "back one revision");
+
+        // Three revisions now (1 became 3): going back 5 fails, saying how many there are.
+        let too_far = create_pipeline(addr, json!({"application": app, "name": "Too far", "stages": [
+            with(json!({"refId": "1", "type": "undoRolloutManifest", "name": "Undo", "numRevisionsBack": 5}))]})).await;
+        let failed = finished(addr, &start_execution(addr, &too_far, json!({})).await).await;
+        assert_eq!(failed["status"], "TERMINAL");
+        let error = stage(&failed, "Undo")["context"]["exception"]["details"]["error"].as_str().unwrap_or_default().to_string();
+        assert!(error.contains("cannot go 5 back"), "{error}");
+    })
+    .await;
+}
