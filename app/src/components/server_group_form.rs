@@ -96,6 +96,13 @@ impl ServerGroupFields {
     /// The spec the inputs describe, checked as the server will check it. It reads every input
     /// tracked, so a `Memo` of it checks the input again as the user types.
     pub fn spec(&self) -> Result<ServerGroupSpec, AppError> {
+        let spec = self.read()?;
+        AppError::from_fields(spec.validate())?;
+        Ok(spec)
+    }
+
+    /// The spec as typed, checked only where text must be read (numbers, `key=value` lines).
+    pub fn read(&self) -> Result<ServerGroupSpec, AppError> {
         let get = |s: RwSignal<String>| s.get().trim().to_string();
         let spec = ServerGroupSpec {
             application: self.application.get_value(),
@@ -123,7 +130,6 @@ impl ServerGroupFields {
                 "Node selector",
             )?,
         };
-        AppError::from_fields(spec.validate())?;
         Ok(spec)
     }
 }
@@ -149,12 +155,14 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// Every input of a server group, each with the error `errors` has for it. Element ids start
-/// with `id_prefix` (`{id_prefix}-image`, `{id_prefix}-replicas`, …).
+/// with `id_prefix` (`{id_prefix}-image`, `{id_prefix}-replicas`, …). While `image_elsewhere`
+/// says where the image comes from instead, that is shown in place of the image inputs.
 #[component]
 pub fn ServerGroupForm(
     fields: ServerGroupFields,
     errors: Signal<Option<AppError>>,
     id_prefix: &'static str,
+    #[prop(optional, into)] image_elsewhere: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = move |name: &str| format!("{id_prefix}-{name}");
     let balancers = Resource::new(
@@ -170,9 +178,15 @@ pub fn ServerGroupForm(
             })}
         </Transition>
         <StackAndDetail stack=fields.stack detail=fields.detail errors id_prefix />
-        <ImagePicker image=fields.image id_prefix=id("picker") />
-        <TextField id=id("image") label="Container image" field="image" value=fields.image errors required=true
-            hint="A reference such as registry.example.com/team/web:1.2.3" />
+        {move || match image_elsewhere.get() {
+            Some(text) => view! { <p class="hint image-elsewhere">{text}</p> }.into_any(),
+            None => view! {
+                <ImagePicker image=fields.image id_prefix=id("picker") />
+                <TextField id=id("image") label="Container image" field="image" value=fields.image errors required=true
+                    hint="A reference such as registry.example.com/team/web:1.2.3" />
+            }
+            .into_any(),
+        }}
         <TextField id=id("replicas") label="Replicas" field="replicas" value=fields.replicas errors kind="number" required=true />
         <details class="more-options">
             <summary>"Container options"</summary>

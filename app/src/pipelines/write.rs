@@ -170,6 +170,14 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
     let spec = &cluster.spec;
     let mut c = object(previous);
     let mut image = object(c.get("imageDescription"));
+    if let Some(stage) = &cluster.image_from_stage {
+        image.insert("fromContext".into(), json!(true));
+        image.insert("stageId".into(), json!(stage));
+        image.insert("cluster".into(), json!(spec.cluster()));
+    } else {
+        image.remove("fromContext");
+        image.remove("stageId");
+    }
     match ImageReference::parse(&spec.image) {
         Ok(reference) => {
             image.insert(

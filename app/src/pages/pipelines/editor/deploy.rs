@@ -13,6 +13,7 @@ use crate::components::fields::{CheckboxField, SelectField, TextField};
 use crate::components::server_group_form::{ServerGroupFields, ServerGroupForm};
 use crate::error::{AppError, FieldError};
 use crate::pages::application::ApplicationContext;
+use crate::pipelines::graph::{depends_on, nodes};
 use crate::pipelines::model::{Stage, StageType};
 use crate::pipelines::stages::{DeployCluster, StageSettings, Strategy, read};
 use crate::pipelines::write::{self, Seg, deploy_cluster_entry};
@@ -181,7 +182,49 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     let delay_scale_down = count(cluster.delay_before_scale_down_sec);
     let scale_down = RwSignal::new(cluster.scale_down);
     let rollback = RwSignal::new(cluster.rollback_on_failure);
-    let image_from_stage = cluster.image_from_stage.clone();
+    let image_from = RwSignal::new(cluster.image_from_stage.clone().unwrap_or_default());
+    // The Find Image from Cluster stages this stage runs after: the images it may take.
+    let finders = {
+        let own = scope.ref_id.clone();
+        draft.config.with_untracked(|c| {
+            let nodes = nodes(&c.stages, |s| {
+                (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice())
+            });
+            let me = c.stages.iter().position(|s| s.ref_id == own);
+            c.stages
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    s.kind == StageType::FindImageFromCluster.as_str()
+                        && me.is_some_and(|me| depends_on(&nodes, me, *i))
+                })
+                .map(|(_, s)| (s.ref_id.clone(), s.name.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let current = image_from.get_untracked();
+    let mut image_options = vec![(String::new(), "The image chosen below".to_string())];
+    image_options.extend(
+        finders
+            .iter()
+            .map(|(id, name)| (id.clone(), format!("Find Image stage: {name}"))),
+    );
+    if !current.is_empty() && !finders.iter().any(|(id, _)| *id == current) {
+        image_options.push((
+            current.clone(),
+            format!("Stage {current} (not a Find Image stage before this one)"),
+        ));
+    }
+    let image_elsewhere = Signal::derive(move || {
+        let chosen = image_from.get();
+        (!chosen.is_empty()).then(|| {
+            let name = finders
+                .iter()
+                .find(|(id, _)| *id == chosen)
+                .map_or_else(|| format!("stage {chosen}"), |(_, n)| format!("{n:?}"));
+            format!("The image is the one {name} finds when it runs.")
+        })
+    });
     let number = |signal: RwSignal<String>, field: &str, label: &str| -> Result<u64, AppError> {
         let text = signal.get();
         text.trim().parse::<u64>().map_err(|_| {
@@ -195,7 +238,19 @@ fn ClusterEditor(j: usize) -> impl IntoView {
         })
     };
     let built = Memo::new(move |_| -> Result<DeployCluster, AppError> {
-        let spec = fields.spec()?;
+        let from = image_from.get();
+        let spec = if from.is_empty() {
+            fields.spec()?
+        } else {
+            let spec = fields.read()?;
+            let problems: Vec<FieldError> = spec
+                .validate()
+                .into_iter()
+                .filter(|e| e.field != "image")
+                .collect();
+            AppError::from_fields(problems)?;
+            spec
+        };
         Ok(DeployCluster {
             spec,
             strategy: Strategy::parse(&strategy.get()).unwrap_or_default(),
@@ -212,7 +267,7 @@ fn ClusterEditor(j: usize) -> impl IntoView {
                 "The delay before scaling down",
             )?,
             rollback_on_failure: rollback.get(),
-            image_from_stage: image_from_stage.clone(),
+            image_from_stage: (!from.is_empty()).then_some(from),
         })
     });
     let base = format!("{}.clusters[{j}]", scope.base);
@@ -285,7 +340,8 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     view! {
         <fieldset class="field-group cluster-form">
             <legend>{format!("Cluster {}", j + 1)}</legend>
-            <ServerGroupForm fields errors id_prefix="cluster" />
+            <SelectField id="cluster-image-from" label="Image from" field="imageFrom" value=image_from errors options=Signal::stored(image_options) />
+            <ServerGroupForm fields errors id_prefix="cluster" image_elsewhere />
             <SelectField id="cluster-strategy" label="Strategy" field="strategy" value=strategy errors options=Signal::stored(strategies) />
             <p class="hint">{explain}</p>
             {move || red_black().then(|| view! {

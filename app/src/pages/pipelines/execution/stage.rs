@@ -46,6 +46,45 @@ fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
     }
 }
 
+/// What a stage found or acted on, from its outputs: "Acted on web-v002", "Found nginx:1.27
+/// on web-v002", ...
+fn result_line(stage: &StageExecution) -> Option<String> {
+    let text = |key: &str| stage.outputs.get(key).and_then(Value::as_str);
+    if let Some(found) = stage
+        .outputs
+        .get("deploymentDetails")
+        .and_then(Value::as_array)
+        .filter(|d| !d.is_empty())
+    {
+        let images: Vec<&str> = found.iter().filter_map(|d| d["imageId"].as_str()).collect();
+        let from = found[0]["sourceServerGroup"]
+            .as_str()
+            .unwrap_or("the cluster");
+        return Some(format!("Found {} on {from}", images.join(", ")));
+    }
+    if let Some(undo) = stage.outputs.get("undoRollout") {
+        return Some(format!(
+            "Rolled back from revision {} to revision {}",
+            undo["fromRevision"], undo["revision"]
+        ));
+    }
+    if let Some(scaled) = stage.outputs.get("scaledDown").and_then(Value::as_array) {
+        let names: Vec<&str> = scaled.iter().filter_map(Value::as_str).collect();
+        return Some(if names.is_empty() {
+            "Nothing to scale down".to_string()
+        } else {
+            format!("Scaled down {}", names.join(", "))
+        });
+    }
+    let acted = text("serverGroupName")?;
+    Some(
+        match stage.outputs.get("capacity").and_then(|c| c.get("desired")) {
+            Some(desired) => format!("Acted on {acted}: {desired} replicas"),
+            None => format!("Acted on {acted}"),
+        },
+    )
+}
+
 #[component]
 pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl IntoView {
     let kind =
@@ -72,6 +111,7 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
             </p>
             {restarted.map(|text| view! { <p class="hint">{text}</p> })}
             {stage.failure().map(|error| view! { <p class="form-error stage-failure">{error}</p> })}
+            {result_line(&stage).map(|line| view! { <p class="stage-result">{line}</p> })}
             {is_judgment.then(|| view! { <JudgmentState execution=execution.clone() stage=stage.clone() /> })}
             <h4>"Tasks"</h4>
             {if stage.tasks.is_empty() {
@@ -116,5 +156,48 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
                 <pre class="json">{pretty(&stage.outputs)}</pre>
             </details>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn with_outputs(outputs: Value) -> StageExecution {
+        let mut stage: StageExecution = serde_json::from_value(json!({
+            "id": "s1", "refId": "1", "type": "resizeServerGroup", "name": "Resize",
+            "status": "SUCCEEDED", "context": {}, "outputs": {}, "tasks": [], "requisiteStageRefIds": []
+        }))
+        .expect("a stage");
+        stage.outputs = outputs.as_object().cloned().unwrap_or_default();
+        stage
+    }
+
+    #[test]
+    fn a_stage_says_what_it_acted_on_or_found() {
+        let resized =
+            with_outputs(json!({"serverGroupName": "web-v002", "capacity": {"desired": 3}}));
+        assert_eq!(
+            result_line(&resized).as_deref(),
+            Some("Acted on web-v002: 3 replicas")
+        );
+        let found = with_outputs(
+            json!({"deploymentDetails": [{"imageId": "nginx:1.27", "sourceServerGroup": "web-v002"}]}),
+        );
+        assert_eq!(
+            result_line(&found).as_deref(),
+            Some("Found nginx:1.27 on web-v002")
+        );
+        let undone = with_outputs(json!({"undoRollout": {"revision": 1, "fromRevision": 2}}));
+        assert_eq!(
+            result_line(&undone).as_deref(),
+            Some("Rolled back from revision 2 to revision 1")
+        );
+        assert_eq!(
+            result_line(&with_outputs(json!({"scaledDown": []}))).as_deref(),
+            Some("Nothing to scale down")
+        );
+        assert_eq!(result_line(&with_outputs(json!({}))), None);
     }
 }
