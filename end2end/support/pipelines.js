@@ -2,6 +2,9 @@
 // and the Manual Judgment page, so the tests read like the user's story.
 import assert from 'node:assert/strict';
 
+/** `text` as a regular expression that matches it literally: "Scale (Manifest)". */
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 export const find = {
   pipeline: (page, name) => page.getByRole('region', { name, exact: true }),
   executionRows: (page, name) => page.getByRole('list', { name: `Executions of ${name}` }).locator('li.execution-row'),
@@ -9,7 +12,7 @@ export const find = {
   marker: (row, stage, status) => row.locator('.stage-marker', { hasText: `${stage}: ${status}` }),
   dialog: (page, name) => page.getByRole('dialog', { name }),
   /** A stage in the editor's or the execution view's graph. */
-  stageNode: (page, name) => page.locator('button.stage-node').filter({ has: page.locator('.stage-node-name', { hasText: new RegExp(`^${name}$`) }) }),
+  stageNode: (page, name) => page.locator('button.stage-node').filter({ has: page.locator('.stage-node-name', { hasText: new RegExp(`^${escape(name)}$`) }) }),
   fieldError: (scope, text) => scope.locator('.field-error', { hasText: text }),
   save: (page) => page.locator('#save-pipeline'),
   notice: (page, text) => page.getByRole('status').filter({ hasText: text }),
@@ -48,7 +51,7 @@ export const act = {
   async addStage(page, typeLabel) {
     await page.locator('#add-stage').click();
     const picker = find.dialog(page, 'Add stage');
-    await picker.locator('label.type-choice').filter({ has: page.locator('strong', { hasText: new RegExp(`^${typeLabel.replace(/[()]/g, '\\$&')}$`) }) }).click();
+    await picker.locator('label.type-choice').filter({ has: page.locator('strong', { hasText: new RegExp(`^${escape(typeLabel)}$`) }) }).click();
     await picker.locator('#add-stage-submit').click();
     await page.getByRole('heading', { name: `${typeLabel} stage` }).waitFor();
   },

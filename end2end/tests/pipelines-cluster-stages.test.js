@@ -91,7 +91,7 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     await page.locator('#add-cluster').click();
     await page.locator('#cluster-image-from').selectOption({ label: 'Find Image stage: Find Image from Cluster' });
     await page.locator('.image-elsewhere', { hasText: 'The image is the one "Find Image from Cluster" finds' }).waitFor();
-    assert.equal(await page.locator('#cluster-image').count(), 0, 'no image to type');
+    assert.equal(await page.locator('#cluster-image').isVisible(), false, 'no image to type');
     await page.getByLabel(lb, { exact: true }).check();
     await page.locator('.cluster-entry', { hasText: 'None, 1 replicas' }).waitFor();
 
@@ -134,6 +134,7 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     await manifestObject(page);
     await page.locator('#stage-undo-back').fill('1');
 
+    await screenshot(page, 'editor-manifest-stages-1280');
     await find.save(page).click();
     await find.notice(page, 'Saved as version 2').waitFor();
     const saved = (await act.api(env.server.url, `/pipelines/${pipeline.id}`)).config;
@@ -176,7 +177,8 @@ describe('cluster and manifest stages, built in the editor and run', () => {
 
     // What is left: only what this execution deployed, with the image Find Image found.
     const left = await act.api(env.server.url, `/applications/${app}/clusters`);
-    const groups = left.flatMap((c) => c.serverGroups);
+    // The Deployment's ReplicaSets are listed too, under their Deployment.
+    const groups = left.flatMap((c) => c.serverGroups).filter((g) => !g.deployment);
     assert.deepEqual(groups.map((g) => g.name), [v(2)]);
     assert.deepEqual(groups[0].images, ['nginx:1.26']);
     shellCheck.noConsoleErrors(errors);

@@ -178,15 +178,14 @@ pub fn ServerGroupForm(
             })}
         </Transition>
         <StackAndDetail stack=fields.stack detail=fields.detail errors id_prefix />
-        {move || match image_elsewhere.get() {
-            Some(text) => view! { <p class="hint image-elsewhere">{text}</p> }.into_any(),
-            None => view! {
-                <ImagePicker image=fields.image id_prefix=id("picker") />
-                <TextField id=id("image") label="Container image" field="image" value=fields.image errors required=true
-                    hint="A reference such as registry.example.com/team/web:1.2.3" />
-            }
-            .into_any(),
-        }}
+        <p class="hint image-elsewhere" hidden=move || image_elsewhere.with(Option::is_none)>
+            {move || image_elsewhere.get().unwrap_or_default()}
+        </p>
+        <div class="image-inputs" hidden=move || image_elsewhere.with(Option::is_some)>
+            <ImagePicker image=fields.image id_prefix=id("picker") />
+            <TextField id=id("image") label="Container image" field="image" value=fields.image errors required=true
+                hint="A reference such as registry.example.com/team/web:1.2.3" />
+        </div>
         <TextField id=id("replicas") label="Replicas" field="replicas" value=fields.replicas errors kind="number" required=true />
         <details class="more-options">
             <summary>"Container options"</summary>

@@ -207,14 +207,14 @@ pub(super) fn ManifestObject() -> impl IntoView {
             move |s, text: String| {
                 let target = as_text(s.settings.get("manifestName"));
                 let (kind, name) = target.split_once(' ').unwrap_or(("", target.as_str()));
-                let joined = if first {
-                    format!("{} {name}", text.trim())
+                let (kind, name) = if first {
+                    (text.trim(), name.trim())
                 } else {
-                    format!("{kind} {}", text.trim())
+                    (kind.trim(), text.trim())
                 };
                 s.settings.insert(
                     "manifestName".into(),
-                    Value::String(joined.trim().to_string()),
+                    Value::String(join_object(kind, name)),
                 );
             },
         )
@@ -227,6 +227,16 @@ pub(super) fn ManifestObject() -> impl IntoView {
             <Input id="stage-manifest-kind" label="Kind" field=field.clone() value=kind hint="deployment, service, configMap…" />
             <Input id="stage-manifest-name" label="Name" field value=name />
         </div>
+    }
+}
+
+/// `manifestName` from a kind and a name: "deployment web"; "deployment " while the name is
+/// still to come (so the kind reads back), "web" without a kind.
+fn join_object(kind: &str, name: &str) -> String {
+    if kind.is_empty() {
+        name.to_string()
+    } else {
+        format!("{kind} {name}")
     }
 }
 
@@ -250,6 +260,13 @@ pub(super) fn UndoRolloutForm() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_kind_typed_before_the_name_is_kept() {
+        assert_eq!(join_object("deployment", ""), "deployment ");
+        assert_eq!(join_object("deployment", "web"), "deployment web");
+        assert_eq!(join_object("", "web"), "web");
+    }
 
     #[test]
     fn a_namespace_is_a_list_of_one() {

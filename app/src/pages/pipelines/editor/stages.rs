@@ -157,7 +157,12 @@ fn StagePicker(on_close: Callback<()>) -> impl IntoView {
                 ..Stage::default()
             });
         });
-        draft.selected.set(Some(new_ref));
+        // The open form sees the new stage first; it is closed a moment later, not in the same
+        // update: its inputs would react to the change after they were gone.
+        set_timeout(
+            move || draft.selected.set(Some(new_ref)),
+            std::time::Duration::ZERO,
+        );
         on_close.run(());
     };
     view! {
