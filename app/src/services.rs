@@ -147,6 +147,13 @@ pub trait PipelineService: Send + Sync {
         judgment: Judgment,
         who: &str,
     ) -> Result<Execution, AppError>;
+    /// Ends a stage's wait for its execution window now.
+    async fn skip_window(
+        &self,
+        id: ExecutionId,
+        stage: &str,
+        who: &str,
+    ) -> Result<Execution, AppError>;
     /// Evaluates `expression` (with or without `${}`) against the execution.
     async fn evaluate(
         &self,

@@ -116,3 +116,95 @@ async fn a_wait_a_judgment_and_a_deploy_each_finish_once_across_kill_9() {
     })
     .await;
 }
+
+/// A Wait stage restricted to `window` (Spinnaker's fields, with Gennaker's `timeZone`).
+fn in_window(name: &str, ref_id: &str, window: Value) -> Value {
+    json!({"refId": ref_id, "requisiteStageRefIds": [], "type": "wait", "name": name, "waitTime": 0,
+        "restrictExecutionDuringTimeWindow": true, "restrictedExecutionWindow": window,
+        "overrideTimeout": true, "stageTimeoutMs": 3000})
+}
+
+#[tokio::test]
+async fn a_window_wait_survives_kill_9_and_is_skipped_once() {
+    let Some((_client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let (server, addr) = start_binary(&kubeconfig, data.path());
+    wait_until_serving(addr).await;
+    let app = unique("window");
+    create_application(addr, &app).await;
+    // Three days from today (in Tokyo), 09:00 to 10:00: at least two days away.
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Tokyo").expect("a zone"))
+        .weekday()
+        .to_sunday_one_offset();
+    let day = (today + 2) % 7 + 1;
+    let pipeline = create_pipeline(
+        addr,
+        json!({"application": app, "name": "Later", "stages": [
+            in_window("Later", "1", json!({"days": [day], "timeZone": "Asia/Tokyo",
+                "whitelist": [{"startHour": 9, "startMin": 0, "endHour": 10, "endMin": 0}]})),
+            in_window("Open", "2", json!({"days": [], "whitelist": [],
+                "jitter": {"enabled": true, "minDelay": 1, "maxDelay": 1}})),
+        ]}),
+    )
+    .await;
+    let id = start_execution(addr, &pipeline, json!({})).await;
+    let message = |e: &Value| {
+        stage(e, "Later")["tasks"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let waiting = wait_execution(addr, &id, "the window wait", |e| {
+        message(e).contains("it opens")
+    })
+    .await;
+    let opens = message(&waiting);
+    assert!(opens.contains("09:00 (Asia/Tokyo)"), "{opens}");
+    // The other stage's window is open: it waits only its 1 s of jitter.
+    let open = wait_execution(addr, &id, "the open window", |e| {
+        stage_status(e, "Open") == "SUCCEEDED"
+    })
+    .await;
+    assert!(
+        stage(&open, "Open")["tasks"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("and 1 s more")),
+        "{}",
+        summary(&open)
+    );
+
+    // Killed while it waits (longer than the stage's 3 s timeout, which the window does not
+    // count): after the restart it waits for the same opening.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    server.kill_9();
+    let (server, addr) = start_binary(&kubeconfig, data.path());
+    wait_until_serving(addr).await;
+    let after = wait_execution(addr, &id, "the window wait again", |e| {
+        message(e).contains("it opens")
+    })
+    .await;
+    assert_eq!(message(&after), opens);
+    assert_eq!(
+        stage_status(&after, "Later"),
+        "RUNNING",
+        "{}",
+        summary(&after)
+    );
+
+    // Skipped: the stage goes on at once; a second skip is refused.
+    let path = format!("/api/v1/executions/{id}/stages/1/skipWindow");
+    let (status, body) = support::cluster::call(addr, "POST", &path, None).await;
+    assert_eq!(status, 200, "{body:#}");
+    let done = finished(addr, &id).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+    assert_eq!(
+        stage(&done, "Later")["tasks"][0]["message"],
+        "anonymous skipped the rest of the window"
+    );
+    let (status, _) = support::cluster::call(addr, "POST", &path, None).await;
+    assert_eq!(status, 409);
+    drop(server);
+}

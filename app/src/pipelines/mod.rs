@@ -10,6 +10,7 @@ pub mod reader;
 pub mod requests;
 pub mod stages;
 pub mod validate;
+pub mod windows;
 pub mod write;
 
 use leptos::prelude::*;
@@ -126,6 +127,12 @@ pub async fn restart_stage(id: ExecutionId, stage: String) -> Result<Handled<Exe
         .pipelines
         .restart_stage(id, &stage, &who())
         .await)
+}
+
+/// Ends a stage's wait for its execution window now.
+#[server]
+pub async fn skip_window(id: ExecutionId, stage: String) -> Result<Handled<Execution>, AppError> {
+    Ok(services()?.pipelines.skip_window(id, &stage, &who()).await)
 }
 
 /// Records a Manual Judgment's decision.

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::model::{PipelineConfig, StageType};
 use super::reader::walk_strings;
 use super::stages;
+use super::windows;
 use crate::error::FieldError;
 use crate::expressions;
 
@@ -51,6 +52,7 @@ pub fn validate(config: &PipelineConfig) -> Vec<FieldError> {
         match StageType::parse(&stage.kind) {
             Some(kind) => {
                 stages::read(kind, stage, &path, true, &mut errors);
+                windows::read(stage, &path, true, &mut errors);
             }
             None => {
                 // Not run, but its expressions may still be evaluated by later stages' users;

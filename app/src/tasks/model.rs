@@ -583,6 +583,13 @@ pub enum StepAction {
     UndoRolloutChosen {
         deployment: ObjectRef,
     },
+    /// Waits until the stage's execution window opens (counted from the step's start), then
+    /// `jitter_seconds` more; input `{"skipRemainingWait": true}` ends it at once. The wait
+    /// does not count toward the stage's timeout.
+    ExecutionWindow {
+        window: crate::pipelines::windows::ExecutionWindow,
+        jitter_seconds: u64,
+    },
     /// Rolls a failed deploy back: the newest server group of the cluster but `failed` takes
     /// the traffic again, and `failed` (the one the deploy created) is disabled and resized
     /// to 0.
@@ -764,6 +771,7 @@ impl StepAction {
             self,
             StepAction::Wait { .. }
                 | StepAction::ManualJudgment { .. }
+                | StepAction::ExecutionWindow { .. }
                 | StepAction::Record { .. }
                 | StepAction::Precondition { .. }
                 | StepAction::RunPipeline { .. }

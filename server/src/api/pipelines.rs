@@ -7,6 +7,7 @@
 //!   `application`, `pipeline`, `status` (comma-separated), `limit`), `GET /executions/{id}`,
 //!   `POST /executions/{id}/cancel|pause|resume`, `POST
 //!   /executions/{id}/stages/{stage}/restart`, `POST /executions/{id}/stages/{stage}/judgment`,
+//!   `POST /executions/{id}/stages/{stage}/skipWindow`,
 //!   `POST /executions/{id}/evaluate` (`{"expression": "..."}`).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -46,6 +47,10 @@ pub fn routes() -> Router<AppState> {
         .route("/executions/{id}/resume", post(resume))
         .route("/executions/{id}/stages/{stage}/restart", post(restart))
         .route("/executions/{id}/stages/{stage}/judgment", post(judge))
+        .route(
+            "/executions/{id}/stages/{stage}/skipWindow",
+            post(skip_window),
+        )
         .route("/executions/{id}/evaluate", post(evaluate))
 }
 
@@ -302,6 +307,21 @@ async fn restart(
             .services
             .pipelines
             .restart_stage(execution_id(&id)?, &stage, &acting_user(&headers))
+            .await?,
+    ))
+}
+
+async fn skip_window(
+    State(state): State<AppState>,
+    segments: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Json<Execution>, ApiError> {
+    let (id, stage) = path(segments)?;
+    Ok(Json(
+        state
+            .services
+            .pipelines
+            .skip_window(execution_id(&id)?, &stage, &acting_user(&headers))
             .await?,
     ))
 }

@@ -14,6 +14,7 @@ use gennaker_app::pipelines::stages::{
     self, Cleanup, ClusterTarget, FindImage, Precondition, StageSettings,
 };
 use gennaker_app::pipelines::validate;
+use gennaker_app::pipelines::windows;
 use gennaker_app::time::Timestamp;
 
 use crate::kubernetes::Kubernetes;
@@ -100,6 +101,7 @@ impl Configs {
             problems.push(FieldError::new("application", problem));
         }
         problems.extend(self.account_problems(config));
+        problems.extend(zone_problems(config));
         let taken = self
             .list(&config.application)
             .await?
@@ -357,4 +359,22 @@ pub fn as_template(expression: &str) -> String {
 pub fn check_expression(expression: &str) -> Result<(), AppError> {
     expressions::check(&as_template(expression))
         .map_err(|e| AppError::invalid("expression", e.to_string()))
+}
+
+/// Execution windows must name time zones the server knows.
+fn zone_problems(config: &PipelineConfig) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    for (i, stage) in config.stages.iter().enumerate() {
+        let path = format!("stages[{i}]");
+        if let Some((window, _)) = windows::read(stage, &path, true, &mut Vec::new())
+            && !window.time_zone.contains("${")
+            && let Err(problem) = crate::tasks::windows::zone(&window.time_zone)
+        {
+            problems.push(FieldError::new(
+                &format!("{path}.restrictedExecutionWindow.timeZone"),
+                problem,
+            ));
+        }
+    }
+    problems
 }

@@ -25,6 +25,7 @@ use gennaker_app::pipelines::execution::{
 use gennaker_app::pipelines::model::PipelineConfig;
 use gennaker_app::pipelines::requests::{ExecutionFilter, Judgment, StartRequest};
 use gennaker_app::pipelines::validate;
+use gennaker_app::pipelines::windows::WINDOW_STEP;
 use gennaker_app::tasks::model::{Origin, Status, StepAction, Task, Waiting};
 use gennaker_app::time::Timestamp;
 use serde_json::{Map, Value, json};
@@ -417,6 +418,7 @@ impl PipelineEngine {
             if updated.kind == "manualJudgment" {
                 self.hand_in_judgment(&updated, last).await;
             }
+            self.hand_in_skip(&updated, &tasks[0]).await;
             if last.status.is_finished() {
                 let main = &tasks[0];
                 let deployed = main
@@ -491,6 +493,24 @@ impl PipelineEngine {
             });
             if let Err(error) = self.tasks.give_input(task.id, input).await {
                 tracing::warn!("the judgment did not reach its task yet: {error}");
+            }
+        }
+    }
+
+    /// A "skip remaining window" stored in the execution reaches the window's step.
+    async fn hand_in_skip(&self, stage: &StageExecution, task: &Task) {
+        if stage.context.get("skipRemainingWait") != Some(&Value::Bool(true)) {
+            return;
+        }
+        let waiting = task.current_step().is_some_and(|i| {
+            matches!(task.steps[i].action, StepAction::ExecutionWindow { .. })
+                && task.steps[i].input.is_none()
+        });
+        if waiting {
+            let input =
+                json!({"skipRemainingWait": true, "user": stage.context.get("lastModifiedBy")});
+            if let Err(error) = self.tasks.give_input(task.id, input).await {
+                tracing::warn!("the skip did not reach its task yet: {error}");
             }
         }
     }
@@ -1056,6 +1076,48 @@ impl PipelineEngine {
             && let Ok(task) = self.tasks.get(*task).await
         {
             self.hand_in_judgment(stage, &task).await;
+        }
+        self.poke(id);
+        Ok(execution)
+    }
+
+    /// Ends a stage's wait for its execution window now (Deck's "Skip remaining window").
+    pub async fn skip_window(
+        &self,
+        id: ExecutionId,
+        stage_key: &str,
+        who: &str,
+    ) -> Result<Execution, AppError> {
+        let execution = self
+            .change(id, |e| {
+                let stage = find_stage(e, stage_key)?.clone();
+                let waiting = stage.status == ExecutionStatus::Running
+                    && stage.tasks.first().is_some_and(|t| {
+                        t.name == WINDOW_STEP && t.status == ExecutionStatus::Running
+                    });
+                if !waiting {
+                    return Err(AppError::Conflict(format!(
+                        "Stage {:?} is not waiting for its execution window.",
+                        stage.name
+                    )));
+                }
+                if let Some(s) = e.stage_mut(&stage.ref_id) {
+                    s.context.insert("skipRemainingWait".into(), json!(true));
+                    s.context.insert("lastModifiedBy".into(), json!(who));
+                    s.last_modified = Some(LastModified {
+                        user: who.to_string(),
+                        last_modified_time: Timestamp::now(),
+                    });
+                }
+                Ok(())
+            })
+            .await?;
+        tracing::info!(execution.id = %id, "{who} skipped the window of {stage_key}");
+        if let Ok(stage) = find_stage(&execution, stage_key)
+            && let Some(task) = stage.task_ids.first()
+            && let Ok(task) = self.tasks.get(*task).await
+        {
+            self.hand_in_skip(stage, &task).await;
         }
         self.poke(id);
         Ok(execution)

@@ -153,6 +153,15 @@ impl PipelineService for Pipelines {
         self.engine.restart_stage(id, stage, who).await
     }
 
+    async fn skip_window(
+        &self,
+        id: ExecutionId,
+        stage: &str,
+        who: &str,
+    ) -> Result<Execution, AppError> {
+        self.engine.skip_window(id, stage, who).await
+    }
+
     async fn judge(
         &self,
         id: ExecutionId,

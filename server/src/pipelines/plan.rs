@@ -16,6 +16,7 @@ use gennaker_app::pipelines::stages::{
     self, Cleanup, ClusterRef, ClusterTarget, ManifestTarget, Precondition, StageSettings, Strategy,
 };
 use gennaker_app::pipelines::validate::as_template;
+use gennaker_app::pipelines::windows::{self, WINDOW_STEP};
 use gennaker_app::tasks::model::{
     ClusterCleanup, ManifestRef, ServerGroupPick, Step, StepAction, Target, WebhookMonitor,
     WebhookRequest,
@@ -512,6 +513,30 @@ pub fn plan(
             }
             steps
         }
+    };
+    let mut window_problems = Vec::new();
+    let window = windows::read(&config, "", false, &mut window_problems);
+    if !window_problems.is_empty() {
+        return Err(problems(window_problems));
+    }
+    let steps = match window {
+        Some((window, jitter)) => {
+            crate::tasks::windows::zone(&window.time_zone)?;
+            let manual = execution.trigger.kind == "manual";
+            let jitter_seconds = jitter
+                .filter(|j| !(j.skip_manual && manual))
+                .map_or(0, |j| fastrand::u64(j.min_seconds..=j.max_seconds));
+            let mut all = vec![Step::new(
+                WINDOW_STEP,
+                StepAction::ExecutionWindow {
+                    window,
+                    jitter_seconds,
+                },
+            )];
+            all.extend(steps);
+            all
+        }
+        None => steps,
     };
     Ok(Planned { context, steps })
 }

@@ -19,6 +19,7 @@ pub mod steps;
 pub mod store;
 mod target_steps;
 pub mod transition;
+pub mod windows;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,7 +27,9 @@ use std::time::Duration;
 
 use gennaker_app::error::AppError;
 use gennaker_app::ids::TaskId;
-use gennaker_app::tasks::model::{Operation, Origin, Outputs, Status, Step, Task, Waiting};
+use gennaker_app::tasks::model::{
+    Operation, Origin, Outputs, Status, Step, StepAction, Task, Waiting,
+};
 use gennaker_app::time::Timestamp;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -280,7 +283,12 @@ impl TaskEngine {
         }
         let index = task
             .current_step()
-            .filter(|&i| task.steps[i].waiting == Some(Waiting::Input))
+            .filter(|&i| {
+                let step = &task.steps[i];
+                step.waiting == Some(Waiting::Input)
+                    || (step.status == Status::Running
+                        && matches!(step.action, StepAction::ExecutionWindow { .. }))
+            })
             .ok_or(TaskError::NotWaitingForInput(id))?;
         let task = self
             .update(id, |t| t.steps[index].input = Some(input))

@@ -31,6 +31,46 @@ impl Executor<'_> {
         }
     }
 
+    /// Waits until the execution window opens (from the step's start, so a restart waits for
+    /// the same opening), then `jitter_seconds` more; a "skip remaining window" ends it.
+    pub(super) fn execution_window(
+        &self,
+        window: &gennaker_app::pipelines::windows::ExecutionWindow,
+        jitter_seconds: u64,
+    ) -> StepResult {
+        if let Some(input) = &self.step.input {
+            let user = input
+                .get("user")
+                .and_then(Value::as_str)
+                .unwrap_or("someone");
+            return Ok(Outcome::done(format!(
+                "{user} skipped the rest of the window"
+            )));
+        }
+        let started = self.step.started_at.unwrap_or_else(Timestamp::now);
+        let opens = super::windows::next_open(window, started).map_err(StepError::Refused)?;
+        let ready = opens.plus(std::time::Duration::from_secs(jitter_seconds));
+        let jitter = if jitter_seconds > 0 {
+            format!(" and {jitter_seconds} s more")
+        } else {
+            String::new()
+        };
+        if Timestamp::now() >= ready {
+            return Ok(Outcome::done(format!(
+                "the window opened {}{jitter}",
+                super::windows::local_time(window, opens)
+            )));
+        }
+        Ok(Outcome::WaitUntil {
+            until: ready,
+            message: format!(
+                "waiting for its execution window ({}): it opens {}{jitter}",
+                gennaker_app::pipelines::windows::describe(window),
+                super::windows::local_time(window, opens)
+            ),
+        })
+    }
+
     /// Waits for the decision the pipeline engine hands in: `{"judgmentStatus": "continue" |
     /// "stop", "judgmentInput": ..., "user": ...}`.
     pub(super) fn judgment(&self) -> StepResult {

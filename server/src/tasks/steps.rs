@@ -228,6 +228,10 @@ impl Executor<'_> {
                 revision,
             } => self.undo_rollout(deployment, *revision).await,
             StepAction::Wait { seconds } => Ok(self.wait(*seconds)),
+            StepAction::ExecutionWindow {
+                window,
+                jitter_seconds,
+            } => self.execution_window(window, *jitter_seconds),
             StepAction::ManualJudgment { .. } => self.judgment(),
             StepAction::Record { outputs } => Ok(Outcome::Done {
                 message: format!("{} value(s) for later stages", outputs.len()),

@@ -18,6 +18,7 @@ mod stage;
 mod stages;
 mod types;
 mod webhook;
+mod window;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::draft::Draft;
 use super::types::TypeForm;
+use super::window::Window;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
 use crate::pipelines::graph::{may_depend_on, nodes};
 use crate::pipelines::model::{FailureChoice, StageEnabled, StageType};
@@ -58,6 +59,7 @@ pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl Into
                 <FailureChoices />
                 <Condition />
                 <Timeout />
+                <Window />
             </fieldset>
             <TextArea id="stage-comments" label="Comments" field=draft.show(scope.path("comments")) value=comments errors />
         </section>

@@ -10,7 +10,9 @@ use crate::components::fields::TextField;
 use crate::error::{AppError, settle};
 use crate::ids::ExecutionId;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
-use crate::pipelines::{cancel_execution, pause_execution, restart_stage, resume_execution};
+use crate::pipelines::{
+    cancel_execution, pause_execution, restart_stage, resume_execution, skip_window,
+};
 
 /// A change asked of an execution.
 #[derive(Clone)]
@@ -19,6 +21,7 @@ enum Change {
     Resume,
     Cancel(Option<String>),
     Restart(String),
+    SkipWindow(String),
 }
 
 /// The action that applies a change to execution `id`.
@@ -31,6 +34,7 @@ fn changes(id: ExecutionId) -> Action<Change, Result<Execution, AppError>> {
                 Change::Resume => resume_execution(id).await,
                 Change::Cancel(reason) => cancel_execution(id, reason).await,
                 Change::Restart(stage) => restart_stage(id, stage).await,
+                Change::SkipWindow(stage) => skip_window(id, stage).await,
             })
         }
     })
@@ -162,5 +166,27 @@ pub(super) fn RestartStage(id: ExecutionId, stage: StageExecution) -> impl IntoV
                 </Dialog>
             }
         })}
+    }
+}
+
+/// A stage waiting for its execution window: when it opens, and "Skip remaining window".
+#[component]
+pub(super) fn WindowWait(id: ExecutionId, stage: StageExecution) -> impl IntoView {
+    let change = changes(id);
+    let when = stage
+        .tasks
+        .first()
+        .and_then(|t| t.message.clone())
+        .unwrap_or_else(|| "Waiting for its execution window.".into());
+    let ref_id = stage.ref_id.clone();
+    view! {
+        <div class="window-wait">
+            <p>{when}</p>
+            <FormError errors=refusal(change) known_fields=&[] />
+            <button type="button" class="button" disabled=move || change.pending().get()
+                on:click=move |_| { change.dispatch(Change::SkipWindow(ref_id.clone())); }>
+                "Skip remaining window"
+            </button>
+        </div>
     }
 }

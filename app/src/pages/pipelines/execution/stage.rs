@@ -5,12 +5,13 @@
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 
-use super::actions::RestartStage;
+use super::actions::{RestartStage, WindowWait};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 use crate::pipelines::judgment_path;
 use crate::pipelines::model::StageType;
+use crate::pipelines::windows::WINDOW_STEP;
 
 fn pretty(map: &Map<String, Value>) -> String {
     serde_json::to_string_pretty(map).unwrap_or_default()
@@ -98,6 +99,11 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
         .and_then(Value::as_str)
         .map(|by| format!("Restarted by {by}."));
     let is_judgment = stage.kind == "manualJudgment";
+    let in_window = stage.status == ExecutionStatus::Running
+        && stage
+            .tasks
+            .first()
+            .is_some_and(|t| t.name == WINDOW_STEP && t.status == ExecutionStatus::Running);
     view! {
         <section class="card stage-details" aria-labelledby="stage-details-title">
             <div class="stage-details-head">
@@ -113,6 +119,7 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
             {stage.failure().map(|error| view! { <p class="form-error stage-failure">{error}</p> })}
             {result_line(&stage).map(|line| view! { <p class="stage-result">{line}</p> })}
             {is_judgment.then(|| view! { <JudgmentState execution=execution.clone() stage=stage.clone() /> })}
+            {in_window.then(|| view! { <WindowWait id=execution.id stage=stage.clone() /> })}
             <h4>"Tasks"</h4>
             {if stage.tasks.is_empty() {
                 view! { <p class="hint">"No task has started yet."</p> }.into_any()
