@@ -10,8 +10,8 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 use serde_json::{Value, json};
 use support::cluster::{
-    call, create_application, eventually, in_scratch_namespace, kubernetes_config, run,
-    test_cluster, unique,
+    application_with_load_balancer, call, create_application, eventually, in_scratch_namespace,
+    kubernetes_config, test_cluster, unique,
 };
 use support::pipelines::{
     create_pipeline, finished, names, server_groups, stage, start_execution, summary,
@@ -49,13 +49,7 @@ async fn server_group_and_cluster_stages_pick_their_targets_when_they_run() {
     in_scratch_namespace(&client, move |_client, namespace| async move {
         let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
         let addr = server.addr;
-        let app = unique("cs");
-        create_application(addr, &app).await;
-        let lb = format!("{app}-web");
-        run(addr, json!({"type": "upsertLoadBalancer", "spec": {
-            "application": app, "account": "local", "namespace": namespace, "stack": "web",
-            "type": "ClusterIP", "ports": [{"port": 80, "targetPort": 8080}]
-        }})).await;
+        let (app, lb) = application_with_load_balancer(addr, "cs", &namespace).await;
         let cluster = format!("{app}-web");
         let deploy_cluster = |image: Value| json!({
             "account": "local", "application": app, "cloudProvider": "kubernetes",

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 use support::cluster::{
-    call, create_application, eventually, in_scratch_namespace, kubernetes_config, run,
-    test_cluster, unique,
+    application_with_load_balancer, call, create_application, eventually, in_scratch_namespace,
+    kubernetes_config, test_cluster, unique,
 };
 use support::pipelines::{
     create_pipeline, execution, finished, judge, names, server_groups, stage, stage_status,
@@ -149,13 +149,7 @@ async fn red_black_disables_the_old_group_and_a_failed_deploy_rolls_back() {
     in_scratch_namespace(&client, move |_client, namespace| async move {
         let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
         let addr = server.addr;
-        let app = unique("rb");
-        create_application(addr, &app).await;
-        let lb = format!("{app}-web");
-        run(addr, json!({"type": "upsertLoadBalancer", "spec": {
-            "application": app, "account": "local", "namespace": namespace, "stack": "web",
-            "type": "ClusterIP", "ports": [{"port": 80, "targetPort": 8080}]
-        }})).await;
+        let (app, lb) = application_with_load_balancer(addr, "rb", &namespace).await;
         let red_black = |extra: Value| deploy_stage("1", &[], &app, &namespace, {
             let mut base = json!({"strategy": "redblack", "loadBalancers": [lb.clone()], "targetSize": 1,
                 "rollback": {"onFailure": true}, "maxRemainingAsgs": 3});

@@ -84,6 +84,21 @@ pub fn pod_ready(pod: &Pod) -> bool {
             .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
+/// The names and images of the containers of a ReplicaSet's Pod template.
+pub fn containers(rs: &ReplicaSet) -> Vec<(String, String)> {
+    rs.spec
+        .as_ref()
+        .and_then(|s| s.template.as_ref())
+        .and_then(|t| t.spec.as_ref())
+        .map(|p| {
+            p.containers
+                .iter()
+                .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Whether the server group receives no traffic: it is attached to load balancers and none of
 /// those that exist selects its Pod template.
 pub fn is_disabled(cache: &Cache, rs: &ReplicaSet) -> bool {
@@ -226,18 +241,11 @@ fn server_group_named(
         .map(|p| instance(p, disabled))
         .collect();
     instances.sort_by(|a, b| a.name.cmp(&b.name));
-    let images = rs
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.as_ref())
-        .and_then(|t| t.spec.as_ref())
-        .map(|p| {
-            p.containers
-                .iter()
-                .filter_map(|c| c.image.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let images = containers(rs)
+        .into_iter()
+        .map(|(_, image)| image)
+        .filter(|image| !image.is_empty())
+        .collect();
     ServerGroup {
         account: account.to_string(),
         namespace: rs.namespace().unwrap_or_default(),

@@ -497,6 +497,22 @@ impl PipelineEngine {
         }
     }
 
+    /// A person's input just stored in the stage (a judgment, a skipped window) reaches the
+    /// step waiting for it, and the execution moves on. Should this fail, the next advance
+    /// hands it in again.
+    async fn hand_in(&self, execution: &Execution, stage_key: &str) {
+        if let Ok(stage) = find_stage(execution, stage_key)
+            && let Some(task) = stage.task_ids.first()
+            && let Ok(task) = self.tasks.get(*task).await
+        {
+            if stage.kind == "manualJudgment" {
+                self.hand_in_judgment(stage, &task).await;
+            }
+            self.hand_in_skip(stage, &task).await;
+        }
+        self.poke(execution.id);
+    }
+
     /// A "skip remaining window" stored in the execution reaches the window's step.
     async fn hand_in_skip(&self, stage: &StageExecution, task: &Task) {
         if stage.context.get("skipRemainingWait") != Some(&Value::Bool(true)) {
@@ -1061,23 +1077,13 @@ impl PipelineEngine {
                     if let Some(input) = &input {
                         s.context.insert("judgmentInput".into(), json!(input));
                     }
-                    s.context.insert("lastModifiedBy".into(), json!(who));
-                    s.last_modified = Some(LastModified {
-                        user: who.to_string(),
-                        last_modified_time: now,
-                    });
+                    modified_by(s, who, now);
                 }
                 Ok(())
             })
             .await?;
         tracing::info!(execution.id = %id, "judgment {decision} on {stage_key} by {who}");
-        if let Ok(stage) = find_stage(&execution, stage_key)
-            && let Some(task) = stage.task_ids.last()
-            && let Ok(task) = self.tasks.get(*task).await
-        {
-            self.hand_in_judgment(stage, &task).await;
-        }
-        self.poke(id);
+        self.hand_in(&execution, stage_key).await;
         Ok(execution)
     }
 
@@ -1103,23 +1109,13 @@ impl PipelineEngine {
                 }
                 if let Some(s) = e.stage_mut(&stage.ref_id) {
                     s.context.insert("skipRemainingWait".into(), json!(true));
-                    s.context.insert("lastModifiedBy".into(), json!(who));
-                    s.last_modified = Some(LastModified {
-                        user: who.to_string(),
-                        last_modified_time: Timestamp::now(),
-                    });
+                    modified_by(s, who, Timestamp::now());
                 }
                 Ok(())
             })
             .await?;
         tracing::info!(execution.id = %id, "{who} skipped the window of {stage_key}");
-        if let Ok(stage) = find_stage(&execution, stage_key)
-            && let Some(task) = stage.task_ids.first()
-            && let Ok(task) = self.tasks.get(*task).await
-        {
-            self.hand_in_skip(stage, &task).await;
-        }
-        self.poke(id);
+        self.hand_in(&execution, stage_key).await;
         Ok(execution)
     }
 
@@ -1137,6 +1133,15 @@ impl PipelineEngine {
 }
 
 /// A stage of `execution` by its id or refId.
+/// Who last changed the stage by hand: Orca's `lastModified` and deprecated `lastModifiedBy`.
+fn modified_by(stage: &mut StageExecution, who: &str, at: Timestamp) {
+    stage.context.insert("lastModifiedBy".into(), json!(who));
+    stage.last_modified = Some(LastModified {
+        user: who.to_string(),
+        last_modified_time: at,
+    });
+}
+
 fn find_stage<'e>(execution: &'e Execution, key: &str) -> Result<&'e StageExecution, AppError> {
     execution
         .stages

@@ -76,18 +76,7 @@ impl Executor<'_> {
                     sequence: moniker.sequence.unwrap_or(0),
                     disabled: views::is_disabled(cache, &rs),
                     desired: rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
-                    images: rs
-                        .spec
-                        .as_ref()
-                        .and_then(|s| s.template.as_ref())
-                        .and_then(|t| t.spec.as_ref())
-                        .map(|p| {
-                            p.containers
-                                .iter()
-                                .map(|c| (c.name.clone(), c.image.clone().unwrap_or_default()))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    images: views::containers(&rs),
                 })
             })
             .collect();

@@ -170,3 +170,24 @@ pub async fn eventually(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A new application (named from `prefix`) with a ClusterIP load balancer `{app}-web` in
+/// `namespace`; returns both names.
+pub async fn application_with_load_balancer(
+    addr: SocketAddr,
+    prefix: &str,
+    namespace: &str,
+) -> (String, String) {
+    let app = unique(prefix);
+    create_application(addr, &app).await;
+    run(
+        addr,
+        json!({"type": "upsertLoadBalancer", "spec": {
+            "application": app, "account": "local", "namespace": namespace, "stack": "web",
+            "type": "ClusterIP", "ports": [{"port": 80, "targetPort": 8080}]
+        }}),
+    )
+    .await;
+    let lb = format!("{app}-web");
+    (app, lb)
+}
