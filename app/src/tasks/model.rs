@@ -547,10 +547,10 @@ pub enum StepAction {
         cluster: String,
         pick: ServerGroupPick,
     },
-    /// Resizes the picked server group from the count it had when it was picked.
-    ResizePicked {
-        account: String,
-        namespace: String,
+    /// Resizes a server group from the count it had when an earlier step picked it
+    /// (`originalCapacity`), so a second run asks for the same count.
+    ResizeServerGroup {
+        target: Target,
         resize: Resize,
     },
     /// Waits until a server group's ReplicaSet and Pods are gone.
@@ -762,6 +762,21 @@ impl StepAction {
                 | StepAction::WaitForServerGroupDeleted { .. }
                 | StepAction::DeleteClusterExcess { .. }
         )
+    }
+
+    /// Whether the step takes outside input while it runs: a judgment's decision, a
+    /// "skip remaining window".
+    pub fn accepts_input(&self) -> bool {
+        matches!(
+            self,
+            StepAction::ManualJudgment { .. } | StepAction::ExecutionWindow { .. }
+        )
+    }
+
+    /// Whether the time the step takes is not the stage's: an execution window's wait, which
+    /// the stage's timeout does not count.
+    pub fn before_stage_time(&self) -> bool {
+        matches!(self, StepAction::ExecutionWindow { .. })
     }
 
     /// Whether a failure of the step can be worth trying again: it calls a cluster or a

@@ -344,31 +344,28 @@ pub fn plan(
         }
         StageSettings::ResizeServerGroup(target, resize) => {
             let (mut steps, picked) = pick(kubernetes, target)?;
-            let (account, namespace) = (picked.0.clone(), picked.1.clone());
             steps.push(Step::new(
                 format!("Resize it {}", resize.describe()),
-                StepAction::ResizePicked {
-                    account,
-                    namespace,
+                StepAction::ResizeServerGroup {
+                    target: picked.clone(),
                     resize,
                 },
             ));
-            steps.push(builders::wait_for_healthy(&picked.target(), None));
+            steps.push(builders::wait_for_healthy(&picked, None));
             steps
         }
         StageSettings::DisableServerGroup(target) => {
             let (mut steps, picked) = pick(kubernetes, target)?;
-            steps.extend(builders::disable(&picked.target()));
+            steps.extend(builders::disable(&picked));
             steps
         }
         StageSettings::EnableServerGroup(target) => {
             let (mut steps, picked) = pick(kubernetes, target)?;
-            steps.extend(builders::enable(&picked.target()));
+            steps.extend(builders::enable(&picked));
             steps
         }
         StageSettings::DestroyServerGroup(target) => {
-            let (mut steps, picked) = pick(kubernetes, target)?;
-            let target = picked.target();
+            let (mut steps, target) = pick(kubernetes, target)?;
             steps.push(Step::new(
                 "Delete its ReplicaSet",
                 StepAction::DeleteReplicaSet {
@@ -576,26 +573,18 @@ fn checked_cluster(kubernetes: &Kubernetes, cluster: ClusterRef) -> Result<Clust
     Ok(cluster)
 }
 
-/// Where a picked server group is: its account and namespace.
-struct PickedIn(String, String);
-
-impl PickedIn {
-    fn target(&self) -> Target {
-        Target::Picked {
-            account: self.0.clone(),
-            namespace: self.1.clone(),
-        }
-    }
-}
-
-/// The step that picks a server group stage's target when it runs.
-fn pick(kubernetes: &Kubernetes, target: ClusterTarget) -> Result<(Vec<Step>, PickedIn), String> {
+/// The step that picks a server group stage's target when it runs, and the target the steps
+/// after it act on.
+fn pick(kubernetes: &Kubernetes, target: ClusterTarget) -> Result<(Vec<Step>, Target), String> {
     let cluster = checked_cluster(kubernetes, target.cluster)?;
     let label = match &target.pick {
         ServerGroupPick::Named { name } => format!("Find server group {name}"),
         other => format!("Pick {} of {}", other.describe(), cluster.cluster),
     };
-    let picked = PickedIn(cluster.account.clone(), cluster.namespace.clone());
+    let picked = Target::Picked {
+        account: cluster.account.clone(),
+        namespace: cluster.namespace.clone(),
+    };
     let step = Step::new(
         label,
         StepAction::PickServerGroup {

@@ -27,9 +27,7 @@ use std::time::Duration;
 
 use gennaker_app::error::AppError;
 use gennaker_app::ids::TaskId;
-use gennaker_app::tasks::model::{
-    Operation, Origin, Outputs, Status, Step, StepAction, Task, Waiting,
-};
+use gennaker_app::tasks::model::{Operation, Origin, Outputs, Status, Step, Task};
 use gennaker_app::time::Timestamp;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -285,9 +283,7 @@ impl TaskEngine {
             .current_step()
             .filter(|&i| {
                 let step = &task.steps[i];
-                step.waiting == Some(Waiting::Input)
-                    || (step.status == Status::Running
-                        && matches!(step.action, StepAction::ExecutionWindow { .. }))
+                step.status == Status::Running && step.action.accepts_input()
             })
             .ok_or(TaskError::NotWaitingForInput(id))?;
         let task = self

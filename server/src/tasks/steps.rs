@@ -311,11 +311,9 @@ impl Executor<'_> {
                 cluster,
                 pick,
             } => self.pick_server_group(account, namespace, cluster, pick),
-            StepAction::ResizePicked {
-                account,
-                namespace,
-                resize,
-            } => self.resize_picked(account, namespace, *resize).await,
+            StepAction::ResizeServerGroup { target, resize } => {
+                self.resize_server_group(target, *resize).await
+            }
             StepAction::WaitForServerGroupDeleted { target } => {
                 let target = self.resolve(target)?;
                 self.wait_for_deleted(

@@ -5,7 +5,9 @@
 //! when a restart runs them again.
 
 use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{ImagePick, Outputs, PICKED_OUTPUT, Resize, ServerGroupPick};
+use gennaker_app::tasks::model::{
+    ImagePick, Outputs, PICKED_OUTPUT, Resize, ServerGroupPick, Target,
+};
 use serde_json::{Value, json};
 
 use super::cluster_steps::Member;
@@ -95,18 +97,10 @@ impl Executor<'_> {
         })
     }
 
-    /// Resizes the picked server group from the count recorded when it was picked, so a
-    /// second run asks for the same count.
-    pub(super) async fn resize_picked(
-        &self,
-        account: &str,
-        namespace: &str,
-        resize: Resize,
-    ) -> StepResult {
-        let target = self.resolve(&gennaker_app::tasks::model::Target::Picked {
-            account: account.to_string(),
-            namespace: namespace.to_string(),
-        })?;
+    /// Resizes the server group from the count recorded when it was picked, so a second run
+    /// asks for the same count.
+    pub(super) async fn resize_server_group(&self, target: &Target, resize: Resize) -> StepResult {
+        let target = self.resolve(target)?;
         let before = self
             .task
             .outputs

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use gennaker_app::tasks::model::{Status, StepAction, Task, Waiting};
+use gennaker_app::tasks::model::{Status, Task, Waiting};
 use gennaker_app::time::Timestamp;
 
 use super::outcome::{Outcome, StepError};
@@ -72,9 +72,7 @@ pub fn decide(task: &Task, now: Timestamp) -> Decision {
         return Decision::Complete;
     };
     let step = &task.steps[index];
-    // An execution window's wait is not the stage's time.
-    let in_window = matches!(step.action, StepAction::ExecutionWindow { .. });
-    if !in_window && task.deadline.is_some_and(|deadline| now >= deadline) {
+    if !step.action.before_stage_time() && task.deadline.is_some_and(|deadline| now >= deadline) {
         return Decision::TimeOut(index);
     }
     if step.status == Status::NotStarted {
@@ -88,13 +86,12 @@ pub fn decide(task: &Task, now: Timestamp) -> Decision {
     }
     match &step.waiting {
         None => Decision::Run(index),
-        Some(Waiting::Input) if step.input.is_some() => Decision::Run(index),
+        // Input that arrived (a decision, a skipped window) is read at once.
+        Some(_) if step.input.is_some() => Decision::Run(index),
         Some(Waiting::Input) => Decision::Park {
             index,
             deadline: step.deadline,
         },
-        // Input ends a window's wait early ("skip remaining window").
-        Some(_) if in_window && step.input.is_some() => Decision::Run(index),
         Some(waiting) => match waiting.until() {
             Some(until) if now < until => Decision::Sleep {
                 index,
@@ -132,9 +129,7 @@ pub fn backoff(failed: u32) -> Duration {
 
 /// Records how one run of step `index` ended; the last step's success is the task's.
 pub fn record(task: &mut Task, index: usize, result: &Result<Outcome, StepError>, now: Timestamp) {
-    if let (Ok(Outcome::Done { .. }), StepAction::ExecutionWindow { .. }) =
-        (result, &task.steps[index].action)
-    {
+    if matches!(result, Ok(Outcome::Done { .. })) && task.steps[index].action.before_stage_time() {
         // The stage's own time starts once its window opens.
         let waited = now.since(task.steps[index].started_at.unwrap_or(now));
         task.deadline = task.deadline.map(|d| d.plus(waited));
