@@ -46,4 +46,16 @@ if [ ! -x "$BIN_KWOK/kwok" ]; then
   build_into "$BIN_KWOK" kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=v$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 fi
 
+# kwok's own Pod stages (Ready, Complete, Delete, and the chaos stage that fails a labelled Pod's
+# container), read from its module: the cluster runs kwok with a config of these stages plus
+# simulated logs, and a config with any Pod stage replaces kwok's built-in ones.
+if [ ! -f "$BIN_KWOK/stages/pod-ready.yaml" ]; then
+  kwok_dir=$(cd "$CLUSTER_DIR/tools/kwok" && go mod download sigs.k8s.io/kwok &&
+    go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  rm -rf "$BIN_KWOK/stages.partial"; mkdir -p "$BIN_KWOK/stages.partial"
+  cp "$kwok_dir"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml \
+    "$kwok_dir"/kustomize/stage/pod/chaos/pod-container-running-failed.yaml "$BIN_KWOK/stages.partial/"
+  rm -rf "$BIN_KWOK/stages"; mv "$BIN_KWOK/stages.partial" "$BIN_KWOK/stages"
+fi
+
 log "binaries ready: $BIN_K8S, $BIN_ETCD, $BIN_KWOK"

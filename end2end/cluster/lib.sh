@@ -72,6 +72,7 @@ start_apiserver() {
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range "$SERVICE_CIDR" --allow-privileged=true --profiling=false \
-    --enable-priority-and-fairness=false
+    --enable-priority-and-fairness=false \
+    --kubelet-preferred-address-types InternalIP
   wait_for kube-apiserver 120 healthy
 }

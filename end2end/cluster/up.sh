@@ -139,9 +139,26 @@ start kube-scheduler "$BIN_K8S/kube-scheduler" \
   --secure-port "$SCHEDULER_PORT" --cert-dir "$RUN/scheduler-certs" --leader-elect=false \
   --profiling=false
 
+# kwok's config: its Pod stages, and one log every container "writes" (kwok serves a file as
+# the logs, through the kubelet API the API server calls for pods/log).
+{
+  for stage in "$BIN_KWOK"/stages/*.yaml; do cat "$stage"; printf '\n---\n'; done
+  cat <<EOF
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata: {name: every-container}
+spec:
+  logs:
+  - logsFile: $CLUSTER_DIR/container.log
+    follow: false
+EOF
+} >"$RUN/kwok.yaml"
+
 log "starting kwok v$KWOK_VERSION with $FAKE_NODES fake nodes"
 start kwok "$BIN_KWOK/kwok" \
-  --kubeconfig "$RUN/component.kubeconfig" \
+  --kubeconfig "$RUN/component.kubeconfig" --config "$RUN/kwok.yaml" \
+  --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+  --node-port "$KWOK_PORT" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
   --cidr "$POD_CIDR" --node-ip 127.0.0.1 --node-lease-duration-seconds 40 \
