@@ -2,13 +2,15 @@
 //! then ends at its original time, not a full wait after the restart), while a Manual Judgment
 //! waits (and right after the decision was recorded), and during a Deploy waiting for its Pods.
 //! After each restart the execution goes on where it was, and no stage's side effect happens
-//! twice: exactly one ReplicaSet is created.
+//! twice: exactly one ReplicaSet is created. A window wait and a Run Job waiting for its Job
+//! resume the same way; the Job is created once.
 
 mod support;
 
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Node;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
@@ -207,4 +209,75 @@ async fn a_window_wait_survives_kill_9_and_is_skipped_once() {
     let (status, _) = support::cluster::call(addr, "POST", &path, None).await;
     assert_eq!(status, 409);
     drop(server);
+}
+
+#[tokio::test]
+async fn a_run_job_survives_kill_9_and_creates_its_job_once() {
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let data = tempfile::tempdir().expect("a temporary directory");
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        let app = unique("jobresume");
+        create_application(addr, &app).await;
+        let account = kube::config::Kubeconfig::read_from(&kubeconfig)
+            .ok()
+            .and_then(|k| k.current_context)
+            .expect("a current context");
+        // A suspended Job: it runs only when the test lets it, after the restart.
+        let pipeline = create_pipeline(addr, json!({"application": app, "name": "Job", "stages": [
+            {"refId": "1", "requisiteStageRefIds": [], "type": "runJobManifest", "name": "Report",
+             "account": account, "propertyFile": "report", "manifest": {
+                "apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"generateName": "report-", "namespace": namespace},
+                "spec": {"suspend": true, "backoffLimit": 0, "template": {"spec": {
+                    "restartPolicy": "Never",
+                    "containers": [{"name": "report", "image": "busybox:1.36"}]}}}}}
+        ]}))
+        .await;
+        let id = start_execution(addr, &pipeline, json!({})).await;
+        let waiting_for_job = |e: &Value| {
+            stage(e, "Report")["tasks"]
+                .as_array()
+                .and_then(|tasks| tasks.iter().find(|t| t["status"] == "RUNNING"))
+                .and_then(|t| t["message"].as_str())
+                .is_some_and(|m| m.contains("0 running, 0 succeeded"))
+        };
+        wait_execution(addr, &id, "the Job wait", waiting_for_job).await;
+        server.kill_9();
+
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        wait_execution(addr, &id, "the Job wait again", waiting_for_job).await;
+        let jobs: Api<Job> = Api::namespaced(client.clone(), &namespace);
+        let made = jobs
+            .list(&ListParams::default())
+            .await
+            .expect("the Jobs")
+            .items;
+        assert_eq!(made.len(), 1, "one Job, not one per start");
+        jobs.patch(
+            &made[0].name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"suspend": false}})),
+        )
+        .await
+        .expect("the Job resumed");
+
+        let done = finished(addr, &id).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        assert_eq!(stage(&done, "Report")["outputs"]["build_number"], "42");
+        assert_eq!(
+            jobs.list(&ListParams::default())
+                .await
+                .expect("the Jobs")
+                .items
+                .len(),
+            1
+        );
+        drop(server);
+    })
+    .await;
 }

@@ -316,15 +316,19 @@ pub enum StageType {
     ShrinkCluster,
     ScaleManifest,
     UndoRolloutManifest,
+    RunJobManifest,
+    Script,
 }
 
 impl StageType {
-    pub const ALL: [StageType; 18] = [
+    pub const ALL: [StageType; 20] = [
         StageType::Deploy,
         StageType::DeployManifest,
         StageType::DeleteManifest,
         StageType::ScaleManifest,
         StageType::UndoRolloutManifest,
+        StageType::RunJobManifest,
+        StageType::Script,
         StageType::ResizeServerGroup,
         StageType::DisableServerGroup,
         StageType::EnableServerGroup,
@@ -361,6 +365,8 @@ impl StageType {
             StageType::ShrinkCluster => "shrinkCluster",
             StageType::ScaleManifest => "scaleManifest",
             StageType::UndoRolloutManifest => "undoRolloutManifest",
+            StageType::RunJobManifest => "runJobManifest",
+            StageType::Script => "script",
         }
     }
 
@@ -389,6 +395,8 @@ impl StageType {
             StageType::ShrinkCluster => "Shrink Cluster",
             StageType::ScaleManifest => "Scale (Manifest)",
             StageType::UndoRolloutManifest => "Undo Rollout (Manifest)",
+            StageType::RunJobManifest => "Run Job (Manifest)",
+            StageType::Script => "Script",
         }
     }
 
@@ -433,6 +441,10 @@ impl StageType {
                 "Scales a Kubernetes object (Deployment, ReplicaSet, StatefulSet)."
             }
             StageType::UndoRolloutManifest => "Rolls a Deployment back a number of revisions.",
+            StageType::RunJobManifest => {
+                "Runs a Kubernetes Job to completion, with its logs and output properties."
+            }
+            StageType::Script => "Runs a shell script in a container image, as a Kubernetes Job.",
         }
     }
 }

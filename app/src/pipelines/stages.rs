@@ -35,6 +35,8 @@ pub enum StageSettings {
     ShrinkCluster(Cleanup),
     ScaleManifest(ManifestTarget, i64),
     UndoRolloutManifest(ManifestTarget, u64),
+    RunJob(RunJob),
+    Script(Script),
 }
 
 /// A cluster of an account and namespace, as the cluster stages name it (`credentials`,
@@ -141,6 +143,28 @@ pub struct DeployManifest {
     pub account: String,
     pub namespace_override: Option<String>,
     pub manifests: Vec<Value>,
+}
+
+/// Run Job (Manifest): one Job from its manifest (`manifest`, or a `manifests` list of one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunJob {
+    pub account: String,
+    /// The Job, as written (a YAML text is read when the stage runs).
+    pub manifest: Value,
+    /// The container whose log holds the output properties (Spinnaker's `propertyFile`).
+    pub property_container: Option<String>,
+    /// Gennaker's `deleteJob`: delete the Job (and its Pods) once its outcome and logs are kept.
+    pub delete_job: bool,
+}
+
+/// Script: `command` run by `sh -c` in `image`, as a Job in `namespace` of `account`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Script {
+    pub account: String,
+    pub namespace: String,
+    pub image: String,
+    pub command: String,
+    pub delete_job: bool,
 }
 
 /// The Kubernetes object a manifest stage acts on.
@@ -346,12 +370,88 @@ pub fn read(
             "retainLargerOverNewer",
             "allowDeleteActive",
         )),
+        StageType::RunJobManifest => StageSettings::RunJob(run_job(&mut r)),
+        StageType::Script => StageSettings::Script(Script {
+            account: account(&mut r),
+            namespace: ["namespace", "region", "location"]
+                .into_iter()
+                .find_map(|key| first_text(&mut r, key))
+                .unwrap_or_else(|| "default".to_string()),
+            image: r
+                .required_text("image", "the container image the script runs in")
+                .unwrap_or_default(),
+            command: r
+                .required_text("command", "the script to run")
+                .unwrap_or_default(),
+            delete_job: r.flag("deleteJob").unwrap_or(false),
+        }),
         StageType::Deploy => {
             if r.raw("clusters").is_none() {
                 r.fail("clusters", "Add a cluster to deploy to.");
             }
             StageSettings::Deploy(r.objects("clusters", deploy_cluster))
         }
+    }
+}
+
+/// The Kubernetes account of a stage that runs a Job: `account`, or `credentials`.
+fn account(r: &mut Reader<'_>) -> String {
+    let named = ["account", "credentials"]
+        .into_iter()
+        .find_map(|key| r.text(key).filter(|a| !a.trim().is_empty()));
+    named.unwrap_or_else(|| {
+        r.fail("account", "Give the Kubernetes account.");
+        String::new()
+    })
+}
+
+fn run_job(r: &mut Reader<'_>) -> RunJob {
+    let account = account(r);
+    if let Some(source) = r.text("source").filter(|s| !s.is_empty() && s != "text") {
+        r.fail(
+            "source",
+            format!(
+                "Gennaker runs the Job written in the stage (source \"text\"), not from {source:?}; an earlier stage's output can go in the manifest as an expression."
+            ),
+        );
+    }
+    let key = if r.raw("manifest").is_some() {
+        "manifest"
+    } else {
+        "manifests"
+    };
+    r.expressions_in(key);
+    let manifest = match r.raw(key) {
+        Some(Value::Array(items)) if items.len() == 1 => items[0].clone(),
+        Some(Value::Array(items)) if items.len() > 1 => {
+            r.fail(
+                key,
+                format!(
+                    "Run Job runs one Job; these manifests have {} objects.",
+                    items.len()
+                ),
+            );
+            Value::Null
+        }
+        Some(value @ (Value::Object(_) | Value::String(_))) => value.clone(),
+        _ => {
+            r.fail(key, "Give the Job's manifest, as YAML or JSON.");
+            Value::Null
+        }
+    };
+    if let Some(kind) = manifest.get("kind").and_then(Value::as_str) {
+        if kind != "Job" && !kind.contains("${") {
+            r.fail(
+                &format!("{key}.kind"),
+                format!("Run Job runs a Kubernetes Job, not a {kind}."),
+            );
+        }
+    }
+    RunJob {
+        account,
+        manifest,
+        property_container: r.text("propertyFile").filter(|c| !c.is_empty()),
+        delete_job: r.flag("deleteJob").unwrap_or(false),
     }
 }
 

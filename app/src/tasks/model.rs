@@ -590,6 +590,28 @@ pub enum StepAction {
         window: crate::pipelines::windows::ExecutionWindow,
         jitter_seconds: u64,
     },
+    /// Creates a Job marked with the task's id (nothing, if this task created it already).
+    CreateJob {
+        account: String,
+        namespace: String,
+        manifest: serde_json::Value,
+    },
+    /// Waits until the Job has succeeded or failed, then records how it ended (`jobStatus`,
+    /// `completionDetails`, `deploy.jobs`), its Pods' logs (`jobLogs`) and the output
+    /// properties its log holds (`capture`). A failed Job is recorded here; `CheckJob` fails
+    /// the stage after the Job is deleted, if the stage asked for that.
+    WaitForJob {
+        job: ManifestRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capture: Option<Capture>,
+    },
+    /// Fails with the Job's reason when the Job `WaitForJob` recorded failed, or when it gave
+    /// no properties though the stage asked for them.
+    CheckJob {
+        job: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        capture: Option<Capture>,
+    },
     /// Rolls a failed deploy back: the newest server group of the cluster but `failed` takes
     /// the traffic again, and `failed` (the one the deploy created) is disabled and resized
     /// to 0.
@@ -600,6 +622,22 @@ pub enum StepAction {
         failed: String,
     },
 }
+
+/// Where a Job's output properties are read: lines `SPINNAKER_PROPERTY_NAME=value` and
+/// `SPINNAKER_CONFIG_JSON={...}` in one container's log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Capture {
+    pub container: String,
+    /// Whether a log without any property fails the stage (Run Job's `propertyFile`), or is
+    /// simply nothing to hand on (a Script's).
+    pub required: bool,
+}
+
+/// The output of the Job's outcome, as Spinnaker names it.
+pub const JOB_STATUS_OUTPUT: &str = "jobStatus";
+/// The output with the Job's Pods' logs: `[{pod, container, log, truncated}]`.
+pub const JOB_LOGS_OUTPUT: &str = "jobLogs";
 
 /// A webhook call, with what decides its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -761,6 +799,7 @@ impl StepAction {
                 | StepAction::RollBackDeploy { .. }
                 | StepAction::WaitForServerGroupDeleted { .. }
                 | StepAction::DeleteClusterExcess { .. }
+                | StepAction::WaitForJob { .. }
         )
     }
 

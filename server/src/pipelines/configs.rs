@@ -166,6 +166,20 @@ impl Configs {
                     &manifest.account,
                     manifest.namespace_override.as_deref().unwrap_or_default(),
                 ),
+                StageSettings::RunJob(run) => check(
+                    path,
+                    ("account", "manifest.metadata.namespace"),
+                    &run.account,
+                    run.manifest["metadata"]["namespace"]
+                        .as_str()
+                        .unwrap_or_default(),
+                ),
+                StageSettings::Script(script) => check(
+                    path,
+                    ("account", "namespace"),
+                    &script.account,
+                    &script.namespace,
+                ),
                 StageSettings::DeleteManifest(target)
                 | StageSettings::ScaleManifest(target, _)
                 | StageSettings::UndoRolloutManifest(target, _) => check(

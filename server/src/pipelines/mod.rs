@@ -4,6 +4,7 @@
 
 pub mod configs;
 pub mod engine;
+pub mod jobs;
 pub mod plan;
 pub mod rules;
 pub mod store;

@@ -395,6 +395,18 @@ pub fn plan(
                 },
             )]
         }
+        StageSettings::RunJob(run) => super::jobs::run_job(
+            kubernetes,
+            &execution.application,
+            run,
+            stage_timeout(&context).is_some(),
+        )?,
+        StageSettings::Script(script) => super::jobs::script(
+            kubernetes,
+            &execution.application,
+            script,
+            stage_timeout(&context).is_some(),
+        )?,
         StageSettings::ScaleDownCluster(cleanup) => {
             let cleanup = cluster_cleanup(execution, kubernetes, cleanup)?;
             vec![Step::new(

@@ -12,6 +12,7 @@
 
 pub mod builders;
 mod cluster_steps;
+pub mod job_steps;
 pub mod outcome;
 pub mod plan;
 mod stage_steps;

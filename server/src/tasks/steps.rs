@@ -344,6 +344,15 @@ impl Executor<'_> {
                 namespace,
                 cluster,
             } => self.scale_down_others(account, namespace, cluster).await,
+            StepAction::CreateJob {
+                account,
+                namespace,
+                manifest,
+            } => self.create_job(account, namespace, manifest).await,
+            StepAction::WaitForJob { job, capture } => {
+                self.wait_for_job(job, capture.as_ref()).await
+            }
+            StepAction::CheckJob { job, capture } => self.check_job(job, capture.as_ref()),
             StepAction::RollBackDeploy {
                 account,
                 namespace,

@@ -50,6 +50,15 @@ fn defaults(kind: StageType, application: &str) -> Map<String, Value> {
             "location": "", "manifestName": "", "mode": "static", "replicas": 1}),
         StageType::UndoRolloutManifest => json!({"cloudProvider": "kubernetes", "account": "",
             "location": "", "manifestName": "", "mode": "static", "numRevisionsBack": 1}),
+        StageType::RunJobManifest => json!({"cloudProvider": "kubernetes", "source": "text",
+            "account": "", "application": application, "deleteJob": false,
+            "manifest": {"apiVersion": "batch/v1", "kind": "Job",
+                "metadata": {"generateName": format!("{application}-job-"), "namespace": "default"},
+                "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never",
+                    "containers": [{"name": "main", "image": "busybox:1.36",
+                        "command": ["sh", "-c", "echo SPINNAKER_PROPERTY_RESULT=done"]}]}}}}}),
+        StageType::Script => json!({"account": "", "namespace": "default", "image": "alpine:3.20",
+            "command": "", "deleteJob": false}),
     };
     match value {
         Value::Object(map) => map,

@@ -59,6 +59,8 @@ pub(super) fn TypeForm(kind: String) -> impl IntoView {
         .into_any(),
         StageType::ScaleManifest => view! { <ScaleManifestForm /> }.into_any(),
         StageType::UndoRolloutManifest => view! { <UndoRolloutForm /> }.into_any(),
+        StageType::RunJobManifest => view! { <RunJobForm /> }.into_any(),
+        StageType::Script => view! { <ScriptForm /> }.into_any(),
     };
     view! {
         <fieldset class="field-group type-form">
@@ -394,6 +396,9 @@ fn PipelineForm() -> impl IntoView {
 
 /// Manifests as pretty JSON (which is YAML too).
 fn show_manifests(value: Option<&Value>) -> String {
+    if let Some(object @ Value::Object(_)) = value {
+        return serde_json::to_string_pretty(object).unwrap_or_default();
+    }
     match value.and_then(Value::as_array) {
         Some(items) if items.len() == 1 => {
             serde_json::to_string_pretty(&items[0]).unwrap_or_default()
@@ -413,14 +418,16 @@ fn json_manifests(text: &str) -> Option<Vec<Value>> {
 }
 
 /// The manifests as YAML or JSON text. JSON is read at once; YAML is read by the server a
-/// moment after the typing stops, and Save waits for it.
+/// moment after the typing stops, and Save waits for it. With `single`, one object is written
+/// as `manifest` (Run Job's), not as a list at `manifests`.
 #[component]
-fn ManifestText() -> impl IntoView {
+fn ManifestText(#[prop(optional)] single: bool) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let scope = expect_context::<StageScope>();
-    let field = draft.show(scope.path("manifests"));
+    let key = if single { "manifest" } else { "manifests" };
+    let field = draft.show(scope.path(key));
     let initial = draft.with_stage(&scope.ref_id, |s| {
-        show_manifests(s.and_then(|s| s.settings.get("manifests")))
+        show_manifests(s.and_then(|s| s.settings.get(key)))
     });
     let latest = StoredValue::new(0u64);
     let write = {
@@ -428,7 +435,12 @@ fn ManifestText() -> impl IntoView {
         move |items: Vec<Value>| {
             draft.local_problem(&field, None);
             draft.update_stage(&ref_id, |s| {
-                s.settings.insert("manifests".into(), Value::Array(items));
+                let value = match <[Value; 1]>::try_from(items) {
+                    Ok([object]) if single => object,
+                    Ok(items) => Value::Array(items.into()),
+                    Err(items) => Value::Array(items),
+                };
+                s.settings.insert(key.into(), value);
             });
         }
     };
@@ -470,9 +482,45 @@ fn ManifestText() -> impl IntoView {
             );
         }
     });
+    let (id, label, hint) = if single {
+        (
+            "stage-job-manifest",
+            "Job manifest",
+            "One Kubernetes Job as YAML or JSON; metadata.generateName gives each run its own Job. Values may be expressions, such as ${#stage('Build')['outputs']['tag']}.",
+        )
+    } else {
+        (
+            "stage-manifests",
+            "Manifests",
+            "Kubernetes objects as YAML or JSON; separate several YAML documents with ---.",
+        )
+    };
+    view! { <Input id label field value area=true hint /> }
+}
+
+#[component]
+fn RunJobForm() -> impl IntoView {
     view! {
-        <Input id="stage-manifests" label="Manifests" field value area=true
-            hint="Kubernetes objects as YAML or JSON; separate several YAML documents with ---." />
+        <AccountChoice id="stage-job-account" />
+        <ManifestText single=true />
+        <Setting path=vec![Seg::Key("propertyFile")] id="stage-property-file" label="Output properties from container"
+            hint="Optional: the container whose log has lines SPINNAKER_PROPERTY_NAME=value or SPINNAKER_CONFIG_JSON={...}; they become the stage's outputs, and the stage fails without them." />
+        <Flag path=vec![Seg::Key("deleteJob")] id="stage-delete-job" label="Delete the Job once it has finished (its logs are kept here)" />
+    }
+}
+
+#[component]
+fn ScriptForm() -> impl IntoView {
+    view! {
+        <div class="form-grid">
+            <AccountChoice id="stage-script-account" />
+            <Setting path=vec![Seg::Key("namespace")] id="stage-script-namespace" label="Namespace" hint="Default: default" />
+        </div>
+        <Setting path=vec![Seg::Key("image")] id="stage-script-image" label="Image" required=true
+            hint="The container image the script runs in, such as alpine:3.20; it needs sh." />
+        <Setting path=vec![Seg::Key("command")] id="stage-script-command" label="Script" required=true area=true
+            hint="Run with sh -c; a non-zero exit fails the stage. Lines it prints as SPINNAKER_PROPERTY_NAME=value become outputs." />
+        <Flag path=vec![Seg::Key("deleteJob")] id="stage-delete-job" label="Delete the Job once it has finished (its logs are kept here)" />
     }
 }
 

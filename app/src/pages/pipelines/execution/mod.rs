@@ -5,6 +5,7 @@
 
 mod actions;
 mod evaluate;
+mod job;
 mod stage;
 
 use leptos::prelude::*;

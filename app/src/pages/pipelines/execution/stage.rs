@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 
 use super::actions::{RestartStage, WindowWait};
+use super::job::JobOutput;
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 use crate::pipelines::judgment_path;
 use crate::pipelines::model::StageType;
 use crate::pipelines::windows::WINDOW_STEP;
+use crate::tasks::model::{JOB_LOGS_OUTPUT, JOB_STATUS_OUTPUT};
 
 fn pretty(map: &Map<String, Value>) -> String {
     serde_json::to_string_pretty(map).unwrap_or_default()
@@ -51,6 +53,18 @@ fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
 /// on web-v002", ...
 fn result_line(stage: &StageExecution) -> Option<String> {
     let text = |key: &str| stage.outputs.get(key).and_then(Value::as_str);
+    if let Some(job) = stage.outputs.get(JOB_STATUS_OUTPUT) {
+        let state = match job["jobState"].as_str() {
+            Some("Succeeded") => "succeeded",
+            Some("Failed") => "failed",
+            _ => "ended",
+        };
+        return Some(format!(
+            "Job {} in {} {state}",
+            job["name"].as_str().unwrap_or_default(),
+            job["location"].as_str().unwrap_or_default()
+        ));
+    }
     if let Some(found) = stage
         .outputs
         .get("deploymentDetails")
@@ -99,6 +113,7 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
         .and_then(Value::as_str)
         .map(|by| format!("Restarted by {by}."));
     let is_judgment = stage.kind == "manualJudgment";
+    let ran_job = stage.outputs.contains_key(JOB_LOGS_OUTPUT);
     let in_window = stage.status == ExecutionStatus::Running
         && stage
             .tasks
@@ -120,6 +135,7 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
             {result_line(&stage).map(|line| view! { <p class="stage-result">{line}</p> })}
             {is_judgment.then(|| view! { <JudgmentState execution=execution.clone() stage=stage.clone() /> })}
             {in_window.then(|| view! { <WindowWait id=execution.id stage=stage.clone() /> })}
+            {ran_job.then(|| view! { <JobOutput stage=stage.clone() /> })}
             <h4>"Tasks"</h4>
             {if stage.tasks.is_empty() {
                 view! { <p class="hint">"No task has started yet."</p> }.into_any()
@@ -204,6 +220,13 @@ mod tests {
         assert_eq!(
             result_line(&with_outputs(json!({"scaledDown": []}))).as_deref(),
             Some("Nothing to scale down")
+        );
+        let job = with_outputs(
+            json!({"jobStatus": {"name": "report-x2b4z", "location": "ci", "jobState": "Failed"}}),
+        );
+        assert_eq!(
+            result_line(&job).as_deref(),
+            Some("Job report-x2b4z in ci failed")
         );
         assert_eq!(result_line(&with_outputs(json!({}))), None);
     }
