@@ -178,7 +178,7 @@ async fn job_stages_with_bad_settings_are_refused_on_save() {
         .filter_map(|f| f["field"].as_str())
         .collect();
     for field in [
-        "stages[0].manifest.kind",
+        "stages[0].manifest",
         "stages[0].account",
         "stages[1].image",
     ] {

@@ -441,10 +441,7 @@ fn run_job(r: &mut Reader<'_>) -> RunJob {
     };
     if let Some(kind) = manifest.get("kind").and_then(Value::as_str) {
         if kind != "Job" && !kind.contains("${") {
-            r.fail(
-                &format!("{key}.kind"),
-                format!("Run Job runs a Kubernetes Job, not a {kind}."),
-            );
+            r.fail(key, format!("Run Job runs a Kubernetes Job, not a {kind}."));
         }
     }
     RunJob {

@@ -168,7 +168,7 @@ impl Configs {
                 ),
                 StageSettings::RunJob(run) => check(
                     path,
-                    ("account", "manifest.metadata.namespace"),
+                    ("account", "manifest"),
                     &run.account,
                     run.manifest["metadata"]["namespace"]
                         .as_str()
