@@ -174,6 +174,15 @@ pub trait Registries: Send + Sync {
     async fn tags(&self, registry: &str, repository: &str) -> Result<Vec<String>, AppError>;
 }
 
+/// Jenkins masters: their names and jobs.
+#[async_trait::async_trait]
+pub trait Jenkins: Send + Sync {
+    /// The configured masters' names.
+    fn masters(&self) -> Vec<String>;
+    /// The jobs at the top of a master.
+    async fn jobs(&self, master: &str) -> Result<Vec<String>, AppError>;
+}
+
 /// The changes the server announces to open pages (`/api/v1/events`).
 pub trait ChangeFeed: Send + Sync {
     /// How many changes were announced since the server started. A page renders with this
@@ -197,6 +206,8 @@ pub struct Services {
     pub pipelines: Arc<dyn PipelineService>,
     /// Container registries.
     pub registries: Arc<dyn Registries>,
+    /// Jenkins masters.
+    pub jenkins: Arc<dyn Jenkins>,
     /// Changes announced to open pages.
     pub changes: Arc<dyn ChangeFeed>,
 }

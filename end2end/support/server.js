@@ -23,6 +23,13 @@ export const settings = {
         caFile: process.env.GENNAKER_TEST_REGISTRY_CA_FILE,
       }
     : null,
+  jenkins: process.env.GENNAKER_TEST_JENKINS_URL
+    ? {
+        url: process.env.GENNAKER_TEST_JENKINS_URL,
+        username: process.env.GENNAKER_TEST_JENKINS_USERNAME,
+        tokenFile: process.env.GENNAKER_TEST_JENKINS_TOKEN_FILE,
+      }
+    : null,
 };
 
 if (!settings.bin || !settings.siteRoot) {
@@ -34,11 +41,20 @@ if (inCI && !settings.kubeconfig) {
 if (inCI && !settings.registry) {
   throw new Error('CI=true but GENNAKER_TEST_REGISTRY_ADDRESS is not set: the test registry must be running');
 }
+if (inCI && !settings.jenkins) {
+  throw new Error('CI=true but GENNAKER_TEST_JENKINS_URL is not set: the test Jenkins must be running');
+}
 
 /** The test registry as a docker-registry account named `test`, in TOML. */
 function registryConfig({ address, username, password, caFile }) {
   const quote = (value) => JSON.stringify(value);
   return `[[docker_registries]]\nname = "test"\naddress = ${quote(address)}\nusername = ${quote(username)}\npassword = ${quote(password)}\nca_file = ${quote(caFile)}\n`;
+}
+
+/** The test Jenkins as a master named `ci`, in TOML. */
+function jenkinsConfig({ url, username, tokenFile }) {
+  const quote = (value) => JSON.stringify(value);
+  return `[[jenkins_masters]]\nname = "ci"\naddress = ${quote(url)}\nusername = ${quote(username)}\napi_token_file = ${quote(tokenFile)}\n`;
 }
 
 async function freePort() {
@@ -75,9 +91,12 @@ export async function startServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--site-root', settings.siteRoot];
   if (settings.kubeconfig) args.push('--kubeconfig', settings.kubeconfig);
-  if (settings.registry) {
+  const toml = [settings.registry && registryConfig(settings.registry), settings.jenkins && jenkinsConfig(settings.jenkins)]
+    .filter(Boolean)
+    .join('');
+  if (toml) {
     const config = join(dataDir, 'gennaker.toml');
-    writeFileSync(config, registryConfig(settings.registry));
+    writeFileSync(config, toml);
     args.push('--config', config);
   }
   const env = { ...process.env, GENNAKER_LOG: 'info' };

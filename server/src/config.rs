@@ -78,6 +78,8 @@ pub enum ConfigError {
     Store(String),
     #[error("docker registry {registry:?}: {problem}")]
     Registry { registry: String, problem: String },
+    #[error("Jenkins master {master:?}: {problem}")]
+    Jenkins { master: String, problem: String },
     #[error("{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}")]
     Duration {
         key: &'static str,
@@ -130,6 +132,8 @@ struct RawConfig {
     kubernetes: RawKubernetes,
     #[serde(default)]
     docker_registries: Vec<RawDockerRegistry>,
+    #[serde(default)]
+    jenkins_masters: Vec<RawJenkinsMaster>,
     #[serde(default)]
     store: RawStore,
     #[serde(default)]
@@ -198,6 +202,7 @@ impl Default for RawConfig {
             kubeconfig: None,
             kubernetes: RawKubernetes::default(),
             docker_registries: Vec::new(),
+            jenkins_masters: Vec::new(),
             store: RawStore::default(),
             tasks: RawTasks::default(),
             pipelines: RawPipelines::default(),
@@ -291,6 +296,44 @@ struct RawDockerRegistry {
     repositories: Vec<String>,
 }
 
+/// A Jenkins master as written: `[[jenkins_masters]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawJenkinsMaster {
+    name: String,
+    address: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    api_token: Option<String>,
+    #[serde(default)]
+    api_token_file: Option<PathBuf>,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+}
+
+/// A Jenkins master the Jenkins stage starts builds on.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JenkinsMaster {
+    pub name: String,
+    /// The base URL, ending in `/` (`https://jenkins.example.com/`, or with a path prefix).
+    pub address: String,
+    /// User and API token for basic authentication, if any.
+    pub credentials: Option<(String, String)>,
+    /// PEM certificates of a private CA the master's certificate is signed by.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for JenkinsMaster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JenkinsMaster")
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .field("username", &self.credentials.as_ref().map(|(u, _)| u))
+            .finish_non_exhaustive()
+    }
+}
+
 /// A container registry Gennaker lists images from.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DockerRegistryAccount {
@@ -331,6 +374,8 @@ pub struct Config {
     pub kubernetes: KubernetesConfig,
     /// Container registries images are picked from.
     pub docker_registries: Vec<DockerRegistryAccount>,
+    /// Jenkins masters the Jenkins stage runs jobs on.
+    pub jenkins_masters: Vec<JenkinsMaster>,
     /// Where applications (and later pipelines and tasks) are stored.
     pub store: StoreConfig,
     /// How the task runner waits and how long it keeps finished tasks.
@@ -486,6 +531,7 @@ impl Config {
                 });
             }
         }
+        let jenkins_masters = resolve_jenkins(raw.jenkins_masters)?;
         let store = resolve_store(raw.store, &raw.data_dir)?;
         let tasks = resolve_tasks(&raw.tasks)?;
         let pipelines = resolve_pipelines(&raw.pipelines)?;
@@ -499,6 +545,7 @@ impl Config {
                 accounts,
             },
             docker_registries,
+            jenkins_masters,
             store,
             tasks,
             pipelines,
@@ -771,21 +818,12 @@ fn resolve_registries(
                 registry.address
             )));
         }
-        let password = match (registry.password, &registry.password_file) {
-            (Some(_), Some(_)) => {
-                return Err(fail("set password or password_file, not both".into()));
-            }
-            (Some(password), None) => Some(password),
-            (None, Some(path)) => Some(
-                std::fs::read_to_string(path)
-                    .map_err(|e| {
-                        fail(format!("cannot read password_file {}: {e}", path.display()))
-                    })?
-                    .trim_end_matches(['\r', '\n'])
-                    .to_string(),
-            ),
-            (None, None) => None,
-        };
+        let password = secret(
+            registry.password,
+            registry.password_file.as_deref(),
+            "password",
+        )
+        .map_err(fail)?;
         let credentials = match (registry.username, password) {
             (Some(user), Some(password)) => Some((user, password)),
             (None, None) => None,
@@ -796,20 +834,7 @@ fn resolve_registries(
             }
             (None, Some(_)) => return Err(fail("a password is set but no username".into())),
         };
-        let ca_pem = match &registry.ca_file {
-            Some(path) => {
-                let pem = std::fs::read(path)
-                    .map_err(|e| fail(format!("cannot read ca_file {}: {e}", path.display())))?;
-                if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-                    return Err(fail(format!(
-                        "ca_file {} holds no PEM certificate",
-                        path.display()
-                    )));
-                }
-                Some(pem)
-            }
-            None => None,
-        };
+        let ca_pem = ca_file(registry.ca_file.as_deref()).map_err(fail)?;
         registries.push(DockerRegistryAccount {
             name: registry.name,
             address: address.to_string(),
@@ -820,6 +845,96 @@ fn resolve_registries(
         });
     }
     Ok(registries)
+}
+
+/// A secret given in the file or beside it (`{what}` / `{what}_file`), never both; a file's
+/// trailing newline is not part of it.
+fn secret(
+    value: Option<String>,
+    file: Option<&Path>,
+    what: &str,
+) -> Result<Option<String>, String> {
+    match (value, file) {
+        (Some(_), Some(_)) => Err(format!("set {what} or {what}_file, not both")),
+        (Some(value), None) => Ok(Some(value)),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .map(|text| Some(text.trim_end_matches(['\r', '\n']).to_string()))
+            .map_err(|e| format!("cannot read {what}_file {}: {e}", path.display())),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The PEM certificates of `ca_file`, if one is given.
+fn ca_file(path: Option<&Path>) -> Result<Option<Vec<u8>>, String> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let pem =
+        std::fs::read(path).map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!(
+            "ca_file {} holds no PEM certificate",
+            path.display()
+        ));
+    }
+    Ok(Some(pem))
+}
+
+/// Checks the Jenkins masters and reads their API token files and CA certificates.
+fn resolve_jenkins(raw: Vec<RawJenkinsMaster>) -> Result<Vec<JenkinsMaster>, ConfigError> {
+    let mut masters: Vec<JenkinsMaster> = Vec::with_capacity(raw.len());
+    for master in raw {
+        let fail = |problem: String| ConfigError::Jenkins {
+            master: master.name.clone(),
+            problem,
+        };
+        if master.name.trim().is_empty() || master.name.contains(char::is_whitespace) {
+            return Err(fail(
+                "the name must be a word without spaces, such as ci".into(),
+            ));
+        }
+        if masters.iter().any(|m| m.name == master.name) {
+            return Err(fail(
+                "the name is used by an earlier master; names must be unique".into(),
+            ));
+        }
+        let url = reqwest::Url::parse(&master.address)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        let Some(mut url) = url else {
+            return Err(fail(format!(
+                "address {:?} is not an http:// or https:// URL, such as https://jenkins.example.com/",
+                master.address
+            )));
+        };
+        if !url.path().ends_with('/') {
+            url.set_path(&format!("{}/", url.path()));
+        }
+        let token = secret(
+            master.api_token,
+            master.api_token_file.as_deref(),
+            "api_token",
+        )
+        .map_err(fail)?;
+        let credentials = match (master.username, token) {
+            (Some(user), Some(token)) => Some((user, token)),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(fail(
+                    "username is set but no api_token or api_token_file".into(),
+                ));
+            }
+            (None, Some(_)) => return Err(fail("an API token is set but no username".into())),
+        };
+        let ca_pem = ca_file(master.ca_file.as_deref()).map_err(fail)?;
+        masters.push(JenkinsMaster {
+            name: master.name,
+            address: url.to_string(),
+            credentials,
+            ca_pem,
+        });
+    }
+    Ok(masters)
 }
 
 #[cfg(test)]
@@ -1217,6 +1332,53 @@ contexts:
                 jail,
                 "kubeconfig = \"kc.yaml\"\n[[kubernetes.accounts]]\nname = \"a\"\ncontext = \"one\"\ndocker_registries = [\"nope\"]\n",
                 "not a [[docker_registries]] account",
+            )?;
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn jenkins_masters_are_read_and_checked() {
+        Jail::expect_with(|jail| {
+            isolate(jail);
+            jail.create_file("token", "11d5f2c7\n")?;
+            jail.create_file(
+                "gennaker.toml",
+                "[[jenkins_masters]]\nname = \"ci\"\naddress = \"http://127.0.0.1:8081/jenkins\"\nusername = \"bot\"\napi_token_file = \"token\"\n",
+            )?;
+            let config =
+                load_in(Overrides::default()).map_err(|e| figment::Error::from(e.to_string()))?;
+            let master = &config.jenkins_masters[0];
+            assert_eq!(master.address, "http://127.0.0.1:8081/jenkins/");
+            assert_eq!(
+                master.credentials,
+                Some(("bot".to_string(), "11d5f2c7".to_string()))
+            );
+            assert!(
+                !format!("{master:?}").contains("11d5f2c7"),
+                "the token is never logged"
+            );
+            let refused =
+                |jail: &mut Jail, toml: &str, expected: &str| -> figment::error::Result<()> {
+                    jail.create_file("gennaker.toml", toml)?;
+                    let text = error_text(load_in(Overrides::default()));
+                    assert!(text.contains(expected), "{text} should contain {expected}");
+                    Ok(())
+                };
+            refused(
+                jail,
+                "[[jenkins_masters]]\nname = \"ci\"\naddress = \"jenkins:8080\"\n",
+                "not an http:// or https:// URL",
+            )?;
+            refused(
+                jail,
+                "[[jenkins_masters]]\nname = \"ci\"\naddress = \"http://j/\"\nusername = \"bot\"\n",
+                "no api_token",
+            )?;
+            refused(
+                jail,
+                "[[jenkins_masters]]\nname = \"ci\"\naddress = \"http://j/\"\n[[jenkins_masters]]\nname = \"ci\"\naddress = \"http://k/\"\n",
+                "names must be unique",
             )?;
             Ok(())
         });

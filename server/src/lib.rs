@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod health;
+pub mod jenkins;
 pub mod kubernetes;
 pub mod pipelines;
 pub mod registries;
@@ -48,6 +49,8 @@ pub enum ServerError {
     Store(#[source] store::StoreError),
     #[error("{0}")]
     Registries(String),
+    #[error("{0}")]
+    Jenkins(String),
     #[error("the HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -113,10 +116,14 @@ pub async fn serve(
             .map_err(ServerError::Registries)?,
     );
     registries.watch_health();
+    let jenkins = std::sync::Arc::new(
+        jenkins::JenkinsMasters::new(&config.jenkins_masters).map_err(ServerError::Jenkins)?,
+    );
     let engine = tasks::TaskEngine::new(
         task_store,
         kubernetes.clone(),
         registries.clone(),
+        jenkins.clone(),
         events.clone(),
         config.tasks,
     );
@@ -136,6 +143,7 @@ pub async fn serve(
     let configs = std::sync::Arc::new(pipelines::configs::Configs::new(
         backend.clone(),
         kubernetes.clone(),
+        jenkins.clone(),
     ));
     let pipeline_engine = pipelines::engine::PipelineEngine::new(
         configs.clone(),
@@ -160,6 +168,7 @@ pub async fn serve(
             configs,
             pipelines: pipeline_engine,
             registries,
+            jenkins,
             events,
         },
         listener.local_addr().map_err(ServerError::Serve)?,

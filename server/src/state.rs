@@ -38,6 +38,7 @@ pub struct Backends {
     pub configs: Arc<crate::pipelines::configs::Configs>,
     pub pipelines: Arc<crate::pipelines::engine::PipelineEngine>,
     pub registries: Arc<crate::registries::DockerRegistries>,
+    pub jenkins: Arc<crate::jenkins::JenkinsMasters>,
     pub events: EventBus,
 }
 
@@ -78,6 +79,7 @@ impl AppState {
                     events: backends.events.clone(),
                 }),
                 registries: backends.registries,
+                jenkins: backends.jenkins,
                 changes: Arc::new(backends.events.clone()),
             },
             data_dir: config.data_dir.clone(),

@@ -177,11 +177,7 @@ async fn job_stages_with_bad_settings_are_refused_on_save() {
         .flatten()
         .filter_map(|f| f["field"].as_str())
         .collect();
-    for field in [
-        "stages[0].manifest",
-        "stages[0].account",
-        "stages[1].image",
-    ] {
+    for field in ["stages[0].manifest", "stages[0].account", "stages[1].image"] {
         assert!(fields.contains(&field), "{field} in {body:#}");
     }
 }

@@ -60,6 +60,18 @@ pub async fn list_docker_registries() -> Result<Vec<DockerRegistrySummary>, AppE
     Ok(services()?.registries.registries())
 }
 
+/// The configured Jenkins masters' names.
+#[server]
+pub async fn list_jenkins_masters() -> Result<Vec<String>, AppError> {
+    Ok(services()?.jenkins.masters())
+}
+
+/// A Jenkins master's jobs.
+#[server]
+pub async fn jenkins_jobs(master: String) -> Result<Vec<String>, AppError> {
+    services()?.jenkins.jobs(&master).await
+}
+
 /// A registry's repositories, from its catalog and the configured list.
 #[server]
 pub async fn registry_repositories(registry: String) -> Result<Handled<RepositoryList>, AppError> {

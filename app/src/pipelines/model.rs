@@ -318,10 +318,11 @@ pub enum StageType {
     UndoRolloutManifest,
     RunJobManifest,
     Script,
+    Jenkins,
 }
 
 impl StageType {
-    pub const ALL: [StageType; 20] = [
+    pub const ALL: [StageType; 21] = [
         StageType::Deploy,
         StageType::DeployManifest,
         StageType::DeleteManifest,
@@ -329,6 +330,7 @@ impl StageType {
         StageType::UndoRolloutManifest,
         StageType::RunJobManifest,
         StageType::Script,
+        StageType::Jenkins,
         StageType::ResizeServerGroup,
         StageType::DisableServerGroup,
         StageType::EnableServerGroup,
@@ -367,6 +369,7 @@ impl StageType {
             StageType::UndoRolloutManifest => "undoRolloutManifest",
             StageType::RunJobManifest => "runJobManifest",
             StageType::Script => "script",
+            StageType::Jenkins => "jenkins",
         }
     }
 
@@ -397,6 +400,7 @@ impl StageType {
             StageType::UndoRolloutManifest => "Undo Rollout (Manifest)",
             StageType::RunJobManifest => "Run Job (Manifest)",
             StageType::Script => "Script",
+            StageType::Jenkins => "Jenkins",
         }
     }
 
@@ -445,6 +449,9 @@ impl StageType {
                 "Runs a Kubernetes Job to completion, with its logs and output properties."
             }
             StageType::Script => "Runs a shell script in a container image, as a Kubernetes Job.",
+            StageType::Jenkins => {
+                "Runs a Jenkins job with parameters and waits for it; its property file's values become outputs."
+            }
         }
     }
 }

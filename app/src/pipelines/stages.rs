@@ -37,6 +37,7 @@ pub enum StageSettings {
     UndoRolloutManifest(ManifestTarget, u64),
     RunJob(RunJob),
     Script(Script),
+    Jenkins(JenkinsBuild),
 }
 
 /// A cluster of an account and namespace, as the cluster stages name it (`credentials`,
@@ -155,6 +156,19 @@ pub struct RunJob {
     pub property_container: Option<String>,
     /// Gennaker's `deleteJob`: delete the Job (and its Pods) once its outcome and logs are kept.
     pub delete_job: bool,
+}
+
+/// Jenkins: `job` run on `master` with `parameters`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JenkinsBuild {
+    pub master: String,
+    pub job: String,
+    pub parameters: Vec<(String, String)>,
+    /// An archived file whose values become outputs (Spinnaker's `propertyFile`).
+    pub property_file: Option<String>,
+    /// `markUnstableAsSuccessful`.
+    pub unstable_is_success: bool,
+    pub wait_for_completion: bool,
 }
 
 /// Script: `command` run by `sh -c` in `image`, as a Job in `namespace` of `account`.
@@ -371,6 +385,18 @@ pub fn read(
             "allowDeleteActive",
         )),
         StageType::RunJobManifest => StageSettings::RunJob(run_job(&mut r)),
+        StageType::Jenkins => StageSettings::Jenkins(JenkinsBuild {
+            master: r
+                .required_text("master", "the Jenkins master")
+                .unwrap_or_default(),
+            job: r
+                .required_text("job", "the Jenkins job (a job in a folder as folder/job)")
+                .unwrap_or_default(),
+            parameters: r.text_map("parameters"),
+            property_file: r.text("propertyFile").filter(|f| !f.trim().is_empty()),
+            unstable_is_success: r.flag("markUnstableAsSuccessful").unwrap_or(false),
+            wait_for_completion: r.flag("waitForCompletion").unwrap_or(true),
+        }),
         StageType::Script => StageSettings::Script(Script {
             account: account(&mut r),
             namespace: ["namespace", "region", "location"]

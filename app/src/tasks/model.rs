@@ -612,6 +612,33 @@ pub enum StepAction {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         capture: Option<Capture>,
     },
+    /// Starts a Jenkins job with parameters; records its queue item (`queuedBuild`).
+    StartJenkinsJob {
+        master: String,
+        job: String,
+        #[serde(default)]
+        parameters: Vec<(String, String)>,
+    },
+    /// Waits until the queued build has started; records `buildNumber`.
+    WaitForJenkinsQueue {
+        master: String,
+        job: String,
+    },
+    /// Waits until the build has finished; records `buildInfo` (number, url, result,
+    /// artifacts) and, from the archived `property_file`, the output properties.
+    WaitForJenkinsBuild {
+        master: String,
+        job: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        property_file: Option<String>,
+    },
+    /// Fails unless the recorded build succeeded (or was UNSTABLE and `unstable_is_success`),
+    /// or when its property file could not be read.
+    CheckJenkinsBuild {
+        job: String,
+        #[serde(default)]
+        unstable_is_success: bool,
+    },
     /// Rolls a failed deploy back: the newest server group of the cluster but `failed` takes
     /// the traffic again, and `failed` (the one the deploy created) is disabled and resized
     /// to 0.
@@ -800,6 +827,8 @@ impl StepAction {
                 | StepAction::WaitForServerGroupDeleted { .. }
                 | StepAction::DeleteClusterExcess { .. }
                 | StepAction::WaitForJob { .. }
+                | StepAction::WaitForJenkinsQueue { .. }
+                | StepAction::WaitForJenkinsBuild { .. }
         )
     }
 

@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .route("/docker-registries", get(registries))
         .route("/docker-registries/{name}/repositories", get(repositories))
         .route("/docker-registries/{name}/tags", get(tags))
+        .route("/jenkins-masters", get(jenkins_masters))
+        .route("/jenkins-masters/{name}/jobs", get(jenkins_jobs))
         .route("/applications/{name}/clusters", get(clusters))
         .route("/applications/{name}/load-balancers", get(load_balancers))
         .route("/applications/{name}/security-groups", get(security_groups))
@@ -34,6 +36,17 @@ async fn accounts(State(state): State<AppState>) -> Json<Vec<KubernetesAccountSu
 
 async fn registries(State(state): State<AppState>) -> Json<Vec<DockerRegistrySummary>> {
     Json(state.services.registries.registries())
+}
+
+async fn jenkins_masters(State(state): State<AppState>) -> Json<Vec<String>> {
+    Json(state.services.jenkins.masters())
+}
+
+async fn jenkins_jobs(
+    State(state): State<AppState>,
+    name: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<String>>, ApiError> {
+    Ok(Json(state.services.jenkins.jobs(&path(name)?).await?))
 }
 
 async fn repositories(

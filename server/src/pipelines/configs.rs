@@ -23,6 +23,7 @@ use crate::store::{Backend, Documents, HistoryEntry, StoreError, Stored};
 pub struct Configs {
     documents: Documents<PipelineConfig>,
     kubernetes: Arc<Kubernetes>,
+    jenkins: Arc<crate::jenkins::JenkinsMasters>,
 }
 
 fn timestamp(t: jiff::Timestamp) -> Timestamp {
@@ -86,10 +87,15 @@ fn id_problem(id: &str) -> Option<String> {
 }
 
 impl Configs {
-    pub fn new(backend: Arc<Backend>, kubernetes: Arc<Kubernetes>) -> Configs {
+    pub fn new(
+        backend: Arc<Backend>,
+        kubernetes: Arc<Kubernetes>,
+        jenkins: Arc<crate::jenkins::JenkinsMasters>,
+    ) -> Configs {
         Configs {
             documents: Documents::new(backend, "pipeline", "pipelines"),
             kubernetes,
+            jenkins,
         }
     }
 
@@ -102,6 +108,7 @@ impl Configs {
         }
         problems.extend(self.account_problems(config));
         problems.extend(zone_problems(config));
+        problems.extend(self.jenkins_problems(config));
         let taken = self
             .list(&config.application)
             .await?
@@ -117,6 +124,27 @@ impl Configs {
             ));
         }
         AppError::from_fields(problems)
+    }
+
+    /// Jenkins stages must name a configured master (unless it is an expression).
+    fn jenkins_problems(&self, config: &PipelineConfig) -> Vec<FieldError> {
+        config
+            .stages
+            .iter()
+            .enumerate()
+            .filter(|(_, stage)| StageType::parse(&stage.kind) == Some(StageType::Jenkins))
+            .filter_map(|(i, stage)| {
+                let master = stage.settings.get("master")?.as_str()?;
+                if master.is_empty() || master.contains("${") {
+                    return None;
+                }
+                let error = self.jenkins.check(master).err()?;
+                Some(FieldError::new(
+                    &format!("stages[{i}].master"),
+                    error.to_string(),
+                ))
+            })
+            .collect()
     }
 
     /// Accounts and namespaces the stages name (when not expressions) must exist and be allowed.

@@ -575,7 +575,14 @@ impl PipelineEngine {
             }
         }
         let child = Self::child_id(execution, &stage);
-        let planned = plan::plan(execution, &stage, child, &self.kubernetes, &self.registries);
+        let planned = plan::plan(
+            execution,
+            &stage,
+            child,
+            &self.kubernetes,
+            &self.registries,
+            self.tasks.jenkins(),
+        );
         let planned = match planned {
             Ok(planned) => planned,
             Err(message) => {

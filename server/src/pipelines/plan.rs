@@ -115,6 +115,7 @@ pub fn plan(
     child: ExecutionId,
     kubernetes: &Kubernetes,
     registries: &DockerRegistries,
+    jenkins: &crate::jenkins::JenkinsMasters,
 ) -> Result<Planned, String> {
     let kind = StageType::parse(&stage.kind)
         .ok_or_else(|| format!("Gennaker does not run {} stages", stage.kind))?;
@@ -394,6 +395,50 @@ pub fn plan(
                     only_enabled: find.only_enabled,
                 },
             )]
+        }
+        StageSettings::Jenkins(build) => {
+            jenkins.check(&build.master).map_err(|e| e.to_string())?;
+            let (master, job) = (build.master, build.job);
+            let mut steps = vec![
+                Step::new(
+                    format!("Start Jenkins job {job} on {master}"),
+                    StepAction::StartJenkinsJob {
+                        master: master.clone(),
+                        job: job.clone(),
+                        parameters: build.parameters,
+                    },
+                ),
+                Step::new(
+                    "Wait for the build to leave the queue",
+                    StepAction::WaitForJenkinsQueue {
+                        master: master.clone(),
+                        job: job.clone(),
+                    },
+                ),
+            ];
+            if build.wait_for_completion {
+                let wait = Step::new(
+                    format!("Wait for the build of {job} to finish"),
+                    StepAction::WaitForJenkinsBuild {
+                        master,
+                        job: job.clone(),
+                        property_file: build.property_file,
+                    },
+                );
+                steps.push(if stage_timeout(&context).is_some() {
+                    wait
+                } else {
+                    wait.with_timeout(super::jobs::JOB_TIMEOUT)
+                });
+                steps.push(Step::new(
+                    "Check the build's result",
+                    StepAction::CheckJenkinsBuild {
+                        job,
+                        unstable_is_success: build.unstable_is_success,
+                    },
+                ));
+            }
+            steps
         }
         StageSettings::RunJob(run) => super::jobs::run_job(
             kubernetes,

@@ -23,10 +23,10 @@ pub const TASK_ANNOTATION: &str = "gennaker.io/task";
 const LOG_READ_BYTES: i64 = 4 * 1024 * 1024;
 /// The most of one container's log kept in the stage's outputs (its end).
 const LOG_KEPT_BYTES: usize = 64 * 1024;
-/// The output holding the properties read from the log, as Spinnaker names it.
-const PROPERTIES_OUTPUT: &str = "propertyFileContents";
-/// Set when the log's properties could not be read: why.
-const PROPERTIES_PROBLEM: &str = "propertyFileProblem";
+/// The output holding the properties read from a log or a property file, as Spinnaker names it.
+pub(super) const PROPERTIES_OUTPUT: &str = "propertyFileContents";
+/// Set when the properties could not be read: why.
+pub(super) const PROPERTIES_PROBLEM: &str = "propertyFileProblem";
 
 /// Reads the output properties of a log, as Spinnaker does: `SPINNAKER_PROPERTY_NAME=value`
 /// gives `name` (lower case) = `value` (trimmed); `SPINNAKER_CONFIG_JSON={...}` gives every

@@ -12,6 +12,7 @@
 
 pub mod builders;
 mod cluster_steps;
+mod jenkins_steps;
 pub mod job_steps;
 pub mod outcome;
 pub mod plan;
@@ -36,6 +37,7 @@ use tracing::Instrument;
 
 use crate::config::TasksConfig;
 use crate::events::{Change, EventBus};
+use crate::jenkins::JenkinsMasters;
 use crate::kubernetes::Kubernetes;
 use crate::registries::DockerRegistries;
 use crate::store::StoreError;
@@ -106,6 +108,7 @@ pub struct TaskEngine {
     store: TaskStore,
     kubernetes: Arc<Kubernetes>,
     registries: Arc<DockerRegistries>,
+    jenkins: Arc<JenkinsMasters>,
     events: EventBus,
     rules: Rules,
     retention: Duration,
@@ -117,10 +120,16 @@ pub struct TaskEngine {
 }
 
 impl TaskEngine {
+    /// The Jenkins masters steps start builds on.
+    pub fn jenkins(&self) -> &JenkinsMasters {
+        &self.jenkins
+    }
+
     pub fn new(
         store: TaskStore,
         kubernetes: Arc<Kubernetes>,
         registries: Arc<DockerRegistries>,
+        jenkins: Arc<JenkinsMasters>,
         events: EventBus,
         config: TasksConfig,
     ) -> Arc<TaskEngine> {
@@ -128,6 +137,7 @@ impl TaskEngine {
             store,
             kubernetes,
             registries,
+            jenkins,
             events,
             rules: Rules {
                 wait_timeout: config.wait_timeout,
@@ -439,6 +449,7 @@ impl TaskEngine {
                     let executor = Executor {
                         kubernetes: &self.kubernetes,
                         registries: &self.registries,
+                        jenkins: &self.jenkins,
                         task: &task,
                         step,
                         progress: &progress,

@@ -45,6 +45,9 @@ pub enum StepError {
     /// The step's own check found it cannot go on; the message says why and what to do.
     #[error("{0}")]
     Refused(String),
+    /// A Jenkins master did not answer, or refused; its error says whether to retry.
+    #[error(transparent)]
+    Jenkins(#[from] crate::jenkins::JenkinsError),
     /// A webhook did not answer, or answered with a status the stage retries or fails on.
     #[error("{message}")]
     Webhook { message: String, retryable: bool },
@@ -59,6 +62,7 @@ impl StepError {
     pub fn is_retryable(&self) -> bool {
         match self {
             StepError::Kubernetes(error) => error.is_retryable(),
+            StepError::Jenkins(error) => error.is_retryable(),
             StepError::Refused(_) => false,
             StepError::Webhook { retryable, .. } => *retryable,
         }

@@ -72,6 +72,7 @@ pub trait ChildPipelines: Send + Sync {
 pub struct Executor<'a> {
     pub kubernetes: &'a Kubernetes,
     pub registries: &'a crate::registries::DockerRegistries,
+    pub jenkins: &'a crate::jenkins::JenkinsMasters,
     pub task: &'a Task,
     pub step: &'a gennaker_app::tasks::model::Step,
     pub progress: &'a dyn Progress,
@@ -353,6 +354,26 @@ impl Executor<'_> {
                 self.wait_for_job(job, capture.as_ref()).await
             }
             StepAction::CheckJob { job, capture } => self.check_job(job, capture.as_ref()),
+            StepAction::StartJenkinsJob {
+                master,
+                job,
+                parameters,
+            } => self.start_jenkins_job(master, job, parameters).await,
+            StepAction::WaitForJenkinsQueue { master, job } => {
+                self.wait_for_jenkins_queue(master, job).await
+            }
+            StepAction::WaitForJenkinsBuild {
+                master,
+                job,
+                property_file,
+            } => {
+                self.wait_for_jenkins_build(master, job, property_file.as_deref())
+                    .await
+            }
+            StepAction::CheckJenkinsBuild {
+                job,
+                unstable_is_success,
+            } => self.check_jenkins_build(job, *unstable_is_success),
             StepAction::RollBackDeploy {
                 account,
                 namespace,

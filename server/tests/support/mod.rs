@@ -11,7 +11,8 @@ pub mod pipelines;
 use std::path::PathBuf;
 
 use gennaker::config::{
-    Config, DockerRegistryAccount, KubernetesConfig, PipelinesConfig, StoreConfig, TasksConfig,
+    Config, DockerRegistryAccount, JenkinsMaster, KubernetesConfig, PipelinesConfig, StoreConfig,
+    TasksConfig,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -38,6 +39,15 @@ pub async fn start_configured(
     kubernetes: KubernetesConfig,
     docker_registries: Vec<DockerRegistryAccount>,
 ) -> TestServer {
+    start_full(kubernetes, docker_registries, Vec::new()).await
+}
+
+/// A server with these Kubernetes accounts, docker-registry accounts and Jenkins masters.
+pub async fn start_full(
+    kubernetes: KubernetesConfig,
+    docker_registries: Vec<DockerRegistryAccount>,
+    jenkins_masters: Vec<JenkinsMaster>,
+) -> TestServer {
     let data = tempfile::tempdir().expect("a temporary directory");
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -50,6 +60,7 @@ pub async fn start_configured(
         log: "info".into(),
         kubernetes,
         docker_registries,
+        jenkins_masters,
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },

@@ -57,6 +57,8 @@ fn defaults(kind: StageType, application: &str) -> Map<String, Value> {
                 "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never",
                     "containers": [{"name": "main", "image": "busybox:1.36",
                         "command": ["sh", "-c", "echo SPINNAKER_PROPERTY_RESULT=done"]}]}}}}}),
+        StageType::Jenkins => json!({"master": "", "job": "", "parameters": {},
+            "waitForCompletion": true, "markUnstableAsSuccessful": false}),
         StageType::Script => json!({"account": "", "namespace": "default", "image": "alpine:3.20",
             "command": "", "deleteJob": false}),
     };

@@ -1,6 +1,6 @@
-//! What a stage that ran a Kubernetes Job kept: the output properties its log gave, and each
-//! Pod's container log (the end of it, when long), kept in the stage so they stay readable
-//! after the Job and its Pods are deleted.
+//! What a stage that ran a Kubernetes Job or a Jenkins build kept: the output properties its
+//! log or property file gave, and each Pod's container log (the end of it, when long), kept in
+//! the stage so they stay readable after the Job and its Pods are deleted.
 
 use leptos::prelude::*;
 use serde_json::Value;
@@ -26,23 +26,31 @@ fn property_lines(stage: &StageExecution) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The properties a Job's log or a build's property file gave, if any.
 #[component]
-pub(super) fn JobOutput(stage: StageExecution) -> impl IntoView {
+pub(super) fn OutputProperties(stage: StageExecution) -> impl IntoView {
+    let properties = property_lines(&stage);
+    (!properties.is_empty()).then(|| {
+        view! {
+            <h4>"Output properties"</h4>
+            <dl class="job-properties">
+                {properties.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+            </dl>
+        }
+    })
+}
+
+/// The logs a Job's Pods left, kept by the stage.
+#[component]
+pub(super) fn JobLogs(stage: StageExecution) -> impl IntoView {
     let logs = stage
         .outputs
         .get(JOB_LOGS_OUTPUT)
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let properties = property_lines(&stage);
     let text = |entry: &Value, key: &str| entry[key].as_str().unwrap_or_default().to_string();
     view! {
-        {(!properties.is_empty()).then(|| view! {
-            <h4>"Output properties"</h4>
-            <dl class="job-properties">
-                {properties.into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
-            </dl>
-        })}
         <h4>"Logs"</h4>
         {if logs.is_empty() {
             view! { <p class="hint">"The Job's Pods left no logs."</p> }.into_any()

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 
 use super::actions::{RestartStage, WindowWait};
-use super::job::JobOutput;
+use super::job::{JobLogs, OutputProperties};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
@@ -53,6 +53,17 @@ fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
 /// on web-v002", ...
 fn result_line(stage: &StageExecution) -> Option<String> {
     let text = |key: &str| stage.outputs.get(key).and_then(Value::as_str);
+    if let Some(build) = stage.outputs.get("buildInfo") {
+        let how = match build["result"].as_str() {
+            Some(result) => format!("ended {result}"),
+            None => "started".to_string(),
+        };
+        return Some(format!(
+            "Jenkins build #{} of {} {how}",
+            build["number"],
+            build["name"].as_str().unwrap_or_default()
+        ));
+    }
     if let Some(job) = stage.outputs.get(JOB_STATUS_OUTPUT) {
         let state = match job["jobState"].as_str() {
             Some("Succeeded") => "succeeded",
@@ -114,6 +125,12 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
         .map(|by| format!("Restarted by {by}."));
     let is_judgment = stage.kind == "manualJudgment";
     let ran_job = stage.outputs.contains_key(JOB_LOGS_OUTPUT);
+    let build_link = stage
+        .outputs
+        .get("buildInfo")
+        .and_then(|b| b["url"].as_str())
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+        .map(str::to_string);
     let in_window = stage.status == ExecutionStatus::Running
         && stage
             .tasks
@@ -135,7 +152,9 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
             {result_line(&stage).map(|line| view! { <p class="stage-result">{line}</p> })}
             {is_judgment.then(|| view! { <JudgmentState execution=execution.clone() stage=stage.clone() /> })}
             {in_window.then(|| view! { <WindowWait id=execution.id stage=stage.clone() /> })}
-            {ran_job.then(|| view! { <JobOutput stage=stage.clone() /> })}
+            {build_link.map(|url| view! { <p><a href=url rel="noopener">"Open the build in Jenkins"</a></p> })}
+            <OutputProperties stage=stage.clone() />
+            {ran_job.then(|| view! { <JobLogs stage=stage.clone() /> })}
             <h4>"Tasks"</h4>
             {if stage.tasks.is_empty() {
                 view! { <p class="hint">"No task has started yet."</p> }.into_any()
@@ -227,6 +246,13 @@ mod tests {
         assert_eq!(
             result_line(&job).as_deref(),
             Some("Job report-x2b4z in ci failed")
+        );
+        let build = with_outputs(
+            json!({"buildInfo": {"name": "build-web", "number": 7, "result": "UNSTABLE"}}),
+        );
+        assert_eq!(
+            result_line(&build).as_deref(),
+            Some("Jenkins build #7 of build-web ended UNSTABLE")
         );
         assert_eq!(result_line(&with_outputs(json!({}))), None);
     }
