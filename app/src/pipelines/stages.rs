@@ -465,10 +465,11 @@ fn run_job(r: &mut Reader<'_>) -> RunJob {
             Value::Null
         }
     };
-    if let Some(kind) = manifest.get("kind").and_then(Value::as_str) {
-        if kind != "Job" && !kind.contains("${") {
-            r.fail(key, format!("Run Job runs a Kubernetes Job, not a {kind}."));
-        }
+    if let Some(kind) = manifest.get("kind").and_then(Value::as_str)
+        && kind != "Job"
+        && !kind.contains("${")
+    {
+        r.fail(key, format!("Run Job runs a Kubernetes Job, not a {kind}."));
     }
     RunJob {
         account,

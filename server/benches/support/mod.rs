@@ -38,6 +38,7 @@ pub async fn serve_with(
         log: "warn".into(),
         kubernetes,
         docker_registries: Vec::new(),
+        jenkins_masters: Vec::new(),
         store,
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),
