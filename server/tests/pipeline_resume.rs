@@ -2,8 +2,9 @@
 //! then ends at its original time, not a full wait after the restart), while a Manual Judgment
 //! waits (and right after the decision was recorded), and during a Deploy waiting for its Pods.
 //! After each restart the execution goes on where it was, and no stage's side effect happens
-//! twice: exactly one ReplicaSet is created. A window wait and a Run Job waiting for its Job
-//! resume the same way; the Job is created once.
+//! twice: exactly one ReplicaSet is created. A window wait, a Run Job waiting for its Job and
+//! a Rolling Red/Black half way resume the same way; the Job and the new server group are
+//! created once.
 
 mod support;
 
@@ -278,6 +279,70 @@ async fn a_run_job_survives_kill_9_and_creates_its_job_once() {
             1
         );
         drop(server);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_rolling_red_black_survives_kill_9_mid_way_and_moves_traffic_once() {
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let data = tempfile::tempdir().expect("a temporary directory");
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        let account = kube::config::Kubeconfig::read_from(&kubeconfig)
+            .ok()
+            .and_then(|k| k.current_context)
+            .expect("a current context");
+        let (app, lb) = support::cluster::application_with_load_balancer_in(addr, "rollresume", &account, &namespace).await;
+        let label = unique("r");
+        let deploy = |name: &str, strategy: &str, node_selector: Value| json!({"application": app, "name": name, "stages": [
+            {"refId": "1", "requisiteStageRefIds": [], "type": "deploy", "name": "Deploy", "clusters": [{
+                "account": account, "namespace": namespace, "stack": "web", "targetSize": 2,
+                "strategy": strategy, "targetPercentages": [50, 100], "loadBalancers": [lb],
+                "nodeSelector": node_selector,
+                "containers": [{"name": "web", "imageDescription": {"imageId": "nginx:1.27"}}]
+            }]}
+        ]});
+        let first = create_pipeline(addr, deploy("First", "", json!({}))).await;
+        let done = finished(addr, &start_execution(addr, &first, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+
+        // The new server group's Pods wait for a node with the label: killed while at 50 %.
+        let rolling = create_pipeline(addr, deploy("Rolling", "rollingredblack", json!({NODE_LABEL: label}))).await;
+        let id = start_execution(addr, &rolling, json!({})).await;
+        let at_half = |e: &Value| {
+            stage(e, "Deploy")["tasks"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t["name"] == "Wait for 1/1 Pods to be Ready" && t["status"] == "RUNNING"))
+        };
+        wait_execution(addr, &id, "the rolling deploy at 50 %", at_half).await;
+        server.kill_9();
+        let (server, addr) = start_binary(&kubeconfig, data.path());
+        wait_until_serving(addr).await;
+        wait_execution(addr, &id, "the rolling deploy at 50 % again", at_half).await;
+        let nodes: Api<Node> = Api::all(client.clone());
+        let node = nodes.list(&ListParams::default()).await.expect("nodes").items.into_iter().next().expect("a node").name_any();
+        let patch = |value: Value| json!({"metadata": {"labels": {NODE_LABEL: value}}});
+        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(patch(json!(label)))).await.expect("label the node");
+        let done = finished(addr, &id).await;
+        nodes.patch(&node, &PatchParams::default(), &Patch::Merge(patch(Value::Null))).await.expect("unlabel the node");
+        drop(server);
+
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client, &namespace);
+        let mut sets = replica_sets.list(&ListParams::default()).await.expect("list").items;
+        sets.sort_by_key(|rs| rs.name_any());
+        let names: Vec<String> = sets.iter().map(|rs| rs.name_any()).collect();
+        assert_eq!(names, [format!("{app}-web-v000"), format!("{app}-web-v001")], "exactly one new ReplicaSet");
+        assert_eq!(sets[1].spec.as_ref().and_then(|s| s.replicas), Some(2));
+        let moved: Vec<&str> = stage(&done, "Deploy")["tasks"].as_array().unwrap().iter()
+            .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with("Move ")))
+            .filter_map(|t| t["status"].as_str())
+            .collect();
+        assert_eq!(moved, ["SUCCEEDED", "SUCCEEDED"], "each share moved once");
     })
     .await;
 }

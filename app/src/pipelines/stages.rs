@@ -198,10 +198,18 @@ pub enum Strategy {
     None,
     Highlander,
     RedBlack,
+    RollingRedBlack,
+    Custom,
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 3] = [Strategy::None, Strategy::Highlander, Strategy::RedBlack];
+    pub const ALL: [Strategy; 5] = [
+        Strategy::None,
+        Strategy::Highlander,
+        Strategy::RedBlack,
+        Strategy::RollingRedBlack,
+        Strategy::Custom,
+    ];
 
     /// Deck's value (`""` for none).
     pub fn as_str(self) -> &'static str {
@@ -209,6 +217,8 @@ impl Strategy {
             Strategy::None => "",
             Strategy::Highlander => "highlander",
             Strategy::RedBlack => "redblack",
+            Strategy::RollingRedBlack => "rollingredblack",
+            Strategy::Custom => "custom",
         }
     }
 
@@ -217,6 +227,8 @@ impl Strategy {
             Strategy::None => "None",
             Strategy::Highlander => "Highlander",
             Strategy::RedBlack => "Red/Black",
+            Strategy::RollingRedBlack => "Rolling Red/Black",
+            Strategy::Custom => "Custom",
         }
     }
 
@@ -225,6 +237,8 @@ impl Strategy {
             "" | "none" => Some(Strategy::None),
             "highlander" => Some(Strategy::Highlander),
             "redblack" => Some(Strategy::RedBlack),
+            "rollingredblack" => Some(Strategy::RollingRedBlack),
+            "custom" => Some(Strategy::Custom),
             _ => None,
         }
     }
@@ -248,7 +262,29 @@ pub struct DeployCluster {
     /// The image comes from a Find Image from Cluster stage (`imageDescription.fromContext`)
     /// with this `refId` (`stageId`), found when the stage starts.
     pub image_from_stage: Option<String>,
+    /// Rolling Red/Black: the shares of the replicas the new server group grows through
+    /// (`targetPercentages`), ending at 100.
+    pub target_percentages: Vec<u64>,
+    /// Rolling Red/Black: seconds to wait after each growth (`delayBeforeCleanup`).
+    pub delay_before_cleanup_sec: u64,
+    /// Rolling Red/Black: a pipeline run after each growth, before traffic moves
+    /// (`pipelineBeforeCleanup`); Custom: the strategy pipeline (`strategyApplication`,
+    /// `strategyPipeline`, `pipelineParameters`).
+    pub pipeline: Option<StrategyPipeline>,
 }
+
+/// A pipeline a strategy runs, with parameters of its own (values may be expressions).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StrategyPipeline {
+    /// The application it belongs to; the execution's when empty.
+    pub application: String,
+    /// Its id.
+    pub pipeline: String,
+    pub parameters: Vec<(String, String)>,
+}
+
+/// Rolling Red/Black's steps when none are given (Deck's default).
+pub const DEFAULT_PERCENTAGES: [u64; 2] = [50, 100];
 
 /// Reads `stage`'s settings; problems go to `errors` with paths under `path`.
 pub fn read(
@@ -779,7 +815,7 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
     let strategy = Strategy::parse(&strategy_text).unwrap_or_else(|| {
         r.fail(
             "strategy",
-            format!("{strategy_text:?} is not a strategy Gennaker runs: use none, highlander or redblack."),
+            format!("{strategy_text:?} is not a strategy Gennaker runs: use none, highlander, redblack, rollingredblack or custom."),
         );
         Strategy::None
     });
@@ -881,6 +917,42 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
     let rollback_on_failure = r
         .object("rollback", |b| b.flag("onFailure").unwrap_or(false))
         .unwrap_or(false);
+    let mut target_percentages = Vec::new();
+    let mut pipeline = None;
+    match strategy {
+        Strategy::RollingRedBlack => {
+            target_percentages = r.numbers("targetPercentages");
+            if target_percentages.is_empty() {
+                target_percentages = DEFAULT_PERCENTAGES.to_vec();
+            }
+            let rising = target_percentages.windows(2).all(|w| w[0] < w[1]);
+            if !rising || target_percentages.iter().any(|p| !(1..=100).contains(p)) {
+                r.fail(
+                    "targetPercentages",
+                    "Give rising percentages from 1 to 100, such as 25, 50, 100.",
+                );
+            }
+            if target_percentages.last() != Some(&100) {
+                target_percentages.push(100);
+            }
+            pipeline = r
+                .object("pipelineBeforeCleanup", |p| StrategyPipeline {
+                    application: p.text("application").unwrap_or_default(),
+                    pipeline: p.text("pipelineId").unwrap_or_default(),
+                    parameters: p.text_map("pipelineParameters"),
+                })
+                .filter(|p| !p.pipeline.is_empty());
+        }
+        Strategy::Custom => {
+            let chosen = r.required_text("strategyPipeline", "the strategy pipeline to run");
+            pipeline = Some(StrategyPipeline {
+                application: r.text("strategyApplication").unwrap_or_default(),
+                pipeline: chosen.unwrap_or_default(),
+                parameters: r.text_map("pipelineParameters"),
+            });
+        }
+        _ => {}
+    }
     DeployCluster {
         spec,
         strategy,
@@ -890,6 +962,9 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
         delay_before_scale_down_sec: r.count("delayBeforeScaleDownSec").unwrap_or(0),
         rollback_on_failure,
         image_from_stage,
+        target_percentages,
+        delay_before_cleanup_sec: r.count("delayBeforeCleanup").unwrap_or(0),
+        pipeline,
     }
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::stages::DeployCluster;
+use super::stages::{DeployCluster, Strategy, StrategyPipeline};
 use crate::infrastructure::image::ImageReference;
 
 /// One step into a JSON value: a key of an object or an index of a list.
@@ -287,6 +287,37 @@ pub fn deploy_cluster_entry(
     let mut rollback = object(previous.get("rollback"));
     rollback.insert("onFailure".into(), json!(cluster.rollback_on_failure));
     put("rollback", Value::Object(rollback));
+    let parameters = |p: &StrategyPipeline| {
+        Value::Object(
+            p.parameters
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect(),
+        )
+    };
+    match (cluster.strategy, &cluster.pipeline) {
+        (Strategy::RollingRedBlack, validation) => {
+            put("targetPercentages", json!(cluster.target_percentages));
+            put(
+                "delayBeforeCleanup",
+                json!(cluster.delay_before_cleanup_sec),
+            );
+            match validation {
+                Some(p) => put(
+                    "pipelineBeforeCleanup",
+                    json!({"application": p.application, "pipelineId": p.pipeline,
+                        "pipelineParameters": parameters(p)}),
+                ),
+                None => put("pipelineBeforeCleanup", Value::Null),
+            }
+        }
+        (Strategy::Custom, Some(p)) => {
+            put("strategyApplication", json!(p.application));
+            put("strategyPipeline", json!(p.pipeline));
+            put("pipelineParameters", parameters(p));
+        }
+        _ => {}
+    }
     let mut containers = match previous.get("containers") {
         Some(Value::Array(items)) => items.clone(),
         _ => Vec::new(),
@@ -298,6 +329,9 @@ pub fn deploy_cluster_entry(
     }
     put("containers", Value::Array(containers));
     without_empty(&mut entry, &["nodeSelector"]);
+    if entry.get("pipelineBeforeCleanup") == Some(&Value::Null) {
+        entry.remove("pipelineBeforeCleanup");
+    }
     entry
 }
 
@@ -308,7 +342,7 @@ mod tests {
         ContainerPort, EnvVar, Protocol, Resources, ServerGroupSpec,
     };
     use crate::pipelines::model::{Stage, StageType};
-    use crate::pipelines::stages::{StageSettings, Strategy, read};
+    use crate::pipelines::stages::{StageSettings, Strategy, StrategyPipeline, read};
 
     fn read_back(entry: Map<String, Value>) -> DeployCluster {
         let stage: Stage = serde_json::from_value(json!({
@@ -326,9 +360,85 @@ mod tests {
     }
 
     #[test]
+    fn rolling_red_black_and_custom_settings_read_back() {
+        let spec = ServerGroupSpec {
+            application: "web".into(),
+            account: "local".into(),
+            namespace: "default".into(),
+            image: "nginx:1.27".into(),
+            replicas: 4,
+            ..ServerGroupSpec::default()
+        };
+        let rolling = DeployCluster {
+            spec: spec.clone(),
+            strategy: Strategy::RollingRedBlack,
+            target_percentages: vec![25, 50, 100],
+            delay_before_cleanup_sec: 5,
+            rollback_on_failure: true,
+            pipeline: Some(StrategyPipeline {
+                application: "web".into(),
+                pipeline: "p-1".into(),
+                parameters: vec![("env".into(), "prod".into())],
+            }),
+            ..DeployCluster::default()
+        };
+        let entry = deploy_cluster_entry(&Map::new(), &rolling);
+        assert_eq!(entry["strategy"], "rollingredblack");
+        assert_eq!(entry["pipelineBeforeCleanup"]["pipelineId"], "p-1");
+        assert_eq!(read_back(entry), rolling);
+        let custom = DeployCluster {
+            spec,
+            strategy: Strategy::Custom,
+            pipeline: Some(StrategyPipeline {
+                application: String::new(),
+                pipeline: "p-2".into(),
+                parameters: Vec::new(),
+            }),
+            ..DeployCluster::default()
+        };
+        let entry = deploy_cluster_entry(&Map::new(), &custom);
+        assert_eq!(entry["strategyPipeline"], "p-2");
+        assert_eq!(read_back(entry), custom);
+    }
+
+    #[test]
+    fn rolling_percentages_end_at_100_and_must_rise() {
+        let stage: Stage =
+            serde_json::from_value(json!({"refId": "1", "type": "deploy", "name": "Deploy",
+                "clusters": [{"account": "local", "namespace": "default", "targetSize": 2,
+                    "strategy": "rollingredblack", "targetPercentages": [25, 50],
+                    "containers": [{"name": "web", "imageDescription": {"imageId": "nginx:1.27"}}]},
+                  {"account": "local", "namespace": "default", "targetSize": 2,
+                    "strategy": "rollingredblack", "targetPercentages": [50, 20],
+                    "containers": [{"name": "web", "imageDescription": {"imageId": "nginx:1.27"}}]},
+                  {"account": "local", "namespace": "default", "strategy": "custom",
+                    "containers": [{"name": "web", "imageDescription": {"imageId": "nginx:1.27"}}]}]
+            }))
+            .unwrap();
+        let mut errors = Vec::new();
+        let StageSettings::Deploy(clusters) =
+            read(StageType::Deploy, &stage, "stages[0]", false, &mut errors)
+        else {
+            panic!("a deploy stage");
+        };
+        assert_eq!(clusters[0].target_percentages, [25, 50, 100]);
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "stages[0].clusters[1].targetPercentages",
+                "stages[0].clusters[2].strategyPipeline"
+            ]
+        );
+    }
+
+    #[test]
     fn a_cluster_written_reads_back_the_same() {
         let cluster = DeployCluster {
             image_from_stage: None,
+            target_percentages: Vec::new(),
+            delay_before_cleanup_sec: 0,
+            pipeline: None,
             spec: ServerGroupSpec {
                 application: "web".into(),
                 account: "local".into(),
@@ -388,6 +498,9 @@ mod tests {
         };
         let cluster = DeployCluster {
             image_from_stage: None,
+            target_percentages: Vec::new(),
+            delay_before_cleanup_sec: 0,
+            pipeline: None,
             spec: ServerGroupSpec {
                 application: "web".into(),
                 account: "local".into(),

@@ -497,6 +497,10 @@ pub enum StepAction {
         parameters: serde_json::Map<String, serde_json::Value>,
         execution: ExecutionId,
         wait: bool,
+        /// A strategy's pipeline: the server group the Deploy made is added to the parameters
+        /// when the step runs (`deployedServerGroup`, ...).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deployed: Option<Deployed>,
     },
     /// Calls a webhook; the status code, body and status URL become outputs.
     CallWebhook {
@@ -590,6 +594,20 @@ pub enum StepAction {
         window: crate::pipelines::windows::ExecutionWindow,
         jitter_seconds: u64,
     },
+    /// Rolling Red/Black, before the new server group exists: records the newest enabled
+    /// server group of the cluster (`rollingSource`), whose traffic moves to the new one.
+    RecordRollingSource {
+        account: String,
+        namespace: String,
+        cluster: String,
+    },
+    /// Rolling Red/Black: takes `percentage` % of the recorded source's Pods out of its load
+    /// balancers (all of it, and its Pod template, at 100).
+    DisableSourceShare {
+        account: String,
+        namespace: String,
+        percentage: u64,
+    },
     /// Creates a Job marked with the task's id (nothing, if this task created it already).
     CreateJob {
         account: String,
@@ -649,6 +667,20 @@ pub enum StepAction {
         failed: String,
     },
 }
+
+/// What a strategy's pipeline is told of the Deploy that runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Deployed {
+    /// The server group the Deploy made.
+    pub target: Target,
+    /// Rolling Red/Black: how far the new server group has grown (`percentageComplete`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<u64>,
+}
+
+/// The output naming the server group Rolling Red/Black moves traffic from.
+pub const ROLLING_SOURCE_OUTPUT: &str = "rollingSource";
 
 /// Where a Job's output properties are read: lines `SPINNAKER_PROPERTY_NAME=value` and
 /// `SPINNAKER_CONFIG_JSON={...}` in one container's log.

@@ -163,7 +163,14 @@ fn failed_before_healthy(task: &Task) -> bool {
         s.status == Status::Failed
             && matches!(
                 s.action,
-                StepAction::CreateReplicaSet { .. } | StepAction::WaitForHealthy { .. }
+                StepAction::CreateReplicaSet { .. }
+                    | StepAction::WaitForHealthy { .. }
+                    | StepAction::SetReplicas { .. }
+                    | StepAction::RunPipeline {
+                        deployed: Some(_),
+                        ..
+                    }
+                    | StepAction::DisableSourceShare { .. }
             )
     }) && task.created_server_group().is_some()
 }

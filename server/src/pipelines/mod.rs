@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod plan;
 pub mod rules;
 pub mod store;
+pub mod strategies;
 
 use std::sync::Arc;
 

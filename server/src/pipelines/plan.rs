@@ -28,6 +28,8 @@ use crate::registries::DockerRegistries;
 use crate::tasks::builders;
 use crate::tasks::steps::DEPLOYED_OUTPUT;
 
+use super::strategies;
+
 /// How long a Manual Judgment waits when its stage sets no timeout (Spinnaker: 72 h).
 pub const JUDGMENT_TIMEOUT: Duration = Duration::from_secs(72 * 3600);
 /// How often a webhook's status is read.
@@ -191,6 +193,7 @@ pub fn plan(
                     parameters,
                     execution: child,
                     wait: run.wait_for_completion,
+                    deployed: None,
                 },
             )]
         }
@@ -475,7 +478,7 @@ pub fn plan(
         StageSettings::Deploy(clusters) => {
             let mut steps = Vec::new();
             for (i, cluster) in clusters.into_iter().enumerate() {
-                let mut spec = cluster.spec;
+                let mut spec = cluster.spec.clone();
                 if let Some(ref_id) = &cluster.image_from_stage {
                     spec.image = found_image(execution, ref_id)?;
                 }
@@ -494,11 +497,46 @@ pub fn plan(
                     .map_err(|e| e.to_string())?;
                 let registry =
                     registries.for_image(&spec.image, &account.settings.docker_registries);
-                steps.extend(builders::create_server_group(&spec, registry));
+                if cluster.strategy == Strategy::RollingRedBlack {
+                    let (record, empty) = strategies::rolling_before(&spec);
+                    steps.push(record);
+                    steps.extend(builders::create_server_group(&empty, registry));
+                } else {
+                    steps.extend(builders::create_server_group(&spec, registry));
+                }
                 let (account, namespace, cluster_name) =
                     (spec.account.clone(), spec.namespace.clone(), spec.cluster());
                 match cluster.strategy {
                     Strategy::None => {}
+                    Strategy::Custom => {
+                        steps.extend(strategies::custom(execution, stage, i, &cluster, &spec));
+                    }
+                    Strategy::RollingRedBlack => {
+                        steps.extend(strategies::rolling_after(
+                            execution, stage, i, &cluster, &spec,
+                        ));
+                        if cluster.scale_down {
+                            if cluster.delay_before_scale_down_sec > 0 {
+                                steps.push(Step::new(
+                                    format!(
+                                        "Wait {} s before scaling down",
+                                        cluster.delay_before_scale_down_sec
+                                    ),
+                                    StepAction::Wait {
+                                        seconds: cluster.delay_before_scale_down_sec,
+                                    },
+                                ));
+                            }
+                            steps.push(Step::new(
+                                format!("Scale down the disabled server groups of {cluster_name}"),
+                                StepAction::ScaleDownOtherServerGroups {
+                                    account,
+                                    namespace,
+                                    cluster: cluster_name,
+                                },
+                            ));
+                        }
+                    }
                     Strategy::Highlander => steps.push(Step::new(
                         format!("Destroy the other server groups of {cluster_name}"),
                         StepAction::DestroyOtherServerGroups {
@@ -728,7 +766,10 @@ pub fn rollback(stage: &StageExecution, deployed: &[Value]) -> Vec<Step> {
     };
     clusters
         .into_iter()
-        .filter(|c| c.strategy == Strategy::RedBlack && c.rollback_on_failure)
+        .filter(|c| {
+            matches!(c.strategy, Strategy::RedBlack | Strategy::RollingRedBlack)
+                && c.rollback_on_failure
+        })
         .filter_map(|c| {
             let cluster = c.spec.cluster();
             let failed = deployed.iter().find_map(|d| {

@@ -303,9 +303,8 @@ impl Executor<'_> {
         if previous.desired == 0 {
             self.resize_to(&previous.target, 1).await?;
         }
-        if previous.disabled {
-            self.set_traffic(&previous.target, true).await?;
-        }
+        // All of it: Rolling Red/Black may have taken only some of its Pods out.
+        self.set_traffic(&previous.target, true).await?;
         let failed = ObjectRef {
             account: account.to_string(),
             namespace: namespace.to_string(),

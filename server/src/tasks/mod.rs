@@ -16,6 +16,7 @@ mod jenkins_steps;
 pub mod job_steps;
 pub mod outcome;
 pub mod plan;
+mod rolling_steps;
 mod stage_steps;
 pub mod steps;
 pub mod store;

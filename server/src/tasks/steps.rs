@@ -266,8 +266,26 @@ impl Executor<'_> {
                 parameters,
                 execution,
                 wait,
+                deployed,
             } => {
-                self.run_pipeline(application, pipeline, parameters, *execution, *wait)
+                let parameters = match deployed {
+                    Some(deployed) => self.with_deployed(parameters, deployed)?,
+                    None => parameters.clone(),
+                };
+                self.run_pipeline(application, pipeline, &parameters, *execution, *wait)
+                    .await
+            }
+            StepAction::RecordRollingSource {
+                account,
+                namespace,
+                cluster,
+            } => self.record_rolling_source(account, namespace, cluster),
+            StepAction::DisableSourceShare {
+                account,
+                namespace,
+                percentage,
+            } => {
+                self.disable_source_share(account, namespace, *percentage)
                     .await
             }
             StepAction::CallWebhook { request } => self.call_webhook(request).await,
@@ -585,6 +603,17 @@ impl Executor<'_> {
     }
 
     pub(super) async fn set_traffic(&self, target: &ObjectRef, enabled: bool) -> StepResult {
+        self.set_traffic_share(target, enabled, 100).await
+    }
+
+    /// Like [`Executor::set_traffic`], for `percentage` % of the Pods (by name, so a larger
+    /// share takes the same Pods and more); below 100 the Pod template is left as it is.
+    pub(super) async fn set_traffic_share(
+        &self,
+        target: &ObjectRef,
+        enabled: bool,
+        percentage: u64,
+    ) -> StepResult {
         let (api, connection) = self.replica_sets(target)?;
         let rs = api
             .get(&target.name)
@@ -633,13 +662,15 @@ impl Executor<'_> {
                 )
             })
             .collect();
-        let patch = json!({"spec": {"template": {"metadata": {"labels": labels}}}});
-        api.patch(&target.name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .map_err(api_error(format!(
-                "changing {}'s Pod template",
-                target.name
-            )))?;
+        if percentage >= 100 {
+            let patch = json!({"spec": {"template": {"metadata": {"labels": labels}}}});
+            api.patch(&target.name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .map_err(api_error(format!(
+                    "changing {}'s Pod template",
+                    target.name
+                )))?;
+        }
         let pods: Api<Pod> = Api::namespaced(connection.client.clone(), &target.namespace);
         let selector_text = selector
             .iter()
@@ -657,12 +688,15 @@ impl Executor<'_> {
             .await
             .map_err(api_error("listing Pods"))?;
         let uid = rs.metadata.uid.clone().unwrap_or_default();
-        let mut patched = 0;
-        for pod in list
+        let mut owned: Vec<&Pod> = list
             .items
             .iter()
             .filter(|p| p.owner_references().iter().any(|o| o.uid == uid))
-        {
+            .collect();
+        owned.sort_by_key(|p| p.name_any());
+        let share = (owned.len() as u64 * percentage.min(100)).div_ceil(100) as usize;
+        let mut patched = 0;
+        for pod in owned.into_iter().take(share) {
             match pods
                 .patch(
                     &pod.name_any(),

@@ -178,12 +178,22 @@ pub async fn application_with_load_balancer(
     prefix: &str,
     namespace: &str,
 ) -> (String, String) {
+    application_with_load_balancer_in(addr, prefix, "local", namespace).await
+}
+
+/// Like [`application_with_load_balancer`], in Kubernetes account `account`.
+pub async fn application_with_load_balancer_in(
+    addr: SocketAddr,
+    prefix: &str,
+    account: &str,
+    namespace: &str,
+) -> (String, String) {
     let app = unique(prefix);
     create_application(addr, &app).await;
     run(
         addr,
         json!({"type": "upsertLoadBalancer", "spec": {
-            "application": app, "account": "local", "namespace": namespace, "stack": "web",
+            "application": app, "account": account, "namespace": namespace, "stack": "web",
             "type": "ClusterIP", "ports": [{"port": 80, "targetPort": 8080}]
         }}),
     )

@@ -9,13 +9,16 @@ use serde_json::{Map, Value, json};
 
 use super::draft::Draft;
 use super::stage::StageScope;
-use crate::components::fields::{CheckboxField, SelectField, TextField};
+use crate::components::fields::{CheckboxField, SelectField, TextArea, TextField};
 use crate::components::server_group_form::{ServerGroupFields, ServerGroupForm};
 use crate::error::{AppError, FieldError};
 use crate::pages::application::ApplicationContext;
 use crate::pipelines::graph::{depends_on, nodes};
+use crate::pipelines::list_pipelines;
 use crate::pipelines::model::{Stage, StageType};
-use crate::pipelines::stages::{DeployCluster, StageSettings, Strategy, read};
+use crate::pipelines::stages::{
+    DEFAULT_PERCENTAGES, DeployCluster, StageSettings, Strategy, StrategyPipeline, read,
+};
 use crate::pipelines::write::{self, Seg, deploy_cluster_entry};
 
 /// The stage's `clusters[]` entries.
@@ -153,13 +156,55 @@ fn form_field(field: &str) -> String {
 }
 
 /// The fields below the server group form; their errors show beside them.
-const STRATEGY_FIELDS: [&str; 5] = [
+const STRATEGY_FIELDS: [&str; 10] = [
     "strategy",
     "maxRemainingAsgs",
     "delayBeforeDisableSec",
     "delayBeforeScaleDownSec",
     "rollback",
+    "targetPercentages",
+    "delayBeforeCleanup",
+    "pipelineBeforeCleanup",
+    "strategyPipeline",
+    "pipelineParameters",
 ];
+
+/// "25, 50, 100" as rising percentages up to 100.
+fn parse_percentages(text: &str) -> Result<Vec<u64>, AppError> {
+    let wrong = || {
+        AppError::invalid(
+            "targetPercentages",
+            "Give rising percentages from 1 to 100, separated by commas, such as 25, 50, 100.",
+        )
+    };
+    let numbers = text
+        .split([',', ' '])
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            t.trim()
+                .trim_end_matches('%')
+                .parse::<u64>()
+                .map_err(|_| wrong())
+        })
+        .collect::<Result<Vec<u64>, AppError>>()?;
+    let rising = numbers.windows(2).all(|w| w[0] < w[1]);
+    if numbers.is_empty() || !rising || numbers.iter().any(|p| !(1..=100).contains(p)) {
+        return Err(wrong());
+    }
+    Ok(numbers)
+}
+
+/// Lines of `name=value`.
+fn parse_parameters(text: &str) -> Result<Vec<(String, String)>, AppError> {
+    let parsed = super::types::parse_map(text, '=', "name=value")
+        .map_err(|e| AppError::invalid("pipelineParameters", e))?;
+    Ok(parsed
+        .and_then(|v| v.as_object().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or_default().to_string()))
+        .collect())
+}
 
 /// One cluster entry: the server group form and the strategy.
 #[component]
@@ -183,6 +228,43 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     let scale_down = RwSignal::new(cluster.scale_down);
     let rollback = RwSignal::new(cluster.rollback_on_failure);
     let image_from = RwSignal::new(cluster.image_from_stage.clone().unwrap_or_default());
+    let percentages = RwSignal::new(
+        if cluster.target_percentages.is_empty() {
+            DEFAULT_PERCENTAGES.to_vec()
+        } else {
+            cluster.target_percentages.clone()
+        }
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", "),
+    );
+    let delay_cleanup = count(cluster.delay_before_cleanup_sec);
+    let chosen_pipeline = RwSignal::new(
+        cluster
+            .pipeline
+            .as_ref()
+            .map(|p| p.pipeline.clone())
+            .unwrap_or_default(),
+    );
+    let pipeline_application = cluster
+        .pipeline
+        .as_ref()
+        .map(|p| p.application.clone())
+        .unwrap_or_default();
+    let pipeline_parameters = RwSignal::new(
+        cluster
+            .pipeline
+            .as_ref()
+            .map(|p| {
+                p.parameters
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default(),
+    );
     // The Find Image from Cluster stages this stage runs after: the images it may take.
     let finders = {
         let own = scope.ref_id.clone();
@@ -251,9 +333,39 @@ fn ClusterEditor(j: usize) -> impl IntoView {
             AppError::from_fields(problems)?;
             spec
         };
+        let chosen_strategy = Strategy::parse(&strategy.get()).unwrap_or_default();
+        let rolling = chosen_strategy == Strategy::RollingRedBlack;
+        let custom = chosen_strategy == Strategy::Custom;
+        let chosen = chosen_pipeline.get();
+        if custom && chosen.is_empty() {
+            return Err(AppError::invalid(
+                "strategyPipeline",
+                "Choose the pipeline the Custom strategy runs.",
+            ));
+        }
+        let pipeline = ((rolling || custom) && !chosen.is_empty())
+            .then(|| -> Result<StrategyPipeline, AppError> {
+                Ok(StrategyPipeline {
+                    application: pipeline_application.clone(),
+                    pipeline: chosen.clone(),
+                    parameters: parse_parameters(&pipeline_parameters.get())?,
+                })
+            })
+            .transpose()?;
         Ok(DeployCluster {
             spec,
-            strategy: Strategy::parse(&strategy.get()).unwrap_or_default(),
+            strategy: chosen_strategy,
+            target_percentages: if rolling {
+                parse_percentages(&percentages.get())?
+            } else {
+                Vec::new()
+            },
+            delay_before_cleanup_sec: number(
+                delay_cleanup,
+                "delayBeforeCleanup",
+                "The wait after each step",
+            )?,
+            pipeline,
             max_remaining: number(max_remaining, "maxRemainingAsgs", "Server groups to keep")?,
             scale_down: scale_down.get(),
             delay_before_disable_sec: number(
@@ -327,7 +439,46 @@ fn ClusterEditor(j: usize) -> impl IntoView {
         .into_iter()
         .map(|s| (s.as_str().to_string(), s.label().to_string()))
         .collect();
-    let red_black = move || strategy.get() == Strategy::RedBlack.as_str();
+    let red_black = move || {
+        [
+            Strategy::RedBlack.as_str(),
+            Strategy::RollingRedBlack.as_str(),
+        ]
+        .contains(&strategy.get().as_str())
+    };
+    let is = move |s: Strategy| strategy.get() == s.as_str();
+    let own_id = StoredValue::new(draft.config.with_untracked(|c| c.id.clone()));
+    let pipelines = Resource::new(
+        move || application.get(),
+        |app| async move { list_pipelines(app).await },
+    );
+    let pipeline_choice = move |id: &'static str, label: &'static str, none: &'static str| {
+        view! {
+            <Transition fallback=|| ()>
+                {move || {
+                    let own_id = own_id.get_value();
+                    Suspend::new(async move {
+                        let mut options = vec![(String::new(), none.to_string())];
+                        options.extend(pipelines.await.unwrap_or_default().into_iter()
+                            .filter(|p| p.config.id != own_id)
+                            .map(|p| (p.config.id, p.config.name)));
+                        let current = chosen_pipeline.get_untracked();
+                        if !current.is_empty() && !options.iter().any(|(v, _)| *v == current) {
+                            options.push((current.clone(), current));
+                        }
+                        let field = if id == "cluster-strategy-pipeline" { "strategyPipeline" } else { "pipelineBeforeCleanup" };
+                        view! { <SelectField id label field value=chosen_pipeline errors options=Signal::stored(options) /> }
+                    })
+                }}
+            </Transition>
+        }
+    };
+    let parameters_area = move || {
+        view! {
+            <TextArea id="cluster-pipeline-parameters" label="Pipeline parameters" field="pipelineParameters" value=pipeline_parameters errors rows=3
+                hint="name=value, one per line, added to the parameters Gennaker gives the pipeline." />
+        }
+    };
     let explain = move || match Strategy::parse(&strategy.get()).unwrap_or_default() {
         Strategy::None => "Leaves the cluster's other server groups as they are.",
         Strategy::Highlander => {
@@ -335,6 +486,12 @@ fn ClusterEditor(j: usize) -> impl IntoView {
         }
         Strategy::RedBlack => {
             "Disables the other server groups once the new one is healthy; they stay, for a rollback."
+        }
+        Strategy::RollingRedBlack => {
+            "Grows the new server group step by step, moving the same share of traffic from the previous one at each step; a failure puts the previous one back."
+        }
+        Strategy::Custom => {
+            "Runs a pipeline of your own once the new server group is healthy, with the cluster, account, namespace and the new server group as parameters."
         }
     };
     view! {
@@ -344,6 +501,19 @@ fn ClusterEditor(j: usize) -> impl IntoView {
             <ServerGroupForm fields errors id_prefix="cluster" image_elsewhere />
             <SelectField id="cluster-strategy" label="Strategy" field="strategy" value=strategy errors options=Signal::stored(strategies) />
             <p class="hint">{explain}</p>
+            {move || is(Strategy::RollingRedBlack).then(|| view! {
+                <div class="form-grid">
+                    <TextField id="cluster-percentages" label="Grow through (%)" field="targetPercentages" value=percentages errors
+                        hint="Shares of the replicas, such as 25, 50, 100." />
+                    <TextField id="cluster-delay-cleanup" label="Wait after each step (seconds)" field="delayBeforeCleanup" value=delay_cleanup errors kind="number" />
+                </div>
+                {pipeline_choice("cluster-validation-pipeline", "Validation pipeline", "None")}
+                {parameters_area()}
+            })}
+            {move || is(Strategy::Custom).then(|| view! {
+                {pipeline_choice("cluster-strategy-pipeline", "Strategy pipeline", "Choose a pipeline")}
+                {parameters_area()}
+            })}
             {move || red_black().then(|| view! {
                 <div class="form-grid">
                     <TextField id="cluster-max-remaining" label="Server groups to keep" field="maxRemainingAsgs" value=max_remaining errors kind="number"
