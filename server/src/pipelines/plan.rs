@@ -500,7 +500,10 @@ pub fn plan(
                 if cluster.strategy == Strategy::RollingRedBlack {
                     let (record, empty) = strategies::rolling_before(&spec);
                     steps.push(record);
-                    steps.extend(builders::create_server_group(&empty, registry));
+                    let mut create = builders::create_server_group(&empty, registry);
+                    // Its wait for 0 Pods says nothing: the growth steps wait for theirs.
+                    create.pop();
+                    steps.extend(create);
                 } else {
                     steps.extend(builders::create_server_group(&spec, registry));
                 }

@@ -514,12 +514,14 @@ fn ClusterEditor(j: usize) -> impl IntoView {
                 {pipeline_choice("cluster-strategy-pipeline", "Strategy pipeline", "Choose a pipeline")}
                 {parameters_area()}
             })}
-            {move || red_black().then(|| view! {
+            {move || is(Strategy::RedBlack).then(|| view! {
                 <div class="form-grid">
                     <TextField id="cluster-max-remaining" label="Server groups to keep" field="maxRemainingAsgs" value=max_remaining errors kind="number"
                         hint="Older disabled ones beyond this are destroyed; 0 keeps all." />
                     <TextField id="cluster-delay-disable" label="Wait before disabling (seconds)" field="delayBeforeDisableSec" value=delay_disable errors kind="number" />
                 </div>
+            })}
+            {move || red_black().then(|| view! {
                 <CheckboxField id="cluster-scale-down" label="Scale down the replaced server groups" checked=scale_down />
                 {move || scale_down.get().then(|| view! {
                     <TextField id="cluster-delay-scale-down" label="Wait before scaling down (seconds)" field="delayBeforeScaleDownSec" value=delay_scale_down errors kind="number" />
