@@ -20,6 +20,29 @@ export const act = {
     });
     if (response.status !== 201) throw new Error(`creating ${name}: ${response.status} ${await response.text()}`);
   },
+  /** Runs an operation through the API and waits until its task succeeded. */
+  async operate(url, operation) {
+    const post = await fetch(`${url}/api/v1/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(operation),
+    });
+    if (!post.ok) throw new Error(`${operation.type}: ${post.status} ${await post.text()}`);
+    let task = await post.json();
+    const deadline = Date.now() + 60_000;
+    while (task.status === 'Running' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      task = await (await fetch(`${url}/api/v1/tasks/${task.id}`)).json();
+    }
+    if (task.status !== 'Succeeded') throw new Error(`${task.description}: ${task.status} ${task.error ?? ''}`);
+  },
+  /** A ClusterIP load balancer `{app}-web` on port 80, in default of account local. */
+  async createLoadBalancer(url, app) {
+    await act.operate(url, { type: 'upsertLoadBalancer', spec: {
+      application: app, account: 'local', namespace: 'default', stack: 'web',
+      type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080 }],
+    } });
+  },
   async openTab(page, name) {
     await page.getByRole('navigation', { name: 'Application' }).getByRole('link', { name, exact: true }).click();
   },

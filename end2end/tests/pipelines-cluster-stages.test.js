@@ -20,17 +20,7 @@ describe('cluster and manifest stages, built in the editor and run', () => {
   const v = (n) => `${app}-v${String(n).padStart(3, '0')}`;
   let pipeline;
 
-  /** Runs an operation and waits for its task to succeed. */
-  const operate = async (body) => {
-    const task = await act.api(env.server.url, '/tasks', { method: 'POST', body });
-    const deadline = Date.now() + 60_000;
-    let current = task;
-    while (current.status === 'Running' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      current = await act.api(env.server.url, `/tasks/${task.id}`);
-    }
-    assert.equal(current.status, 'Succeeded', `${task.description}: ${current.error}`);
-  };
+  const operate = (body) => clusters.operate(env.server.url, body);
   const deployment = (image) => JSON.stringify({
     apiVersion: 'apps/v1', kind: 'Deployment',
     metadata: { name: api, namespace: 'default', labels: { 'app.kubernetes.io/name': app } },

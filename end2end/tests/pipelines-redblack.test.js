@@ -32,20 +32,7 @@ describe('a Red/Black deploy that fails rolls back, on screen', () => {
 
   before(async () => {
     await clusters.createApplication(env.server.url, app);
-    const task = await act.api(env.server.url, '/tasks', {
-      method: 'POST',
-      body: { type: 'upsertLoadBalancer', spec: {
-        application: app, account: 'local', namespace: 'default', stack: 'web',
-        type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080 }],
-      } },
-    });
-    const deadline = Date.now() + 30_000;
-    let status = task.status;
-    while (status === 'Running' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      status = (await act.api(env.server.url, `/tasks/${task.id}`)).status;
-    }
-    assert.equal(status, 'Succeeded', 'the load balancer was made');
+    await clusters.createLoadBalancer(env.server.url, app);
     const good = await act.createPipeline(env.server.url, { application: app, name: 'Red/Black', stages: [deploy()] });
     const first = await act.startPipeline(env.server.url, good.id);
     await act.waitForExecution(env.server.url, first.id, (e) => e.status === 'SUCCEEDED', 'succeeded');

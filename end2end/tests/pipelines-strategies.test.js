@@ -28,20 +28,7 @@ describe('Rolling Red/Black and Custom strategies, built in the editor and run',
 
   before(async () => {
     await clusters.createApplication(env.server.url, app);
-    const task = await act.api(env.server.url, '/tasks', {
-      method: 'POST',
-      body: { type: 'upsertLoadBalancer', spec: {
-        application: app, account: 'local', namespace: 'default', stack: 'web',
-        type: 'ClusterIP', ports: [{ port: 80, targetPort: 8080 }],
-      } },
-    });
-    const deadline = Date.now() + 30_000;
-    let status = task.status;
-    while (status === 'Running' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      status = (await act.api(env.server.url, `/tasks/${task.id}`)).status;
-    }
-    assert.equal(status, 'Succeeded', 'the load balancer was made');
+    await clusters.createLoadBalancer(env.server.url, app);
     const first = await act.createPipeline(env.server.url, { application: app, name: 'First', stages: [{
       refId: '1', requisiteStageRefIds: [], type: 'deploy', name: 'Deploy', clusters: [{
         account: 'local', application: app, cloudProvider: 'kubernetes', namespace: 'default', stack: 'web',

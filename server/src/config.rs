@@ -818,22 +818,13 @@ fn resolve_registries(
                 registry.address
             )));
         }
-        let password = secret(
+        let credentials = credentials(
+            registry.username,
             registry.password,
             registry.password_file.as_deref(),
             "password",
         )
         .map_err(fail)?;
-        let credentials = match (registry.username, password) {
-            (Some(user), Some(password)) => Some((user, password)),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(fail(
-                    "username is set but no password or password_file".into(),
-                ));
-            }
-            (None, Some(_)) => return Err(fail("a password is set but no username".into())),
-        };
         let ca_pem = ca_file(registry.ca_file.as_deref()).map_err(fail)?;
         registries.push(DockerRegistryAccount {
             name: registry.name,
@@ -861,6 +852,21 @@ fn secret(
             .map(|text| Some(text.trim_end_matches(['\r', '\n']).to_string()))
             .map_err(|e| format!("cannot read {what}_file {}: {e}", path.display())),
         (None, None) => Ok(None),
+    }
+}
+
+/// A username with its secret (`{what}` or `{what}_file`): both or neither.
+fn credentials(
+    username: Option<String>,
+    value: Option<String>,
+    file: Option<&Path>,
+    what: &str,
+) -> Result<Option<(String, String)>, String> {
+    match (username, secret(value, file, what)?) {
+        (Some(user), Some(secret)) => Ok(Some((user, secret))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(format!("username is set but no {what} or {what}_file")),
+        (None, Some(_)) => Err(format!("a {what} is set but no username")),
     }
 }
 
@@ -910,22 +916,13 @@ fn resolve_jenkins(raw: Vec<RawJenkinsMaster>) -> Result<Vec<JenkinsMaster>, Con
         if !url.path().ends_with('/') {
             url.set_path(&format!("{}/", url.path()));
         }
-        let token = secret(
+        let credentials = credentials(
+            master.username,
             master.api_token,
             master.api_token_file.as_deref(),
             "api_token",
         )
         .map_err(fail)?;
-        let credentials = match (master.username, token) {
-            (Some(user), Some(token)) => Some((user, token)),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(fail(
-                    "username is set but no api_token or api_token_file".into(),
-                ));
-            }
-            (None, Some(_)) => return Err(fail("an API token is set but no username".into())),
-        };
         let ca_pem = ca_file(master.ca_file.as_deref()).map_err(fail)?;
         masters.push(JenkinsMaster {
             name: master.name,

@@ -14,7 +14,7 @@ use support::cluster::{
     kubernetes_config, test_cluster, unique,
 };
 use support::pipelines::{
-    create_pipeline, finished, names, server_groups, stage, start_execution, summary,
+    create_pipeline, finished, names, server_groups, stage, stage_error, start_execution, summary,
 };
 
 /// A stage of one of the cluster stage types on `cluster`.
@@ -116,7 +116,7 @@ async fn server_group_and_cluster_stages_pick_their_targets_when_they_run() {
                 "action": "scale_exact", "capacity": {"desired": 2}}))]})).await;
         let failed = finished(addr, &start_execution(addr, &missing, json!({})).await).await;
         assert_eq!(failed["status"], "TERMINAL");
-        let error = stage(&failed, "Resize")["context"]["exception"]["details"]["error"].as_str().unwrap_or_default().to_string();
+        let error = stage_error(&failed, "Resize");
         assert!(error.contains(&format!("there is no server group {}", v(9))), "{error}");
 
         // A bad setting is refused at save, by its path.
@@ -180,7 +180,7 @@ async fn scale_and_undo_rollout_of_a_deployment() {
             with(json!({"refId": "1", "type": "undoRolloutManifest", "name": "Undo", "numRevisionsBack": 5}))]})).await;
         let failed = finished(addr, &start_execution(addr, &too_far, json!({})).await).await;
         assert_eq!(failed["status"], "TERMINAL");
-        let error = stage(&failed, "Undo")["context"]["exception"]["details"]["error"].as_str().unwrap_or_default().to_string();
+        let error = stage_error(&failed, "Undo");
         assert!(error.contains("cannot go 5 back"), "{error}");
     })
     .await;

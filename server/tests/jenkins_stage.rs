@@ -10,7 +10,7 @@ mod support;
 use gennaker::config::{JenkinsMaster, KubernetesConfig};
 use serde_json::{Value, json};
 use support::cluster::{call, create_application, unique};
-use support::pipelines::{create_pipeline, finished, stage, start_execution, summary};
+use support::pipelines::{create_pipeline, finished, stage, stage_error, start_execution, summary};
 
 /// The test Jenkins as master `ci`, and the same with a wrong token as `wrong`; `None` when it
 /// is not running and the run is not CI.
@@ -68,13 +68,6 @@ async fn run(
     )
     .await;
     finished(addr, &start_execution(addr, &id, parameters).await).await
-}
-
-fn error_of(execution: &Value, name: &str) -> String {
-    stage(execution, name)["context"]["exception"]["details"]["error"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[tokio::test]
@@ -170,7 +163,7 @@ async fn a_jenkins_stage_runs_a_job_and_hands_on_its_property_file() {
     ] {
         let failed = run(addr, &app, name, result(outcome, json!({})), json!({})).await;
         assert_eq!(failed["status"], "TERMINAL", "{}", summary(&failed));
-        let error = error_of(&failed, "Build");
+        let error = stage_error(&failed, "Build");
         assert!(
             error.contains(says) && error.contains("/console"),
             "{name}: {error}"
@@ -196,7 +189,7 @@ async fn a_jenkins_stage_runs_a_job_and_hands_on_its_property_file() {
     )
     .await;
     assert_eq!(missing["status"], "TERMINAL");
-    let error = error_of(&missing, "Build");
+    let error = stage_error(&missing, "Build");
     assert!(
         error.contains("archived no file missing.properties (it archived out/build.properties)"),
         "{error}"
@@ -212,7 +205,7 @@ async fn a_jenkins_stage_runs_a_job_and_hands_on_its_property_file() {
     )
     .await;
     assert_eq!(refused["status"], "TERMINAL");
-    let error = error_of(&refused, "Build");
+    let error = stage_error(&refused, "Build");
     assert!(
         error.contains("answered 401 to starting job build-web"),
         "{error}"

@@ -14,7 +14,7 @@ use support::cluster::{
     call, create_application, eventually, in_scratch_namespace, kubernetes_config, test_cluster,
     unique,
 };
-use support::pipelines::{create_pipeline, finished, stage, start_execution, summary};
+use support::pipelines::{create_pipeline, finished, stage, stage_error, start_execution, summary};
 
 /// kwok's chaos stage fails a Pod's containers when its Pod template carries this label.
 const FAIL_LABEL: &str = "pod-container-running-failed.stage.kwok.x-k8s.io";
@@ -49,13 +49,6 @@ async fn gone(jobs: &Api<Job>, name: &str) {
         }
     }
     panic!("Job {name} was not deleted within 30 s");
-}
-
-fn error_of(execution: &Value, name: &str) -> String {
-    stage(execution, name)["context"]["exception"]["details"]["error"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[tokio::test]
@@ -135,7 +128,7 @@ async fn a_failed_job_fails_its_stage_with_the_reason_and_keeps_its_log() {
             "stages": [run_job("1", "Tests", failing, json!({"deleteJob": true}))]})).await;
         let failed = finished(addr, &start_execution(addr, &pipeline, json!({})).await).await;
         assert_eq!(failed["status"], "TERMINAL", "{}", summary(&failed));
-        let error = error_of(&failed, "Tests");
+        let error = stage_error(&failed, "Tests");
         assert!(error.contains("backoff limit") && error.contains("container report exited with code 3: 2 tests failed"), "{error}");
         let outputs = &stage(&failed, "Tests")["outputs"];
         assert_eq!(outputs["jobStatus"]["jobState"], "Failed");
@@ -148,7 +141,7 @@ async fn a_failed_job_fails_its_stage_with_the_reason_and_keeps_its_log() {
             "stages": [run_job("1", "Quiet", quiet, json!({"propertyFile": "sidecar"}))]})).await;
         let failed = finished(addr, &start_execution(addr, &pipeline, json!({})).await).await;
         assert_eq!(failed["status"], "TERMINAL", "{}", summary(&failed));
-        let error = error_of(&failed, "Quiet");
+        let error = stage_error(&failed, "Quiet");
         assert!(error.contains("container sidecar's log has no output properties"), "{error}");
     })
     .await;

@@ -16,7 +16,7 @@ use k8s_openapi::api::core::v1::Node;
 use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::{Value, json};
-use support::binary::{start_binary, wait_until_serving};
+use support::binary::{current_context, serving_application, start_binary, wait_until_serving};
 use support::cluster::{create_application, in_scratch_namespace, test_cluster, unique};
 use support::pipelines::{
     create_pipeline, execution, finished, judge, stage, stage_status, start_execution, summary,
@@ -37,15 +37,8 @@ async fn a_wait_a_judgment_and_a_deploy_each_finish_once_across_kill_9() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let data = tempfile::tempdir().expect("a temporary directory");
-        let (server, addr) = start_binary(&kubeconfig, data.path());
-        wait_until_serving(addr).await;
-        let app = unique("resume");
-        create_application(addr, &app).await;
-        let account = kube::config::Kubeconfig::read_from(&kubeconfig)
-            .ok()
-            .and_then(|k| k.current_context)
-            .expect("a current context");
+        let (data, server, addr, app) = serving_application(&kubeconfig, "resume").await;
+        let account = current_context(&kubeconfig);
         let label = unique("p");
         let pipeline = create_pipeline(addr, json!({"application": app, "name": "Survives", "stages": [
             {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Wait", "waitTime": 12},
@@ -218,15 +211,8 @@ async fn a_run_job_survives_kill_9_and_creates_its_job_once() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let data = tempfile::tempdir().expect("a temporary directory");
-        let (server, addr) = start_binary(&kubeconfig, data.path());
-        wait_until_serving(addr).await;
-        let app = unique("jobresume");
-        create_application(addr, &app).await;
-        let account = kube::config::Kubeconfig::read_from(&kubeconfig)
-            .ok()
-            .and_then(|k| k.current_context)
-            .expect("a current context");
+        let (data, server, addr, app) = serving_application(&kubeconfig, "jobresume").await;
+        let account = current_context(&kubeconfig);
         // A suspended Job: it runs only when the test lets it, after the restart.
         let pipeline = create_pipeline(addr, json!({"application": app, "name": "Job", "stages": [
             {"refId": "1", "requisiteStageRefIds": [], "type": "runJobManifest", "name": "Report",
@@ -292,10 +278,7 @@ async fn a_rolling_red_black_survives_kill_9_mid_way_and_moves_traffic_once() {
         let data = tempfile::tempdir().expect("a temporary directory");
         let (server, addr) = start_binary(&kubeconfig, data.path());
         wait_until_serving(addr).await;
-        let account = kube::config::Kubeconfig::read_from(&kubeconfig)
-            .ok()
-            .and_then(|k| k.current_context)
-            .expect("a current context");
+        let account = current_context(&kubeconfig);
         let (app, lb) = support::cluster::application_with_load_balancer_in(addr, "rollresume", &account, &namespace).await;
         let label = unique("r");
         let deploy = |name: &str, strategy: &str, node_selector: Value| json!({"application": app, "name": name, "stages": [

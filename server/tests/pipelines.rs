@@ -14,8 +14,8 @@ use support::cluster::{
     kubernetes_config, test_cluster, unique,
 };
 use support::pipelines::{
-    create_pipeline, execution, finished, judge, names, server_groups, stage, stage_status,
-    start_execution, summary, wait_execution,
+    create_pipeline, execution, finished, judge, names, server_groups, stage, stage_error,
+    stage_status, start_execution, summary, wait_execution,
 };
 
 fn deploy_stage(
@@ -183,7 +183,7 @@ async fn red_black_disables_the_old_group_and_a_failed_deploy_rolls_back() {
         let id = start_execution(addr, &bad, json!({"greeting": "hello"})).await;
         let done = finished(addr, &id).await;
         assert_eq!(done["status"], "TERMINAL", "{}", summary(&done));
-        let error = stage(&done, "Deploy")["context"]["exception"]["details"]["error"].as_str().unwrap_or_default().to_string();
+        let error = stage_error(&done, "Deploy");
         assert!(error.contains("timed out") && error.contains("put back"), "{error}");
         let tasks: Vec<&str> = stage(&done, "Deploy")["tasks"].as_array().unwrap().iter().filter_map(|t| t["name"].as_str()).collect();
         assert!(tasks.iter().any(|t| t.starts_with("Roll ")), "{tasks:?}");

@@ -518,27 +518,7 @@ pub fn plan(
                         steps.extend(strategies::rolling_after(
                             execution, stage, i, &cluster, &spec,
                         ));
-                        if cluster.scale_down {
-                            if cluster.delay_before_scale_down_sec > 0 {
-                                steps.push(Step::new(
-                                    format!(
-                                        "Wait {} s before scaling down",
-                                        cluster.delay_before_scale_down_sec
-                                    ),
-                                    StepAction::Wait {
-                                        seconds: cluster.delay_before_scale_down_sec,
-                                    },
-                                ));
-                            }
-                            steps.push(Step::new(
-                                format!("Scale down the disabled server groups of {cluster_name}"),
-                                StepAction::ScaleDownOtherServerGroups {
-                                    account,
-                                    namespace,
-                                    cluster: cluster_name,
-                                },
-                            ));
-                        }
+                        steps.extend(scale_down(&cluster, account, namespace, cluster_name));
                     }
                     Strategy::Highlander => steps.push(Step::new(
                         format!("Destroy the other server groups of {cluster_name}"),
@@ -582,27 +562,7 @@ pub fn plan(
                                 cluster: cluster_name.clone(),
                             },
                         ));
-                        if cluster.scale_down {
-                            if cluster.delay_before_scale_down_sec > 0 {
-                                steps.push(Step::new(
-                                    format!(
-                                        "Wait {} s before scaling down",
-                                        cluster.delay_before_scale_down_sec
-                                    ),
-                                    StepAction::Wait {
-                                        seconds: cluster.delay_before_scale_down_sec,
-                                    },
-                                ));
-                            }
-                            steps.push(Step::new(
-                                format!("Scale down the disabled server groups of {cluster_name}"),
-                                StepAction::ScaleDownOtherServerGroups {
-                                    account,
-                                    namespace,
-                                    cluster: cluster_name,
-                                },
-                            ));
-                        }
+                        steps.extend(scale_down(&cluster, account, namespace, cluster_name));
                     }
                 }
             }
@@ -649,6 +609,40 @@ fn manifest_ref(kubernetes: &Kubernetes, target: ManifestTarget) -> Result<Manif
         kind: target.kind,
         name: target.name,
     })
+}
+
+/// Red/Black's and Rolling Red/Black's `scaleDown`: the disabled server groups of the cluster
+/// go to 0, after `delayBeforeScaleDownSec`.
+fn scale_down(
+    cluster: &stages::DeployCluster,
+    account: String,
+    namespace: String,
+    cluster_name: String,
+) -> Vec<Step> {
+    if !cluster.scale_down {
+        return Vec::new();
+    }
+    let mut steps = Vec::new();
+    if cluster.delay_before_scale_down_sec > 0 {
+        steps.push(Step::new(
+            format!(
+                "Wait {} s before scaling down",
+                cluster.delay_before_scale_down_sec
+            ),
+            StepAction::Wait {
+                seconds: cluster.delay_before_scale_down_sec,
+            },
+        ));
+    }
+    steps.push(Step::new(
+        format!("Scale down the disabled server groups of {cluster_name}"),
+        StepAction::ScaleDownOtherServerGroups {
+            account,
+            namespace,
+            cluster: cluster_name,
+        },
+    ));
+    steps
 }
 
 /// Waits until a scaled or rolled back object is stable again.

@@ -199,12 +199,7 @@ impl Executor<'_> {
             "FAILURE" => return failed("failed"),
             other => return failed(&format!("ended {other}")),
         }
-        if let Some(problem) = self
-            .task
-            .outputs
-            .get(PROPERTIES_PROBLEM)
-            .and_then(Value::as_str)
-        {
+        if let Some(problem) = self.properties_problem() {
             return Err(StepError::refused(format!(
                 "Jenkins build #{number} of {job} succeeded, but its property file cannot be read: {problem}"
             )));

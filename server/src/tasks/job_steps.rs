@@ -285,6 +285,14 @@ impl Executor<'_> {
         Ok(Outcome::Done { message, outputs })
     }
 
+    /// Why the properties an earlier step read could not be read, if they could not.
+    pub(super) fn properties_problem(&self) -> Option<&str> {
+        self.task
+            .outputs
+            .get(PROPERTIES_PROBLEM)
+            .and_then(Value::as_str)
+    }
+
     /// Fails the stage when the Job recorded by the wait failed or lacks asked-for properties.
     pub(super) fn check_job(&self, job: &str, capture: Option<&Capture>) -> StepResult {
         let status =
@@ -300,12 +308,7 @@ impl Executor<'_> {
                 },
             ));
         }
-        if let Some(problem) = self
-            .task
-            .outputs
-            .get(PROPERTIES_PROBLEM)
-            .and_then(Value::as_str)
-        {
+        if let Some(problem) = self.properties_problem() {
             return Err(StepError::refused(format!(
                 "Job {job} succeeded, but its output properties cannot be read: {problem}"
             )));

@@ -68,3 +68,25 @@ pub async fn wait_until_serving(addr: SocketAddr) {
     }
     panic!("gennaker did not start on {addr}");
 }
+
+/// The kubeconfig's current context: the account a binary started on it has.
+pub fn current_context(kubeconfig: &Path) -> String {
+    kube::config::Kubeconfig::read_from(kubeconfig)
+        .ok()
+        .and_then(|k| k.current_context)
+        .expect("a current context")
+}
+
+/// A fresh data directory, the binary serving on it and the kubeconfig, and a new application
+/// named from `prefix`.
+pub async fn serving_application(
+    kubeconfig: &Path,
+    prefix: &str,
+) -> (tempfile::TempDir, Server, SocketAddr, String) {
+    let data = tempfile::tempdir().expect("a temporary directory");
+    let (server, addr) = start_binary(kubeconfig, data.path());
+    wait_until_serving(addr).await;
+    let app = super::cluster::unique(prefix);
+    super::cluster::create_application(addr, &app).await;
+    (data, server, addr, app)
+}

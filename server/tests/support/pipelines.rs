@@ -92,6 +92,14 @@ pub fn stage<'e>(execution: &'e Value, name: &str) -> &'e Value {
 }
 
 /// The execution's and its stages' statuses, with failures, for assertion messages.
+/// Why stage `name` failed, as its context's `exception` says.
+pub fn stage_error(execution: &Value, name: &str) -> String {
+    stage(execution, name)["context"]["exception"]["details"]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 pub fn summary(execution: &Value) -> String {
     let stages: Vec<String> = execution["stages"]
         .as_array()
