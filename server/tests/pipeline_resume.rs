@@ -24,6 +24,8 @@ use support::pipelines::{
 };
 
 const NODE_LABEL: &str = "gennaker.io/test-pipeline-resume";
+/// The rolling test's own label (on another node), as the tests run side by side.
+const ROLLING_NODE_LABEL: &str = "gennaker.io/test-rolling-resume";
 
 fn millis(value: &Value) -> i64 {
     value
@@ -294,7 +296,7 @@ async fn a_rolling_red_black_survives_kill_9_mid_way_and_moves_traffic_once() {
         assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
 
         // The new server group's Pods wait for a node with the label: killed while at 50 %.
-        let rolling = create_pipeline(addr, deploy("Rolling", "rollingredblack", json!({NODE_LABEL: label}))).await;
+        let rolling = create_pipeline(addr, deploy("Rolling", "rollingredblack", json!({ROLLING_NODE_LABEL: label}))).await;
         let id = start_execution(addr, &rolling, json!({})).await;
         let at_half = |e: &Value| {
             stage(e, "Deploy")["tasks"]
@@ -307,8 +309,8 @@ async fn a_rolling_red_black_survives_kill_9_mid_way_and_moves_traffic_once() {
         wait_until_serving(addr).await;
         wait_execution(addr, &id, "the rolling deploy at 50 % again", at_half).await;
         let nodes: Api<Node> = Api::all(client.clone());
-        let node = nodes.list(&ListParams::default()).await.expect("nodes").items.into_iter().next().expect("a node").name_any();
-        let patch = |value: Value| json!({"metadata": {"labels": {NODE_LABEL: value}}});
+        let node = nodes.list(&ListParams::default()).await.expect("nodes").items.into_iter().nth(1).expect("a second node").name_any();
+        let patch = |value: Value| json!({"metadata": {"labels": {ROLLING_NODE_LABEL: value}}});
         nodes.patch(&node, &PatchParams::default(), &Patch::Merge(patch(json!(label)))).await.expect("label the node");
         let done = finished(addr, &id).await;
         nodes.patch(&node, &PatchParams::default(), &Patch::Merge(patch(Value::Null))).await.expect("unlabel the node");

@@ -81,8 +81,32 @@ fn tail(log: &str) -> (&str, bool) {
     (&log[start..], true)
 }
 
-/// How a container of a finished Pod ended: `(exit code, reason, message)`.
-fn terminated(pod: &Pod) -> Vec<(String, i32, Option<String>, Option<String>)> {
+/// How a container of a finished Pod ended.
+struct Ended {
+    container: String,
+    exit_code: i32,
+    reason: Option<String>,
+    message: Option<String>,
+}
+
+impl Ended {
+    /// Spinnaker's `completionDetails`.
+    fn details(&self) -> Value {
+        json!({"container": self.container, "exitCode": self.exit_code,
+            "reason": self.reason, "message": self.message})
+    }
+
+    /// "container report exited with code 3: 2 tests failed", for a container that failed.
+    fn failure(&self) -> Option<String> {
+        let (c, code) = (&self.container, self.exit_code);
+        (code != 0).then(|| match self.message.as_ref().or(self.reason.as_ref()) {
+            Some(why) => format!("container {c} exited with code {code}: {why}"),
+            None => format!("container {c} exited with code {code}"),
+        })
+    }
+}
+
+fn ended(pod: &Pod) -> Vec<Ended> {
     pod.status
         .as_ref()
         .and_then(|s| s.container_statuses.as_ref())
@@ -90,14 +114,54 @@ fn terminated(pod: &Pod) -> Vec<(String, i32, Option<String>, Option<String>)> {
         .flatten()
         .filter_map(|c| {
             let t = c.state.as_ref()?.terminated.as_ref()?;
-            Some((
-                c.name.clone(),
-                t.exit_code,
-                t.reason.clone(),
-                t.message.clone(),
-            ))
+            Some(Ended {
+                container: c.name.clone(),
+                exit_code: t.exit_code,
+                reason: t.reason.clone(),
+                message: t.message.clone(),
+            })
         })
         .collect()
+}
+
+/// How the Job's Pods ended: the newest failed container, else the newest that ended.
+fn last_ended(pods: &[Pod]) -> Option<Ended> {
+    let all: Vec<Ended> = pods.iter().rev().flat_map(ended).collect();
+    let failed = all.iter().position(|e| e.exit_code != 0);
+    all.into_iter().nth(failed.unwrap_or(0))
+}
+
+/// Each container's log (its end, kept) of `pods`, and the whole log of the `capture`
+/// container, where the output properties are.
+async fn logs(api: &Api<Pod>, pods: &[Pod], capture: Option<&Capture>) -> (Vec<Value>, String) {
+    let mut kept = Vec::new();
+    let mut captured = String::new();
+    for pod in pods {
+        let pod_name = pod.name_any();
+        let containers = pod.spec.iter().flat_map(|s| s.containers.iter());
+        for container in containers.map(|c| c.name.clone()) {
+            let params = LogParams {
+                container: Some(container.clone()),
+                limit_bytes: Some(LOG_READ_BYTES),
+                ..LogParams::default()
+            };
+            match api.logs(&pod_name, &params).await {
+                Ok(text) => {
+                    if capture.is_some_and(|c| c.container == container) {
+                        captured.push_str(&text);
+                        captured.push('\n');
+                    }
+                    let (end, truncated) = tail(&text);
+                    kept.push(json!({"pod": pod_name, "container": container, "log": end, "truncated": truncated}));
+                }
+                Err(error) => kept.push(json!({
+                    "pod": pod_name, "container": container,
+                    "error": format!("the cluster did not give this log: {error}")
+                })),
+            }
+        }
+    }
+    (kept, captured)
 }
 
 impl Executor<'_> {
@@ -186,58 +250,10 @@ impl Executor<'_> {
                 .cmp(&(b.metadata.creation_timestamp.as_ref(), b.name_any()))
         });
 
-        let mut logs = Vec::new();
-        let mut captured = String::new();
-        for pod in &owned {
-            let pod_name = pod.name_any();
-            let containers = pod
-                .spec
-                .as_ref()
-                .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
-                .unwrap_or_else(Vec::new);
-            for container in containers {
-                let params = LogParams {
-                    container: Some(container.clone()),
-                    limit_bytes: Some(LOG_READ_BYTES),
-                    ..LogParams::default()
-                };
-                match pods.logs(&pod_name, &params).await {
-                    Ok(text) => {
-                        if capture.is_some_and(|c| c.container == container) {
-                            captured.push_str(&text);
-                            captured.push('\n');
-                        }
-                        let (kept, truncated) = tail(&text);
-                        logs.push(json!({"pod": pod_name, "container": container, "log": kept, "truncated": truncated}));
-                    }
-                    Err(error) => logs.push(json!({
-                        "pod": pod_name, "container": container,
-                        "error": format!("the cluster did not give this log: {error}")
-                    })),
-                }
-            }
-        }
-
-        let ended: Vec<_> = owned.iter().rev().flat_map(terminated).collect();
-        let last = ended
-            .iter()
-            .find(|(_, code, ..)| *code != 0)
-            .or_else(|| ended.first());
-        let completion = last.map_or(Value::Null, |(container, code, reason, message)| {
-            json!({"container": container, "exitCode": code, "reason": reason, "message": message})
-        });
-        let failure_details = failure
-            .as_ref()
-            .and(last)
-            .and_then(|(c, code, reason, message)| {
-                (*code != 0).then(|| {
-                    let why = message.clone().or_else(|| reason.clone());
-                    match why {
-                        Some(why) => format!("container {c} exited with code {code}: {why}"),
-                        None => format!("container {c} exited with code {code}"),
-                    }
-                })
-            });
+        let (logs, captured) = logs(&pods, &owned, capture).await;
+        let last = last_ended(&owned);
+        let completion = last.as_ref().map_or(Value::Null, Ended::details);
+        let failure_details = failure.as_ref().and(last.as_ref()).and_then(Ended::failure);
 
         let mut outputs = Outputs::new();
         if let Some(capture) = capture {
