@@ -1133,7 +1133,7 @@ mod tests {
     fn unknown_strategies_and_types_are_named_with_their_path() {
         let bad = problems(
             StageType::Deploy,
-            json!({"clusters": [{"strategy": "rollingredblack", "targetSize": "many"}]}),
+            json!({"clusters": [{"strategy": "canary", "targetSize": "many"}]}),
             true,
         );
         let fields: Vec<&str> = bad.iter().map(|e| e.field.as_str()).collect();
