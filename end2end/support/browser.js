@@ -34,6 +34,9 @@ export async function openPage(browser, viewport, options = {}) {
     // The live-update stream is long-lived: leaving the page aborts it, which is no failure.
     const aborted = request.failure()?.errorText === 'net::ERR_ABORTED';
     if (aborted && new URL(request.url()).pathname === '/api/v1/events') return;
+    // Chromium fetches the favicon on its own; a form posted at once navigates away and aborts
+    // that fetch, which says nothing about the page.
+    if (aborted && new URL(request.url()).pathname === '/favicon.svg') return;
     // With JavaScript off, Chromium refuses the scripts a page preloads ("csp"): expected.
     const blockedScript = request.failure()?.errorText === 'csp' && /\.js$/.test(new URL(request.url()).pathname);
     if (options.javaScriptEnabled === false && blockedScript) return;
