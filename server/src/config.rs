@@ -1263,6 +1263,14 @@ contexts:
         });
     }
 
+    /// Writes `toml` as the configuration and checks that loading it fails saying `expected`.
+    fn refused(jail: &mut Jail, toml: &str, expected: &str) -> figment::error::Result<()> {
+        jail.create_file("gennaker.toml", toml)?;
+        let text = error_text(load_in(Overrides::default()));
+        assert!(text.contains(expected), "{text} should contain {expected}");
+        Ok(())
+    }
+
     #[test]
     fn docker_registries_are_read_and_checked() {
         Jail::expect_with(|jail| {
@@ -1293,13 +1301,6 @@ contexts:
                 "the password is never logged"
             );
 
-            let refused =
-                |jail: &mut Jail, toml: &str, expected: &str| -> figment::error::Result<()> {
-                    jail.create_file("gennaker.toml", toml)?;
-                    let text = error_text(load_in(Overrides::default()));
-                    assert!(text.contains(expected), "{text} should contain {expected}");
-                    Ok(())
-                };
             refused(
                 jail,
                 "[[docker_registries]]\nname = \"hub\"\naddress = \"ftp://x\"\n",
@@ -1355,13 +1356,6 @@ contexts:
                 !format!("{master:?}").contains("11d5f2c7"),
                 "the token is never logged"
             );
-            let refused =
-                |jail: &mut Jail, toml: &str, expected: &str| -> figment::error::Result<()> {
-                    jail.create_file("gennaker.toml", toml)?;
-                    let text = error_text(load_in(Overrides::default()));
-                    assert!(text.contains(expected), "{text} should contain {expected}");
-                    Ok(())
-                };
             refused(
                 jail,
                 "[[jenkins_masters]]\nname = \"ci\"\naddress = \"jenkins:8080\"\n",
