@@ -114,6 +114,17 @@ pub trait PipelineService: Send + Sync {
         expected_version: u64,
         who: &str,
     ) -> Result<StoredPipeline, AppError>;
+    /// The next runs of a CRON trigger's expression in its zone, for the editor.
+    async fn cron_runs(
+        &self,
+        expression: &str,
+        time_zone: &str,
+        trigger_id: &str,
+    ) -> Result<Vec<crate::time::Timestamp>, AppError>;
+    /// The repositories Docker Registry triggers watch, and how each was last seen.
+    async fn watched_repositories(&self) -> Vec<crate::pipelines::triggers::WatchedRepository>;
+    /// The names of the server's secrets triggers may use (never their values).
+    fn secret_names(&self) -> Vec<String>;
     /// Starts a manual execution.
     async fn start(
         &self,

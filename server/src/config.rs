@@ -80,6 +80,8 @@ pub enum ConfigError {
     Registry { registry: String, problem: String },
     #[error("Jenkins master {master:?}: {problem}")]
     Jenkins { master: String, problem: String },
+    #[error("secret {secret:?}: {problem}")]
+    Secret { secret: String, problem: String },
     #[error("{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}")]
     Duration {
         key: &'static str,
@@ -135,6 +137,10 @@ struct RawConfig {
     #[serde(default)]
     jenkins_masters: Vec<RawJenkinsMaster>,
     #[serde(default)]
+    secrets: Vec<RawSecret>,
+    #[serde(default)]
+    triggers: RawTriggers,
+    #[serde(default)]
     store: RawStore,
     #[serde(default)]
     tasks: RawTasks,
@@ -150,6 +156,38 @@ struct RawPipelines {
     execution_retention: String,
     #[serde(default = "default_keep_executions")]
     keep_executions: usize,
+}
+
+/// `[triggers]`: how often registries are polled for new tags.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTriggers {
+    #[serde(default = "default_docker_poll_interval")]
+    docker_poll_interval: String,
+}
+
+fn default_docker_poll_interval() -> String {
+    "30s".into()
+}
+
+impl Default for RawTriggers {
+    fn default() -> Self {
+        RawTriggers {
+            docker_poll_interval: default_docker_poll_interval(),
+        }
+    }
+}
+
+/// A secret triggers and notifications name (`[[secrets]]`): read from a file or an
+/// environment variable, never written in the configuration or a pipeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecret {
+    name: String,
+    #[serde(default)]
+    file: Option<PathBuf>,
+    #[serde(default)]
+    env: Option<String>,
 }
 
 fn default_keep_executions() -> usize {
@@ -203,6 +241,8 @@ impl Default for RawConfig {
             kubernetes: RawKubernetes::default(),
             docker_registries: Vec::new(),
             jenkins_masters: Vec::new(),
+            secrets: Vec::new(),
+            triggers: RawTriggers::default(),
             store: RawStore::default(),
             tasks: RawTasks::default(),
             pipelines: RawPipelines::default(),
@@ -376,12 +416,60 @@ pub struct Config {
     pub docker_registries: Vec<DockerRegistryAccount>,
     /// Jenkins masters the Jenkins stage runs jobs on.
     pub jenkins_masters: Vec<JenkinsMaster>,
+    /// Named secrets (webhook keys, notification URLs, SMTP passwords), read at start.
+    pub secrets: Secrets,
+    /// How triggers look for changes.
+    pub triggers: TriggersConfig,
     /// Where applications (and later pipelines and tasks) are stored.
     pub store: StoreConfig,
     /// How the task runner waits and how long it keeps finished tasks.
     pub tasks: TasksConfig,
     /// How long and how many finished pipeline executions are kept.
     pub pipelines: PipelinesConfig,
+}
+
+/// `[triggers]`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TriggersConfig {
+    /// How often each registry account's watched repositories are listed (default 30 s).
+    pub docker_poll_interval: std::time::Duration,
+}
+
+impl Default for TriggersConfig {
+    fn default() -> Self {
+        TriggersConfig {
+            docker_poll_interval: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// The named secrets of `[[secrets]]`. Their values are never shown: `Debug` lists names only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets {
+    values: std::collections::BTreeMap<String, String>,
+}
+
+impl Secrets {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(name).map(String::as_str)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.values.keys().map(String::as_str)
+    }
+
+    /// For tests and tools that build a configuration by hand.
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Secrets {
+        Secrets {
+            values: pairs.into_iter().collect(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.values.keys()).finish()
+    }
 }
 
 /// `[pipelines]`, validated.
@@ -532,6 +620,14 @@ impl Config {
             }
         }
         let jenkins_masters = resolve_jenkins(raw.jenkins_masters)?;
+        let secrets = resolve_secrets(raw.secrets, |name| std::env::var(name).ok())?;
+        let triggers = TriggersConfig {
+            docker_poll_interval: duration(
+                "triggers.docker_poll_interval",
+                &raw.triggers.docker_poll_interval,
+                (std::time::Duration::from_secs(1), "1s"),
+            )?,
+        };
         let store = resolve_store(raw.store, &raw.data_dir)?;
         let tasks = resolve_tasks(&raw.tasks)?;
         let pipelines = resolve_pipelines(&raw.pipelines)?;
@@ -546,6 +642,8 @@ impl Config {
             },
             docker_registries,
             jenkins_masters,
+            secrets,
+            triggers,
             store,
             tasks,
             pipelines,
@@ -848,11 +946,16 @@ fn secret(
     match (value, file) {
         (Some(_), Some(_)) => Err(format!("set {what} or {what}_file, not both")),
         (Some(value), None) => Ok(Some(value)),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .map(|text| Some(text.trim_end_matches(['\r', '\n']).to_string()))
-            .map_err(|e| format!("cannot read {what}_file {}: {e}", path.display())),
-        (None, None) => Ok(None),
+        (None, file) => secret_file(file, &format!("{what}_file")),
     }
+}
+
+/// The text of a secret's file, without its trailing newline.
+fn secret_file(file: Option<&Path>, what: &str) -> Result<Option<String>, String> {
+    let Some(path) = file else { return Ok(None) };
+    std::fs::read_to_string(path)
+        .map(|text| Some(text.trim_end_matches(['\r', '\n']).to_string()))
+        .map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
 }
 
 /// A username with its secret (`{what}` or `{what}_file`): both or neither.
@@ -884,6 +987,54 @@ fn ca_file(path: Option<&Path>) -> Result<Option<Vec<u8>>, String> {
         ));
     }
     Ok(Some(pem))
+}
+
+/// Reads every named secret from its file or environment variable.
+fn resolve_secrets(
+    raw: Vec<RawSecret>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Secrets, ConfigError> {
+    let mut values = std::collections::BTreeMap::new();
+    for secret in raw {
+        let fail = |problem: String| ConfigError::Secret {
+            secret: secret.name.clone(),
+            problem,
+        };
+        let name_ok = !secret.name.is_empty()
+            && secret
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        if !name_ok {
+            return Err(fail(
+                "the name must be letters, digits, '-', '_' or '.', such as github-webhook".into(),
+            ));
+        }
+        if values.contains_key(&secret.name) {
+            return Err(fail(
+                "the name is used by an earlier secret; names must be unique".into(),
+            ));
+        }
+        let value = match (&secret.file, &secret.env) {
+            (Some(_), Some(_)) | (None, None) => {
+                return Err(fail(
+                    "give exactly one of file (a path) or env (an environment variable's name)"
+                        .into(),
+                ));
+            }
+            (Some(path), None) => secret_file(Some(path), "file")
+                .map_err(fail)?
+                .unwrap_or_default(),
+            (None, Some(var)) => env(var).ok_or_else(|| {
+                fail(format!("the environment variable {var} is not set"))
+            })?,
+        };
+        if value.is_empty() {
+            return Err(fail("it is empty".into()));
+        }
+        values.insert(secret.name, value);
+    }
+    Ok(Secrets { values })
 }
 
 /// Checks the Jenkins masters and reads their API token files and CA certificates.

@@ -22,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod triggers;
 
 use std::path::PathBuf;
 
@@ -144,6 +145,12 @@ pub async fn serve(
         backend.clone(),
         kubernetes.clone(),
         jenkins.clone(),
+        config
+            .docker_registries
+            .iter()
+            .map(|r| r.name.clone())
+            .collect(),
+        config.secrets.names().map(str::to_string).collect(),
     ));
     let pipeline_engine = pipelines::engine::PipelineEngine::new(
         configs.clone(),
@@ -159,6 +166,15 @@ pub async fn serve(
     );
     pipeline_engine.resume_all().await;
     pipeline_engine.keep_tidy();
+    let triggers = triggers::Triggers::new(
+        configs.clone(),
+        pipeline_engine.clone(),
+        registries.clone(),
+        backend.clone(),
+        config.secrets.clone(),
+        config.triggers,
+    );
+    triggers.run(&events).await;
     let state = AppState::new(
         &config,
         state::Backends {
@@ -169,6 +185,7 @@ pub async fn serve(
             pipelines: pipeline_engine,
             registries,
             jenkins,
+            triggers,
             events,
         },
         listener.local_addr().map_err(ServerError::Serve)?,

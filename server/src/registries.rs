@@ -289,6 +289,59 @@ impl DockerRegistries {
         })
     }
 
+    /// The address (`host[:port]`) of account `name`, as image references name it.
+    pub fn address(&self, name: &str) -> Option<&str> {
+        self.registries
+            .get(name)
+            .map(|r| r.settings.address.as_str())
+    }
+
+    /// The digest of the manifest `repository:tag` names now (a HEAD request); `None` when
+    /// the tag is gone.
+    pub async fn digest(
+        &self,
+        name: &str,
+        repository: &str,
+        tag: &str,
+    ) -> Result<Option<String>, AppError> {
+        let registry = self.registry(name)?;
+        let reference: Reference = format!("{}/{repository}:{tag}", registry.settings.address)
+            .parse()
+            .map_err(|e| {
+                AppError::invalid(
+                    "repository",
+                    format!("{repository}:{tag} is not an image reference: {e}"),
+                )
+            })?;
+        match registry
+            .oci
+            .fetch_manifest_digest(&reference, &registry.auth())
+            .await
+        {
+            Ok(digest) => Ok(Some(digest)),
+            Err(oci_client::errors::OciDistributionError::ImageManifestNotFoundError(_)) => Ok(None),
+            Err(oci_client::errors::OciDistributionError::RegistryError { envelope, .. })
+                if envelope.errors.iter().any(|e| {
+                    matches!(
+                        e.code,
+                        oci_client::errors::OciErrorCode::ManifestUnknown
+                            | oci_client::errors::OciErrorCode::NameUnknown
+                    )
+                }) =>
+            {
+                Ok(None)
+            }
+            Err(oci_client::errors::OciDistributionError::ServerError { code: 404, .. }) => {
+                Ok(None)
+            }
+            Err(error) => Err(unavailable(
+                name,
+                &format!("the digest of {repository}:{tag} cannot be read"),
+                error,
+            )),
+        }
+    }
+
     /// Checks every registry now and then every [`HEALTH_INTERVAL`].
     pub fn watch_health(self: &Arc<Self>) {
         if self.registries.is_empty() {

@@ -28,6 +28,8 @@ pub struct AppState {
     pub store: Arc<Backend>,
     /// Changes pushed to browsers.
     pub events: EventBus,
+    /// Webhook calls and registry notifications start pipelines through it.
+    pub triggers: Arc<crate::triggers::Triggers>,
 }
 
 /// The running backend parts the state is built from.
@@ -39,6 +41,7 @@ pub struct Backends {
     pub pipelines: Arc<crate::pipelines::engine::PipelineEngine>,
     pub registries: Arc<crate::registries::DockerRegistries>,
     pub jenkins: Arc<crate::jenkins::JenkinsMasters>,
+    pub triggers: Arc<crate::triggers::Triggers>,
     pub events: EventBus,
 }
 
@@ -77,6 +80,7 @@ impl AppState {
                     engine: backends.pipelines,
                     applications,
                     events: backends.events.clone(),
+                    triggers: backends.triggers.clone(),
                 }),
                 registries: backends.registries,
                 jenkins: backends.jenkins,
@@ -85,6 +89,7 @@ impl AppState {
             data_dir: config.data_dir.clone(),
             store: backends.store,
             events: backends.events,
+            triggers: backends.triggers,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod model;
 pub mod reader;
 pub mod requests;
 pub mod stages;
+pub mod triggers;
 pub mod validate;
 pub mod windows;
 pub mod write;

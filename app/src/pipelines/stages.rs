@@ -262,6 +262,9 @@ pub struct DeployCluster {
     /// The image comes from a Find Image from Cluster stage (`imageDescription.fromContext`)
     /// with this `refId` (`stageId`), found when the stage starts.
     pub image_from_stage: Option<String>,
+    /// The image is the one whose push started the execution (`imageDescription.fromTrigger`):
+    /// the Docker Registry trigger's repository, tag and digest, found when the stage starts.
+    pub image_from_trigger: bool,
     /// Rolling Red/Black: the shares of the replicas the new server group grows through
     /// (`targetPercentages`), ending at 100.
     pub target_percentages: Vec<u64>,
@@ -836,6 +839,9 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
                 stage
             })
             .flatten();
+        let from_trigger = c
+            .object("imageDescription", |d| d.flag("fromTrigger") == Some(true))
+            .unwrap_or(false);
         let image = c
             .object("imageDescription", |d| {
                 let image_id = d.text("imageId").filter(|i| !i.is_empty());
@@ -875,7 +881,7 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
             memory_limit: quantity(c, "limits", "memory"),
         };
         (
-            (image, from_stage),
+            (image, from_stage, from_trigger),
             c.texts("command"),
             c.texts("args"),
             env,
@@ -901,13 +907,15 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
             .collect::<BTreeMap<_, _>>(),
         ..ServerGroupSpec::default()
     };
-    if let Some(((image, from_stage), command, args, env, ports, resources)) =
+    let mut image_from_trigger = false;
+    if let Some(((image, from_stage, from_trigger), command, args, env, ports, resources)) =
         containers.into_iter().next()
     {
-        if from_stage.is_none() {
+        if from_stage.is_none() && !from_trigger {
             spec.image = image;
         }
         image_from_stage = from_stage;
+        image_from_trigger = from_trigger && image_from_stage.is_none();
         spec.command = command;
         spec.args = args;
         spec.env = env;
@@ -962,6 +970,7 @@ fn deploy_cluster(r: &mut Reader<'_>) -> DeployCluster {
         delay_before_scale_down_sec: r.count("delayBeforeScaleDownSec").unwrap_or(0),
         rollback_on_failure,
         image_from_stage,
+        image_from_trigger,
         target_percentages,
         delay_before_cleanup_sec: r.count("delayBeforeCleanup").unwrap_or(0),
         pipeline,
@@ -984,16 +993,6 @@ pub fn unsupported_features(stage: &Stage, path: &str) -> Vec<FieldError> {
                     note(
                         format!("{path}.clusters[{i}].containers"),
                         "a server group with more than one container is not supported yet",
-                    );
-                }
-                let from_trigger = cluster
-                    .pointer("/containers/0/imageDescription/fromTrigger")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
-                if from_trigger {
-                    note(
-                        format!("{path}.clusters[{i}].containers[0].imageDescription"),
-                        "an image from the trigger needs a Docker Registry trigger, which is not supported yet",
                     );
                 }
                 if cluster
@@ -1151,13 +1150,28 @@ mod tests {
     fn features_not_run_yet_are_named_but_do_not_stop_a_save() {
         let deploy = stage(
             "deploy",
-            json!({"clusters": [{"containers": [{"imageDescription": {"fromTrigger": true, "tag": "^v.*"}}]}]}),
+            json!({"clusters": [{"deployment": {"enabled": true},
+                "containers": [{"imageDescription": {"fromTrigger": true, "tag": "^v.*"}}]}]}),
         );
         let found = unsupported_features(&deploy, "stages[3]");
-        assert_eq!(
-            found[0].field,
-            "stages[3].clusters[0].containers[0].imageDescription"
+        assert_eq!(found[0].field, "stages[3].clusters[0].deployment");
+    }
+
+    #[test]
+    fn an_image_from_the_trigger_is_found_at_the_run() {
+        let mut errors = Vec::new();
+        let deploy = stage(
+            "deploy",
+            json!({"clusters": [{"account": "local", "namespace": "shop", "strategy": "highlander",
+                "containers": [{"imageDescription": {"fromTrigger": true, "registry": "r.example.com",
+                    "repository": "team/web", "tag": "^v.*"}}]}]}),
         );
+        let StageSettings::Deploy(clusters) = read(StageType::Deploy, &deploy, "stages[0]", true, &mut errors) else {
+            panic!("a deploy");
+        };
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(clusters[0].image_from_trigger);
+        assert_eq!(clusters[0].spec.image, "");
     }
 
     #[test]

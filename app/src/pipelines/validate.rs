@@ -28,6 +28,8 @@ pub fn validate(config: &PipelineConfig) -> Vec<FieldError> {
     }
     parameters(config, &mut errors);
     stage_graph(config, &mut errors);
+    errors.extend(super::triggers::problems(config));
+    image_from_trigger(config, &mut errors);
     for (i, stage) in config.stages.iter().enumerate() {
         let path = format!("stages[{i}]");
         if let Some(expression) = stage
@@ -107,6 +109,34 @@ fn parameters(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
                 &format!("{path}.options"),
                 "A parameter with options needs at least one option.",
             ));
+        }
+    }
+}
+
+/// A Deploy whose image comes from the trigger needs a Docker Registry trigger to come from.
+fn image_from_trigger(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
+    let has_docker = config
+        .triggers
+        .iter()
+        .flatten()
+        .any(|t| t.kind == super::triggers::TriggerType::Docker.as_str());
+    if has_docker {
+        return;
+    }
+    for (i, stage) in config.stages.iter().enumerate() {
+        if StageType::parse(&stage.kind) != Some(StageType::Deploy) {
+            continue;
+        }
+        let settings = stages::read(StageType::Deploy, stage, "", true, &mut Vec::new());
+        if let stages::StageSettings::Deploy(clusters) = settings {
+            for (j, cluster) in clusters.iter().enumerate() {
+                if cluster.image_from_trigger {
+                    errors.push(FieldError::new(
+                        &format!("stages[{i}].clusters[{j}].containers[0].imageDescription"),
+                        "The image comes from the Docker Registry trigger, and this pipeline has none: add one under Triggers, or choose the image.",
+                    ));
+                }
+            }
         }
     }
 }

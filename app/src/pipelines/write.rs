@@ -178,29 +178,35 @@ fn container(previous: Option<&Value>, cluster: &DeployCluster) -> Value {
         image.remove("fromContext");
         image.remove("stageId");
     }
-    match ImageReference::parse(&spec.image) {
-        Ok(reference) => {
-            image.insert(
-                "registry".into(),
-                json!(reference.registry.clone().unwrap_or_default()),
-            );
-            image.insert("repository".into(), json!(reference.repository));
-            image.insert(
-                "tag".into(),
-                json!(reference.tag.clone().unwrap_or_default()),
-            );
-        }
-        Err(_) => {
-            for key in ["registry", "repository", "tag"] {
-                image.remove(key);
+    image.insert("fromTrigger".into(), json!(cluster.image_from_trigger));
+    if cluster.image_from_trigger {
+        // Deck's shape: the trigger's registry and repository stay, and no image is fixed.
+        image.remove("imageId");
+    } else {
+        match ImageReference::parse(&spec.image) {
+            Ok(reference) => {
+                image.insert(
+                    "registry".into(),
+                    json!(reference.registry.clone().unwrap_or_default()),
+                );
+                image.insert("repository".into(), json!(reference.repository));
+                image.insert(
+                    "tag".into(),
+                    json!(reference.tag.clone().unwrap_or_default()),
+                );
+            }
+            Err(_) => {
+                for key in ["registry", "repository", "tag"] {
+                    image.remove(key);
+                }
             }
         }
+        image.insert("imageId".into(), json!(spec.image));
     }
-    image.insert("imageId".into(), json!(spec.image));
-    image.entry("fromTrigger").or_insert(json!(false));
     if !c.contains_key("name") {
-        let repository = ImageReference::parse(&spec.image)
-            .map(|r| r.repository)
+        let repository = image
+            .get("repository")
+            .and_then(Value::as_str)
             .unwrap_or_default();
         let name = repository.rsplit('/').next().unwrap_or_default();
         let name = if name.is_empty() {
@@ -436,6 +442,7 @@ mod tests {
     fn a_cluster_written_reads_back_the_same() {
         let cluster = DeployCluster {
             image_from_stage: None,
+            image_from_trigger: false,
             target_percentages: Vec::new(),
             delay_before_cleanup_sec: 0,
             pipeline: None,
@@ -498,6 +505,7 @@ mod tests {
         };
         let cluster = DeployCluster {
             image_from_stage: None,
+            image_from_trigger: false,
             target_percentages: Vec::new(),
             delay_before_cleanup_sec: 0,
             pipeline: None,

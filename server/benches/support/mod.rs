@@ -39,6 +39,8 @@ pub async fn serve_with(
         kubernetes,
         docker_registries: Vec::new(),
         jenkins_masters: Vec::new(),
+        secrets: Default::default(),
+        triggers: Default::default(),
         store,
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),

@@ -9,6 +9,7 @@ mod infrastructure;
 mod pipelines;
 mod tasks;
 mod versioned;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -22,14 +23,17 @@ pub use error::ApiError;
 
 /// The `/api/v1` routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().nest(
-        "/api/v1",
-        applications::routes()
-            .merge(infrastructure::routes())
-            .merge(pipelines::routes())
-            .merge(tasks::routes())
-            .merge(events::routes()),
-    )
+    Router::new()
+        .nest(
+            "/api/v1",
+            applications::routes()
+                .merge(infrastructure::routes())
+                .merge(pipelines::routes())
+                .merge(tasks::routes())
+                .merge(events::routes())
+                .merge(webhooks::routes()),
+        )
+        .merge(webhooks::hooks())
 }
 
 /// The body, or a 400 saying what is wrong with it.

@@ -24,6 +24,9 @@ pub struct Configs {
     documents: Documents<PipelineConfig>,
     kubernetes: Arc<Kubernetes>,
     jenkins: Arc<crate::jenkins::JenkinsMasters>,
+    /// The names triggers may use: registry accounts and secrets.
+    registries: Vec<String>,
+    secrets: Vec<String>,
 }
 
 fn timestamp(t: jiff::Timestamp) -> Timestamp {
@@ -91,11 +94,15 @@ impl Configs {
         backend: Arc<Backend>,
         kubernetes: Arc<Kubernetes>,
         jenkins: Arc<crate::jenkins::JenkinsMasters>,
+        registries: Vec<String>,
+        secrets: Vec<String>,
     ) -> Configs {
         Configs {
             documents: Documents::new(backend, "pipeline", "pipelines"),
             kubernetes,
             jenkins,
+            registries,
+            secrets,
         }
     }
 
@@ -109,6 +116,15 @@ impl Configs {
         problems.extend(self.account_problems(config));
         problems.extend(zone_problems(config));
         problems.extend(self.jenkins_problems(config));
+        let jenkins = self.jenkins.names();
+        problems.extend(crate::triggers::checks::problems(
+            config,
+            &crate::triggers::checks::Known {
+                registries: &self.registries,
+                secrets: &self.secrets,
+                jenkins: &jenkins,
+            },
+        ));
         let taken = self
             .list(&config.application)
             .await?
@@ -247,6 +263,18 @@ impl Configs {
             }
         }
         problems
+    }
+
+    /// Every application's pipelines.
+    pub async fn all(&self) -> Result<Vec<StoredPipeline>, AppError> {
+        Ok(self
+            .documents
+            .list()
+            .await
+            .map_err(from_store)?
+            .into_iter()
+            .map(stored)
+            .collect())
     }
 
     /// The application's pipelines, by `index`, then name.

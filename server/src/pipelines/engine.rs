@@ -59,8 +59,13 @@ pub struct PipelineEngine {
     locks: Mutex<HashMap<ExecutionId, Arc<tokio::sync::Mutex<()>>>>,
     /// Executions being moved on now, and whether something changed meanwhile.
     moving: Mutex<HashMap<ExecutionId, bool>>,
+    /// Told of every execution that ends (Pipeline triggers, notifications).
+    ended: Mutex<Vec<EndObserver>>,
     me: Weak<PipelineEngine>,
 }
+
+/// Called with an execution that has just ended; it must not block.
+pub type EndObserver = Box<dyn Fn(&Execution) + Send + Sync>;
 
 fn store_error(error: crate::store::StoreError) -> AppError {
     super::configs::from_store(error)
@@ -195,6 +200,7 @@ impl PipelineEngine {
             retention,
             locks: Mutex::new(HashMap::new()),
             moving: Mutex::new(HashMap::new()),
+            ended: Mutex::new(Vec::new()),
             me: me.clone(),
         });
         let weak = Arc::downgrade(&engine);
@@ -312,8 +318,37 @@ impl PipelineEngine {
         self.publish(execution);
         if execution.status.is_complete() {
             self.forget_lock(execution.id);
+            self.tell_ended(execution);
         }
         Ok(())
+    }
+
+    /// `observer` is called with every execution that ends from now on.
+    pub fn on_end(&self, observer: EndObserver) {
+        self.ended
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(observer);
+    }
+
+    fn tell_ended(&self, execution: &Execution) {
+        for observer in self.ended.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            observer(execution);
+        }
+    }
+
+    /// Executions that ended since `since`, newest first (at most `limit`).
+    pub async fn ended_since(&self, since: Timestamp, limit: usize) -> Vec<Execution> {
+        let filter = ExecutionFilter {
+            limit,
+            ..ExecutionFilter::default()
+        };
+        self.list(&filter)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.status.is_complete() && e.end_time.is_some_and(|t| t >= since))
+            .collect()
     }
 
     async fn load(&self, id: ExecutionId) -> Result<Execution, AppError> {
@@ -740,8 +775,7 @@ impl PipelineEngine {
         &self,
         config: PipelineConfig,
         request: StartRequest,
-        trigger_kind: &str,
-        who: &str,
+        trigger: ExecutionTrigger,
         id: Option<ExecutionId>,
         parent: Option<ParentExecution>,
     ) -> Result<Execution, AppError> {
@@ -784,10 +818,8 @@ impl PipelineEngine {
             keep_waiting_pipelines: config.keeps_waiting(),
             max_concurrent_executions: config.max_concurrent_executions.unwrap_or(0),
             trigger: ExecutionTrigger {
-                kind: trigger_kind.to_string(),
-                user: who.to_string(),
                 parameters,
-                extra: Map::new(),
+                ..trigger
             },
             stages: config
                 .stages
@@ -1236,8 +1268,11 @@ impl ChildPipelines for PipelineEngine {
             StartRequest {
                 parameters: parameters.clone(),
             },
-            "pipeline",
-            user,
+            ExecutionTrigger {
+                kind: "pipeline".into(),
+                user: user.to_string(),
+                ..ExecutionTrigger::default()
+            },
             Some(child),
             Some(ParentExecution {
                 id: parent.0,

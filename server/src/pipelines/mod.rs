@@ -30,6 +30,7 @@ pub struct Pipelines {
     pub applications: Arc<dyn ApplicationCatalog>,
     /// Saved pipelines are announced, so every open Pipelines tab shows them at once.
     pub events: crate::events::EventBus,
+    pub triggers: Arc<crate::triggers::Triggers>,
 }
 
 impl Pipelines {
@@ -109,6 +110,26 @@ impl PipelineService for Pipelines {
         self.announce(&application, Ok(restored))
     }
 
+    async fn cron_runs(
+        &self,
+        expression: &str,
+        time_zone: &str,
+        trigger_id: &str,
+    ) -> Result<Vec<gennaker_app::time::Timestamp>, AppError> {
+        crate::triggers::cron::next_runs(expression, time_zone, trigger_id, 5)
+            .map_err(|problem| AppError::invalid("cronExpression", problem))
+    }
+
+    async fn watched_repositories(
+        &self,
+    ) -> Vec<gennaker_app::pipelines::triggers::WatchedRepository> {
+        crate::triggers::docker::statuses(&self.triggers)
+    }
+
+    fn secret_names(&self) -> Vec<String> {
+        self.triggers.secrets.names().map(str::to_string).collect()
+    }
+
     async fn start(
         &self,
         id: &str,
@@ -116,8 +137,9 @@ impl PipelineService for Pipelines {
         who: &str,
     ) -> Result<Execution, AppError> {
         let config = self.configs.get(id).await?.config;
+        let trigger = self.triggers.manual(&config, who).await;
         self.engine
-            .start(config, request, "manual", who, None, None)
+            .start(config, request, trigger, None, None)
             .await
     }
 

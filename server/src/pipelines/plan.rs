@@ -482,6 +482,9 @@ pub fn plan(
                 if let Some(ref_id) = &cluster.image_from_stage {
                     spec.image = found_image(execution, ref_id)?;
                 }
+                if cluster.image_from_trigger {
+                    spec.image = trigger_image(execution)?;
+                }
                 if spec.application.is_empty() {
                     spec.application = execution.application.clone();
                 }
@@ -724,6 +727,28 @@ fn cluster_cleanup(
 }
 
 /// The image a Find Image from Cluster stage (`ref_id`) found, for a Deploy stage.
+/// The image whose push started `execution` (a Docker Registry trigger's, or the newest tag
+/// a manual start chose): `registry/repository:tag`, pinned to its digest when known.
+fn trigger_image(execution: &Execution) -> Result<String, String> {
+    let field = |key: &str| {
+        execution
+            .trigger
+            .extra
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    };
+    let (Some(registry), Some(repository), Some(tag)) =
+        (field("registry"), field("repository"), field("tag"))
+    else {
+        return Err("the image comes from the Docker Registry trigger, and this execution has no image in its trigger (it was not started by a push, and no tag of the trigger's repository was found when it started)".to_string());
+    };
+    Ok(match field("digest") {
+        Some(digest) => format!("{registry}/{repository}:{tag}@{digest}"),
+        None => format!("{registry}/{repository}:{tag}"),
+    })
+}
+
 fn found_image(execution: &Execution, ref_id: &str) -> Result<String, String> {
     let stage = execution
         .stage(ref_id)

@@ -61,6 +61,8 @@ pub async fn start_full(
         kubernetes,
         docker_registries,
         jenkins_masters,
+        secrets: Default::default(),
+        triggers: Default::default(),
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },

@@ -16,6 +16,7 @@ use crate::pages::application::ApplicationContext;
 use crate::pipelines::graph::{depends_on, nodes};
 use crate::pipelines::list_pipelines;
 use crate::pipelines::model::{Stage, StageType};
+use crate::pipelines::triggers::TriggerType;
 use crate::pipelines::stages::{
     DEFAULT_PERCENTAGES, DeployCluster, StageSettings, Strategy, StrategyPipeline, read,
 };
@@ -69,6 +70,10 @@ fn summary(entry: &Map<String, Value>) -> String {
         spec.replicas
     )
 }
+
+
+/// The "Image from" choice that takes the image from the Docker Registry trigger.
+const FROM_TRIGGER: &str = "@trigger";
 
 #[component]
 pub(super) fn DeployForm() -> impl IntoView {
@@ -227,7 +232,11 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     let delay_scale_down = count(cluster.delay_before_scale_down_sec);
     let scale_down = RwSignal::new(cluster.scale_down);
     let rollback = RwSignal::new(cluster.rollback_on_failure);
-    let image_from = RwSignal::new(cluster.image_from_stage.clone().unwrap_or_default());
+    let image_from = RwSignal::new(if cluster.image_from_trigger {
+        FROM_TRIGGER.to_string()
+    } else {
+        cluster.image_from_stage.clone().unwrap_or_default()
+    });
     let percentages = RwSignal::new(
         if cluster.target_percentages.is_empty() {
             DEFAULT_PERCENTAGES.to_vec()
@@ -286,12 +295,24 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     };
     let current = image_from.get_untracked();
     let mut image_options = vec![(String::new(), "The image chosen below".to_string())];
+    let has_docker_trigger = draft.config.with_untracked(|c| {
+        c.triggers
+            .iter()
+            .flatten()
+            .any(|t| t.kind == TriggerType::Docker.as_str())
+    });
+    if has_docker_trigger || current == FROM_TRIGGER {
+        image_options.push((
+            FROM_TRIGGER.to_string(),
+            "The Docker Registry trigger's image".to_string(),
+        ));
+    }
     image_options.extend(
         finders
             .iter()
             .map(|(id, name)| (id.clone(), format!("Find Image stage: {name}"))),
     );
-    if !current.is_empty() && !finders.iter().any(|(id, _)| *id == current) {
+    if !current.is_empty() && current != FROM_TRIGGER && !finders.iter().any(|(id, _)| *id == current) {
         image_options.push((
             current.clone(),
             format!("Stage {current} (not a Find Image stage before this one)"),
@@ -299,6 +320,9 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     }
     let image_elsewhere = Signal::derive(move || {
         let chosen = image_from.get();
+        if chosen == FROM_TRIGGER {
+            return Some("The image is the one whose push started the execution: its repository, tag and digest. Started by hand, it is the newest tag the trigger would start on.".to_string());
+        }
         (!chosen.is_empty()).then(|| {
             let name = finders
                 .iter()
@@ -379,7 +403,8 @@ fn ClusterEditor(j: usize) -> impl IntoView {
                 "The delay before scaling down",
             )?,
             rollback_on_failure: rollback.get(),
-            image_from_stage: (!from.is_empty()).then_some(from),
+            image_from_trigger: from == FROM_TRIGGER,
+            image_from_stage: (!from.is_empty() && from != FROM_TRIGGER).then_some(from),
         })
     });
     let base = format!("{}.clusters[{j}]", scope.base);

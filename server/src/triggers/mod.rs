@@ -1,0 +1,201 @@
+//! Triggers: what starts pipelines besides a person (Spinnaker's Igor and Echo). Each kind
+//! finds its events its own way — registries polled and their notifications, a clock, webhook
+//! calls, other executions ending — and all of them start executions here, through the one
+//! engine, with Spinnaker's `trigger` fields on the execution.
+//!
+//! An event that may be seen twice (a poll after a restart, a clock tick replayed) starts its
+//! execution with an id derived from the event, so the second start finds the first execution
+//! instead of making another.
+
+pub mod checks;
+pub mod cron;
+pub mod docker;
+pub mod git;
+pub mod index;
+pub mod upstream;
+pub mod webhook;
+
+use std::sync::Arc;
+
+use gennaker_app::error::AppError;
+use gennaker_app::ids::ExecutionId;
+use gennaker_app::pipelines::execution::{Execution, ExecutionTrigger};
+use gennaker_app::pipelines::model::{PipelineConfig, Trigger};
+use gennaker_app::pipelines::requests::StartRequest;
+use gennaker_app::pipelines::triggers::TriggerSettings;
+use serde_json::{Map, Value, json};
+
+use crate::config::{Secrets, TriggersConfig};
+use crate::pipelines::configs::Configs;
+use crate::pipelines::engine::PipelineEngine;
+use crate::registries::DockerRegistries;
+use crate::store::Backend;
+
+pub use index::Watched;
+
+/// The user automated executions run as, unless the trigger names one (`runAsUser`).
+pub const ANONYMOUS: &str = "[anonymous]";
+
+pub struct Triggers {
+    pub configs: Arc<Configs>,
+    pub engine: Arc<PipelineEngine>,
+    pub registries: Arc<DockerRegistries>,
+    pub store: Arc<Backend>,
+    pub secrets: Secrets,
+    pub settings: TriggersConfig,
+    pub index: Arc<index::TriggerIndex>,
+    docker: docker::DockerWatch,
+    clock: cron::Clock,
+}
+
+/// What an event adds to the trigger it fires: Spinnaker's fields for its kind.
+pub struct Event {
+    /// Set on the execution's `trigger` besides the configured trigger's own fields.
+    pub fields: Map<String, Value>,
+    /// The pipeline's parameters the event gives (a webhook's `parameters`).
+    pub parameters: Map<String, Value>,
+    /// The execution's id: derived from the event when it may be seen twice.
+    pub id: ExecutionId,
+}
+
+impl Triggers {
+    pub fn new(
+        configs: Arc<Configs>,
+        engine: Arc<PipelineEngine>,
+        registries: Arc<DockerRegistries>,
+        store: Arc<Backend>,
+        secrets: Secrets,
+        settings: TriggersConfig,
+    ) -> Arc<Triggers> {
+        Arc::new(Triggers {
+            configs,
+            engine,
+            registries,
+            store,
+            secrets,
+            settings,
+            index: Arc::default(),
+            docker: docker::DockerWatch::default(),
+            clock: cron::Clock::default(),
+        })
+    }
+
+    /// Reads every pipeline's triggers, then keeps watching: registries, the clock, and
+    /// executions that end.
+    pub async fn run(self: &Arc<Self>, events: &crate::events::EventBus) {
+        if let Err(error) = self.index.refresh(&self.configs).await {
+            tracing::error!("reading the pipelines' triggers failed: {error}");
+        }
+        self.index.follow(self.configs.clone(), events);
+        upstream::watch(self);
+        docker::watch(self);
+        cron::watch(self);
+    }
+
+    /// Starts `watched`'s pipeline for `event`, with the pipeline as it is stored now (it may
+    /// have been disabled or changed since the index was read).
+    pub async fn fire(&self, watched: &Watched, event: Event) -> Result<Execution, AppError> {
+        let config = self.configs.get(&watched.pipeline_id).await?.config;
+        let Some(trigger) = current_trigger(&config, watched).cloned() else {
+            return Err(AppError::Conflict(format!(
+                "Pipeline {:?} no longer has this trigger enabled.",
+                config.name
+            )));
+        };
+        let mut fields = trigger.extra.clone();
+        fields.insert("enabled".into(), json!(true));
+        fields.extend(event.fields);
+        let user = trigger
+            .extra
+            .get("runAsUser")
+            .and_then(Value::as_str)
+            .filter(|u| !u.is_empty())
+            .unwrap_or(ANONYMOUS)
+            .to_string();
+        let parameters = known_parameters(&config, event.parameters);
+        let execution = self
+            .engine
+            .start(
+                config,
+                StartRequest { parameters },
+                ExecutionTrigger {
+                    kind: trigger.kind.clone(),
+                    user,
+                    parameters: Map::new(),
+                    extra: fields,
+                },
+                Some(event.id),
+                None,
+            )
+            .await?;
+        tracing::info!(
+            execution.id = %execution.id,
+            trigger = %trigger.kind,
+            "a {} trigger started {}",
+            trigger.kind,
+            execution.name
+        );
+        Ok(execution)
+    }
+
+    /// The trigger of a manual start: for a pipeline with a Docker Registry trigger, the
+    /// newest tag of its repository that the trigger would start on, so a Deploy whose image
+    /// comes from the trigger has one (Deck's manual start offers the same choice).
+    pub async fn manual(&self, config: &PipelineConfig, who: &str) -> ExecutionTrigger {
+        let mut trigger = ExecutionTrigger {
+            kind: "manual".into(),
+            user: who.to_string(),
+            ..ExecutionTrigger::default()
+        };
+        let docker = gennaker_app::pipelines::triggers::enabled(config)
+            .into_iter()
+            .find_map(|(_, settings)| match settings {
+                TriggerSettings::Docker(docker) => Some(docker),
+                _ => None,
+            });
+        if let Some(docker) = docker {
+            match docker::newest(self, &docker).await {
+                Ok(Some(found)) => trigger.extra = found,
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!("the newest tag for a manual start cannot be read: {error}")
+                }
+            }
+        }
+        trigger
+    }
+}
+
+/// The trigger `watched` names in `config` as it is now, if it is still there and enabled.
+fn current_trigger<'a>(config: &'a PipelineConfig, watched: &Watched) -> Option<&'a Trigger> {
+    let found = gennaker_app::pipelines::triggers::enabled(config)
+        .into_iter()
+        .find(|(i, settings)| *i == watched.index && *settings == watched.settings)?;
+    config.triggers.as_ref()?.get(found.0)
+}
+
+/// The event's parameters the pipeline defines; others are left out (an event carries
+/// whatever its sender sends).
+fn known_parameters(config: &PipelineConfig, given: Map<String, Value>) -> Map<String, Value> {
+    let defined: Vec<&str> = config
+        .parameter_config
+        .iter()
+        .flatten()
+        .map(|p| p.name.as_str())
+        .collect();
+    given
+        .into_iter()
+        .filter(|(name, _)| defined.contains(&name.as_str()))
+        .map(|(name, value)| match value {
+            Value::String(_) => (name, value),
+            other => (name, Value::String(other.to_string())),
+        })
+        .collect()
+}
+
+/// A regular expression matched against the whole text, as Java's `String.matches` does
+/// (Spinnaker's tag, branch and payload constraints are Java regexes).
+pub fn full_match(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(&format!("^(?:{pattern})$"))
+        .map_err(|e| format!("{pattern:?} is not a regular expression: {e}"))
+}
