@@ -3,7 +3,8 @@
 
     oci-image.py LAYOUT REPO TAG [TAG...]
 
-Each TAG becomes one image (linux/amd64) whose only layer holds /hello.txt with the text
+With GENNAKER_IMAGE_BUILD set, its text is added to each image, so the same tag can be pushed
+again with other content (and digests). Each TAG becomes one image (linux/amd64) whose only layer holds /hello.txt with the text
 "REPO:TAG", so every tag has its own digests. The index names each image by its tag
 (org.opencontainers.image.ref.name), which is what `skopeo copy oci:LAYOUT:TAG ...` looks up.
 The output is byte-for-byte reproducible: fixed timestamps, owners and gzip headers.
@@ -67,6 +68,10 @@ def layer_tar(name, text):
 def image(layout, repo, tag):
     """Writes one image's blobs and returns its manifest's descriptor."""
     text = f"{repo}:{tag}\n"
+    # GENNAKER_IMAGE_BUILD: another build of the same tag, with its own digest.
+    build = os.environ.get("GENNAKER_IMAGE_BUILD", "")
+    if build:
+        text += f"build {build}\n"
     tar = layer_tar("hello.txt", text)
     layer = layout.blob(MEDIA_LAYER, gzip.compress(tar, mtime=0))
     config = {

@@ -13,6 +13,9 @@ SERVICES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GENNAKER_CACHE="${GENNAKER_CACHE:-$HOME/.cache/gennaker}"
 STATE="${GENNAKER_REGISTRY_STATE:-$GENNAKER_CACHE/test-registry}"
 PORT="${GENNAKER_REGISTRY_PORT:-29500}"
+# Pushes are announced to a Gennaker listening here (docker-registry's notifications), for the
+# account named "test"; with nobody listening the registry keeps retrying, which harms nothing.
+NOTIFY_PORT="${GENNAKER_REGISTRY_NOTIFY_PORT:-29580}"
 ADDRESS="127.0.0.1:$PORT"
 TLS="$STATE/tls"
 # Test-only credentials for a server that listens on loopback alone.
@@ -105,6 +108,18 @@ auth:
 # Top level, not under http: the most /v2/_catalog returns in one page (2.8.2's default is 1000).
 catalog:
   maxentries: 1000
+notifications:
+  events:
+    includereferences: true
+  endpoints:
+    - name: gennaker
+      url: http://127.0.0.1:$NOTIFY_PORT/webhooks/registry/test
+      timeout: 2s
+      threshold: 3
+      backoff: 500ms
+      ignore:
+        actions: [pull]
+        mediatypes: [application/octet-stream]
 EOF
   # skopeo's own trust policy, so the system's /etc/containers/policy.json does not matter.
   echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$STATE/policy.json"
@@ -125,6 +140,22 @@ push_images() {
         { tail -n 20 "$STATE/skopeo.log" >&2; die "pushing $repo:$tag failed (log: $STATE/skopeo.log)"; }
     done
   done
+}
+
+# Builds REPO:TAG (its content changed by BUILD, so the same tag gets a new digest) and copies
+# it into the registry with skopeo, as a CI job would push it. Prints the pushed digest.
+push_one() {
+  [ $# -ge 2 ] || die "usage: registry.sh push REPO TAG [BUILD]"
+  local repo="$1" tag="$2" build="${3:-}" dir digest
+  dir="$(mktemp -d)"
+  GENNAKER_IMAGE_BUILD="$build" python3 "$SERVICES_DIR/oci-image.py" "$dir/layout" "$repo" "$tag"
+  skopeo --policy "$STATE/policy.json" copy --quiet --preserve-digests \
+    --dest-creds "$USERNAME:$PASSWORD" --dest-cert-dir "$TLS/client" \
+    --digestfile "$dir/digest" "oci:$dir/layout:$tag" "docker://$ADDRESS/$repo:$tag" >&2 ||
+    { rm -rf "$dir"; die "pushing $repo:$tag failed"; }
+  digest="$(cat "$dir/digest")"
+  rm -rf "$dir"
+  echo "$digest"
 }
 
 up() {
@@ -176,6 +207,9 @@ case "${1:-}" in
     echo "GENNAKER_TEST_REGISTRY_USERNAME=$USERNAME"
     echo "GENNAKER_TEST_REGISTRY_PASSWORD=$PASSWORD"
     echo "GENNAKER_TEST_REGISTRY_CA_FILE=$TLS/ca.crt"
+    echo "GENNAKER_TEST_REGISTRY_NOTIFY_PORT=$NOTIFY_PORT"
+    echo "GENNAKER_TEST_REGISTRY_SCRIPT=$SERVICES_DIR/registry.sh"
     ;;
-  *) die "usage: registry.sh up|down|env" ;;
+  push) shift; push_one "$@" ;;
+  *) die "usage: registry.sh up|down|env|push REPO TAG [BUILD]" ;;
 esac

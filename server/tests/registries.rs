@@ -13,35 +13,8 @@ use support::cluster::{
     call, create_application, in_scratch_namespace, kubernetes_config, run, test_cluster, unique,
 };
 
-/// The test registry's account, or `None` when it is not running and the run is not CI.
 fn test_registry() -> Option<DockerRegistryAccount> {
-    let var = |name: &str| std::env::var(format!("GENNAKER_TEST_REGISTRY_{name}")).ok();
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (Some(address), Some(username), Some(password), Some(ca)) = (
-        var("ADDRESS"),
-        var("USERNAME"),
-        var("PASSWORD"),
-        var("CA_FILE"),
-    ) else {
-        assert!(
-            !in_ci,
-            "CI=true but GENNAKER_TEST_REGISTRY_* is not set: start end2end/services/registry.sh first"
-        );
-        eprintln!(
-            "GENNAKER_TEST_REGISTRY_* is not set: this test needs the test registry (make test starts it)"
-        );
-        return None;
-    };
-    let ca_pem = std::fs::read(&ca).unwrap_or_else(|e| panic!("cannot read {ca}: {e}"));
-    gennaker::install_crypto_provider();
-    Some(DockerRegistryAccount {
-        name: "test".into(),
-        address,
-        plain_http: false,
-        credentials: Some((username, password)),
-        ca_pem: Some(ca_pem),
-        repositories: Vec::new(),
-    })
+    support::registry::account()
 }
 
 async fn health_of(addr: std::net::SocketAddr, name: &str) -> Value {

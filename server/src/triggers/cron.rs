@@ -173,11 +173,12 @@ struct LastRun {
     last_run: i64,
 }
 
+/// Where a trigger's last run is kept (its key hex-encoded: a trigger id may hold any text).
 fn key(watched: &Watched) -> String {
     format!(
         "triggers/cron/{}/{}.json",
-        urlencoding::encode(&watched.pipeline_id),
-        urlencoding::encode(&watched.key)
+        watched.pipeline_id,
+        hex::encode(&watched.key)
     )
 }
 

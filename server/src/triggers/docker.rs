@@ -81,11 +81,13 @@ impl DockerWatch {
     }
 }
 
+/// Where what was seen of a repository is kept; names are hex-encoded, since the store's keys
+/// allow fewer characters than account and repository names.
 fn key(account: &str, repository: &str) -> String {
     format!(
         "triggers/docker/{}/{}.json",
-        urlencoding::encode(account),
-        urlencoding::encode(repository)
+        hex::encode(account),
+        hex::encode(repository)
     )
 }
 
@@ -146,20 +148,20 @@ pub async fn scan(triggers: &Triggers, account: &str, repository: &str) -> Resul
         .locks
         .lock(&(account.to_string(), repository.to_string()))
         .await;
-    let listed = match list(triggers, account, repository).await {
-        Ok(listed) => listed,
-        Err(error) => {
-            let seen = load(triggers, account, repository).await.ok().flatten();
-            triggers.docker.note(
-                account,
-                repository,
-                seen.map_or(0, |s| s.tags.len()),
-                Some(error.to_string()),
-            );
-            return Err(error);
-        }
+    let result = match list(triggers, account, repository).await {
+        Ok(listed) => record(triggers, account, repository, listed, true).await,
+        Err(error) => Err(error),
     };
-    record(triggers, account, repository, listed, true).await
+    if let Err(error) = &result {
+        let seen = load(triggers, account, repository).await.ok().flatten();
+        triggers.docker.note(
+            account,
+            repository,
+            seen.map_or(0, |s| s.tags.len()),
+            Some(error.to_string()),
+        );
+    }
+    result
 }
 
 /// A registry said `repository:tag` was pushed: checks it with the registry (the notification

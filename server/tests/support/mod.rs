@@ -7,12 +7,13 @@
 pub mod binary;
 pub mod cluster;
 pub mod pipelines;
+pub mod registry;
 
 use std::path::PathBuf;
 
 use gennaker::config::{
-    Config, DockerRegistryAccount, JenkinsMaster, KubernetesConfig, PipelinesConfig, StoreConfig,
-    TasksConfig,
+    Config, DockerRegistryAccount, JenkinsMaster, KubernetesConfig, PipelinesConfig, Secrets,
+    StoreConfig, TasksConfig, TriggersConfig,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -48,21 +49,47 @@ pub async fn start_full(
     docker_registries: Vec<DockerRegistryAccount>,
     jenkins_masters: Vec<JenkinsMaster>,
 ) -> TestServer {
-    let data = tempfile::tempdir().expect("a temporary directory");
-    let listener = TcpListener::bind("127.0.0.1:0")
+    start_setup(
+        Setup {
+            kubernetes,
+            docker_registries,
+            jenkins_masters,
+            ..Setup::default()
+        },
+        None,
+    )
+    .await
+}
+
+/// What a test server is configured with.
+#[derive(Clone, Default)]
+pub struct Setup {
+    pub kubernetes: KubernetesConfig,
+    pub docker_registries: Vec<DockerRegistryAccount>,
+    pub jenkins_masters: Vec<JenkinsMaster>,
+    pub secrets: Secrets,
+    pub triggers: TriggersConfig,
+    /// A fixed port (where a registry sends its notifications); any free one when `None`.
+    pub port: Option<u16>,
+}
+
+/// A server configured by `setup`, in `data` (a new directory when `None`).
+pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestServer {
+    let data = data.unwrap_or_else(|| tempfile::tempdir().expect("a temporary directory"));
+    let listener = TcpListener::bind(("127.0.0.1", setup.port.unwrap_or(0)))
         .await
-        .expect("bind 127.0.0.1:0");
+        .expect("bind a port on 127.0.0.1");
     let addr = listener.local_addr().expect("a local address");
     let config = Config {
         listen: addr,
         data_dir: data.path().join("data"),
         site_root: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/site"),
         log: "info".into(),
-        kubernetes,
-        docker_registries,
-        jenkins_masters,
-        secrets: Default::default(),
-        triggers: Default::default(),
+        kubernetes: setup.kubernetes,
+        docker_registries: setup.docker_registries,
+        jenkins_masters: setup.jenkins_masters,
+        secrets: setup.secrets,
+        triggers: setup.triggers,
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },
@@ -82,6 +109,23 @@ pub async fn start_full(
         stop: Some(stop),
         task,
         data,
+    }
+}
+
+impl TestServer {
+    /// Stops the server and waits until it has; its data directory stays.
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+        self.data
+    }
+
+    /// Stops the server and starts it again on the same data with `setup`.
+    pub async fn restart(self, setup: Setup) -> TestServer {
+        let data = self.stop().await;
+        start_setup(setup, Some(data)).await
     }
 }
 
