@@ -120,7 +120,7 @@ pub trait PipelineService: Send + Sync {
         expression: &str,
         time_zone: &str,
         trigger_id: &str,
-    ) -> Result<Vec<crate::time::Timestamp>, AppError>;
+    ) -> Result<Vec<crate::pipelines::triggers::CronRun>, AppError>;
     /// The repositories Docker Registry triggers watch, and how each was last seen.
     async fn watched_repositories(&self) -> Vec<crate::pipelines::triggers::WatchedRepository>;
     /// The names of the server's secrets triggers may use (never their values).

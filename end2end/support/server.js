@@ -21,6 +21,8 @@ export const settings = {
         username: process.env.GENNAKER_TEST_REGISTRY_USERNAME,
         password: process.env.GENNAKER_TEST_REGISTRY_PASSWORD,
         caFile: process.env.GENNAKER_TEST_REGISTRY_CA_FILE,
+        notifyPort: Number(process.env.GENNAKER_TEST_REGISTRY_NOTIFY_PORT),
+        script: process.env.GENNAKER_TEST_REGISTRY_SCRIPT,
       }
     : null,
   jenkins: process.env.GENNAKER_TEST_JENKINS_URL
@@ -85,10 +87,13 @@ async function waitUntilReady(url, child, output) {
   throw new Error(`gennaker was not ready within 30 s:\n${output()}`);
 }
 
-/** Starts a server with its own data directory; call `stop()` when done. */
-export async function startServer() {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
+/**
+ * Starts a server with its own data directory; call `stop()` when done. `port` fixes its port
+ * (where the test registry sends its notifications); `dataDir` reuses a stopped server's data.
+ */
+export async function startServer({ port: fixedPort, dataDir: reused } = {}) {
+  const port = fixedPort ?? (await freePort());
+  const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--site-root', settings.siteRoot];
   if (settings.kubeconfig) args.push('--kubeconfig', settings.kubeconfig);
   const toml = [settings.registry && registryConfig(settings.registry), settings.jenkins && jenkinsConfig(settings.jenkins)]
@@ -112,12 +117,17 @@ export async function startServer() {
     url,
     pid: child.pid,
     log: () => log,
-    async stop() {
+    /** Stops this server and starts another on the same port and data. */
+    async restart() {
+      await this.stop({ keepData: true });
+      return startServer({ port, dataDir });
+    },
+    async stop({ keepData = false } = {}) {
       const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
       child.kill('SIGTERM');
       const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 10_000));
       const result = await Promise.race([exited, timeout]);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
       if (result === null) {
         child.kill('SIGKILL');
         throw new Error(`gennaker did not stop within 10 s of SIGTERM:\n${log}`);

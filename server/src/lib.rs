@@ -190,6 +190,7 @@ pub async fn serve(
         },
         listener.local_addr().map_err(ServerError::Serve)?,
     );
+    let stopping = state.stopping.clone();
     let app = router::build(state);
     tracing::info!(
         listen = %config.listen,
@@ -199,7 +200,10 @@ pub async fn serve(
         listener.local_addr().map_err(ServerError::Serve)?
     );
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopping.cancel();
+        })
         .await
         .map_err(ServerError::Serve)?;
     tracing::info!("Gennaker stopped");

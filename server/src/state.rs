@@ -30,6 +30,9 @@ pub struct AppState {
     pub events: EventBus,
     /// Webhook calls and registry notifications start pipelines through it.
     pub triggers: Arc<crate::triggers::Triggers>,
+    /// Cancelled when the server is asked to stop: endless responses (live updates) end, so
+    /// the requests in flight can finish.
+    pub stopping: tokio_util::sync::CancellationToken,
 }
 
 /// The running backend parts the state is built from.
@@ -90,6 +93,7 @@ impl AppState {
             store: backends.store,
             events: backends.events,
             triggers: backends.triggers,
+            stopping: tokio_util::sync::CancellationToken::new(),
         }
     }
 }

@@ -149,6 +149,31 @@ pub async fn judge_stage(
         .await)
 }
 
+/// The next five runs of a CRON trigger, for the editor, or what is wrong with it.
+#[server]
+pub async fn cron_runs(
+    expression: String,
+    time_zone: String,
+    id: String,
+) -> Result<Handled<Vec<triggers::CronRun>>, AppError> {
+    Ok(services()?
+        .pipelines
+        .cron_runs(&expression, &time_zone, &id)
+        .await)
+}
+
+/// How the repositories of Docker Registry triggers were last looked at.
+#[server]
+pub async fn watched_repositories() -> Result<Vec<triggers::WatchedRepository>, AppError> {
+    Ok(services()?.pipelines.watched_repositories().await)
+}
+
+/// The names of the server's secrets (never their values).
+#[server]
+pub async fn secret_names() -> Result<Vec<String>, AppError> {
+    Ok(services()?.pipelines.secret_names())
+}
+
 /// Evaluates an expression against an execution (the execution view's box).
 #[server]
 pub async fn evaluate_expression(

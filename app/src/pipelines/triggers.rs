@@ -199,6 +199,15 @@ pub struct WatchedRepository {
     pub error: Option<String>,
 }
 
+/// One coming run of a CRON trigger: when, and that time on the trigger's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CronRun {
+    pub at: crate::time::Timestamp,
+    /// Such as "Mon 2026-11-30 09:30:00 (Asia/Tokyo)".
+    pub local: String,
+}
+
 /// Jenkins' build results.
 pub const JENKINS_RESULTS: [&str; 4] = ["SUCCESS", "UNSTABLE", "FAILURE", "ABORTED"];
 

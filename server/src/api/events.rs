@@ -84,5 +84,6 @@ async fn events(
         },
     );
     use futures::StreamExt;
-    Ok(Sse::new(stream.flatten()).keep_alive(KeepAlive::default()))
+    let stopping = state.stopping.clone().cancelled_owned();
+    Ok(Sse::new(stream.flatten().take_until(stopping)).keep_alive(KeepAlive::default()))
 }

@@ -11,8 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use gennaker_app::error::AppError;
-use gennaker_app::pipelines::triggers::{GitSource, WatchedRepository};
-use gennaker_app::time::Timestamp;
+use gennaker_app::pipelines::triggers::{CronRun, GitSource, WatchedRepository};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -151,7 +150,7 @@ struct CronQuery {
 async fn cron_runs(
     State(state): State<AppState>,
     params: Result<Query<CronQuery>, QueryRejection>,
-) -> Result<Json<Vec<Timestamp>>, ApiError> {
+) -> Result<Json<Vec<CronRun>>, ApiError> {
     let params = query(params)?;
     let zone = params
         .time_zone

@@ -76,6 +76,24 @@ pub fn from_store(error: StoreError) -> AppError {
     }
 }
 
+/// Gives each CRON trigger without an `id` one (as Deck does), so its schedule stays its own
+/// when triggers are added, removed or reordered.
+fn name_cron_triggers(config: &mut PipelineConfig) {
+    for trigger in config.triggers.iter_mut().flatten() {
+        let unnamed = trigger
+            .extra
+            .get("id")
+            .and_then(|id| id.as_str())
+            .is_none_or(str::is_empty);
+        if trigger.kind == "cron" && unnamed {
+            trigger.extra.insert(
+                "id".into(),
+                serde_json::Value::String(uuid::Uuid::now_v7().to_string()),
+            );
+        }
+    }
+}
+
 /// Whether an id can name a stored document (Spinnaker's are UUIDs).
 fn id_problem(id: &str) -> Option<String> {
     let ok = !id.is_empty()
@@ -335,6 +353,7 @@ impl Configs {
         }
         let id = config.id.clone();
         self.check(&config, &id).await?;
+        name_cron_triggers(&mut config);
         let created = self
             .documents
             .create(&id, config, who)
@@ -348,7 +367,7 @@ impl Configs {
         &self,
         id: &str,
         version: u64,
-        config: PipelineConfig,
+        mut config: PipelineConfig,
         who: &str,
     ) -> Result<StoredPipeline, AppError> {
         let current = self.get(id).await?;
@@ -368,6 +387,7 @@ impl Configs {
             ));
         }
         self.check(&config, id).await?;
+        name_cron_triggers(&mut config);
         let updated = self
             .documents
             .update(id, version, config, who)

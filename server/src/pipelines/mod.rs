@@ -115,7 +115,7 @@ impl PipelineService for Pipelines {
         expression: &str,
         time_zone: &str,
         trigger_id: &str,
-    ) -> Result<Vec<gennaker_app::time::Timestamp>, AppError> {
+    ) -> Result<Vec<gennaker_app::pipelines::triggers::CronRun>, AppError> {
         crate::triggers::cron::next_runs(expression, time_zone, trigger_id, 5)
             .map_err(|problem| AppError::invalid("cronExpression", problem))
     }

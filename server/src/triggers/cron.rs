@@ -17,7 +17,9 @@ use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 use gennaker_app::error::AppError;
 use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::triggers::{CronTrigger, MissedRuns, TriggerSettings, java_hash};
+use gennaker_app::pipelines::triggers::{
+    CronRun, CronTrigger, MissedRuns, TriggerSettings, java_hash,
+};
 use gennaker_app::time::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -358,12 +360,19 @@ pub fn next_runs(
     time_zone: &str,
     trigger_id: &str,
     n: usize,
-) -> Result<Vec<Timestamp>, String> {
+) -> Result<Vec<CronRun>, String> {
     let schedule = parse(expression, trigger_id, time_zone)?;
     Ok(schedule
         .upcoming(jiff::Timestamp::now(), n)
         .into_iter()
-        .map(millis)
+        .map(|t| CronRun {
+            at: millis(t),
+            local: format!(
+                "{} ({time_zone})",
+                t.to_zoned_datetime(schedule.zone.clone())
+                    .strftime("%a %Y-%m-%d %H:%M:%S")
+            ),
+        })
         .collect())
 }
 

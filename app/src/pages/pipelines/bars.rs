@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::{execution_href, judgment_href};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
-use crate::pipelines::execution::{Execution, ExecutionStatus};
+use crate::pipelines::execution::{Execution, ExecutionStatus, ExecutionTrigger};
 
 /// A mark beside the colour, so a status reads without telling colours apart.
 fn glyph(status: ExecutionStatus) -> &'static str {
@@ -58,6 +58,16 @@ pub fn execution_duration(execution: &Execution) -> Option<String> {
         .map(|start| duration(start, execution.end_time))
 }
 
+/// What started an execution: "manually by alice", or its trigger ("Docker Registry:
+/// team/web:v2 (sha256:…) in company").
+pub fn started_by(trigger: &ExecutionTrigger) -> impl IntoView + use<> {
+    if trigger.kind == "manual" || trigger.kind.is_empty() {
+        view! { "manually by " <strong>{trigger.user.clone()}</strong> }.into_any()
+    } else {
+        view! { <span class="trigger-source">{crate::pipelines::triggers::describe(trigger)}</span> }.into_any()
+    }
+}
+
 /// One execution in the Pipelines tab.
 #[component]
 pub fn ExecutionRow(execution: Execution) -> impl IntoView {
@@ -68,14 +78,15 @@ pub fn ExecutionRow(execution: Execution) -> impl IntoView {
     let started = execution.start_time.unwrap_or(execution.build_time);
     let took = execution_duration(&execution).unwrap_or_else(|| "waiting to start".to_string());
     let waiting = matches!(execution.status, ExecutionStatus::NotStarted);
-    let (status, user) = (execution.status, execution.trigger.user.clone());
+    let status = execution.status;
+    let by = started_by(&execution.trigger);
     view! {
         <li class=format!("execution-row {}", status.class())>
             <div class="execution-head">
                 <StatusBadge status />
                 <span class="execution-meta">
-                    {if waiting { "queued by " } else { "by " }}
-                    <strong>{user}</strong>
+                    {waiting.then_some("queued · ")}
+                    {by}
                     " · " <When at=started /> " · "
                     <span class="execution-duration">{took}</span>
                 </span>

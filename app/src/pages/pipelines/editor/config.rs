@@ -1,10 +1,12 @@
 //! The pipeline's own form, as Deck's Configuration: name and description, disabled, the
 //! execution options (one at a time, keep the waiting ones, or at most N at once), and the
-//! parameters a manual start asks for. Triggers and notifications are kept as they are.
+//! automated triggers, and the parameters a manual start asks for. Notifications are kept as
+//! they are.
 
 use leptos::prelude::*;
 
 use super::draft::{Draft, typed};
+use super::triggers::TriggersForm;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
 use crate::pipelines::model::{Parameter, ParameterOption, PipelineConfig};
 
@@ -51,10 +53,9 @@ pub(super) fn ConfigurationForm() -> impl IntoView {
     let limited = move || draft.config.with(PipelineConfig::limits_concurrency);
     let others = move || {
         draft.config.with(|c| {
-            let triggers = c.triggers.as_ref().map_or(0, Vec::len);
             let notifications = c.notifications.as_ref().map_or(0, Vec::len);
-            (triggers + notifications > 0).then(|| {
-                format!("{triggers} trigger(s) and {notifications} notification(s) are kept as they are; edit them with Edit as JSON.")
+            (notifications > 0).then(|| {
+                format!("{notifications} notification(s) are kept as they are; edit them with Edit as JSON.")
             })
         })
     };
@@ -77,6 +78,7 @@ pub(super) fn ConfigurationForm() -> impl IntoView {
                     }.into_any()
                 }}
             </fieldset>
+            <TriggersForm />
             <ParametersForm />
             {move || others().map(|text| view! { <p class="hint">{text}</p> })}
         </section>

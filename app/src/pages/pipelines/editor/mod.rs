@@ -16,6 +16,7 @@ mod json;
 mod preconditions;
 mod stage;
 mod stages;
+mod triggers;
 mod types;
 mod webhook;
 mod window;

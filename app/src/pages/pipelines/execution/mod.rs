@@ -13,7 +13,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
-use super::bars::execution_duration;
+use super::bars::{execution_duration, started_by};
 use super::graph::{GraphStage, StageColumns, waits_for};
 use super::{editor_href, judgment_href};
 use crate::components::feedback::{ErrorPanel, Loading};
@@ -149,8 +149,7 @@ fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> im
                         {format!("Execution of {}", execution.name)} " " <StatusBadge status=execution.status />
                     </h2>
                     <p class="execution-meta">
-                        {if execution.trigger.kind == "manual" { "Started manually by " } else { "Started by " }}
-                        <strong>{execution.trigger.user.clone()}</strong> " " <When at=started />
+                        "Started " {started_by(&execution.trigger)} " " <When at=started />
                         {execution_duration(&execution).map(|d| view! { " · " <span class="execution-duration">{d}</span> })}
                     </p>
                     {execution.cancellation_reason.clone().map(|reason| view! {
