@@ -55,6 +55,17 @@ def job_path(segments):
     return "/".join(names), segments
 
 
+def promote():
+    """Starts every queued build whose quiet period is over, as Jenkins does by itself
+    (called with the lock held, whenever the state is read)."""
+    for item in queue.values():
+        if item["number"] is None and time.time() - item["queued_at"] >= QUEUE_SECONDS:
+            job = item["job"]
+            item["number"] = next_number[job]
+            next_number[job] += 1
+            builds[(job, item["number"])] = {"parameters": item["parameters"], "started_at": time.time()}
+
+
 def job_url(base, name):
     return base + "".join(f"job/{part}/" for part in name.split("/"))
 
@@ -134,14 +145,11 @@ class Handler(BaseHTTPRequestHandler):
                 job = item["job"]
                 body = {"id": int(segments[2]), "task": {"name": job, "url": job_url(base, job)},
                         "cancelled": False, "stuck": False, "blocked": False}
-                if time.time() - item["queued_at"] < QUEUE_SECONDS:
+                promote()
+                if item["number"] is None:
                     body.update({"_class": "hudson.model.Queue$WaitingItem", "why": "In the quiet period.",
                                  "executable": None})
                 else:
-                    if item["number"] is None:
-                        item["number"] = next_number[job]
-                        next_number[job] += 1
-                        builds[(job, item["number"])] = {"parameters": item["parameters"], "started_at": time.time()}
                     body.update({"_class": "hudson.model.Queue$LeftItem", "why": None,
                                  "executable": {"_class": "hudson.model.FreeStyleBuild", "number": item["number"],
                                                 "url": f"{job_url(base, job)}{item['number']}/"}})
@@ -166,10 +174,15 @@ class Handler(BaseHTTPRequestHandler):
                     return self.send(200, text, "text/plain")
             return self.send(404, "<html>Not found</html>", "text/html")
         if rest == ["api", "json"]:
+            with lock:
+                promote()
+                listed = [build_state(job, n, base) for (j, n) in sorted(builds, reverse=True) if j == job]
             defined = JOBS[job]["parameters"] or {}
             return self.send(200, {"_class": "hudson.model.FreeStyleProject", "name": job.split("/")[-1],
                                    "fullName": job, "url": job_url(base, job), "buildable": True,
                                    "nextBuildNumber": next_number[job],
+                                   # Newest first, as Jenkins lists them (its ?tree= is not needed).
+                                   "builds": listed,
                                    "property": [{"_class": "hudson.model.ParametersDefinitionProperty",
                                                  "parameterDefinitions": [{"name": k, "defaultParameterValue": {"value": v}}
                                                                           for k, v in defined.items()]}] if defined else []})

@@ -158,22 +158,29 @@ struct RawPipelines {
     keep_executions: usize,
 }
 
-/// `[triggers]`: how often registries are polled for new tags.
+/// `[triggers]`: how often registries and Jenkins jobs are looked at.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTriggers {
     #[serde(default = "default_docker_poll_interval")]
     docker_poll_interval: String,
+    #[serde(default = "default_jenkins_poll_interval")]
+    jenkins_poll_interval: String,
 }
 
 fn default_docker_poll_interval() -> String {
     "30s".into()
 }
 
+fn default_jenkins_poll_interval() -> String {
+    "60s".into()
+}
+
 impl Default for RawTriggers {
     fn default() -> Self {
         RawTriggers {
             docker_poll_interval: default_docker_poll_interval(),
+            jenkins_poll_interval: default_jenkins_poll_interval(),
         }
     }
 }
@@ -433,12 +440,15 @@ pub struct Config {
 pub struct TriggersConfig {
     /// How often each registry account's watched repositories are listed (default 30 s).
     pub docker_poll_interval: std::time::Duration,
+    /// How often each watched Jenkins job's builds are listed (default 60 s).
+    pub jenkins_poll_interval: std::time::Duration,
 }
 
 impl Default for TriggersConfig {
     fn default() -> Self {
         TriggersConfig {
             docker_poll_interval: std::time::Duration::from_secs(30),
+            jenkins_poll_interval: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -625,6 +635,11 @@ impl Config {
             docker_poll_interval: duration(
                 "triggers.docker_poll_interval",
                 &raw.triggers.docker_poll_interval,
+                (std::time::Duration::from_secs(1), "1s"),
+            )?,
+            jenkins_poll_interval: duration(
+                "triggers.jenkins_poll_interval",
+                &raw.triggers.jenkins_poll_interval,
                 (std::time::Duration::from_secs(1), "1s"),
             )?,
         };

@@ -263,6 +263,36 @@ impl JenkinsMasters {
             })
     }
 
+    /// The newest builds of `job` (at most 25), newest first.
+    pub async fn recent_builds(&self, master: &str, job: &str) -> Result<Vec<Build>, JenkinsError> {
+        let m = self.master(master)?;
+        let what = format!("listing the builds of {job}");
+        let listed: Value = m
+            .json(
+                &format!(
+                    "{}api/json?tree=builds[number,url,building,result,timestamp,duration,displayName,artifacts[fileName,relativePath]]{{0,25}}",
+                    job_path(job)
+                ),
+                &what,
+            )
+            .await?;
+        Ok(listed["builds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|raw| {
+                Some(Build {
+                    number: raw["number"].as_u64()?,
+                    url: raw["url"].as_str().unwrap_or_default().to_string(),
+                    building: raw["building"].as_bool().unwrap_or(false),
+                    result: raw["result"].as_str().map(str::to_string),
+                    artifacts: serde_json::from_value(raw["artifacts"].clone()).unwrap_or_default(),
+                    raw: raw.clone(),
+                })
+            })
+            .collect())
+    }
+
     /// The jobs at the top of the master (folders as their name).
     pub async fn jobs(&self, master: &str) -> Result<Vec<String>, JenkinsError> {
         let m = self.master(master)?;

@@ -170,6 +170,7 @@ pub async fn serve(
         configs.clone(),
         pipeline_engine.clone(),
         registries.clone(),
+        jenkins.clone(),
         backend.clone(),
         config.secrets.clone(),
         config.triggers,

@@ -114,6 +114,7 @@ async fn docker_pushes_start_a_pipeline_once_found_by_polling_and_by_notificatio
         docker_registries: vec![registry.clone()],
         triggers: TriggersConfig {
             docker_poll_interval: Duration::from_secs(2),
+            ..TriggersConfig::default()
         },
         ..Setup::default()
     };
@@ -166,6 +167,7 @@ async fn docker_pushes_start_a_pipeline_once_found_by_polling_and_by_notificatio
         port: Some(support::registry::notify_port()),
         triggers: TriggersConfig {
             docker_poll_interval: Duration::from_secs(3600),
+            ..TriggersConfig::default()
         },
         ..polling
     };
@@ -257,6 +259,78 @@ async fn a_quartz_cron_trigger_runs_every_second_until_disabled() {
     let count = executions(addr, &pipeline).await.len();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(executions(addr, &pipeline).await.len(), count, "disabled, it stopped");
+}
+
+#[tokio::test]
+async fn a_finished_jenkins_build_with_a_chosen_result_starts_its_pipeline_once() {
+    let var = |name: &str| std::env::var(format!("GENNAKER_TEST_JENKINS_{name}")).ok();
+    let (Some(url), Some(user), Some(token_file)) = (var("URL"), var("USERNAME"), var("TOKEN_FILE"))
+    else {
+        assert!(
+            std::env::var("CI").ok().as_deref() != Some("true"),
+            "CI=true but GENNAKER_TEST_JENKINS_* is not set: start end2end/services/jenkins.sh first"
+        );
+        eprintln!("GENNAKER_TEST_JENKINS_* is not set: this test needs the test Jenkins");
+        return;
+    };
+    let token = std::fs::read_to_string(&token_file)
+        .unwrap_or_else(|e| panic!("cannot read {token_file}: {e}"))
+        .trim()
+        .to_string();
+    let master = gennaker::config::JenkinsMaster {
+        name: "ci".into(),
+        address: url,
+        credentials: Some((user, token)),
+        ca_pem: None,
+    };
+    let server = start_setup(
+        Setup {
+            jenkins_masters: vec![master.clone()],
+            triggers: TriggersConfig {
+                jenkins_poll_interval: Duration::from_secs(1),
+                ..TriggersConfig::default()
+            },
+            ..Setup::default()
+        },
+        None,
+    )
+    .await;
+    let addr = server.addr;
+    create_application(addr, "ci").await;
+    let pipeline = create_pipeline(
+        addr,
+        json!({"application": "ci", "name": "After the build",
+            "triggers": [{"type": "jenkins", "enabled": true, "master": "ci", "job": "build-web",
+                "buildResults": ["SUCCESS", "UNSTABLE"], "propertyFile": "build.properties"}],
+            "stages": [wait_stage()]}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let jenkins = gennaker::jenkins::JenkinsMasters::new(&[master]).expect("a Jenkins client");
+    let build = |version: &str, result: &str| {
+        let parameters = vec![
+            ("VERSION".to_string(), version.to_string()),
+            ("RESULT".to_string(), result.to_string()),
+        ];
+        let jenkins = &jenkins;
+        async move {
+            jenkins
+                .start("ci", "build-web", &parameters)
+                .await
+                .expect("the build is queued")
+        }
+    };
+    build("3.1.4", "SUCCESS").await;
+    let found = wait_for_executions(addr, &pipeline, 1, Duration::from_secs(20)).await;
+    let trigger = &found[0]["trigger"];
+    assert_eq!(trigger["type"], "jenkins");
+    assert_eq!(trigger["buildInfo"]["result"], "SUCCESS");
+    assert_eq!(trigger["properties"]["imageTag"], "3.1.4", "{trigger}");
+    assert_eq!(trigger["buildNumber"], trigger["buildInfo"]["number"]);
+    // A failed build is not a chosen result.
+    build("3.1.5", "FAILURE").await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(executions(addr, &pipeline).await.len(), 1);
 }
 
 fn secrets(pairs: &[(&str, &str)]) -> Secrets {

@@ -12,7 +12,7 @@
 
 pub mod builders;
 mod cluster_steps;
-mod jenkins_steps;
+pub mod jenkins_steps;
 pub mod job_steps;
 pub mod outcome;
 pub mod plan;

@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use tracing::Instrument;
 
 use super::{Event, Triggers, Watched, full_match};
-use crate::store::{KeyLocks, Precondition};
+use crate::store::Precondition;
 
 /// What has been seen of one repository.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -50,7 +50,6 @@ pub use gennaker_app::pipelines::triggers::WatchedRepository as RepositoryStatus
 
 #[derive(Default)]
 pub struct DockerWatch {
-    locks: KeyLocks,
     status: Mutex<BTreeMap<(String, String), RepositoryStatus>>,
 }
 
@@ -144,9 +143,8 @@ pub async fn poll_all(triggers: &Triggers) {
 /// Lists `repository`'s tags with their digests and starts what a new or changed one starts.
 pub async fn scan(triggers: &Triggers, account: &str, repository: &str) -> Result<(), AppError> {
     let _guard = triggers
-        .docker
         .locks
-        .lock(&(account.to_string(), repository.to_string()))
+        .lock(&("docker", account.to_string(), repository.to_string()))
         .await;
     let result = match list(triggers, account, repository).await {
         Ok(listed) => record(triggers, account, repository, listed, true).await,
@@ -179,9 +177,8 @@ pub async fn pushed(
         return Ok(());
     }
     let _guard = triggers
-        .docker
         .locks
-        .lock(&(account.to_string(), repository.to_string()))
+        .lock(&("docker", account.to_string(), repository.to_string()))
         .await;
     if load(triggers, account, repository).await?.is_none() {
         // Never scanned: the first scan records everything, this tag included.

@@ -12,6 +12,7 @@ pub mod cron;
 pub mod docker;
 pub mod git;
 pub mod index;
+pub mod jenkins;
 pub mod upstream;
 pub mod webhook;
 
@@ -40,10 +41,13 @@ pub struct Triggers {
     pub configs: Arc<Configs>,
     pub engine: Arc<PipelineEngine>,
     pub registries: Arc<DockerRegistries>,
+    pub jenkins: Arc<crate::jenkins::JenkinsMasters>,
     pub store: Arc<Backend>,
     pub secrets: Secrets,
     pub settings: TriggersConfig,
     pub index: Arc<index::TriggerIndex>,
+    /// One look at a repository or a job at a time.
+    locks: crate::store::KeyLocks,
     docker: docker::DockerWatch,
     clock: cron::Clock,
 }
@@ -63,6 +67,7 @@ impl Triggers {
         configs: Arc<Configs>,
         engine: Arc<PipelineEngine>,
         registries: Arc<DockerRegistries>,
+        jenkins: Arc<crate::jenkins::JenkinsMasters>,
         store: Arc<Backend>,
         secrets: Secrets,
         settings: TriggersConfig,
@@ -71,7 +76,9 @@ impl Triggers {
             configs,
             engine,
             registries,
+            jenkins,
             store,
+            locks: crate::store::KeyLocks::default(),
             secrets,
             settings,
             index: Arc::default(),
@@ -89,6 +96,7 @@ impl Triggers {
         self.index.follow(self.configs.clone(), events);
         upstream::watch(self);
         docker::watch(self);
+        jenkins::watch(self);
         cron::watch(self);
     }
 
