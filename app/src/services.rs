@@ -123,6 +123,13 @@ pub trait PipelineService: Send + Sync {
     ) -> Result<Vec<crate::pipelines::triggers::CronRun>, AppError>;
     /// The repositories Docker Registry triggers watch, and how each was last seen.
     async fn watched_repositories(&self) -> Vec<crate::pipelines::triggers::WatchedRepository>;
+    /// The notifications of an execution, oldest first.
+    async fn deliveries(
+        &self,
+        id: ExecutionId,
+    ) -> Result<Vec<crate::pipelines::notifications::Delivery>, AppError>;
+    /// How each notification channel has been doing.
+    fn notification_channels(&self) -> Vec<crate::pipelines::notifications::ChannelHealth>;
     /// The names of the server's secrets triggers may use (never their values).
     fn secret_names(&self) -> Vec<String>;
     /// Starts a manual execution.

@@ -82,6 +82,8 @@ pub enum ConfigError {
     Jenkins { master: String, problem: String },
     #[error("secret {secret:?}: {problem}")]
     Secret { secret: String, problem: String },
+    #[error("[notifications]: {0}")]
+    Notifications(String),
     #[error("{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}")]
     Duration {
         key: &'static str,
@@ -141,6 +143,8 @@ struct RawConfig {
     #[serde(default)]
     triggers: RawTriggers,
     #[serde(default)]
+    notifications: RawNotifications,
+    #[serde(default)]
     store: RawStore,
     #[serde(default)]
     tasks: RawTasks,
@@ -183,6 +187,34 @@ impl Default for RawTriggers {
             jenkins_poll_interval: default_jenkins_poll_interval(),
         }
     }
+}
+
+/// `[notifications]`: the address links in messages start with, and the SMTP server e-mail
+/// goes through.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotifications {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    smtp: Option<RawSmtp>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: String,
+    #[serde(default)]
+    port: Option<u16>,
+    /// `starttls` (default), `tls`, or `none` (only for a server on this machine).
+    #[serde(default)]
+    tls: Option<String>,
+    from: String,
+    #[serde(default)]
+    username: Option<String>,
+    /// The name of a `[[secrets]]` entry holding the password.
+    #[serde(default)]
+    password_secret: Option<String>,
 }
 
 /// A secret triggers and notifications name (`[[secrets]]`): read from a file or an
@@ -250,6 +282,7 @@ impl Default for RawConfig {
             jenkins_masters: Vec::new(),
             secrets: Vec::new(),
             triggers: RawTriggers::default(),
+            notifications: RawNotifications::default(),
             store: RawStore::default(),
             tasks: RawTasks::default(),
             pipelines: RawPipelines::default(),
@@ -427,12 +460,52 @@ pub struct Config {
     pub secrets: Secrets,
     /// How triggers look for changes.
     pub triggers: TriggersConfig,
+    /// Where notification links point, and how e-mail is sent.
+    pub notifications: NotificationsConfig,
     /// Where applications (and later pipelines and tasks) are stored.
     pub store: StoreConfig,
     /// How the task runner waits and how long it keeps finished tasks.
     pub tasks: TasksConfig,
     /// How long and how many finished pipeline executions are kept.
     pub pipelines: PipelinesConfig,
+}
+
+/// `[notifications]`, validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationsConfig {
+    /// The address people reach Gennaker at (links in messages); the listen address if unset.
+    pub public_url: Option<String>,
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// How the SMTP server is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    StartTls,
+    Tls,
+    None,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    /// The sender, such as `Gennaker <gennaker@example.com>`.
+    pub from: String,
+    pub credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("from", &self.from)
+            .field("username", &self.credentials.as_ref().map(|(u, _)| u))
+            .finish_non_exhaustive()
+    }
 }
 
 /// `[triggers]`, validated.
@@ -643,6 +716,7 @@ impl Config {
                 (std::time::Duration::from_secs(1), "1s"),
             )?,
         };
+        let notifications = resolve_notifications(raw.notifications, &secrets)?;
         let store = resolve_store(raw.store, &raw.data_dir)?;
         let tasks = resolve_tasks(&raw.tasks)?;
         let pipelines = resolve_pipelines(&raw.pipelines)?;
@@ -659,6 +733,7 @@ impl Config {
             jenkins_masters,
             secrets,
             triggers,
+            notifications,
             store,
             tasks,
             pipelines,
@@ -1002,6 +1077,78 @@ fn ca_file(path: Option<&Path>) -> Result<Option<Vec<u8>>, String> {
         ));
     }
     Ok(Some(pem))
+}
+
+/// Checks `[notifications]`; the SMTP password comes from a named secret.
+fn resolve_notifications(
+    raw: RawNotifications,
+    secrets: &Secrets,
+) -> Result<NotificationsConfig, ConfigError> {
+    let fail = |message: String| Err(ConfigError::Notifications(message));
+    if let Some(url) = &raw.public_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return fail(format!(
+            "public_url {url:?} must be an http:// or https:// address, such as https://gennaker.example.com"
+        ));
+    }
+    let smtp = match raw.smtp {
+        None => None,
+        Some(smtp) => {
+            let tls = match smtp.tls.as_deref().unwrap_or("starttls") {
+                "starttls" => SmtpTls::StartTls,
+                "tls" => SmtpTls::Tls,
+                "none" => SmtpTls::None,
+                other => {
+                    return fail(format!(
+                        "smtp.tls {other:?} is not a choice: use starttls, tls or none"
+                    ));
+                }
+            };
+            if smtp.host.trim().is_empty() {
+                return fail("smtp.host is empty: give the SMTP server's name".into());
+            }
+            if !smtp.from.contains('@') {
+                return fail(format!(
+                    "smtp.from {:?} is not an address, such as Gennaker <gennaker@example.com>",
+                    smtp.from
+                ));
+            }
+            let credentials = match (smtp.username, smtp.password_secret) {
+                (None, None) => None,
+                (Some(user), Some(name)) => match secrets.get(&name) {
+                    Some(password) => Some((user, password.to_string())),
+                    None => {
+                        return fail(format!(
+                            "smtp.password_secret names {name:?}, which is not a [[secrets]] entry"
+                        ));
+                    }
+                },
+                _ => {
+                    return fail(
+                        "smtp.username and smtp.password_secret go together: set both or neither"
+                            .into(),
+                    );
+                }
+            };
+            let port = smtp.port.unwrap_or(match tls {
+                SmtpTls::Tls => 465,
+                SmtpTls::StartTls => 587,
+                SmtpTls::None => 25,
+            });
+            Some(SmtpSettings {
+                host: smtp.host,
+                port,
+                tls,
+                from: smtp.from,
+                credentials,
+            })
+        }
+    };
+    Ok(NotificationsConfig {
+        public_url: raw.public_url.map(|u| u.trim_end_matches('/').to_string()),
+        smtp,
+    })
 }
 
 /// Reads every named secret from its file or environment variable.

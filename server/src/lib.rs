@@ -14,6 +14,7 @@ pub mod events;
 pub mod health;
 pub mod jenkins;
 pub mod kubernetes;
+pub mod notifications;
 pub mod pipelines;
 pub mod registries;
 pub mod router;
@@ -176,6 +177,14 @@ pub async fn serve(
         config.triggers,
     );
     triggers.run(&events).await;
+    let notifier = notifications::Notifier::new(
+        pipeline_engine.clone(),
+        backend.clone(),
+        config.secrets.clone(),
+        &config.notifications,
+        listener.local_addr().map_err(ServerError::Serve)?,
+    );
+    notifier.run(&events);
     let state = AppState::new(
         &config,
         state::Backends {
@@ -187,6 +196,7 @@ pub async fn serve(
             registries,
             jenkins,
             triggers,
+            notifier,
             events,
         },
         listener.local_addr().map_err(ServerError::Serve)?,

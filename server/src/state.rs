@@ -45,6 +45,7 @@ pub struct Backends {
     pub registries: Arc<crate::registries::DockerRegistries>,
     pub jenkins: Arc<crate::jenkins::JenkinsMasters>,
     pub triggers: Arc<crate::triggers::Triggers>,
+    pub notifier: Arc<crate::notifications::Notifier>,
     pub events: EventBus,
 }
 
@@ -84,6 +85,7 @@ impl AppState {
                     applications,
                     events: backends.events.clone(),
                     triggers: backends.triggers.clone(),
+                    notifier: backends.notifier,
                 }),
                 registries: backends.registries,
                 jenkins: backends.jenkins,

@@ -6,6 +6,7 @@ pub mod execution;
 pub mod graph;
 pub mod json_lines;
 pub mod model;
+pub mod notifications;
 pub mod reader;
 pub mod requests;
 pub mod stages;
@@ -166,6 +167,20 @@ pub async fn cron_runs(
 #[server]
 pub async fn watched_repositories() -> Result<Vec<triggers::WatchedRepository>, AppError> {
     Ok(services()?.pipelines.watched_repositories().await)
+}
+
+/// The notifications sent for an execution.
+#[server]
+pub async fn execution_notifications(
+    id: ExecutionId,
+) -> Result<Vec<notifications::Delivery>, AppError> {
+    services()?.pipelines.deliveries(id).await
+}
+
+/// How each notification channel has been doing.
+#[server]
+pub async fn notification_channels() -> Result<Vec<notifications::ChannelHealth>, AppError> {
+    Ok(services()?.pipelines.notification_channels())
 }
 
 /// The names of the server's secrets (never their values).

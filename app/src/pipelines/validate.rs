@@ -29,6 +29,7 @@ pub fn validate(config: &PipelineConfig) -> Vec<FieldError> {
     parameters(config, &mut errors);
     stage_graph(config, &mut errors);
     errors.extend(super::triggers::problems(config));
+    errors.extend(super::notifications::problems(config));
     image_from_trigger(config, &mut errors);
     for (i, stage) in config.stages.iter().enumerate() {
         let path = format!("stages[{i}]");

@@ -41,6 +41,7 @@ pub async fn serve_with(
         jenkins_masters: Vec::new(),
         secrets: Default::default(),
         triggers: Default::default(),
+        notifications: Default::default(),
         store,
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),

@@ -42,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/pipelines/{id}/executions", post(start))
         .route("/executions", get(executions))
         .route("/executions/{id}", get(execution))
+        .route("/executions/{id}/notifications", get(notifications))
+        .route("/notification-channels", get(channels))
         .route("/executions/{id}/cancel", post(cancel))
         .route("/executions/{id}/pause", post(pause))
         .route("/executions/{id}/resume", post(resume))
@@ -231,6 +233,22 @@ async fn executions(
             })
             .await?,
     ))
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<gennaker_app::pipelines::notifications::Delivery>>, ApiError> {
+    let id = execution_id(&id)?;
+    // An unknown execution is a 404, not an empty list.
+    state.services.pipelines.execution(id).await?;
+    Ok(Json(state.services.pipelines.deliveries(id).await?))
+}
+
+async fn channels(
+    State(state): State<AppState>,
+) -> Json<Vec<gennaker_app::pipelines::notifications::ChannelHealth>> {
+    Json(state.services.pipelines.notification_channels())
 }
 
 async fn execution(

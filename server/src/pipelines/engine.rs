@@ -323,6 +323,13 @@ impl PipelineEngine {
         Ok(())
     }
 
+    /// Tells open pages that execution `id` changed (something recorded beside it).
+    pub async fn announce(&self, id: ExecutionId) {
+        if let Ok(execution) = self.load(id).await {
+            self.publish(&execution);
+        }
+    }
+
     /// `observer` is called with every execution that ends from now on.
     pub fn on_end(&self, observer: EndObserver) {
         self.ended

@@ -31,6 +31,7 @@ pub struct Pipelines {
     /// Saved pipelines are announced, so every open Pipelines tab shows them at once.
     pub events: crate::events::EventBus,
     pub triggers: Arc<crate::triggers::Triggers>,
+    pub notifier: Arc<crate::notifications::Notifier>,
 }
 
 impl Pipelines {
@@ -124,6 +125,17 @@ impl PipelineService for Pipelines {
         &self,
     ) -> Vec<gennaker_app::pipelines::triggers::WatchedRepository> {
         crate::triggers::docker::statuses(&self.triggers)
+    }
+
+    async fn deliveries(
+        &self,
+        id: ExecutionId,
+    ) -> Result<Vec<gennaker_app::pipelines::notifications::Delivery>, AppError> {
+        self.notifier.deliveries(id).await
+    }
+
+    fn notification_channels(&self) -> Vec<gennaker_app::pipelines::notifications::ChannelHealth> {
+        self.notifier.channels()
     }
 
     fn secret_names(&self) -> Vec<String> {

@@ -29,9 +29,20 @@ fn one_of(what: &str, name: &str, known: &[String], fix: &str) -> Option<String>
     })
 }
 
-/// Every problem of `config`'s triggers the server sees (the shape is checked by the model).
+/// Every problem of `config`'s triggers and notifications the server sees (the shape is
+/// checked by the model).
 pub fn problems(config: &PipelineConfig, known: &Known<'_>) -> Vec<FieldError> {
     let mut found = Vec::new();
+    for (path, secret) in gennaker_app::pipelines::notifications::secret_names(config) {
+        if let Some(problem) = one_of(
+            "secret",
+            &secret,
+            known.secrets,
+            "add it to the server's configuration as [[secrets]] with a file or env",
+        ) {
+            found.push(FieldError::new(&path, problem));
+        }
+    }
     for (i, trigger) in config.triggers.iter().flatten().enumerate() {
         let path = format!("triggers[{i}]");
         let Some(settings) = triggers::read(trigger, &path, &mut Vec::new()) else {

@@ -69,6 +69,7 @@ pub struct Setup {
     pub jenkins_masters: Vec<JenkinsMaster>,
     pub secrets: Secrets,
     pub triggers: TriggersConfig,
+    pub notifications: gennaker::config::NotificationsConfig,
     /// A fixed port (where a registry sends its notifications); any free one when `None`.
     pub port: Option<u16>,
 }
@@ -90,6 +91,7 @@ pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestS
         jenkins_masters: setup.jenkins_masters,
         secrets: setup.secrets,
         triggers: setup.triggers,
+        notifications: setup.notifications,
         store: StoreConfig::Embedded {
             dir: data.path().join("data/store"),
         },
