@@ -25,6 +25,9 @@ export const settings = {
         script: process.env.GENNAKER_TEST_REGISTRY_SCRIPT,
       }
     : null,
+  smtp: process.env.GENNAKER_TEST_SMTP_PORT
+    ? { port: Number(process.env.GENNAKER_TEST_SMTP_PORT), maildir: process.env.GENNAKER_TEST_SMTP_MAILDIR }
+    : null,
   jenkins: process.env.GENNAKER_TEST_JENKINS_URL
     ? {
         url: process.env.GENNAKER_TEST_JENKINS_URL,
@@ -43,6 +46,9 @@ if (inCI && !settings.kubeconfig) {
 if (inCI && !settings.registry) {
   throw new Error('CI=true but GENNAKER_TEST_REGISTRY_ADDRESS is not set: the test registry must be running');
 }
+if (inCI && !settings.smtp) {
+  throw new Error('CI=true but GENNAKER_TEST_SMTP_PORT is not set: the test SMTP server must be running');
+}
 if (inCI && !settings.jenkins) {
   throw new Error('CI=true but GENNAKER_TEST_JENKINS_URL is not set: the test Jenkins must be running');
 }
@@ -51,6 +57,11 @@ if (inCI && !settings.jenkins) {
 function registryConfig({ address, username, password, caFile }) {
   const quote = (value) => JSON.stringify(value);
   return `[[docker_registries]]\nname = "test"\naddress = ${quote(address)}\nusername = ${quote(username)}\npassword = ${quote(password)}\nca_file = ${quote(caFile)}\n`;
+}
+
+/** E-mail through the test SMTP server, and links to this server's address, in TOML. */
+function notificationsConfig(url, { port }) {
+  return `[notifications]\npublic_url = ${JSON.stringify(url)}\n[notifications.smtp]\nhost = "127.0.0.1"\nport = ${port}\ntls = "none"\nfrom = "Gennaker <gennaker@example.com>"\n`;
 }
 
 /** The test Jenkins as a master named `ci`, in TOML. */
@@ -96,7 +107,11 @@ export async function startServer({ port: fixedPort, dataDir: reused } = {}) {
   const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--site-root', settings.siteRoot];
   if (settings.kubeconfig) args.push('--kubeconfig', settings.kubeconfig);
-  const toml = [settings.registry && registryConfig(settings.registry), settings.jenkins && jenkinsConfig(settings.jenkins)]
+  const toml = [
+    settings.registry && registryConfig(settings.registry),
+    settings.jenkins && jenkinsConfig(settings.jenkins),
+    settings.smtp && notificationsConfig(`http://127.0.0.1:${port}`, settings.smtp),
+  ]
     .filter(Boolean)
     .join('');
   if (toml) {

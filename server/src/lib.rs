@@ -183,6 +183,7 @@ pub async fn serve(
         config.secrets.clone(),
         &config.notifications,
         listener.local_addr().map_err(ServerError::Serve)?,
+        events.clone(),
     );
     notifier.run(&events);
     let state = AppState::new(

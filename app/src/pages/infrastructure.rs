@@ -9,6 +9,8 @@ use crate::components::{
     layout::PageHeader,
 };
 use crate::infrastructure::{list_docker_registries, list_kubernetes_accounts};
+use crate::pipelines::notification_channels;
+use crate::pipelines::notifications::ChannelHealth;
 use crate::registries::DockerRegistrySummary;
 
 lazy_page!(
@@ -24,7 +26,8 @@ pub fn InfrastructurePage() -> impl IntoView {
         |_| async move {
             let kubernetes = list_kubernetes_accounts().await?;
             let registries = list_docker_registries().await?;
-            Ok::<_, crate::error::AppError>((kubernetes, registries))
+            let channels = notification_channels().await?;
+            Ok::<_, crate::error::AppError>((kubernetes, registries, channels))
         },
     );
 
@@ -32,14 +35,15 @@ pub fn InfrastructurePage() -> impl IntoView {
         <Title text="Infrastructure" />
         <PageHeader
             title="Infrastructure"
-            summary="The Kubernetes clusters Gennaker deploys to, and the docker registries it picks images from. Health updates live."
+            summary="The Kubernetes clusters Gennaker deploys to, and the docker registries it picks images from, and the channels notifications go out on. Health updates live."
         />
         <Transition fallback=|| view! { <Loading label="Loading accounts…" /> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                 {move || Suspend::new(async move {
-                    accounts.await.map(|(accounts, registries)| view! {
+                    accounts.await.map(|(accounts, registries, channels)| view! {
                         <AccountList accounts />
                         <RegistryList registries />
+                        <ChannelList channels />
                     })
                 })}
             </ErrorBoundary>
@@ -135,6 +139,48 @@ fn RegistryList(registries: Vec<DockerRegistrySummary>) -> impl IntoView {
                             <dd>{registry.username.clone().unwrap_or_else(|| "anonymous".into())}</dd>
                         </dl>
                     </li>
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// The notification channels used since the server started, failing ones first.
+#[component]
+fn ChannelList(mut channels: Vec<ChannelHealth>) -> impl IntoView {
+    if channels.is_empty() {
+        return view! {
+            <p class="hint channels-hint">"No notification has been sent since the server started."</p>
+        }
+        .into_any();
+    }
+    channels.sort_by(|a, b| b.failures.cmp(&a.failures).then_with(|| a.to.cmp(&b.to)));
+    view! {
+        <h2 class="section-title">"Notification channels"</h2>
+        <ul class="card-list" aria-label="Notification channels">
+            {channels
+                .into_iter()
+                .map(|channel| {
+                    let (class, label) = if channel.failures == 0 {
+                        ("healthy", "Delivering".to_string())
+                    } else {
+                        ("unreachable", format!("Failing ({} in a row)", channel.failures))
+                    };
+                    view! {
+                        <li class="card account notification-channel">
+                            <div class="card-title">
+                                <h2>{channel.to.clone()}</h2>
+                                <span class="badge">{channel.channel.clone()}</span>
+                                <span class=format!("status-badge {class}")>{label}</span>
+                            </div>
+                            {channel.last_error.clone().map(|e| view! { <p class="form-error">"Last attempt: " {e}</p> })}
+                            <dl class="facts">
+                                <dt>"Last attempt"</dt>
+                                <dd>{channel.last_attempt.exact()}</dd>
+                            </dl>
+                        </li>
+                    }
                 })
                 .collect_view()}
         </ul>

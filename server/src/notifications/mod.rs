@@ -43,6 +43,8 @@ pub struct Notifier {
     public_url: String,
     locks: KeyLocks,
     health: Mutex<BTreeMap<(String, String), ChannelHealth>>,
+    /// A channel that starts or stops failing is announced (the Infrastructure page).
+    events: EventBus,
 }
 
 /// An event due for an execution, with the notification it goes to.
@@ -144,6 +146,7 @@ impl Notifier {
         secrets: Secrets,
         settings: &NotificationsConfig,
         listen: std::net::SocketAddr,
+        events: EventBus,
     ) -> Arc<Notifier> {
         Arc::new(Notifier {
             engine,
@@ -155,6 +158,7 @@ impl Notifier {
                 .unwrap_or_else(|| format!("http://{listen}")),
             locks: KeyLocks::default(),
             health: Mutex::new(BTreeMap::new()),
+            events,
         })
     }
 
@@ -377,6 +381,7 @@ impl Notifier {
     fn note_health(&self, due: &Due, error: Option<&String>) {
         let channel = &due.notification.channel;
         let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let new = !health.contains_key(&(channel.kind().to_string(), channel.target()));
         let entry = health
             .entry((channel.kind().to_string(), channel.target()))
             .or_insert_with(|| ChannelHealth {
@@ -387,6 +392,7 @@ impl Notifier {
                 last_attempt: Timestamp::now(),
             });
         entry.last_attempt = Timestamp::now();
+        let was_failing = entry.failures > 0;
         match error {
             None => {
                 entry.failures = 0;
@@ -396,6 +402,9 @@ impl Notifier {
                 entry.failures += 1;
                 entry.last_error = Some(error.clone());
             }
+        }
+        if new || was_failing != (entry.failures > 0) {
+            self.events.publish(Change::Accounts);
         }
     }
 }

@@ -1,11 +1,11 @@
 //! The pipeline's own form, as Deck's Configuration: name and description, disabled, the
 //! execution options (one at a time, keep the waiting ones, or at most N at once), and the
-//! automated triggers, and the parameters a manual start asks for. Notifications are kept as
-//! they are.
+//! automated triggers, the parameters a manual start asks for, and its notifications.
 
 use leptos::prelude::*;
 
 use super::draft::{Draft, typed};
+use super::notifications::PipelineNotifications;
 use super::triggers::TriggersForm;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
 use crate::pipelines::model::{Parameter, ParameterOption, PipelineConfig};
@@ -51,14 +51,6 @@ pub(super) fn ConfigurationForm() -> impl IntoView {
         |c, text: String| c.max_concurrent_executions = text.trim().parse::<i64>().ok(),
     );
     let limited = move || draft.config.with(PipelineConfig::limits_concurrency);
-    let others = move || {
-        draft.config.with(|c| {
-            let notifications = c.notifications.as_ref().map_or(0, Vec::len);
-            (notifications > 0).then(|| {
-                format!("{notifications} notification(s) are kept as they are; edit them with Edit as JSON.")
-            })
-        })
-    };
     view! {
         <section class="card" aria-labelledby="configuration-title">
             <h2 id="configuration-title">"Configuration"</h2>
@@ -80,7 +72,7 @@ pub(super) fn ConfigurationForm() -> impl IntoView {
             </fieldset>
             <TriggersForm />
             <ParametersForm />
-            {move || others().map(|text| view! { <p class="hint">{text}</p> })}
+            <PipelineNotifications />
         </section>
     }
 }

@@ -13,6 +13,7 @@ mod deploy;
 mod draft;
 mod history;
 mod json;
+mod notifications;
 mod preconditions;
 mod stage;
 mod stages;

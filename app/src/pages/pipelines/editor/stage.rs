@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use super::draft::Draft;
+use super::notifications::StageNotifications;
 use super::types::TypeForm;
 use super::window::Window;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
@@ -53,7 +54,7 @@ pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl Into
             </div>
             <TextField id="stage-name" label="Stage name" field=draft.show(scope.path("name")) value=name errors required=true />
             <DependsOn />
-            <TypeForm kind />
+            <TypeForm kind=kind.clone() />
             <fieldset class="field-group">
                 <legend>"Execution options"</legend>
                 <FailureChoices />
@@ -61,6 +62,7 @@ pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl Into
                 <Timeout />
                 <Window />
             </fieldset>
+            <StageNotifications kind />
             <TextArea id="stage-comments" label="Comments" field=draft.show(scope.path("comments")) value=comments errors />
         </section>
     }

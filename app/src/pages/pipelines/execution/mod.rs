@@ -6,6 +6,7 @@
 mod actions;
 mod evaluate;
 mod job;
+mod notifications;
 mod stage;
 
 use leptos::prelude::*;
@@ -84,6 +85,7 @@ fn parameter_text(value: &Value) -> String {
 
 #[component]
 fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> impl IntoView {
+    let live: Signal<u64> = expect_context::<ApplicationContext>().live.pipeline.into();
     let shown = Memo::new({
         let fallback = default_stage(&execution);
         move |_| selected.get().or_else(|| fallback.clone())
@@ -172,6 +174,7 @@ fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> im
             <StageColumns stages=Signal::stored(graph) node label="Stages" />
             {details}
             <EvaluateBox id=execution.id />
+            <notifications::ExecutionNotifications id=execution.id live=live />
         </section>
     }
 }
