@@ -1187,9 +1187,8 @@ fn resolve_secrets(
             (Some(path), None) => secret_file(Some(path), "file")
                 .map_err(fail)?
                 .unwrap_or_default(),
-            (None, Some(var)) => env(var).ok_or_else(|| {
-                fail(format!("the environment variable {var} is not set"))
-            })?,
+            (None, Some(var)) => env(var)
+                .ok_or_else(|| fail(format!("the environment variable {var} is not set")))?,
         };
         if value.is_empty() {
             return Err(fail("it is empty".into()));

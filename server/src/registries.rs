@@ -319,7 +319,9 @@ impl DockerRegistries {
             .await
         {
             Ok(digest) => Ok(Some(digest)),
-            Err(oci_client::errors::OciDistributionError::ImageManifestNotFoundError(_)) => Ok(None),
+            Err(oci_client::errors::OciDistributionError::ImageManifestNotFoundError(_)) => {
+                Ok(None)
+            }
             Err(oci_client::errors::OciDistributionError::RegistryError { envelope, .. })
                 if envelope.errors.iter().any(|e| {
                     matches!(

@@ -37,7 +37,9 @@ async fn receiver() -> (SocketAddr, Received) {
                 let mut raw = Vec::new();
                 let mut buffer = [0u8; 4096];
                 let (head, body) = loop {
-                    let Ok(n) = stream.read(&mut buffer).await else { return };
+                    let Ok(n) = stream.read(&mut buffer).await else {
+                        return;
+                    };
                     if n == 0 {
                         return;
                     }
@@ -63,7 +65,11 @@ async fn receiver() -> (SocketAddr, Received) {
                     *count += 1;
                     *count <= 2
                 };
-                let status = if fail { "500 Internal Server Error" } else { "200 OK" };
+                let status = if fail {
+                    "500 Internal Server Error"
+                } else {
+                    "200 OK"
+                };
                 if !fail {
                     record
                         .lock()
@@ -71,7 +77,12 @@ async fn receiver() -> (SocketAddr, Received) {
                         .push((path, serde_json::from_str(&body).unwrap_or(Value::Null)));
                 }
                 let _ = stream
-                    .write_all(format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes())
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    )
                     .await;
             });
         }
@@ -195,7 +206,8 @@ async fn email_slack_and_webhook_notifications_with_the_judgment_link_and_retrie
     assert_eq!(body["fields"][0]["field"], "notifications[0].secretName");
 
     let id = start_execution(addr, &pipeline, json!({})).await;
-    let judgment = format!("https://gennaker.example.com/applications/{app}/executions/{id}/judgment?stage=");
+    let judgment =
+        format!("https://gennaker.example.com/applications/{app}/executions/{id}/judgment?stage=");
     // Awaiting: Slack with the link to the judgment, and an e-mail with it.
     let slack = wait_for("the Slack message", Duration::from_secs(20), || {
         received
@@ -207,12 +219,17 @@ async fn email_slack_and_webhook_notifications_with_the_judgment_link_and_retrie
     })
     .await;
     let text = slack["text"].as_str().unwrap_or_default();
-    assert!(text.contains("stage Approve is awaiting a judgment"), "{text}");
+    assert!(
+        text.contains("stage Approve is awaiting a judgment"),
+        "{text}"
+    );
     assert!(text.contains(&judgment), "{text}");
     assert!(text.contains("Check the canary."), "{text}");
     assert_eq!(slack["channel"], "#deploys");
     let awaiting = wait_for("the judgment e-mail", Duration::from_secs(20), || {
-        mails(&maildir, "awaiting a judgment").into_iter().find(|m| m.contains(&id))
+        mails(&maildir, "awaiting a judgment")
+            .into_iter()
+            .find(|m| m.contains(&id))
     })
     .await;
     assert!(awaiting.contains(&judgment), "{awaiting}");
@@ -222,17 +239,24 @@ async fn email_slack_and_webhook_notifications_with_the_judgment_link_and_retrie
         e["stages"][0]["status"] == "RUNNING"
     })
     .await;
-    let stage = execution["stages"][0]["id"].as_str().unwrap_or_default().to_string();
+    let stage = execution["stages"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let (status, body) = judge(addr, &id, &stage, json!({"judgmentStatus": "continue"})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(finished(addr, &id).await["status"], "SUCCEEDED");
 
     let complete = wait_for("the completion e-mail", Duration::from_secs(20), || {
-        mails(&maildir, "pipeline complete").into_iter().find(|m| m.contains(&id))
+        mails(&maildir, "pipeline complete")
+            .into_iter()
+            .find(|m| m.contains(&id))
     })
     .await;
     assert!(complete.contains("Shipped."), "{complete}");
-    assert!(complete.contains(&format!("https://gennaker.example.com/applications/{app}/executions/{id}")));
+    assert!(complete.contains(&format!(
+        "https://gennaker.example.com/applications/{app}/executions/{id}"
+    )));
     let hook = wait_for("the completion webhook", Duration::from_secs(20), || {
         received
             .lock()
@@ -248,7 +272,13 @@ async fn email_slack_and_webhook_notifications_with_the_judgment_link_and_retrie
     // Every delivery is recorded: the flaky one after three attempts; the secret never shows.
     let deadline = Instant::now() + Duration::from_secs(30);
     let list = loop {
-        let (status, list) = call(addr, "GET", &format!("/api/v1/executions/{id}/notifications"), None).await;
+        let (status, list) = call(
+            addr,
+            "GET",
+            &format!("/api/v1/executions/{id}/notifications"),
+            None,
+        )
+        .await;
         assert_eq!(status, 200, "{list}");
         let all_sent = list
             .as_array()
@@ -275,7 +305,10 @@ async fn email_slack_and_webhook_notifications_with_the_judgment_link_and_retrie
         .cloned()
         .unwrap_or_default();
     assert_eq!(slack_delivery["to"], "#deploys (secret slack-hook)");
-    assert!(!list.to_string().contains("s3cr3t-token"), "the secret never shows");
+    assert!(
+        !list.to_string().contains("s3cr3t-token"),
+        "the secret never shows"
+    );
     let (_, channels) = call(addr, "GET", "/api/v1/notification-channels", None).await;
     assert!(!channels.to_string().contains("s3cr3t-token"));
     let events: Vec<&str> = list
@@ -284,7 +317,12 @@ async fn email_slack_and_webhook_notifications_with_the_judgment_link_and_retrie
         .flatten()
         .filter_map(|d| d["event"].as_str())
         .collect();
-    for event in ["pipeline.starting", "manualJudgment", "manualJudgmentContinue", "pipeline.complete"] {
+    for event in [
+        "pipeline.starting",
+        "manualJudgment",
+        "manualJudgmentContinue",
+        "pipeline.complete",
+    ] {
         assert!(events.contains(&event), "{event} in {events:?}");
     }
 }
@@ -310,12 +348,20 @@ async fn a_webhook_that_keeps_failing_is_retried_and_shows_on_the_channels() {
     finished(addr, &id).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, list) = call(addr, "GET", &format!("/api/v1/executions/{id}/notifications"), None).await;
+        let (_, list) = call(
+            addr,
+            "GET",
+            &format!("/api/v1/executions/{id}/notifications"),
+            None,
+        )
+        .await;
         let attempts = list[0]["attempts"].as_u64().unwrap_or(0);
         if attempts >= 2 {
             assert_eq!(list[0]["status"], "Pending", "{list}");
             assert!(
-                list[0]["lastError"].as_str().is_some_and(|e| e.contains("cannot be reached")),
+                list[0]["lastError"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("cannot be reached")),
                 "{list}"
             );
             break;
@@ -328,7 +374,11 @@ async fn a_webhook_that_keeps_failing_is_retried_and_shows_on_the_channels() {
         .as_array()
         .into_iter()
         .flatten()
-        .find(|c| c["to"].as_str().is_some_and(|t| t.contains(&closed.to_string())))
+        .find(|c| {
+            c["to"]
+                .as_str()
+                .is_some_and(|t| t.contains(&closed.to_string()))
+        })
         .cloned()
         .unwrap_or_default();
     assert!(channel["failures"].as_u64() >= Some(2), "{channels}");

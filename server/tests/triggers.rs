@@ -55,14 +55,22 @@ async fn wait_for_executions(
     }
 }
 
-fn post(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: &str) -> impl Future<Output = support::Response> {
+fn post(
+    addr: SocketAddr,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> impl Future<Output = support::Response> {
     let (path, body) = (path.to_string(), body.to_string());
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
     async move {
-        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         request(addr, "POST", &path, &headers, Some(&body)).await
     }
 }
@@ -82,7 +90,10 @@ async fn scanned(addr: SocketAddr, repository: &str, since: i64) -> Value {
             assert_eq!(found["error"], Value::Null, "{found}");
             return found;
         }
-        assert!(Instant::now() < deadline, "{repository} was never scanned: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "{repository} was never scanned: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -177,7 +188,11 @@ async fn docker_pushes_start_a_pipeline_once_found_by_polling_and_by_notificatio
     let again = scanned(addr, &repository, restarted).await;
     assert_eq!(again["tags"], 3, "{again}");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(executions(addr, &pipeline).await.len(), 1, "a restart started nothing");
+    assert_eq!(
+        executions(addr, &pipeline).await.len(),
+        1,
+        "a restart started nothing"
+    );
 
     let digest_v3 = support::registry::push(&repository, "v3", "").await;
     let pushed = Instant::now();
@@ -219,7 +234,10 @@ async fn a_quartz_cron_trigger_runs_every_second_until_disabled() {
     bad["triggers"][0]["id"] = json!("c2");
     let (status, body) = call(addr, "POST", "/api/v1/pipelines", Some(bad)).await;
     assert_eq!(status, 400, "{body}");
-    assert_eq!(body["fields"][0]["field"], "triggers[0].cronExpression", "{body}");
+    assert_eq!(
+        body["fields"][0]["field"], "triggers[0].cronExpression",
+        "{body}"
+    );
     let (_, preview) = call(
         addr,
         "GET",
@@ -237,7 +255,10 @@ async fn a_quartz_cron_trigger_runs_every_second_until_disabled() {
         .collect();
     scheduled.sort();
     scheduled.dedup();
-    assert!(scheduled.len() >= 3, "one execution per second: {scheduled:?}");
+    assert!(
+        scheduled.len() >= 3,
+        "one execution per second: {scheduled:?}"
+    );
     assert!(scheduled.iter().all(|t| t % 1000 == 0), "{scheduled:?}");
     assert_eq!(found[0]["trigger"]["type"], "cron");
     assert_eq!(found[0]["trigger"]["cronExpression"], "* * * * * ?");
@@ -258,13 +279,18 @@ async fn a_quartz_cron_trigger_runs_every_second_until_disabled() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let count = executions(addr, &pipeline).await.len();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(executions(addr, &pipeline).await.len(), count, "disabled, it stopped");
+    assert_eq!(
+        executions(addr, &pipeline).await.len(),
+        count,
+        "disabled, it stopped"
+    );
 }
 
 #[tokio::test]
 async fn a_finished_jenkins_build_with_a_chosen_result_starts_its_pipeline_once() {
     let var = |name: &str| std::env::var(format!("GENNAKER_TEST_JENKINS_{name}")).ok();
-    let (Some(url), Some(user), Some(token_file)) = (var("URL"), var("USERNAME"), var("TOKEN_FILE"))
+    let (Some(url), Some(user), Some(token_file)) =
+        (var("URL"), var("USERNAME"), var("TOKEN_FILE"))
     else {
         assert!(
             std::env::var("CI").ok().as_deref() != Some("true"),
@@ -372,7 +398,8 @@ async fn webhooks_start_pipelines_when_constraints_hold_and_the_secret_is_right(
     assert_eq!(body["fields"][0]["field"], "triggers[0].secret");
 
     let path = format!("/webhooks/webhook/{source}");
-    let payload = json!({"env": "prod", "parameters": {"version": "1.2.3", "other": "x"}}).to_string();
+    let payload =
+        json!({"env": "prod", "parameters": {"version": "1.2.3", "other": "x"}}).to_string();
     let unsigned = post(addr, &path, &[], &payload).await;
     assert_eq!(unsigned.status, 401, "{}", unsigned.body);
     let wrong = post(addr, &path, &[("Authorization", "Bearer nope")], &payload).await;
@@ -392,7 +419,10 @@ async fn webhooks_start_pipelines_when_constraints_hold_and_the_secret_is_right(
         "{}",
         dev.body
     );
-    assert!(executions(addr, &pipeline).await.is_empty(), "nothing started yet");
+    assert!(
+        executions(addr, &pipeline).await.is_empty(),
+        "nothing started yet"
+    );
 
     let ok = post(addr, &path, &auth, &payload).await;
     assert_eq!(ok.status, 200, "{}", ok.body);
@@ -407,7 +437,10 @@ async fn webhooks_start_pipelines_when_constraints_hold_and_the_secret_is_right(
     assert_eq!(execution["trigger"]["parameters"]["version"], "1.2.3");
     assert_eq!(execution["trigger"]["parameters"].get("other"), None);
     assert_eq!(executions(addr, &pipeline).await.len(), 1);
-    assert!(!execution.to_string().contains("s3cret-value"), "the secret is never shown");
+    assert!(
+        !execution.to_string().contains("s3cret-value"),
+        "the secret is never shown"
+    );
 }
 
 fn github_signature(secret: &str, body: &str) -> String {
@@ -453,7 +486,10 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     let main = push("main");
     let signed = github_signature("gh-secret", &main);
     let headers = |signature: &str| -> Vec<(&'static str, String)> {
-        vec![("X-GitHub-Event", "push".into()), ("X-Hub-Signature-256", signature.to_string())]
+        vec![
+            ("X-GitHub-Event", "push".into()),
+            ("X-Hub-Signature-256", signature.to_string()),
+        ]
     };
     let send = |body: String, headers: Vec<(&'static str, String)>| async move {
         let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
@@ -464,7 +500,11 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     let unsigned = send(main.clone(), vec![("X-GitHub-Event", "push".into())]).await;
     assert_eq!(unsigned.status, 401, "{}", unsigned.body);
     let feature = push("feature/x");
-    let other = send(feature.clone(), headers(&github_signature("gh-secret", &feature))).await;
+    let other = send(
+        feature.clone(),
+        headers(&github_signature("gh-secret", &feature)),
+    )
+    .await;
     assert_eq!(other.status, 200, "{}", other.body);
     assert_eq!(other.json()["started"], json!([]));
     assert!(executions(addr, &github).await.is_empty());
@@ -495,7 +535,10 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     let ok = post(
         addr,
         "/webhooks/git/gitlab",
-        &[("X-Gitlab-Event", "Push Hook"), ("X-Gitlab-Token", "gl-token")],
+        &[
+            ("X-Gitlab-Event", "Push Hook"),
+            ("X-Gitlab-Token", "gl-token"),
+        ],
         &body,
     )
     .await;
@@ -569,13 +612,22 @@ async fn a_pipeline_trigger_starts_when_the_watched_pipeline_ends_as_chosen() {
     assert_eq!(executions(addr, &downstream).await.len(), 1);
 
     // A pipeline cannot watch itself.
-    let (_, stored) = call(addr, "GET", &format!("/api/v1/pipelines/{downstream}"), None).await;
+    let (_, stored) = call(
+        addr,
+        "GET",
+        &format!("/api/v1/pipelines/{downstream}"),
+        None,
+    )
+    .await;
     let mut looped = stored["config"].clone();
     looped["triggers"][0]["pipeline"] = json!(downstream);
     let (status, body) = call(
         addr,
         "PUT",
-        &format!("/api/v1/pipelines/{downstream}?version={}", stored["version"]),
+        &format!(
+            "/api/v1/pipelines/{downstream}?version={}",
+            stored["version"]
+        ),
         Some(looped),
     )
     .await;

@@ -14,7 +14,8 @@ use crate::error::FieldError;
 use crate::time::Timestamp;
 
 /// A pipeline's events.
-pub const PIPELINE_EVENTS: [&str; 3] = ["pipeline.starting", "pipeline.complete", "pipeline.failed"];
+pub const PIPELINE_EVENTS: [&str; 3] =
+    ["pipeline.starting", "pipeline.complete", "pipeline.failed"];
 /// A stage's events.
 pub const STAGE_EVENTS: [&str; 3] = ["stage.starting", "stage.complete", "stage.failed"];
 /// A Manual Judgment's events: awaiting a decision, continued, stopped.
@@ -92,9 +93,15 @@ fn read_one(r: &mut Reader<'_>, events: &[&str]) -> Option<Notification> {
                 .map(str::to_string)
                 .collect();
             if to.is_empty() {
-                r.fail("address", "Give one or more e-mail addresses, separated by commas.");
+                r.fail(
+                    "address",
+                    "Give one or more e-mail addresses, separated by commas.",
+                );
             }
-            for bad in to.iter().filter(|a| !a.contains('@') || a.starts_with('@') || a.ends_with('@')) {
+            for bad in to
+                .iter()
+                .filter(|a| !a.contains('@') || a.starts_with('@') || a.ends_with('@'))
+            {
                 r.fail("address", format!("{bad:?} is not an e-mail address."));
             }
             Channel::Email { to }
@@ -117,21 +124,22 @@ fn read_one(r: &mut Reader<'_>, events: &[&str]) -> Option<Notification> {
                     "address",
                     "Give the URL to send to, or name a secret that holds it.",
                 );
-            } else if !address.is_empty()
-                && !(address.starts_with("http://") || address.starts_with("https://"))
+            } else if !(address.is_empty()
+                || address.starts_with("http://")
+                || address.starts_with("https://"))
             {
-                r.fail("address", format!("{address:?} is not an http:// or https:// URL."));
+                r.fail(
+                    "address",
+                    format!("{address:?} is not an http:// or https:// URL."),
+                );
             }
             Channel::Webhook {
                 url: address,
                 secret,
             }
         }
-        other => {
-            // Spinnaker's other kinds (pubsub, googlechat, ...) are kept as they are.
-            let _ = other;
-            return None;
-        }
+        // Spinnaker's other kinds (pubsub, googlechat, ...) are kept as they are.
+        _ => return None,
     };
     let when = r.texts("when");
     for event in &when {
@@ -198,7 +206,12 @@ pub fn stage_events(kind: &str) -> Vec<&'static str> {
 
 /// A stage's notifications; none unless `sendNotifications` is on.
 pub fn stage(stage: &Stage, path: &str, errors: &mut Vec<FieldError>) -> Vec<Notification> {
-    if stage.settings.get("sendNotifications").and_then(Value::as_bool) != Some(true) {
+    if stage
+        .settings
+        .get("sendNotifications")
+        .and_then(Value::as_bool)
+        != Some(true)
+    {
         return Vec::new();
     }
     read_list(&stage.settings, path, &stage_events(&stage.kind), errors)
@@ -224,8 +237,15 @@ pub fn secret_names(config: &PipelineConfig) -> Vec<(String, String)> {
                 Channel::Email { .. } => continue,
             };
             if !secret.is_empty() {
-                let prefix = if path.is_empty() { String::new() } else { format!("{path}.") };
-                found.push((format!("{prefix}notifications[{i}].secretName"), secret.clone()));
+                let prefix = if path.is_empty() {
+                    String::new()
+                } else {
+                    format!("{path}.")
+                };
+                found.push((
+                    format!("{prefix}notifications[{i}].secretName"),
+                    secret.clone(),
+                ));
             }
         }
     };
@@ -308,12 +328,12 @@ mod tests {
     #[test]
     fn spinnakers_notifications_are_read() {
         let c = config(json!({"application": "a", "name": "p",
-            "notifications": [
-                {"type": "email", "address": "ops@example.com, dev@example.com", "level": "pipeline",
-                 "when": ["pipeline.failed"], "message": {"pipeline.failed": {"text": "Look at it"}}},
-                {"type": "slack", "address": "#deploys", "secretName": "slack-hook", "when": ["pipeline.complete"]},
-                {"type": "pubsub", "publisherName": "x", "when": ["pipeline.complete"]}
-            ]}));
+        "notifications": [
+            {"type": "email", "address": "ops@example.com, dev@example.com", "level": "pipeline",
+             "when": ["pipeline.failed"], "message": {"pipeline.failed": {"text": "Look at it"}}},
+            {"type": "slack", "address": "#deploys", "secretName": "slack-hook", "when": ["pipeline.complete"]},
+            {"type": "pubsub", "publisherName": "x", "when": ["pipeline.complete"]}
+        ]}));
         let mut errors = Vec::new();
         let list = pipeline(&c, &mut errors);
         assert!(errors.is_empty(), "{errors:?}");
@@ -324,7 +344,10 @@ mod tests {
                 to: vec!["ops@example.com".into(), "dev@example.com".into()]
             }
         );
-        assert_eq!(list[0].messages, vec![("pipeline.failed".to_string(), "Look at it".to_string())]);
+        assert_eq!(
+            list[0].messages,
+            vec![("pipeline.failed".to_string(), "Look at it".to_string())]
+        );
         assert_eq!(list[1].channel.target(), "#deploys (secret slack-hook)");
     }
 

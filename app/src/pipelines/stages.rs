@@ -1166,7 +1166,9 @@ mod tests {
                 "containers": [{"imageDescription": {"fromTrigger": true, "registry": "r.example.com",
                     "repository": "team/web", "tag": "^v.*"}}]}]}),
         );
-        let StageSettings::Deploy(clusters) = read(StageType::Deploy, &deploy, "stages[0]", true, &mut errors) else {
+        let StageSettings::Deploy(clusters) =
+            read(StageType::Deploy, &deploy, "stages[0]", true, &mut errors)
+        else {
             panic!("a deploy");
         };
         assert!(errors.is_empty(), "{errors:?}");

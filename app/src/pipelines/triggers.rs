@@ -242,7 +242,11 @@ pub fn is_enabled(trigger: &Trigger) -> bool {
 
 /// Reads `trigger` (at `path`, such as `triggers[0]`); `None` for a type Gennaker does not run
 /// (kept as it is) or when its settings have problems (in `errors`).
-pub fn read(trigger: &Trigger, path: &str, errors: &mut Vec<FieldError>) -> Option<TriggerSettings> {
+pub fn read(
+    trigger: &Trigger,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<TriggerSettings> {
     let kind = TriggerType::parse(&trigger.kind)?;
     let before = errors.len();
     let mut r = Reader::new(&trigger.extra, path, false, errors);
@@ -465,6 +469,9 @@ pub fn describe(trigger: &super::execution::ExecutionTrigger) -> String {
             field("branch"),
             field("hash").get(..7).unwrap_or_default()
         ),
+        Some(TriggerType::Pipeline) if extra.get("parentExecution").is_none() => {
+            format!("a Pipeline stage, for {}", trigger.user)
+        }
         Some(TriggerType::Pipeline) => format!(
             "Pipeline: {} ended {}",
             extra
@@ -506,8 +513,10 @@ mod tests {
 
     #[test]
     fn a_docker_trigger_reads_spinnakers_fields() {
-        let t = trigger(json!({"type": "docker", "enabled": true, "account": "company",
-            "registry": "registry.example.com", "repository": "team/web", "tag": " ^v.* "}));
+        let t = trigger(
+            json!({"type": "docker", "enabled": true, "account": "company",
+            "registry": "registry.example.com", "repository": "team/web", "tag": " ^v.* "}),
+        );
         let settings = read(&t, "triggers[0]", &mut Vec::new());
         assert_eq!(
             settings,
@@ -552,7 +561,10 @@ mod tests {
         let Some(TriggerSettings::Git(git)) = read(&t, "triggers[0]", &mut Vec::new()) else {
             panic!("a git trigger");
         };
-        assert_eq!((git.source, git.secret_name.as_str()), (GitSource::Bitbucket, "git"));
+        assert_eq!(
+            (git.source, git.secret_name.as_str()),
+            (GitSource::Bitbucket, "git")
+        );
     }
 
     #[test]

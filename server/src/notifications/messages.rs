@@ -35,7 +35,11 @@ pub fn build(execution: &Execution, due: &Due, public_url: &str) -> Message {
         .map(|s| {
             format!(
                 "{public_url}{}",
-                judgment_path(&execution.application, &execution.id.to_string(), Some(&s.id))
+                judgment_path(
+                    &execution.application,
+                    &execution.id.to_string(),
+                    Some(&s.id)
+                )
             )
         });
     let what = match stage {
@@ -61,14 +65,11 @@ pub fn build(execution: &Execution, due: &Due, public_url: &str) -> Message {
     {
         lines.push(format!("Instructions: {instructions}"));
     }
-    if let Some(failure) = stage
-        .and_then(|s| s.failure())
-        .or_else(|| {
-            (due.event == "pipeline.failed")
-                .then(|| execution.stages.iter().find_map(|s| s.failure()))
-                .flatten()
-        })
-    {
+    if let Some(failure) = stage.and_then(|s| s.failure()).or_else(|| {
+        (due.event == "pipeline.failed")
+            .then(|| execution.stages.iter().find_map(|s| s.failure()))
+            .flatten()
+    }) {
         lines.push(format!("Why: {failure}"));
     }
     if matches!(

@@ -104,9 +104,9 @@ pub fn due(execution: &Execution) -> Vec<Due> {
         }
         match stage.status {
             ExecutionStatus::Succeeded => events.push("stage.complete"),
-            ExecutionStatus::Terminal | ExecutionStatus::FailedContinue | ExecutionStatus::Stopped => {
-                events.push("stage.failed")
-            }
+            ExecutionStatus::Terminal
+            | ExecutionStatus::FailedContinue
+            | ExecutionStatus::Stopped => events.push("stage.failed"),
             _ => {}
         }
         if stage.kind == "manualJudgment" {
@@ -173,10 +173,9 @@ impl Notifier {
                     match changes.recv().await {
                         Ok(Change::Execution { id, .. }) => {
                             let notifier = notifier.clone();
-                            tokio::spawn(
-                                async move { notifier.look(id).await }
-                                    .instrument(tracing::info_span!("notifications", execution.id = %id)),
-                            );
+                            tokio::spawn(async move { notifier.look(id).await }.instrument(
+                                tracing::info_span!("notifications", execution.id = %id),
+                            ));
                         }
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                         Err(broadcast::error::RecvError::Closed) => return,
@@ -319,7 +318,9 @@ impl Notifier {
                 if let Some(d) = due_of(&execution, &delivery.key) {
                     let notifier = self.clone();
                     let execution = execution.clone();
-                    tokio::spawn(async move { notifier.deliver(&execution, d, delivery.attempts).await });
+                    tokio::spawn(async move {
+                        notifier.deliver(&execution, d, delivery.attempts).await
+                    });
                 }
             }
         }
@@ -335,8 +336,12 @@ impl Notifier {
             let done = result.is_ok() || attempts >= ATTEMPTS;
             self.note_health(&due, result.as_ref().err());
             match &result {
-                Ok(()) => tracing::info!(event = %due.event, channel = due.notification.channel.kind(), "notification sent"),
-                Err(error) => tracing::warn!(event = %due.event, channel = due.notification.channel.kind(), attempt = attempts, "notification failed: {error}"),
+                Ok(()) => {
+                    tracing::info!(event = %due.event, channel = due.notification.channel.kind(), "notification sent")
+                }
+                Err(error) => {
+                    tracing::warn!(event = %due.event, channel = due.notification.channel.kind(), attempt = attempts, "notification failed: {error}")
+                }
             }
             let status = match (&result, done) {
                 (Ok(()), _) => DeliveryStatus::Sent,

@@ -65,21 +65,15 @@ impl Sender {
 
     /// POSTs `body`; `shown` names the target in errors (never a URL from a secret).
     async fn post(&self, url: &str, body: &serde_json::Value, shown: &str) -> Result<(), String> {
-        let response = self
-            .http
-            .post(url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| {
-                let mut text = format!("{shown} cannot be reached");
-                if e.is_timeout() {
-                    text.push_str(" (timed out)");
-                } else if e.is_connect() {
-                    text.push_str(" (connection refused or no route)");
-                }
-                text
-            })?;
+        let response = self.http.post(url).json(body).send().await.map_err(|e| {
+            let mut text = format!("{shown} cannot be reached");
+            if e.is_timeout() {
+                text.push_str(" (timed out)");
+            } else if e.is_connect() {
+                text.push_str(" (connection refused or no route)");
+            }
+            text
+        })?;
         let status = response.status();
         if status.is_success() {
             Ok(())
@@ -100,9 +94,7 @@ impl Sender {
             .from
             .parse()
             .map_err(|e| format!("the sender {:?} is not an address: {e}", smtp.from))?;
-        let mut builder = Mail::builder()
-            .from(from)
-            .subject(message.title.clone());
+        let mut builder = Mail::builder().from(from).subject(message.title.clone());
         for address in to {
             let mailbox: Mailbox = address
                 .parse()

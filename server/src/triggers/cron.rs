@@ -27,7 +27,6 @@ use serde_json::{Map, json};
 use tracing::Instrument;
 
 use super::{Event, Triggers, Watched};
-use crate::store::Precondition;
 
 /// How late a run may start and still be on time (Quartz's misfire threshold).
 pub const MISFIRE: Duration = Duration::from_secs(60);
@@ -195,13 +194,8 @@ async fn last_run(triggers: &Triggers, watched: &Watched) -> Result<Option<i64>,
     {
         return Ok(Some(*last));
     }
-    let stored = triggers
-        .store
-        .get(&key)
-        .await
-        .map_err(crate::pipelines::configs::from_store)?;
-    let last = stored
-        .and_then(|o| serde_json::from_slice::<LastRun>(&o.bytes).ok())
+    let last = super::load_state::<LastRun>(&triggers.store, &key)
+        .await?
         .map(|l| l.last_run);
     if let Some(last) = last {
         triggers
@@ -216,13 +210,7 @@ async fn last_run(triggers: &Triggers, watched: &Watched) -> Result<Option<i64>,
 
 async fn set_last_run(triggers: &Triggers, watched: &Watched, at: i64) -> Result<(), AppError> {
     let key = key(watched);
-    let bytes = serde_json::to_vec(&LastRun { last_run: at })
-        .map_err(|e| AppError::Unavailable(format!("cannot write a CRON trigger's state: {e}")))?;
-    triggers
-        .store
-        .put(&key, bytes, Precondition::None)
-        .await
-        .map_err(crate::pipelines::configs::from_store)?;
+    super::save_state(&triggers.store, &key, &LastRun { last_run: at }).await?;
     triggers
         .clock
         .last
@@ -294,23 +282,17 @@ async fn due(
         return Ok(schedule.next_after(now).map(|n| until(now, n)));
     };
     let last = jiff::Timestamp::from_millisecond(last).map_err(|e| e.to_string())?;
-    let Some(next) = schedule.next_after(last) else {
-        return Ok(None);
+    let decision = decide(&schedule, last, now, cron.missed_runs);
+    let Some(latest) = decision.record else {
+        return Ok(decision.next.map(|n| until(now, n)));
     };
-    if next > now {
-        return Ok(Some(until(now, next)));
-    }
-    let latest = schedule.latest_at(now).unwrap_or(next);
-    let late = now.duration_since(latest).unsigned_abs();
-    let run = if late <= MISFIRE || cron.missed_runs == MissedRuns::RunOnce {
-        Some(latest)
-    } else {
+    if decision.run.is_none() {
         tracing::info!(
             pipeline = %watched.pipeline_name,
             "CRON trigger: runs missed since {last} are skipped (missedRuns: skip)"
         );
-        None
-    };
+    }
+    let run = decision.run;
     if let Some(run) = run {
         let event = Event {
             fields: fields(cron, run),
@@ -336,7 +318,49 @@ async fn due(
     set_last_run(triggers, watched, latest.as_millisecond())
         .await
         .map_err(|e| e.to_string())?;
-    Ok(schedule.next_after(latest).map(|n| until(now, n)))
+    Ok(decision.next.map(|n| until(now, n)))
+}
+
+/// What the clock does for a trigger that last ran at `last`, at `now`.
+#[derive(Debug, PartialEq)]
+pub struct Decision {
+    /// The run to start now, if any.
+    pub run: Option<jiff::Timestamp>,
+    /// The run time to store as the last one, when one was due (started or skipped).
+    pub record: Option<jiff::Timestamp>,
+    /// The run after that.
+    pub next: Option<jiff::Timestamp>,
+}
+
+/// Runs on time (at most [`MISFIRE`] late) start; older ones are missed runs: skipped, or
+/// with `runOnce` the latest of them starts once. Several due at once start once.
+pub fn decide(
+    schedule: &Schedule,
+    last: jiff::Timestamp,
+    now: jiff::Timestamp,
+    missed: MissedRuns,
+) -> Decision {
+    let Some(next) = schedule.next_after(last) else {
+        return Decision {
+            run: None,
+            record: None,
+            next: None,
+        };
+    };
+    if next > now {
+        return Decision {
+            run: None,
+            record: None,
+            next: Some(next),
+        };
+    }
+    let latest = schedule.latest_at(now).unwrap_or(next);
+    let late = now.duration_since(latest).unsigned_abs();
+    Decision {
+        run: (late <= MISFIRE || missed == MissedRuns::RunOnce).then_some(latest),
+        record: Some(latest),
+        next: schedule.next_after(latest),
+    }
 }
 
 fn until(now: jiff::Timestamp, then: jiff::Timestamp) -> Duration {
@@ -446,10 +470,33 @@ mod tests {
         let hash = java_hash("abc").unsigned_abs();
         let s = parse("0 H * * * ?", "abc", "UTC").expect("parses");
         let next = s.next_after(at("2026-11-27T00:00:00Z")).expect("a run");
-        assert_eq!(
-            next,
-            at(&format!("2026-11-27T00:{:02}:00Z", hash % 59))
+        assert_eq!(next, at(&format!("2026-11-27T00:{:02}:00Z", hash % 59)));
+    }
+
+    #[test]
+    fn a_run_missed_while_down_is_skipped_or_run_once() {
+        let s = parse("0 3 * * *", "t", "UTC").expect("parses");
+        let last = at("2026-11-25T03:00:00Z");
+        // On time (20 s late): it runs.
+        let d = decide(&s, last, at("2026-11-26T03:00:20Z"), MissedRuns::Skip);
+        assert_eq!(d.run, Some(at("2026-11-26T03:00:00Z")));
+        // Down for hours: skipped, and the schedule goes on from there.
+        let d = decide(&s, last, at("2026-11-27T09:00:00Z"), MissedRuns::Skip);
+        assert_eq!(d.run, None);
+        assert_eq!(d.record, Some(at("2026-11-27T03:00:00Z")));
+        assert_eq!(d.next, Some(at("2026-11-28T03:00:00Z")));
+        // runOnce: the latest missed run, once, though two were missed.
+        let d = decide(&s, last, at("2026-11-27T09:00:00Z"), MissedRuns::RunOnce);
+        assert_eq!(d.run, Some(at("2026-11-27T03:00:00Z")));
+        // Nothing due yet.
+        let d = decide(
+            &s,
+            at("2026-11-27T03:00:00Z"),
+            at("2026-11-27T09:00:00Z"),
+            MissedRuns::Skip,
         );
+        assert_eq!((d.run, d.record), (None, None));
+        assert_eq!(d.next, Some(at("2026-11-28T03:00:00Z")));
     }
 
     #[test]
@@ -458,7 +505,9 @@ mod tests {
         assert!(error.contains("has 3 fields"), "{error}");
         let error = parse("61 * * * *", "t", "UTC").err().unwrap_or_default();
         assert!(error.contains("is not a CRON expression"), "{error}");
-        let error = parse("0 * * * *", "t", "Mars/Olympus").err().unwrap_or_default();
+        let error = parse("0 * * * *", "t", "Mars/Olympus")
+            .err()
+            .unwrap_or_default();
         assert!(error.contains("is not a time zone"), "{error}");
     }
 }

@@ -20,10 +20,8 @@ use gennaker_app::services::Registries;
 use gennaker_app::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use tracing::Instrument;
 
 use super::{Event, Triggers, Watched, full_match};
-use crate::store::Precondition;
 
 /// What has been seen of one repository.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -106,38 +104,20 @@ fn docker_triggers(triggers: &Triggers) -> Vec<(Watched, DockerTrigger)> {
     })
 }
 
-/// Polls every watched repository every interval, and at once when triggers change (so a
-/// new trigger's repository has its first scan before its first push).
+/// Lists every watched repository every poll interval, and at once when triggers change.
 pub fn watch(triggers: &std::sync::Arc<Triggers>) {
-    let triggers = triggers.clone();
-    tokio::spawn(
-        async move {
-            loop {
-                let changed = triggers.index.changed.notified();
-                poll_all(&triggers).await;
-                tokio::select! {
-                    () = tokio::time::sleep(triggers.settings.docker_poll_interval) => {}
-                    () = changed => {}
-                }
-            }
-        }
-        .instrument(tracing::info_span!("docker-triggers")),
+    super::every(
+        triggers,
+        tracing::info_span!("docker-triggers"),
+        triggers.settings.docker_poll_interval,
+        |triggers| {
+            docker_triggers(triggers)
+                .into_iter()
+                .map(|(_, d)| (d.account, d.repository))
+                .collect()
+        },
+        |triggers, account, repository| Box::pin(scan(triggers, account, repository)),
     );
-}
-
-/// Looks at every watched repository once.
-pub async fn poll_all(triggers: &Triggers) {
-    let mut repositories: Vec<(String, String)> = docker_triggers(triggers)
-        .into_iter()
-        .map(|(_, d)| (d.account, d.repository))
-        .collect();
-    repositories.sort();
-    repositories.dedup();
-    for (account, repository) in repositories {
-        if let Err(error) = scan(triggers, &account, &repository).await {
-            tracing::warn!(%account, %repository, "looking for new tags failed: {error}");
-        }
-    }
 }
 
 /// Lists `repository`'s tags with their digests and starts what a new or changed one starts.
@@ -185,11 +165,7 @@ pub async fn pushed(
         let listed = list(triggers, account, repository).await?;
         return record(triggers, account, repository, listed, true).await;
     }
-    let Some(digest) = triggers
-        .registries
-        .digest(account, repository, tag)
-        .await?
-    else {
+    let Some(digest) = triggers.registries.digest(account, repository, tag).await? else {
         return Ok(());
     };
     record(
@@ -211,7 +187,10 @@ async fn list(
     let tags = triggers.registries.tags(account, repository).await?;
     let digests: Vec<Result<Option<(String, String)>, AppError>> =
         futures::stream::iter(tags.into_iter().map(|tag| async move {
-            let digest = triggers.registries.digest(account, repository, &tag).await?;
+            let digest = triggers
+                .registries
+                .digest(account, repository, &tag)
+                .await?;
             Ok(digest.map(|d| (tag, d)))
         }))
         .buffer_unordered(4)
@@ -229,19 +208,7 @@ async fn load(
     account: &str,
     repository: &str,
 ) -> Result<Option<Seen>, AppError> {
-    let Some(object) = triggers
-        .store
-        .get(&key(account, repository))
-        .await
-        .map_err(crate::pipelines::configs::from_store)?
-    else {
-        return Ok(None);
-    };
-    serde_json::from_slice(&object.bytes).map(Some).map_err(|e| {
-        AppError::Unavailable(format!(
-            "the stored tags of {account}/{repository} cannot be read: {e}"
-        ))
-    })
+    super::load_state(&triggers.store, &key(account, repository)).await
 }
 
 async fn save(
@@ -250,14 +217,7 @@ async fn save(
     repository: &str,
     seen: &Seen,
 ) -> Result<(), AppError> {
-    let bytes = serde_json::to_vec(seen)
-        .map_err(|e| AppError::Unavailable(format!("the seen tags cannot be written: {e}")))?;
-    triggers
-        .store
-        .put(&key(account, repository), bytes, Precondition::None)
-        .await
-        .map_err(crate::pipelines::configs::from_store)?;
-    Ok(())
+    super::save_state(&triggers.store, &key(account, repository), seen).await
 }
 
 /// Records `found` tags (all of them when `complete`), stores the pushes they are, then starts
@@ -305,7 +265,9 @@ async fn record(
         seen.pending = left;
         save(triggers, account, repository, &seen).await?;
     }
-    triggers.docker.note(account, repository, seen.tags.len(), None);
+    triggers
+        .docker
+        .note(account, repository, seen.tags.len(), None);
     Ok(())
 }
 

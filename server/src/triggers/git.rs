@@ -45,7 +45,9 @@ pub fn read(source: GitSource, event: &str, body: &Value) -> Result<Delivery, St
     let push = match source {
         GitSource::Github => {
             if event != "push" {
-                return Ok(Delivery::Other(format!("GitHub event {event:?} starts nothing")));
+                return Ok(Delivery::Other(format!(
+                    "GitHub event {event:?} starts nothing"
+                )));
             }
             if body.get("deleted").and_then(Value::as_bool) == Some(true) {
                 return Ok(Delivery::Other("a deleted branch starts nothing".into()));
@@ -62,13 +64,20 @@ pub fn read(source: GitSource, event: &str, body: &Value) -> Result<Delivery, St
         }
         GitSource::Gitlab => {
             if event != "Push Hook" {
-                return Ok(Delivery::Other(format!("GitLab event {event:?} starts nothing")));
+                return Ok(Delivery::Other(format!(
+                    "GitLab event {event:?} starts nothing"
+                )));
             }
             let path = text(body, "/project/path_with_namespace");
             let (project, slug) = path
                 .rsplit_once('/')
                 .map(|(p, s)| (p.to_string(), s.to_string()))
-                .unwrap_or_else(|| (text(body, "/project/namespace"), text(body, "/project/name")));
+                .unwrap_or_else(|| {
+                    (
+                        text(body, "/project/namespace"),
+                        text(body, "/project/name"),
+                    )
+                });
             let hash = Some(text(body, "/checkout_sha"))
                 .filter(|h| !h.is_empty())
                 .unwrap_or_else(|| text(body, "/after"));
@@ -299,8 +308,18 @@ mod tests {
         );
         let bytes = body.to_string().into_bytes();
         let signature = sign("s3cret", &bytes);
-        assert!(verified(GitSource::Github, Some(&signature), "s3cret", &bytes));
-        assert!(!verified(GitSource::Github, Some(&signature), "other", &bytes));
+        assert!(verified(
+            GitSource::Github,
+            Some(&signature),
+            "s3cret",
+            &bytes
+        ));
+        assert!(!verified(
+            GitSource::Github,
+            Some(&signature),
+            "other",
+            &bytes
+        ));
         assert!(!verified(GitSource::Github, None, "s3cret", &bytes));
         assert!(matches!(
             read(GitSource::Github, "ping", &body),
@@ -340,7 +359,11 @@ mod tests {
             Ok(Delivery::Push(Push { ref project, .. })) if project == "ACME"
         ));
         assert_eq!(
-            read(GitSource::Github, "push", &json!({"ref": "refs/heads/main"})),
+            read(
+                GitSource::Github,
+                "push",
+                &json!({"ref": "refs/heads/main"})
+            ),
             Err("the push has no project (owner or group)".to_string())
         );
     }

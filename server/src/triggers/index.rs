@@ -87,7 +87,8 @@ impl TriggerIndex {
             async move {
                 loop {
                     match changes.recv().await {
-                        Ok(Change::PipelineConfig { .. }) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                        Ok(Change::PipelineConfig { .. })
+                        | Err(broadcast::error::RecvError::Lagged(_)) => {
                             if let Err(error) = index.refresh(&configs).await {
                                 tracing::error!("reading the pipelines' triggers failed: {error}");
                             }

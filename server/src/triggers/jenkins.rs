@@ -11,11 +11,9 @@ use gennaker_app::pipelines::triggers::{JenkinsTrigger, TriggerSettings};
 use gennaker_app::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use tracing::Instrument;
 
 use super::{Event, Triggers, Watched};
 use crate::jenkins::Build;
-use crate::store::Precondition;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,56 +37,33 @@ fn jenkins_triggers(triggers: &Triggers) -> Vec<(Watched, JenkinsTrigger)> {
     })
 }
 
-/// Looks at every watched job every interval, and at once when triggers change.
+/// Looks at every watched job every poll interval, and at once when triggers change.
 pub fn watch(triggers: &std::sync::Arc<Triggers>) {
-    let triggers = triggers.clone();
-    tokio::spawn(
-        async move {
-            loop {
-                let changed = triggers.index.changed.notified();
-                poll_all(&triggers).await;
-                tokio::select! {
-                    () = tokio::time::sleep(triggers.settings.jenkins_poll_interval) => {}
-                    () = changed => {}
-                }
-            }
-        }
-        .instrument(tracing::info_span!("jenkins-triggers")),
+    super::every(
+        triggers,
+        tracing::info_span!("jenkins-triggers"),
+        triggers.settings.jenkins_poll_interval,
+        |triggers| {
+            jenkins_triggers(triggers)
+                .into_iter()
+                .map(|(_, j)| (j.master, j.job))
+                .collect()
+        },
+        |triggers, master, job| Box::pin(scan(triggers, master, job)),
     );
 }
 
-pub async fn poll_all(triggers: &Triggers) {
-    let mut jobs: Vec<(String, String)> = jenkins_triggers(triggers)
-        .into_iter()
-        .map(|(_, j)| (j.master, j.job))
-        .collect();
-    jobs.sort();
-    jobs.dedup();
-    for (master, job) in jobs {
-        if let Err(error) = scan(triggers, &master, &job).await {
-            tracing::warn!(%master, %job, "looking for finished builds failed: {error}");
-        }
-    }
-}
-
 async fn load(triggers: &Triggers, master: &str, job: &str) -> Result<Option<Looked>, AppError> {
-    let stored = triggers
-        .store
-        .get(&key(master, job))
-        .await
-        .map_err(crate::pipelines::configs::from_store)?;
-    Ok(stored.and_then(|o| serde_json::from_slice(&o.bytes).ok()))
+    super::load_state(&triggers.store, &key(master, job)).await
 }
 
-async fn save(triggers: &Triggers, master: &str, job: &str, last_build: u64) -> Result<(), AppError> {
-    let bytes = serde_json::to_vec(&Looked { last_build })
-        .map_err(|e| AppError::Unavailable(format!("cannot write a Jenkins trigger's state: {e}")))?;
-    triggers
-        .store
-        .put(&key(master, job), bytes, Precondition::None)
-        .await
-        .map_err(crate::pipelines::configs::from_store)?;
-    Ok(())
+async fn save(
+    triggers: &Triggers,
+    master: &str,
+    job: &str,
+    last_build: u64,
+) -> Result<(), AppError> {
+    super::save_state(&triggers.store, &key(master, job), &Looked { last_build }).await
 }
 
 /// Starts what the builds of `job` finished since the last look start.

@@ -207,3 +207,79 @@ pub fn full_match(pattern: &str) -> Result<regex::Regex, String> {
     regex::Regex::new(&format!("^(?:{pattern})$"))
         .map_err(|e| format!("{pattern:?} is not a regular expression: {e}"))
 }
+
+/// What a watcher remembers between looks, as JSON under `key` in the store.
+pub async fn load_state<T: serde::de::DeserializeOwned>(
+    store: &Backend,
+    key: &str,
+) -> Result<Option<T>, AppError> {
+    let Some(object) = store
+        .get(key)
+        .await
+        .map_err(crate::pipelines::configs::from_store)?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&object.bytes)
+        .map(Some)
+        .map_err(|e| AppError::Unavailable(format!("the trigger state {key} cannot be read: {e}")))
+}
+
+pub async fn save_state<T: serde::Serialize>(
+    store: &Backend,
+    key: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| {
+        AppError::Unavailable(format!("the trigger state {key} cannot be written: {e}"))
+    })?;
+    store
+        .put(key, bytes, crate::store::Precondition::None)
+        .await
+        .map_err(crate::pipelines::configs::from_store)?;
+    Ok(())
+}
+
+/// Looks at each watched thing (`(account, repository)`, `(master, job)`) once per
+/// `interval`, and at once whenever the triggers change (so a new trigger's first look comes
+/// before its first event). `watched` lists them; `look` looks at one.
+pub fn every<W, L>(
+    triggers: &Arc<Triggers>,
+    span: tracing::Span,
+    interval: std::time::Duration,
+    watched: W,
+    look: L,
+) where
+    W: Fn(&Triggers) -> Vec<(String, String)> + Send + Sync + 'static,
+    L: for<'a> Fn(
+            &'a Triggers,
+            &'a str,
+            &'a str,
+        ) -> futures::future::BoxFuture<'a, Result<(), AppError>>
+        + Send
+        + Sync
+        + 'static,
+{
+    use tracing::Instrument;
+    let triggers = triggers.clone();
+    tokio::spawn(
+        async move {
+            loop {
+                let changed = triggers.index.changed.notified();
+                let mut targets = watched(&triggers);
+                targets.sort();
+                targets.dedup();
+                for (owner, name) in targets {
+                    if let Err(error) = look(&triggers, &owner, &name).await {
+                        tracing::warn!(%owner, %name, "looking at {owner}/{name} failed: {error}");
+                    }
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(interval) => {}
+                    () = changed => {}
+                }
+            }
+        }
+        .instrument(span),
+    );
+}

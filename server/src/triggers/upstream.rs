@@ -32,16 +32,18 @@ pub fn ending(status: ExecutionStatus) -> Option<&'static str> {
 /// Listens for endings, and looks at the last hour's once.
 pub fn watch(triggers: &Arc<Triggers>) {
     let weak = Arc::downgrade(triggers);
-    triggers.engine.on_end(Box::new(move |execution: &Execution| {
-        let Some(triggers) = weak.upgrade() else {
-            return;
-        };
-        let execution = execution.clone();
-        tokio::spawn(
-            async move { ended(&triggers, &execution).await }
-                .instrument(tracing::info_span!("pipeline-triggers")),
-        );
-    }));
+    triggers
+        .engine
+        .on_end(Box::new(move |execution: &Execution| {
+            let Some(triggers) = weak.upgrade() else {
+                return;
+            };
+            let execution = execution.clone();
+            tokio::spawn(
+                async move { ended(&triggers, &execution).await }
+                    .instrument(tracing::info_span!("pipeline-triggers")),
+            );
+        }));
     let triggers = triggers.clone();
     tokio::spawn(
         async move {
@@ -76,7 +78,10 @@ pub async fn ended(triggers: &Triggers, execution: &Execution) {
             parameters: Map::new(),
             id: ExecutionId::derived(
                 execution.end_time.unwrap_or(execution.build_time),
-                &format!("pipeline/{}/{}/{}", watched.pipeline_id, watched.key, execution.id),
+                &format!(
+                    "pipeline/{}/{}/{}",
+                    watched.pipeline_id, watched.key, execution.id
+                ),
             ),
         };
         if let Err(error) = triggers.fire(&watched, event).await {
@@ -86,8 +91,7 @@ pub async fn ended(triggers: &Triggers, execution: &Execution) {
 }
 
 fn starts(trigger: &PipelineTrigger, execution: &Execution, ending: &str) -> bool {
-    trigger.pipeline == execution.pipeline_config_id
-        && trigger.statuses.iter().any(|s| s == ending)
+    trigger.pipeline == execution.pipeline_config_id && trigger.statuses.iter().any(|s| s == ending)
 }
 
 /// Spinnaker's fields of a Pipeline trigger: the parent execution (without the pipeline it

@@ -101,7 +101,11 @@ pub fn unmet(constraints: &[(String, String)], payload: &Value) -> Option<String
         };
         match full_match(pattern) {
             Ok(re) if re.is_match(&text) => {}
-            Ok(_) => return Some(format!("{field} is {text:?}, which does not match {pattern:?}")),
+            Ok(_) => {
+                return Some(format!(
+                    "{field} is {text:?}, which does not match {pattern:?}"
+                ));
+            }
             Err(error) => return Some(error),
         }
     }
@@ -207,7 +211,13 @@ mod tests {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect()
         };
-        assert_eq!(unmet(&rules(&[("env", "prod|staging"), ("build", "4\\d")]), &payload), None);
+        assert_eq!(
+            unmet(
+                &rules(&[("env", "prod|staging"), ("build", "4\\d")]),
+                &payload
+            ),
+            None
+        );
         assert_eq!(unmet(&rules(&[("repository.name", "web")]), &payload), None);
         assert_eq!(
             unmet(&rules(&[("env", "pro")]), &payload),

@@ -10,9 +10,12 @@ fn var(name: &str) -> Option<String> {
 /// not CI.
 pub fn account() -> Option<DockerRegistryAccount> {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (Some(address), Some(username), Some(password), Some(ca)) =
-        (var("ADDRESS"), var("USERNAME"), var("PASSWORD"), var("CA_FILE"))
-    else {
+    let (Some(address), Some(username), Some(password), Some(ca)) = (
+        var("ADDRESS"),
+        var("USERNAME"),
+        var("PASSWORD"),
+        var("CA_FILE"),
+    ) else {
         assert!(
             !in_ci,
             "CI=true but GENNAKER_TEST_REGISTRY_* is not set: start end2end/services/registry.sh first"

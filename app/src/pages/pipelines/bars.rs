@@ -64,7 +64,7 @@ pub fn started_by(trigger: &ExecutionTrigger) -> impl IntoView + use<> {
     if trigger.kind == "manual" || trigger.kind.is_empty() {
         view! { "manually by " <strong>{trigger.user.clone()}</strong> }.into_any()
     } else {
-        view! { <span class="trigger-source">{crate::pipelines::triggers::describe(trigger)}</span> }.into_any()
+        view! { "by " <span class="trigger-source">{crate::pipelines::triggers::describe(trigger)}</span> }.into_any()
     }
 }
 

@@ -16,10 +16,10 @@ use crate::pages::application::ApplicationContext;
 use crate::pipelines::graph::{depends_on, nodes};
 use crate::pipelines::list_pipelines;
 use crate::pipelines::model::{Stage, StageType};
-use crate::pipelines::triggers::TriggerType;
 use crate::pipelines::stages::{
     DEFAULT_PERCENTAGES, DeployCluster, StageSettings, Strategy, StrategyPipeline, read,
 };
+use crate::pipelines::triggers::TriggerType;
 use crate::pipelines::write::{self, Seg, deploy_cluster_entry};
 
 /// The stage's `clusters[]` entries.
@@ -70,7 +70,6 @@ fn summary(entry: &Map<String, Value>) -> String {
         spec.replicas
     )
 }
-
 
 /// The "Image from" choice that takes the image from the Docker Registry trigger.
 const FROM_TRIGGER: &str = "@trigger";
@@ -312,7 +311,10 @@ fn ClusterEditor(j: usize) -> impl IntoView {
             .iter()
             .map(|(id, name)| (id.clone(), format!("Find Image stage: {name}"))),
     );
-    if !current.is_empty() && current != FROM_TRIGGER && !finders.iter().any(|(id, _)| *id == current) {
+    if !current.is_empty()
+        && current != FROM_TRIGGER
+        && !finders.iter().any(|(id, _)| *id == current)
+    {
         image_options.push((
             current.clone(),
             format!("Stage {current} (not a Find Image stage before this one)"),

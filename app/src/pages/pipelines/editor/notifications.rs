@@ -91,7 +91,11 @@ fn NotificationList(place: Place, events: Vec<&'static str>, path: String) -> im
     let add = {
         let place = place.clone();
         move |_| {
-            let level = if place == Place::Pipeline { "pipeline" } else { "stage" };
+            let level = if place == Place::Pipeline {
+                "pipeline"
+            } else {
+                "stage"
+            };
             change(draft, &place, |items| {
                 items.push(json!({"type": "email", "level": level, "when": []}));
             })

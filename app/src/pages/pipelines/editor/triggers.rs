@@ -100,7 +100,11 @@ fn in_list(draft: Draft, i: usize, key: &'static str, value: &'static str) -> Bi
 pub(super) fn TriggersForm() -> impl IntoView {
     let draft = expect_context::<Draft>();
     let application = expect_context::<ApplicationContext>().name;
-    let count = Memo::new(move |_| draft.config.with(|c| c.triggers.as_ref().map_or(0, Vec::len)));
+    let count = Memo::new(move |_| {
+        draft
+            .config
+            .with(|c| c.triggers.as_ref().map_or(0, Vec::len))
+    });
     let choice = RwSignal::new(TriggerType::Docker.as_str().to_string());
     let add = move |_| {
         let Some(kind) = TriggerType::parse(&choice.get_untracked()) else {
@@ -297,7 +301,10 @@ fn CronFields(i: usize) -> impl IntoView {
     );
     let missed_options = vec![
         (String::new(), "Skip them".to_string()),
-        ("runOnce".to_string(), "Run once when the server is back".to_string()),
+        (
+            "runOnce".to_string(),
+            "Run once when the server is back".to_string(),
+        ),
     ];
     view! {
         <div class="form-grid">
@@ -381,14 +388,21 @@ fn WebhookFields(i: usize) -> impl IntoView {
                 _ => {
                     draft.local_problem(
                         &problem_field,
-                        Some(format!("{line:?}: write field=regular expression, one per line.")),
+                        Some(format!(
+                            "{line:?}: write field=regular expression, one per line."
+                        )),
                     );
                     return;
                 }
             }
         }
         draft.local_problem(&problem_field, None);
-        set_trigger_value(draft, i, "payloadConstraints", (!map.is_empty()).then_some(Value::Object(map)));
+        set_trigger_value(
+            draft,
+            i,
+            "payloadConstraints",
+            (!map.is_empty()).then_some(Value::Object(map)),
+        );
     });
     view! {
         <TextField id=source_id label="Source" field=source_field value=source errors required=true
@@ -438,13 +452,16 @@ fn PipelineFields(i: usize) -> impl IntoView {
     let (application_id, application_field) = place(draft, i, "application");
     let (pipeline_id, pipeline_field) = place(draft, i, "pipeline");
     let own = draft.config.with_untracked(|c| c.id.clone());
-    let pipelines = Resource::new(move || application.get.get(), |app| async move {
-        if app.trim().is_empty() {
-            Ok(Vec::new())
-        } else {
-            list_pipelines(app).await
-        }
-    });
+    let pipelines = Resource::new(
+        move || application.get.get(),
+        |app| async move {
+            if app.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                list_pipelines(app).await
+            }
+        },
+    );
     let statuses = PIPELINE_STATUSES.map(|status| {
         let checked = in_list(draft, i, "status", status);
         view! { <CheckboxField id=format!("trigger-{i}-status-{status}") label=format!("When it ends {status}") checked /> }
