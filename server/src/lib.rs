@@ -146,11 +146,6 @@ pub async fn serve(
         backend.clone(),
         kubernetes.clone(),
         jenkins.clone(),
-        config
-            .docker_registries
-            .iter()
-            .map(|r| r.name.clone())
-            .collect(),
         config.secrets.names().map(str::to_string).collect(),
     ));
     let pipeline_engine = pipelines::engine::PipelineEngine::new(

@@ -106,18 +106,14 @@ fn read_one(r: &mut Reader<'_>, events: &[&str]) -> Option<Notification> {
             }
             Channel::Email { to }
         }
-        "slack" => {
-            if secret.is_empty() {
-                r.fail(
-                    "secretName",
-                    "Name the secret that holds the Slack incoming webhook's URL (a secret of the server's configuration): the URL carries its token.",
-                );
-            }
-            Channel::Slack {
-                secret,
-                channel: address,
-            }
-        }
+        // Spinnaker's Slack (a bot token in its own configuration) names only a channel: such
+        // a notification is kept as it is, and sent once a secret holding an incoming
+        // webhook's URL is chosen.
+        "slack" if secret.is_empty() => return None,
+        "slack" => Channel::Slack {
+            secret,
+            channel: address,
+        },
         "webhook" => {
             if address.is_empty() && secret.is_empty() {
                 r.fail(
@@ -379,10 +375,11 @@ mod tests {
             fields,
             vec![
                 "notifications[0].address",
-                "notifications[1].secretName",
                 "notifications[2].address",
                 "notifications[2].when"
             ]
         );
+        // Spinnaker's Slack, without a webhook secret, is kept and not sent.
+        assert_eq!(pipeline(&c, &mut Vec::new()).len(), 2);
     }
 }

@@ -24,8 +24,7 @@ pub struct Configs {
     documents: Documents<PipelineConfig>,
     kubernetes: Arc<Kubernetes>,
     jenkins: Arc<crate::jenkins::JenkinsMasters>,
-    /// The names triggers may use: registry accounts and secrets.
-    registries: Vec<String>,
+    /// The names of the secrets triggers and notifications may use.
     secrets: Vec<String>,
 }
 
@@ -112,14 +111,12 @@ impl Configs {
         backend: Arc<Backend>,
         kubernetes: Arc<Kubernetes>,
         jenkins: Arc<crate::jenkins::JenkinsMasters>,
-        registries: Vec<String>,
         secrets: Vec<String>,
     ) -> Configs {
         Configs {
             documents: Documents::new(backend, "pipeline", "pipelines"),
             kubernetes,
             jenkins,
-            registries,
             secrets,
         }
     }
@@ -134,13 +131,10 @@ impl Configs {
         problems.extend(self.account_problems(config));
         problems.extend(zone_problems(config));
         problems.extend(self.jenkins_problems(config));
-        let jenkins = self.jenkins.names();
         problems.extend(crate::triggers::checks::problems(
             config,
             &crate::triggers::checks::Known {
-                registries: &self.registries,
                 secrets: &self.secrets,
-                jenkins: &jenkins,
             },
         ));
         let taken = self

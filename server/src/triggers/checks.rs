@@ -1,6 +1,6 @@
 //! What only the server can check of a pipeline's triggers before it is saved: patterns are
-//! regular expressions, CRON expressions and time zones parse, and the registry accounts,
-//! secrets, Jenkins masters and pipelines they name exist.
+//! regular expressions, CRON expressions and time zones parse, the secrets they name exist, and
+//! a pipeline does not trigger itself.
 
 use gennaker_app::error::FieldError;
 use gennaker_app::pipelines::model::PipelineConfig;
@@ -10,9 +10,7 @@ use super::full_match;
 
 /// What the checks look names up in.
 pub struct Known<'a> {
-    pub registries: &'a [String],
     pub secrets: &'a [String],
-    pub jenkins: &'a [String],
 }
 
 fn one_of(what: &str, name: &str, known: &[String], fix: &str) -> Option<String> {
@@ -83,17 +81,11 @@ pub fn problems(config: &PipelineConfig, known: &Known<'_>) -> Vec<FieldError> {
         {
             note("secretName", problem);
         }
+        // A registry account or Jenkins master a trigger names is not checked here: a pipeline
+        // brought from Spinnaker names that installation's, and must still import. The editor
+        // offers only configured ones; a trigger naming another shows why it never fires (the
+        // Docker trigger's watch status, the log).
         match settings {
-            TriggerSettings::Docker(docker) => {
-                if let Some(problem) = one_of(
-                    "registry account",
-                    &docker.account,
-                    known.registries,
-                    "add one as [[docker_registries]] in the server's configuration",
-                ) {
-                    note("account", problem);
-                }
-            }
             TriggerSettings::Cron(cron) => {
                 if let Err(problem) = crate::tasks::windows::zone(&cron.time_zone) {
                     note("timeZone", problem);
@@ -112,17 +104,10 @@ pub fn problems(config: &PipelineConfig, known: &Known<'_>) -> Vec<FieldError> {
                     );
                 }
             }
-            TriggerSettings::Jenkins(jenkins) => {
-                if let Some(problem) = one_of(
-                    "Jenkins master",
-                    &jenkins.master,
-                    known.jenkins,
-                    "add one as [[jenkins_masters]] in the server's configuration",
-                ) {
-                    note("master", problem);
-                }
-            }
-            TriggerSettings::Webhook(_) | TriggerSettings::Git(_) => {}
+            TriggerSettings::Docker(_)
+            | TriggerSettings::Jenkins(_)
+            | TriggerSettings::Webhook(_)
+            | TriggerSettings::Git(_) => {}
         }
     }
     found
@@ -146,13 +131,8 @@ mod tests {
             ]
         }))
         .expect("config");
-        let registries = vec!["company".to_string()];
         let secrets = vec!["ci-hook".to_string()];
-        let known = Known {
-            registries: &registries,
-            secrets: &secrets,
-            jenkins: &[],
-        };
+        let known = Known { secrets: &secrets };
         let fields: Vec<String> = problems(&config, &known)
             .into_iter()
             .map(|p| p.field)
@@ -161,7 +141,6 @@ mod tests {
             fields,
             vec![
                 "triggers[0].tag",
-                "triggers[0].account",
                 "triggers[1].cronExpression",
                 "triggers[2].timeZone",
                 "triggers[3].secretName",

@@ -266,6 +266,9 @@ fn NotificationRow(
                 let (id, field) = (secret_id.clone(), secret_field.clone());
                 view! { <SelectField id field value=secret errors options=secret_options label="Secret holding the URL" /> }
             })}
+            {move || (kind.get.get() == "slack" && secret.get.get().is_empty()).then(|| view! {
+                <p class="hint">"Without a secret holding a Slack incoming webhook's URL this notification is kept (as Spinnaker's bot-token Slack) but not sent."</p>
+            })}
             <div class="checkbox-row">{boxes}</div>
             {move || draft.messages(&when_field).into_iter().map(|m| view! { <p class="field-error" role="alert">{m}</p> }).collect_view()}
             <button type="button" class="button small" on:click=remove aria-label=format!("Remove notification {}", i + 1)>"Remove"</button>
