@@ -55,24 +55,13 @@ async fn wait_for_executions(
     }
 }
 
-fn post(
+async fn post(
     addr: SocketAddr,
     path: &str,
     headers: &[(&str, &str)],
     body: &str,
-) -> impl Future<Output = support::Response> {
-    let (path, body) = (path.to_string(), body.to_string());
-    let headers: Vec<(String, String)> = headers
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-    async move {
-        let headers: Vec<(&str, &str)> = headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        request(addr, "POST", &path, &headers, Some(&body)).await
-    }
+) -> support::Response {
+    request(addr, "POST", path, headers, Some(body)).await
 }
 
 /// The repository's status as the Docker triggers last saw it, once seen after `since`.

@@ -23,7 +23,6 @@ use gennaker_app::pipelines::notifications::{
     self as model, ChannelHealth, Delivery, DeliveryStatus, Notification,
 };
 use gennaker_app::time::Timestamp;
-use tokio::sync::broadcast;
 use tracing::Instrument;
 
 use crate::config::{NotificationsConfig, Secrets};
@@ -162,28 +161,28 @@ impl Notifier {
         })
     }
 
-    /// Follows executions as they move, and sends what a restart left unsent.
-    pub fn run(self: &Arc<Self>, events: &EventBus) {
-        let mut changes = events.subscribe();
+    /// Sends what a restart left unsent, and from now on what each execution the engine saves
+    /// newly calls for.
+    // `_events` is not read (the engine hands over each saved execution); it goes when the
+    // caller in lib.rs stops passing it.
+    pub fn run(self: &Arc<Self>, _events: &EventBus) {
         let notifier = self.clone();
         tokio::spawn(
-            async move {
-                notifier.resume().await;
-                loop {
-                    match changes.recv().await {
-                        Ok(Change::Execution { id, .. }) => {
-                            let notifier = notifier.clone();
-                            tokio::spawn(async move { notifier.look(id).await }.instrument(
-                                tracing::info_span!("notifications", execution.id = %id),
-                            ));
-                        }
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    }
-                }
-            }
-            .instrument(tracing::info_span!("notifications")),
+            async move { notifier.resume().await }.instrument(tracing::info_span!("notifications")),
         );
+        let weak = Arc::downgrade(self);
+        self.engine.on_save(Box::new(move |execution: &Execution| {
+            let due = due(execution);
+            if due.is_empty() {
+                return;
+            }
+            let Some(notifier) = weak.upgrade() else {
+                return;
+            };
+            let execution = execution.clone();
+            let span = tracing::info_span!("notifications", execution.id = %execution.id);
+            tokio::spawn(async move { notifier.look(execution, due).await }.instrument(span));
+        }));
     }
 
     /// The channels' health, for the Infrastructure page.
@@ -226,15 +225,9 @@ impl Notifier {
         Ok(())
     }
 
-    /// Records and sends what is newly due for execution `id`.
-    async fn look(self: &Arc<Self>, id: ExecutionId) {
-        let Ok(execution) = self.engine.get(id).await else {
-            return;
-        };
-        let due = due(&execution);
-        if due.is_empty() {
-            return;
-        }
+    /// Records and sends what of `due`, the events that have happened to `execution`, is new.
+    async fn look(self: &Arc<Self>, execution: Execution, due: Vec<Due>) {
+        let id = execution.id;
         let new = {
             let _guard = self.locks.lock(&id).await;
             let mut deliveries = match self.load(id).await {
@@ -348,7 +341,7 @@ impl Notifier {
                 (Err(_), true) => DeliveryStatus::Failed,
                 (Err(_), false) => DeliveryStatus::Pending,
             };
-            self.record(execution.id, &due.key, status, attempts, result.err())
+            self.record(execution, &due.key, status, attempts, result.err())
                 .await;
             if done {
                 return;
@@ -360,12 +353,13 @@ impl Notifier {
 
     async fn record(
         &self,
-        id: ExecutionId,
+        execution: &Execution,
         key: &str,
         status: DeliveryStatus,
         attempts: u32,
         error: Option<String>,
     ) {
+        let id = execution.id;
         let _guard = self.locks.lock(&id).await;
         let Ok(mut deliveries) = self.load(id).await else {
             return;
@@ -380,7 +374,7 @@ impl Notifier {
             tracing::warn!("a notification's outcome cannot be recorded: {error}");
         }
         // Open execution pages show it.
-        self.engine.announce(id).await;
+        self.engine.publish(execution);
     }
 
     fn note_health(&self, due: &Due, error: Option<&String>) {

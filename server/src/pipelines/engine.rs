@@ -59,13 +59,13 @@ pub struct PipelineEngine {
     locks: Mutex<HashMap<ExecutionId, Arc<tokio::sync::Mutex<()>>>>,
     /// Executions being moved on now, and whether something changed meanwhile.
     moving: Mutex<HashMap<ExecutionId, bool>>,
-    /// Told of every execution that ends (Pipeline triggers, notifications).
-    ended: Mutex<Vec<EndObserver>>,
+    /// Told of every execution saved (notifications; Pipeline triggers, of those that end).
+    saved: Mutex<Vec<SaveObserver>>,
     me: Weak<PipelineEngine>,
 }
 
-/// Called with an execution that has just ended; it must not block.
-pub type EndObserver = Box<dyn Fn(&Execution) + Send + Sync>;
+/// Called with an execution as it has just been saved; it must not block.
+pub type SaveObserver = Box<dyn Fn(&Execution) + Send + Sync>;
 
 fn store_error(error: crate::store::StoreError) -> AppError {
     super::configs::from_store(error)
@@ -200,7 +200,7 @@ impl PipelineEngine {
             retention,
             locks: Mutex::new(HashMap::new()),
             moving: Mutex::new(HashMap::new()),
-            ended: Mutex::new(Vec::new()),
+            saved: Mutex::new(Vec::new()),
             me: me.clone(),
         });
         let weak = Arc::downgrade(&engine);
@@ -295,7 +295,8 @@ impl PipelineEngine {
         );
     }
 
-    fn publish(&self, execution: &Execution) {
+    /// Tells open pages that `execution` changed (it, or something recorded beside it).
+    pub fn publish(&self, execution: &Execution) {
         self.events.publish(Change::Execution {
             application: execution.application.clone(),
             id: execution.id,
@@ -318,30 +319,29 @@ impl PipelineEngine {
         self.publish(execution);
         if execution.status.is_complete() {
             self.forget_lock(execution.id);
-            self.tell_ended(execution);
+        }
+        for observer in self.saved.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            observer(execution);
         }
         Ok(())
     }
 
-    /// Tells open pages that execution `id` changed (something recorded beside it).
-    pub async fn announce(&self, id: ExecutionId) {
-        if let Ok(execution) = self.load(id).await {
-            self.publish(&execution);
-        }
-    }
-
-    /// `observer` is called with every execution that ends from now on.
-    pub fn on_end(&self, observer: EndObserver) {
-        self.ended
+    /// `observer` is called with every execution saved from now on, as it was saved.
+    pub fn on_save(&self, observer: SaveObserver) {
+        self.saved
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(observer);
     }
 
-    fn tell_ended(&self, execution: &Execution) {
-        for observer in self.ended.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            observer(execution);
-        }
+    /// `observer` is called with every execution that ends from now on: each save of a
+    /// finished one.
+    pub fn on_end(&self, observer: SaveObserver) {
+        self.on_save(Box::new(move |execution: &Execution| {
+            if execution.status.is_complete() {
+                observer(execution);
+            }
+        }));
     }
 
     /// Executions that ended since `since`, newest first (at most `limit`).

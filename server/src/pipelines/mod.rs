@@ -124,7 +124,7 @@ impl PipelineService for Pipelines {
     async fn watched_repositories(
         &self,
     ) -> Vec<gennaker_app::pipelines::triggers::WatchedRepository> {
-        crate::triggers::docker::statuses(&self.triggers)
+        self.triggers.docker.statuses()
     }
 
     async fn deliveries(

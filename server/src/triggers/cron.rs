@@ -33,6 +33,8 @@ pub const MISFIRE: Duration = Duration::from_secs(60);
 
 /// The longest the clock sleeps without looking again.
 const LONGEST_SLEEP: Duration = Duration::from_secs(30);
+/// How soon a trigger is looked at again when its look failed or its run could not start.
+const RETRY: Duration = Duration::from_secs(5);
 
 /// A parsed expression in its zone.
 pub struct Schedule {
@@ -251,14 +253,15 @@ pub async fn tick(triggers: &Triggers) -> Duration {
             Ok(None) => {}
             Err(error) => {
                 tracing::warn!(pipeline = %watched.pipeline_name, "CRON trigger: {error}");
-                wait = wait.min(Duration::from_secs(5));
+                wait = wait.min(RETRY);
             }
         }
     }
     wait
 }
 
-/// Starts `cron`'s run if it is due; returns how long until its next one.
+/// Starts `cron`'s run if it is due; returns how long until its next one (or until it is
+/// tried again, when it could not start).
 async fn due(
     triggers: &Triggers,
     watched: &Watched,
@@ -307,12 +310,10 @@ async fn due(
                 ),
             ),
         };
-        match triggers.fire(watched, event).await {
-            Ok(_) => {}
-            Err(AppError::Unavailable(error)) => return Err(error),
-            Err(error) => {
-                tracing::warn!(pipeline = %watched.pipeline_name, "CRON trigger started nothing: {error}")
-            }
+        let what = format!("the CRON trigger's run at {run}");
+        if !triggers.fire_or_keep(watched, event, &what).await {
+            // Not recorded as run: the next look starts it.
+            return Ok(Some(RETRY));
         }
     }
     set_last_run(triggers, watched, latest.as_millisecond())

@@ -52,6 +52,7 @@ pub struct DockerWatch {
 }
 
 impl DockerWatch {
+    /// The repositories watched now and how their last look went.
     pub fn statuses(&self) -> Vec<RepositoryStatus> {
         self.status
             .lock()
@@ -298,16 +299,8 @@ async fn deliver(triggers: &Triggers, account: &str, repository: &str, push: &Pu
             parameters: Map::new(),
             id,
         };
-        match triggers.fire(&watched, event).await {
-            Ok(_) => {}
-            Err(AppError::Unavailable(error)) => {
-                tracing::warn!(pipeline = %watched.pipeline_name, "starting on {repository}:{} failed, will retry: {error}", push.tag);
-                done = false;
-            }
-            Err(error) => {
-                tracing::warn!(pipeline = %watched.pipeline_name, "a push of {repository}:{} started nothing: {error}", push.tag);
-            }
-        }
+        let what = format!("a push of {repository}:{}", push.tag);
+        done &= triggers.fire_or_keep(&watched, event, &what).await;
     }
     done
 }
@@ -371,11 +364,6 @@ pub async fn newest(
         &tag,
         &digest,
     )))
-}
-
-/// The repositories watched now and how their last look went.
-pub fn statuses(triggers: &Triggers) -> Vec<RepositoryStatus> {
-    triggers.docker.statuses()
 }
 
 /// The tags pushed according to a docker-registry notification envelope

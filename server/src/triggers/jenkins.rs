@@ -158,16 +158,8 @@ async fn deliver(triggers: &Triggers, master: &str, job: &str, build: &Build) ->
                 ),
             ),
         };
-        match triggers.fire(&watched, event).await {
-            Ok(_) => {}
-            Err(AppError::Unavailable(error)) => {
-                tracing::warn!(pipeline = %watched.pipeline_name, "starting on build #{} failed, will retry: {error}", build.number);
-                done = false;
-            }
-            Err(error) => {
-                tracing::warn!(pipeline = %watched.pipeline_name, "build #{} of {job} started nothing: {error}", build.number);
-            }
-        }
+        let what = format!("build #{} of {job}", build.number);
+        done &= triggers.fire_or_keep(&watched, event, &what).await;
     }
     done
 }

@@ -48,7 +48,8 @@ pub struct Triggers {
     pub index: Arc<index::TriggerIndex>,
     /// One look at a repository or a job at a time.
     locks: crate::store::KeyLocks,
-    docker: docker::DockerWatch,
+    /// The watched repositories and how their last look went.
+    pub docker: docker::DockerWatch,
     clock: cron::Clock,
 }
 
@@ -144,6 +145,23 @@ impl Triggers {
             execution.name
         );
         Ok(execution)
+    }
+
+    /// Fires `event` (see [`Triggers::fire`]); false when the engine could not take it now,
+    /// so the caller keeps the event to fire again later. Other refusals are final: they are
+    /// logged, naming the event as `what`, and count as done.
+    pub async fn fire_or_keep(&self, watched: &Watched, event: Event, what: &str) -> bool {
+        match self.fire(watched, event).await {
+            Ok(_) => true,
+            Err(AppError::Unavailable(error)) => {
+                tracing::warn!(pipeline = %watched.pipeline_name, "starting on {what} failed, will retry: {error}");
+                false
+            }
+            Err(error) => {
+                tracing::warn!(pipeline = %watched.pipeline_name, "{what} started nothing: {error}");
+                true
+            }
+        }
     }
 
     /// The trigger of a manual start: for a pipeline with a Docker Registry trigger, the
