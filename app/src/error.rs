@@ -35,6 +35,12 @@ pub enum AppError {
     /// The server is up but a part it needs is not (the store cannot be reached, say).
     #[error("{0}")]
     Unavailable(String),
+    /// Nobody is signed in, or the session has ended: sign in and try again.
+    #[error("{0}")]
+    SignedOut(String),
+    /// The signed-in user may not do this; the message says which permission it takes.
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// One problem with one field of the input.

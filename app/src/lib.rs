@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod expressions;
@@ -36,6 +37,7 @@ use crate::pages::{
     clusters::ClustersRoute,
     infrastructure::InfrastructureRoute,
     load_balancers::LoadBalancersRoute,
+    login::LoginRoute,
     not_found::NotFound,
     pipelines::{
         editor::PipelineEditorRoute, execution::ExecutionRoute, judgment::JudgmentRoute,
@@ -101,6 +103,7 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("/infrastructure") view={Lazy::<InfrastructureRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
                 </Routes>
             </AppShell>
         </Router>

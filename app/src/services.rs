@@ -236,13 +236,27 @@ pub fn services() -> Result<Services, AppError> {
         .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
 }
 
-/// Who makes the request with these `headers`: the name a change records as made by
-/// (`createdBy`, `updatedBy`, a task's `createdBy`). Gennaker has no sign-in yet, so this is
-/// always "anonymous"; once it has, the user comes from the request's session here, and only
-/// here.
-pub fn acting_user(headers: &http::HeaderMap) -> String {
-    let _ = headers;
-    "anonymous".to_string()
+/// Who makes the request with these `parts`: the name a change records as made by
+/// (`createdBy`, `updatedBy`, a task's `createdBy`).
+pub fn acting_user(parts: &http::request::Parts) -> String {
+    principal(parts).name
+}
+
+/// The principal the server's sign-in check attached to the request; everyone ("anonymous",
+/// open) when there is none, which happens only when Gennaker runs open: with sign-in on, no
+/// request reaches a server function without a principal.
+pub fn principal(parts: &http::request::Parts) -> crate::auth::Principal {
+    parts
+        .extensions
+        .get::<crate::auth::Principal>()
+        .cloned()
+        .unwrap_or_else(crate::auth::Principal::open)
+}
+
+/// The request the current server function answers; an empty one outside a request.
+pub fn request_parts() -> http::request::Parts {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .unwrap_or_else(|| http::Request::new(()).into_parts().0)
 }
 
 /// The headers of the request the current server function answers; empty outside one.

@@ -1,6 +1,6 @@
 // Starts the built gennaker binary on a free loopback port for a test, and stops it with
 // SIGTERM, checking that it exits cleanly.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,13 +98,23 @@ async function waitUntilReady(url, child, output) {
   throw new Error(`gennaker was not ready within 30 s:\n${output()}`);
 }
 
+/** Adds a local user to the store in `dataDir` with `gennaker user add`, as an operator would. */
+export function addUser(dataDir, { name, password, roles = [] }) {
+  const args = ['--data-dir', dataDir, 'user', 'add', name, '--password-stdin'];
+  for (const role of roles) args.push('--role', role);
+  const result = spawnSync(settings.bin, args, { input: `${password}\n`, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`gennaker user add ${name} failed: ${result.stderr}${result.stdout}`);
+}
+
 /**
  * Starts a server with its own data directory; call `stop()` when done. `port` fixes its port
- * (where the test registry sends its notifications); `dataDir` reuses a stopped server's data.
+ * (where the test registry sends its notifications); `dataDir` reuses a stopped server's data;
+ * `users` are added first (`{ name, password, roles }`), so the server requires sign-in.
  */
-export async function startServer({ port: fixedPort, dataDir: reused } = {}) {
+export async function startServer({ port: fixedPort, dataDir: reused, users = [] } = {}) {
   const port = fixedPort ?? (await freePort());
   const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
+  for (const user of users) addUser(dataDir, user);
   const args = ['--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--site-root', settings.siteRoot];
   if (settings.kubeconfig) args.push('--kubeconfig', settings.kubeconfig);
   const toml = [

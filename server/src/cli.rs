@@ -28,6 +28,17 @@ pub struct Cli {
     /// Log filter, such as `info` or `info,gennaker=debug`.
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+    /// Without a command, Gennaker serves.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Commands other than serving.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Local users: add, list, remove.
+    #[command(subcommand)]
+    User(crate::auth::cli::UserCommand),
 }
 
 impl Cli {

@@ -22,7 +22,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
 
 /// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`,
 /// `GENNAKER_STORE__S3__BUCKET` → `store.s3.bucket`).
-const ENV_KEYS: [&str; 17] = [
+const ENV_KEYS: [&str; 18] = [
     "listen",
     "data_dir",
     "site_root",
@@ -40,6 +40,7 @@ const ENV_KEYS: [&str; 17] = [
     "tasks__retention",
     "pipelines__execution_retention",
     "pipelines__keep_executions",
+    "auth__session_ttl",
 ];
 
 /// Why the configuration was refused.
@@ -150,6 +151,28 @@ struct RawConfig {
     tasks: RawTasks,
     #[serde(default)]
     pipelines: RawPipelines,
+    #[serde(default)]
+    auth: RawAuth,
+}
+
+/// `[auth]`: how long a sign-in lasts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    #[serde(default = "default_session_ttl")]
+    session_ttl: String,
+}
+
+fn default_session_ttl() -> String {
+    "12h".into()
+}
+
+impl Default for RawAuth {
+    fn default() -> Self {
+        RawAuth {
+            session_ttl: default_session_ttl(),
+        }
+    }
 }
 
 /// `[pipelines]`: how long and how many finished executions are kept.
@@ -286,6 +309,7 @@ impl Default for RawConfig {
             store: RawStore::default(),
             tasks: RawTasks::default(),
             pipelines: RawPipelines::default(),
+            auth: RawAuth::default(),
         }
     }
 }
@@ -468,6 +492,23 @@ pub struct Config {
     pub tasks: TasksConfig,
     /// How long and how many finished pipeline executions are kept.
     pub pipelines: PipelinesConfig,
+    /// How people sign in.
+    pub auth: AuthConfig,
+}
+
+/// `[auth]`, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthConfig {
+    /// How long a sign-in lasts without being used.
+    pub session_ttl: std::time::Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl: std::time::Duration::from_secs(12 * 3600),
+        }
+    }
 }
 
 /// `[notifications]`, validated.
@@ -720,6 +761,13 @@ impl Config {
         let store = resolve_store(raw.store, &raw.data_dir)?;
         let tasks = resolve_tasks(&raw.tasks)?;
         let pipelines = resolve_pipelines(&raw.pipelines)?;
+        let auth = AuthConfig {
+            session_ttl: duration(
+                "auth.session_ttl",
+                &raw.auth.session_ttl,
+                (std::time::Duration::from_secs(60), "1m"),
+            )?,
+        };
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -737,6 +785,7 @@ impl Config {
             store,
             tasks,
             pipelines,
+            auth,
         })
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod applications;
+pub mod auth;
 pub mod caching;
 pub mod cli;
 pub mod config;
@@ -53,6 +54,8 @@ pub enum ServerError {
     Registries(String),
     #[error("{0}")]
     Jenkins(String),
+    #[error("{0}")]
+    Auth(String),
     #[error("the HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -66,6 +69,14 @@ pub fn install_crypto_provider() {
 
 /// Binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServerError> {
+    if !config.listen.ip().is_loopback() {
+        // Refused before the address is bound: nothing is served unprotected, not even briefly.
+        install_crypto_provider();
+        let backend = store::open(&config.store)
+            .await
+            .map_err(ServerError::Store)?;
+        auth::Auth::check(&backend, config.listen).await?;
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -99,6 +110,13 @@ pub async fn serve(
         .await
         .map_err(ServerError::Store)?;
     tracing::info!(store = ?backend, "store opened");
+    let auth = auth::Auth::start(
+        backend.clone(),
+        &config.auth,
+        listener.local_addr().map_err(ServerError::Serve)?,
+        config.notifications.public_url.as_deref(),
+    )
+    .await?;
     let events = events::EventBus::default();
     let kubernetes = std::sync::Arc::new(
         kubernetes::Kubernetes::connect(&config.kubernetes, events.clone()).await,
@@ -180,7 +198,7 @@ pub async fn serve(
         listener.local_addr().map_err(ServerError::Serve)?,
         events.clone(),
     );
-    notifier.run(&events);
+    notifier.run();
     let state = AppState::new(
         &config,
         state::Backends {
@@ -194,6 +212,7 @@ pub async fn serve(
             triggers,
             notifier,
             events,
+            auth,
         },
         listener.local_addr().map_err(ServerError::Serve)?,
     );
@@ -206,13 +225,16 @@ pub async fn serve(
         "Gennaker is serving on http://{}",
         listener.local_addr().map_err(ServerError::Serve)?
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            stopping.cancel();
-        })
-        .await
-        .map_err(ServerError::Serve)?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        stopping.cancel();
+    })
+    .await
+    .map_err(ServerError::Serve)?;
     tracing::info!("Gennaker stopped");
     Ok(())
 }

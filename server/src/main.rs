@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use gennaker::{cli::Cli, config::Config, telemetry};
+use gennaker::cli::{Cli, Command};
+use gennaker::{config::Config, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let config = match Config::load(&cli.overrides()) {
         Ok(config) => config,
         Err(error) => {
@@ -15,6 +16,18 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::User(command)) = cli.command.take() {
+        return match gennaker::auth::cli::run(&config, command).await {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("gennaker: {error}");
+                ExitCode::from(2)
+            }
+        };
+    }
     telemetry::init(&config.log);
 
     match gennaker::run(config).await {

@@ -3,14 +3,54 @@
 //! The built UI's files are served as the build compressed them (`.br`, `.gz` beside each, by
 //! `cargo leptos build --precompress`); only pages and API answers are compressed per request.
 
-use axum::{Router, http::Request, routing::get};
+use axum::Router;
+use axum::http::{Method, Request};
 use gennaker_app::{App, shell};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use crate::state::AppState;
-use crate::{api, caching, health};
+use crate::{api, auth, caching, health};
+
+/// The routes the server's own code declares: health checks, the API and its webhooks, and
+/// signing in and out.
+fn declared() -> api::Routes {
+    api::Routes::default()
+        .get("/healthz", health::healthz)
+        .get("/readyz", health::readyz)
+        .merge(api::routes())
+        .merge(auth::login::routes())
+}
+
+/// Every route the server answers, listed from what the router is built of: the declared
+/// routes, the UI's pages and its server functions. The static files of the UI (and the
+/// not-found page) are the fallback, which is public.
+pub fn route_list() -> Vec<api::Route> {
+    let mut list = declared().into_parts().1;
+    for page in generate_route_list(App) {
+        for method in page.methods() {
+            let method = match method {
+                leptos_router::Method::Post => Method::POST,
+                leptos_router::Method::Put => Method::PUT,
+                leptos_router::Method::Delete => Method::DELETE,
+                leptos_router::Method::Patch => Method::PATCH,
+                leptos_router::Method::Get => Method::GET,
+            };
+            list.push(api::Route {
+                method,
+                path: page.path().to_string(),
+            });
+        }
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        list.push(api::Route {
+            method,
+            path: path.to_string(),
+        });
+    }
+    list
+}
 
 /// Builds the router for `state`.
 pub fn build(state: AppState) -> Router {
@@ -19,17 +59,29 @@ pub fn build(state: AppState) -> Router {
     let context = move || provide_context(services.clone());
     let options = state.leptos_options.clone();
     let render = move || shell(options.clone());
+    let auth = state.auth.clone();
+    let (declared, _) = declared().into_parts();
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .merge(api::routes())
+    declared
         .leptos_routes_with_context(&state, routes, context.clone(), render)
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            context, shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            auth,
+            auth::guard::guard,
+        ))
         .layer(axum::middleware::from_fn(caching::cache_control))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    user = tracing::field::Empty
+                )
+            }),
+        )
         .with_state(state)
 }

@@ -33,6 +33,8 @@ pub struct AppState {
     /// Cancelled when the server is asked to stop: endless responses (live updates) end, so
     /// the requests in flight can finish.
     pub stopping: tokio_util::sync::CancellationToken,
+    /// Who signs in, and their sessions.
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 /// The running backend parts the state is built from.
@@ -47,6 +49,7 @@ pub struct Backends {
     pub triggers: Arc<crate::triggers::Triggers>,
     pub notifier: Arc<crate::notifications::Notifier>,
     pub events: EventBus,
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 impl AppState {
@@ -96,6 +99,7 @@ impl AppState {
             events: backends.events,
             triggers: backends.triggers,
             stopping: tokio_util::sync::CancellationToken::new(),
+            auth: backends.auth,
         }
     }
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::error::{AppError, Handled};
 #[cfg(feature = "ssr")]
-use crate::services::{acting_user, answer_form, request_headers, services};
+use crate::services::{acting_user, answer_form, request_parts, services};
 use model::{Application, ApplicationInput, ApplicationSort, ApplicationSpec, ApplicationVersion};
 
 #[server]
@@ -29,7 +29,7 @@ pub async fn get_application(name: String) -> Result<Handled<Application>, AppEr
 /// application's page (see [`answer_form`](crate::services::answer_form)).
 #[server]
 pub async fn create_application(input: ApplicationInput) -> Result<Handled<Application>, AppError> {
-    let who = acting_user(&request_headers());
+    let who = acting_user(&request_parts());
     let handled = match input.to_spec() {
         Ok(spec) => services()?.applications.create(spec, &who).await,
         Err(refusal) => Err(refusal),
@@ -43,7 +43,7 @@ pub async fn update_application(
     version: u64,
     spec: ApplicationSpec,
 ) -> Result<Handled<Application>, AppError> {
-    let who = acting_user(&request_headers());
+    let who = acting_user(&request_parts());
     Ok(services()?
         .applications
         .update(&name, version, spec, &who)
@@ -56,7 +56,7 @@ pub async fn delete_application(
     version: u64,
     confirm: String,
 ) -> Result<Handled<()>, AppError> {
-    let who = acting_user(&request_headers());
+    let who = acting_user(&request_parts());
     Ok(services()?
         .applications
         .delete(&name, version, &confirm, &who)
@@ -76,7 +76,7 @@ pub async fn restore_application(
     version: u64,
     expected_version: u64,
 ) -> Result<Handled<Application>, AppError> {
-    let who = acting_user(&request_headers());
+    let who = acting_user(&request_parts());
     Ok(services()?
         .applications
         .restore(&name, version, expected_version, &who)

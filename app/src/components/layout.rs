@@ -38,11 +38,52 @@ pub fn AppShell(children: Children) -> impl IntoView {
                 <A href="/applications">"Applications"</A>
                 <A href="/infrastructure">"Infrastructure"</A>
                 <A href="/tasks">"Tasks"</A>
+                <ViewerStatus />
             </nav>
         </header>
         <main id="main" class="page" tabindex="-1">
             {children()}
         </main>
+    }
+}
+
+/// Who is using Gennaker: the signed-in user with a "Sign out" button, or that it runs open
+/// (nobody signs in), so nobody mistakes an open installation for a protected one. The button
+/// is a plain form, so it works before the page's script has arrived.
+#[component]
+fn ViewerStatus() -> impl IntoView {
+    use crate::auth::{Viewer, current_viewer};
+
+    let viewer = OnceResource::new(current_viewer());
+    let show = move |viewer: Viewer| match viewer {
+        Viewer::Open { address } => view! {
+            <span
+                class="viewer viewer-open"
+                title=format!(
+                    "No users are configured and Gennaker listens only on {address}: everyone \
+                     who can reach it acts as \"anonymous\". Add a user with `gennaker user add` \
+                     and restart to require sign-in."
+                )
+            >
+                "Open access: no sign-in"
+            </span>
+        }
+        .into_any(),
+        Viewer::SignedIn(principal) => view! {
+            <form class="viewer" method="post" action="/auth/logout">
+                <span class="viewer-name" title=principal.roles.join(", ")>
+                    {principal.name}
+                </span>
+                <button type="submit" class="viewer-sign-out">"Sign out"</button>
+            </form>
+        }
+        .into_any(),
+        Viewer::SignedOut => view! { <a class="viewer" href="/login">"Sign in"</a> }.into_any(),
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move { viewer.await.ok().map(show) })}
+        </Suspense>
     }
 }
 

@@ -34,6 +34,7 @@ pub mod applications;
 pub mod clusters;
 pub mod infrastructure;
 pub mod load_balancers;
+pub mod login;
 pub mod not_found;
 pub mod pipelines;
 pub mod security_groups;

@@ -25,11 +25,11 @@ use model::PipelineConfig;
 use requests::{ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline};
 
 #[cfg(feature = "ssr")]
-use crate::services::{acting_user, request_headers, services};
+use crate::services::{acting_user, request_headers, request_parts, services};
 
 #[cfg(feature = "ssr")]
 fn who() -> String {
-    acting_user(&request_headers())
+    acting_user(&request_parts())
 }
 
 /// The application's pipelines.

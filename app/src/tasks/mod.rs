@@ -14,7 +14,7 @@ use model::{Operation, Task};
 /// Checks and starts an operation; the answer is the new task.
 #[server(input = Json)]
 pub async fn submit_operation(operation: Operation) -> Result<Handled<Task>, AppError> {
-    let who = crate::services::acting_user(&crate::services::request_headers());
+    let who = crate::services::acting_user(&crate::services::request_parts());
     Ok(crate::services::services()?
         .tasks
         .submit(operation, &who)

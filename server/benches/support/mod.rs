@@ -45,6 +45,7 @@ pub async fn serve_with(
         store,
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),
+        auth: gennaker::config::AuthConfig::default(),
     };
     let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
     (addr, server)

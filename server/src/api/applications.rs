@@ -5,28 +5,29 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use gennaker_app::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
-use gennaker_app::services::acting_user;
 use serde::Deserialize;
 
+use super::Acting;
+use super::Routes;
 use super::versioned::{created, with_etag};
 use super::{ApiError, VersionParam, base_version, json, path, query};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/applications", get(list).post(create))
-        .route("/applications/{name}", get(read).put(update).delete(remove))
-        .route("/applications/{name}/history", get(history))
-        .route("/applications/{name}/history/{version}", get(read_version))
-        .route(
-            "/applications/{name}/history/{version}/restore",
-            post(restore),
-        )
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/applications", list)
+        .post("/applications", create)
+        .get("/applications/{name}", read)
+        .put("/applications/{name}", update)
+        .delete("/applications/{name}", remove)
+        .get("/applications/{name}/history", history)
+        .get("/applications/{name}/history/{version}", read_version)
+        .post("/applications/{name}/history/{version}/restore", restore)
 }
 
 #[derive(Debug, Deserialize)]
@@ -58,14 +59,14 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    who: Acting,
     body: Result<Json<ApplicationSpec>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let spec = json(body)?;
     let application = state
         .services
         .applications
-        .create(spec, &acting_user(&headers))
+        .create(spec, &who.0.name)
         .await?;
     // Validation allows only [a-z0-9-] in names, so this is always a valid header value.
     let location = format!("/api/v1/applications/{}", application.spec.name);
@@ -82,6 +83,7 @@ async fn read(
 async fn update(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    who: Acting,
     headers: HeaderMap,
     params: Result<Query<VersionParam>, QueryRejection>,
     body: Result<Json<ApplicationSpec>, JsonRejection>,
@@ -92,7 +94,7 @@ async fn update(
         state
             .services
             .applications
-            .update(&name, version, spec, &acting_user(&headers))
+            .update(&name, version, spec, &who.0.name)
             .await?,
     ))
 }
@@ -108,6 +110,7 @@ struct DeleteParams {
 async fn remove(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    who: Acting,
     headers: HeaderMap,
     params: Result<Query<DeleteParams>, QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -116,7 +119,7 @@ async fn remove(
     state
         .services
         .applications
-        .delete(&name, version, &params.confirm, &acting_user(&headers))
+        .delete(&name, version, &params.confirm, &who.0.name)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -141,6 +144,7 @@ async fn read_version(
 async fn restore(
     State(state): State<AppState>,
     segments: Result<Path<(String, u64)>, PathRejection>,
+    who: Acting,
     headers: HeaderMap,
     params: Result<Query<VersionParam>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -150,7 +154,7 @@ async fn restore(
         state
             .services
             .applications
-            .restore(&name, version, expected, &acting_user(&headers))
+            .restore(&name, version, expected, &who.0.name)
             .await?,
     ))
 }

@@ -50,6 +50,8 @@ impl IntoResponse for ApiError {
                     AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict", message, none),
                     AppError::Cluster(_) => (StatusCode::UNPROCESSABLE_ENTITY, "cluster_refused", message, none),
                     AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", message, none),
+                    AppError::SignedOut(_) => (StatusCode::UNAUTHORIZED, "signed_out", message, none),
+                    AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", message, none),
                     AppError::Transport(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", message, none),
                 }
             }

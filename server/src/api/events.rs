@@ -8,22 +8,22 @@ use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
+
 use futures::Stream;
 use gennaker_app::live::Topic;
 use gennaker_app::services::ChangeFeed;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::Routes;
 use super::{ApiError, query};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/events", get(events))
+pub fn routes() -> Routes {
+    Routes::default().get("/events", events)
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,8 +3,8 @@
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+
+use axum::Json;
 use gennaker_app::accounts::KubernetesAccountSummary;
 use gennaker_app::infrastructure::jobs::JobView;
 use gennaker_app::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
@@ -13,21 +13,22 @@ use gennaker_app::infrastructure::server_groups::ClusterView;
 use gennaker_app::registries::{DockerRegistrySummary, RepositoryList};
 use serde::Deserialize;
 
+use super::Routes;
 use super::{ApiError, path, query};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/accounts", get(accounts))
-        .route("/docker-registries", get(registries))
-        .route("/docker-registries/{name}/repositories", get(repositories))
-        .route("/docker-registries/{name}/tags", get(tags))
-        .route("/jenkins-masters", get(jenkins_masters))
-        .route("/jenkins-masters/{name}/jobs", get(jenkins_jobs))
-        .route("/applications/{name}/clusters", get(clusters))
-        .route("/applications/{name}/load-balancers", get(load_balancers))
-        .route("/applications/{name}/security-groups", get(security_groups))
-        .route("/applications/{name}/jobs", get(jobs))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/accounts", accounts)
+        .get("/docker-registries", registries)
+        .get("/docker-registries/{name}/repositories", repositories)
+        .get("/docker-registries/{name}/tags", tags)
+        .get("/jenkins-masters", jenkins_masters)
+        .get("/jenkins-masters/{name}/jobs", jenkins_jobs)
+        .get("/applications/{name}/clusters", clusters)
+        .get("/applications/{name}/load-balancers", load_balancers)
+        .get("/applications/{name}/security-groups", security_groups)
+        .get("/applications/{name}/jobs", jobs)
 }
 
 async fn accounts(State(state): State<AppState>) -> Json<Vec<KubernetesAccountSummary>> {

@@ -14,26 +14,117 @@ mod webhooks;
 use axum::Router;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Json, Path, Query};
-use axum::http::{HeaderMap, header};
+use axum::handler::Handler;
+use axum::http::{HeaderMap, Method, header};
+use axum::routing::MethodFilter;
 use serde::Deserialize;
 
 use crate::state::AppState;
 
 pub use error::ApiError;
 
-/// The `/api/v1` routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .nest(
-            "/api/v1",
-            applications::routes()
-                .merge(infrastructure::routes())
-                .merge(pipelines::routes())
-                .merge(tasks::routes())
-                .merge(events::routes())
-                .merge(webhooks::routes()),
-        )
+/// The `/api/v1` routes and the webhooks.
+pub fn routes() -> Routes {
+    applications::routes()
+        .merge(infrastructure::routes())
+        .merge(pipelines::routes())
+        .merge(tasks::routes())
+        .merge(events::routes())
+        .merge(webhooks::routes())
+        .under("/api/v1")
         .merge(webhooks::hooks())
+}
+
+/// One route: a method and a path pattern as the router matches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub method: Method,
+    pub path: String,
+}
+
+/// A router that lists its routes as it is built, so that every route can be walked (the
+/// sign-in check's test does) without a second list to keep in step.
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    listed: Vec<Route>,
+}
+
+impl Routes {
+    fn on<H, T>(mut self, method: Method, path: &str, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        let filter = match method {
+            Method::POST => MethodFilter::POST,
+            Method::PUT => MethodFilter::PUT,
+            Method::DELETE => MethodFilter::DELETE,
+            _ => MethodFilter::GET,
+        };
+        self.router = self.router.route(path, axum::routing::on(filter, handler));
+        self.listed.push(Route {
+            method,
+            path: path.to_string(),
+        });
+        self
+    }
+
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::GET, path, handler)
+    }
+
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::POST, path, handler)
+    }
+
+    pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::PUT, path, handler)
+    }
+
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::DELETE, path, handler)
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.listed.extend(other.listed);
+        self
+    }
+
+    /// The same routes under `prefix`.
+    pub fn under(self, prefix: &str) -> Self {
+        Routes {
+            router: Router::new().nest(prefix, self.router),
+            listed: self
+                .listed
+                .into_iter()
+                .map(|route| Route {
+                    path: format!("{prefix}{}", route.path),
+                    ..route
+                })
+                .collect(),
+        }
+    }
+
+    /// The router, and the list of its routes.
+    pub fn into_parts(self) -> (Router<AppState>, Vec<Route>) {
+        (self.router, self.listed)
+    }
+}
+
+/// The principal a request acts as, as the sign-in check attached it.
+pub(crate) struct Acting(pub gennaker_app::auth::Principal);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Acting {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Acting(gennaker_app::services::principal(parts)))
+    }
 }
 
 /// The body, or a 400 saying what is wrong with it.

@@ -14,8 +14,8 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use gennaker_app::error::AppError;
 use gennaker_app::ids::ExecutionId;
 use gennaker_app::pipelines::execution::{Execution, ExecutionStatus};
@@ -23,37 +23,37 @@ use gennaker_app::pipelines::model::PipelineConfig;
 use gennaker_app::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
 };
-use gennaker_app::services::acting_user;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::Acting;
+use super::Routes;
 use super::versioned::{created, with_etag};
 use super::{ApiError, VersionParam, base_version, json, path, query};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/applications/{app}/pipelines", get(list))
-        .route("/pipelines", post(create))
-        .route("/pipelines/{id}", get(read).put(update).delete(remove))
-        .route("/pipelines/{id}/export", get(export))
-        .route("/pipelines/{id}/history", get(history))
-        .route("/pipelines/{id}/history/{version}/restore", post(restore))
-        .route("/pipelines/{id}/executions", post(start))
-        .route("/executions", get(executions))
-        .route("/executions/{id}", get(execution))
-        .route("/executions/{id}/notifications", get(notifications))
-        .route("/notification-channels", get(channels))
-        .route("/executions/{id}/cancel", post(cancel))
-        .route("/executions/{id}/pause", post(pause))
-        .route("/executions/{id}/resume", post(resume))
-        .route("/executions/{id}/stages/{stage}/restart", post(restart))
-        .route("/executions/{id}/stages/{stage}/judgment", post(judge))
-        .route(
-            "/executions/{id}/stages/{stage}/skipWindow",
-            post(skip_window),
-        )
-        .route("/executions/{id}/evaluate", post(evaluate))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/applications/{app}/pipelines", list)
+        .post("/pipelines", create)
+        .get("/pipelines/{id}", read)
+        .put("/pipelines/{id}", update)
+        .delete("/pipelines/{id}", remove)
+        .get("/pipelines/{id}/export", export)
+        .get("/pipelines/{id}/history", history)
+        .post("/pipelines/{id}/history/{version}/restore", restore)
+        .post("/pipelines/{id}/executions", start)
+        .get("/executions", executions)
+        .get("/executions/{id}", execution)
+        .get("/executions/{id}/notifications", notifications)
+        .get("/notification-channels", channels)
+        .post("/executions/{id}/cancel", cancel)
+        .post("/executions/{id}/pause", pause)
+        .post("/executions/{id}/resume", resume)
+        .post("/executions/{id}/stages/{stage}/restart", restart)
+        .post("/executions/{id}/stages/{stage}/judgment", judge)
+        .post("/executions/{id}/stages/{stage}/skipWindow", skip_window)
+        .post("/executions/{id}/evaluate", evaluate)
 }
 
 /// The execution id in the path; a malformed one is a 404, like an unknown one.
@@ -74,15 +74,11 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    who: Acting,
     body: Result<Json<PipelineConfig>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let config = json(body)?;
-    let pipeline = state
-        .services
-        .pipelines
-        .create(config, &acting_user(&headers))
-        .await?;
+    let pipeline = state.services.pipelines.create(config, &who.0.name).await?;
     let location = format!("/api/v1/pipelines/{}", pipeline.config.id);
     Ok(created(location, pipeline))
 }
@@ -104,6 +100,7 @@ async fn export(
 async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    who: Acting,
     headers: HeaderMap,
     params: Result<Query<VersionParam>, QueryRejection>,
     body: Result<Json<PipelineConfig>, JsonRejection>,
@@ -114,7 +111,7 @@ async fn update(
         state
             .services
             .pipelines
-            .update(&id, version, config, &acting_user(&headers))
+            .update(&id, version, config, &who.0.name)
             .await?,
     ))
 }
@@ -122,6 +119,7 @@ async fn update(
 async fn remove(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    who: Acting,
     headers: HeaderMap,
     params: Result<Query<VersionParam>, QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
@@ -129,7 +127,7 @@ async fn remove(
     state
         .services
         .pipelines
-        .delete(&id, version, &acting_user(&headers))
+        .delete(&id, version, &who.0.name)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -144,6 +142,7 @@ async fn history(
 async fn restore(
     State(state): State<AppState>,
     segments: Result<Path<(String, u64)>, PathRejection>,
+    who: Acting,
     headers: HeaderMap,
     params: Result<Query<VersionParam>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -153,7 +152,7 @@ async fn restore(
         state
             .services
             .pipelines
-            .restore(&id, version, expected, &acting_user(&headers))
+            .restore(&id, version, expected, &who.0.name)
             .await?,
     ))
 }
@@ -161,7 +160,7 @@ async fn restore(
 async fn start(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    who: Acting,
     body: Result<Json<StartRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let request = match body {
@@ -171,7 +170,7 @@ async fn start(
     let execution = state
         .services
         .pipelines
-        .start(&id, request, &acting_user(&headers))
+        .start(&id, request, &who.0.name)
         .await?;
     let location = format!("/api/v1/executions/{}", execution.id);
     Ok((
@@ -273,7 +272,7 @@ struct CancelParams {
 async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    who: Acting,
     params: Result<Query<CancelParams>, QueryRejection>,
 ) -> Result<Json<Execution>, ApiError> {
     let reason = query(params)?.reason;
@@ -281,7 +280,7 @@ async fn cancel(
         state
             .services
             .pipelines
-            .cancel(execution_id(&id)?, reason, &acting_user(&headers))
+            .cancel(execution_id(&id)?, reason, &who.0.name)
             .await?,
     ))
 }
@@ -289,13 +288,13 @@ async fn cancel(
 async fn pause(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     Ok(Json(
         state
             .services
             .pipelines
-            .pause(execution_id(&id)?, &acting_user(&headers))
+            .pause(execution_id(&id)?, &who.0.name)
             .await?,
     ))
 }
@@ -303,13 +302,13 @@ async fn pause(
 async fn resume(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     Ok(Json(
         state
             .services
             .pipelines
-            .resume(execution_id(&id)?, &acting_user(&headers))
+            .resume(execution_id(&id)?, &who.0.name)
             .await?,
     ))
 }
@@ -317,14 +316,14 @@ async fn resume(
 async fn restart(
     State(state): State<AppState>,
     segments: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
+    who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     let (id, stage) = path(segments)?;
     Ok(Json(
         state
             .services
             .pipelines
-            .restart_stage(execution_id(&id)?, &stage, &acting_user(&headers))
+            .restart_stage(execution_id(&id)?, &stage, &who.0.name)
             .await?,
     ))
 }
@@ -332,14 +331,14 @@ async fn restart(
 async fn skip_window(
     State(state): State<AppState>,
     segments: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
+    who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     let (id, stage) = path(segments)?;
     Ok(Json(
         state
             .services
             .pipelines
-            .skip_window(execution_id(&id)?, &stage, &acting_user(&headers))
+            .skip_window(execution_id(&id)?, &stage, &who.0.name)
             .await?,
     ))
 }
@@ -347,7 +346,7 @@ async fn skip_window(
 async fn judge(
     State(state): State<AppState>,
     segments: Result<Path<(String, String)>, PathRejection>,
-    headers: HeaderMap,
+    who: Acting,
     body: Result<Json<Judgment>, JsonRejection>,
 ) -> Result<Json<Execution>, ApiError> {
     let (id, stage) = path(segments)?;
@@ -356,7 +355,7 @@ async fn judge(
         state
             .services
             .pipelines
-            .judge(execution_id(&id)?, &stage, judgment, &acting_user(&headers))
+            .judge(execution_id(&id)?, &stage, judgment, &who.0.name)
             .await?,
     ))
 }

@@ -3,24 +3,26 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use gennaker_app::error::AppError;
 use gennaker_app::ids::TaskId;
-use gennaker_app::services::acting_user;
 use gennaker_app::tasks::model::{Operation, Task};
 use serde::Deserialize;
 
+use super::Acting;
+use super::Routes;
 use super::{ApiError, json, path, query};
 use crate::state::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(list).post(submit))
-        .route("/tasks/{id}", get(read))
-        .route("/tasks/{id}/cancel", post(cancel))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/tasks", list)
+        .post("/tasks", submit)
+        .get("/tasks/{id}", read)
+        .post("/tasks/{id}/cancel", cancel)
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,15 +58,11 @@ async fn list(
 
 async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    who: Acting,
     body: Result<Json<Operation>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let operation = json(body)?;
-    let task = state
-        .services
-        .tasks
-        .submit(operation, &acting_user(&headers))
-        .await?;
+    let task = state.services.tasks.submit(operation, &who.0.name).await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok((
         StatusCode::ACCEPTED,

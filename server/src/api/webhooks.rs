@@ -8,30 +8,31 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use gennaker_app::error::AppError;
 use gennaker_app::pipelines::triggers::{CronRun, GitSource, WatchedRepository};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::Routes;
 use super::{ApiError, path, query};
 use crate::state::AppState;
 use crate::triggers::webhook::{Outcome, Refused};
 
 /// The routes outside `/api/v1`, where other systems call.
-pub fn hooks() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks/webhook/{source}", post(webhook))
-        .route("/webhooks/git/{source}", post(git))
-        .route("/webhooks/registry/{account}", post(registry))
+pub fn hooks() -> Routes {
+    Routes::default()
+        .post("/webhooks/webhook/{source}", webhook)
+        .post("/webhooks/git/{source}", git)
+        .post("/webhooks/registry/{account}", registry)
 }
 
 /// The routes under `/api/v1`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/triggers/docker", get(watched))
-        .route("/triggers/cron", get(cron_runs))
+pub fn routes() -> Routes {
+    Routes::default()
+        .get("/triggers/docker", watched)
+        .get("/triggers/cron", cron_runs)
 }
 
 fn answer(result: Result<Outcome, Refused>) -> Response {

@@ -163,9 +163,7 @@ impl Notifier {
 
     /// Sends what a restart left unsent, and from now on what each execution the engine saves
     /// newly calls for.
-    // `_events` is not read (the engine hands over each saved execution); it goes when the
-    // caller in lib.rs stops passing it.
-    pub fn run(self: &Arc<Self>, _events: &EventBus) {
+    pub fn run(self: &Arc<Self>) {
         let notifier = self.clone();
         tokio::spawn(
             async move { notifier.resume().await }.instrument(tracing::info_span!("notifications")),

@@ -97,6 +97,7 @@ pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestS
         },
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),
+        auth: gennaker::config::AuthConfig::default(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {
@@ -138,6 +139,7 @@ pub async fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String) {
 }
 
 /// A response: status, headers (names lowercased) and body.
+#[derive(Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -157,7 +159,8 @@ impl Response {
     }
 }
 
-/// Sends one request with an optional JSON body and extra headers.
+/// Sends one request with an optional body (JSON unless `headers` give a Content-Type) and
+/// extra headers.
 pub async fn request(
     addr: std::net::SocketAddr,
     method: &str,
@@ -171,10 +174,13 @@ pub async fn request(
         text.push_str(&format!("{name}: {value}\r\n"));
     }
     if let Some(body) = body {
-        text.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        ));
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
+            text.push_str("Content-Type: application/json\r\n");
+        }
+        text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     } else {
         text.push_str("\r\n");
     }

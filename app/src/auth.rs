@@ -1,0 +1,77 @@
+//! Who is using Gennaker: the signed-in principal the server attaches to every request, and
+//! what the UI shows of it. The server decides (see the server crate's `auth` module); this
+//! module only carries the answer.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// How a principal proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SignedInWith {
+    /// Nobody signs in: Gennaker listens on loopback only and has no users.
+    Open,
+    /// A local user's password.
+    Password,
+    /// The configured OpenID Connect provider.
+    Oidc,
+    /// An API token.
+    Token,
+    /// A trigger, acting as the configured service user.
+    Service,
+}
+
+/// The user a request acts as. Changes record `name` as made by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub name: String,
+    /// Roles, sorted, as local configuration or the OIDC provider's groups give them.
+    pub roles: Vec<String>,
+    pub with: SignedInWith,
+}
+
+/// The name changes record when nobody signs in (open mode, and records made before sign-in
+/// existed).
+pub const ANONYMOUS: &str = "anonymous";
+
+impl Principal {
+    /// Everyone, when Gennaker runs open.
+    pub fn open() -> Principal {
+        Principal {
+            name: ANONYMOUS.to_string(),
+            roles: Vec::new(),
+            with: SignedInWith::Open,
+        }
+    }
+}
+
+/// What the page header shows about who is using Gennaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Viewer {
+    /// No sign-in is configured: anyone who can reach the address may change anything.
+    Open { address: String },
+    /// Signed in.
+    SignedIn(Principal),
+    /// Sign-in is required and nobody is signed in.
+    SignedOut,
+}
+
+/// Who the current request acts as.
+#[server]
+pub async fn current_viewer() -> Result<Viewer, AppError> {
+    let parts = crate::services::request_parts();
+    Ok(match parts.extensions.get::<Principal>() {
+        None => Viewer::SignedOut,
+        Some(principal) if principal.with == SignedInWith::Open => Viewer::Open {
+            address: parts
+                .headers
+                .get(http::header::HOST)
+                .and_then(|host| host.to_str().ok())
+                .unwrap_or("this address")
+                .to_string(),
+        },
+        Some(principal) => Viewer::SignedIn(principal.clone()),
+    })
+}

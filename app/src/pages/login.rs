@@ -1,0 +1,61 @@
+//! The sign-in page. Its form posts to `/auth/login` as a plain HTML form, so signing in works
+//! before (or without) the page's script; a refusal comes back in the address (`?error=`),
+//! and after signing in the browser goes on to `?next=`, the page that asked for it.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+lazy_page!(
+    /// `/login`.
+    LoginRoute => LoginPage
+);
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let error = move || query.read().get("error");
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .unwrap_or_else(|| "/applications".into())
+    };
+    // After a refusal the name comes back; the password never does.
+    let user = move || query.read().get("user").unwrap_or_default();
+
+    view! {
+        <Title text="Sign in" />
+        <section class="login">
+            <h1>"Sign in to Gennaker"</h1>
+            {move || {
+                error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })
+            }}
+            <form class="login-form" method="post" action="/auth/login">
+                <input type="hidden" name="next" prop:value=next />
+                <div class="field">
+                    <label for="login-user">"User name"</label>
+                    <input
+                        id="login-user"
+                        name="user"
+                        autocomplete="username"
+                        required
+                        autofocus
+                        prop:value=user
+                    />
+                </div>
+                <div class="field">
+                    <label for="login-password">"Password"</label>
+                    <input
+                        id="login-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                    />
+                </div>
+                <button type="submit" class="button primary">"Sign in"</button>
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,272 @@
+//! The check every request passes before its handler: which rule its route has, who makes it,
+//! and whether a change comes from Gennaker's own pages.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use gennaker_app::error::AppError;
+
+use super::Auth;
+use crate::api::ApiError;
+
+/// What a route asks of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: health checks, the sign-in page, the UI's files, the not-found page.
+    Public,
+    /// Anyone who holds the webhook's secret: each hook checks its own.
+    Webhook,
+    /// A signed-in user; `Surface` says how a refusal is answered.
+    SignedIn(Surface),
+}
+
+/// Who reads a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// A person's browser asking for a page: sent to sign in, and back afterwards.
+    Page,
+    /// The UI's server functions: an [`AppError`] the page shows.
+    ServerFunction,
+    /// Automation under `/api/v1`: the API's error body.
+    Api,
+}
+
+/// Server functions anyone may call: the header asks who is signed in on every page,
+/// the sign-in page included.
+const PUBLIC_SERVER_FUNCTIONS: [&str; 1] = ["current_viewer"];
+
+/// The rule for a request to `path`; `routed` is false when no route matched it (the UI's
+/// files and the not-found page are served then).
+pub fn access(path: &str, routed: bool) -> Access {
+    if !routed {
+        return Access::Public;
+    }
+    match path {
+        "/healthz" | "/readyz" | "/login" | "/auth/login" | "/auth/logout" => Access::Public,
+        _ if path.starts_with("/webhooks/") => Access::Webhook,
+        _ if path.starts_with("/api/v1/") => Access::SignedIn(Surface::Api),
+        _ if path.starts_with("/api/") => {
+            let name = path["/api/".len()..].trim_end_matches(|c: char| c.is_ascii_digit());
+            if PUBLIC_SERVER_FUNCTIONS.contains(&name) {
+                Access::Public
+            } else {
+                Access::SignedIn(Surface::ServerFunction)
+            }
+        }
+        _ => Access::SignedIn(Surface::Page),
+    }
+}
+
+/// Why a browser request that would change something is refused, if it is: it comes from
+/// another site (its `Origin` or `Sec-Fetch-Site` says so). Requests without either header
+/// are not from a browser, and carry no cookie a site could have borrowed. `allowed` is the
+/// public address's host, when one is configured.
+pub fn cross_site(method: &Method, headers: &HeaderMap, allowed: Option<&str>) -> Option<String> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = text("sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Some(format!(
+            "this request came from another site (Sec-Fetch-Site: {site}); Gennaker accepts \
+             changes only from its own pages, or from scripts with no Origin header"
+        ));
+    }
+    let origin = text(header::ORIGIN.as_str())?;
+    let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let ours = [
+        text(header::HOST.as_str()),
+        text("x-forwarded-host"),
+        allowed,
+    ];
+    if ours
+        .iter()
+        .flatten()
+        .any(|host| host.eq_ignore_ascii_case(origin_host))
+    {
+        return None;
+    }
+    Some(format!(
+        "this request came from another site ({origin}); Gennaker accepts changes only from \
+         its own pages"
+    ))
+}
+
+/// The middleware: attaches the principal to the request, or answers for the handler.
+pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let routed = request.extensions().get::<MatchedPath>().is_some();
+    let access = access(&path, routed);
+    if access != Access::Webhook
+        && let Some(problem) = cross_site(request.method(), request.headers(), auth.public_host())
+    {
+        tracing::warn!(path = %path, "refused: {problem}");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            access,
+            AppError::Forbidden(problem),
+            &request,
+        );
+    }
+    let token = super::session_token(request.headers());
+    let principal = auth.principal(token.as_deref()).await;
+    match (access, principal) {
+        (Access::SignedIn(_), None) => {
+            let message = if token.is_some() {
+                "Your session has ended: sign in again."
+            } else {
+                "Sign in to use Gennaker."
+            };
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                access,
+                AppError::SignedOut(message.into()),
+                &request,
+            )
+        }
+        (_, principal) => {
+            if let Some(principal) = principal {
+                tracing::Span::current().record("user", principal.name.as_str());
+                request.extensions_mut().insert(principal);
+            }
+            next.run(request).await
+        }
+    }
+}
+
+/// The answer to a refused request, in the form its reader expects.
+fn refuse(status: StatusCode, access: Access, error: AppError, request: &Request) -> Response {
+    let wants_page = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    match access {
+        Access::SignedIn(Surface::Page) | Access::SignedIn(Surface::ServerFunction)
+            if wants_page && status == StatusCode::UNAUTHORIZED =>
+        {
+            let back = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string();
+            let back = if request.method() == Method::GET {
+                back
+            } else {
+                // A form posted without a session: back to the page it was on, if known.
+                request
+                    .headers()
+                    .get(header::REFERER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(local_path)
+                    .unwrap_or("/")
+                    .to_string()
+            };
+            let to = format!("/login?next={}", urlencoding::encode(&back));
+            (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+        }
+        Access::SignedIn(Surface::Api) => ApiError::App(error).into_response(),
+        _ => {
+            let body = serde_json::to_string(&error).unwrap_or_default();
+            Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap_or_else(|_| status.into_response())
+        }
+    }
+}
+
+/// The path (and query) of `url` when it is an address on this server: `/x` or
+/// `http://host/x`. Other sites' addresses give `None`, so no one can send a user
+/// elsewhere after signing in.
+pub fn local_path(url: &str) -> Option<&str> {
+    let path = match url.split_once("://") {
+        Some((_, rest)) => &rest[rest.find('/')?..],
+        None => url,
+    };
+    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_kind_has_its_rule() {
+        assert_eq!(access("/healthz", true), Access::Public);
+        assert_eq!(access("/login", true), Access::Public);
+        assert_eq!(access("/pkg/gennaker.wasm", false), Access::Public);
+        assert_eq!(access("/webhooks/git/github", true), Access::Webhook);
+        assert_eq!(
+            access("/api/v1/applications", true),
+            Access::SignedIn(Surface::Api)
+        );
+        assert_eq!(access("/api/current_viewer12345", true), Access::Public);
+        assert_eq!(
+            access("/api/list_pipelines987", true),
+            Access::SignedIn(Surface::ServerFunction)
+        );
+        assert_eq!(
+            access("/applications", true),
+            Access::SignedIn(Surface::Page)
+        );
+    }
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn changes_from_other_sites_are_refused() {
+        let post = Method::POST;
+        let same = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080"),
+        ]);
+        assert_eq!(cross_site(&post, &same, None), None);
+        let other = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://evil.example"),
+        ]);
+        assert!(cross_site(&post, &other, None).is_some_and(|m| m.contains("evil.example")));
+        assert_eq!(
+            cross_site(&Method::GET, &other, None),
+            None,
+            "reads are not changes"
+        );
+        let fetch = headers(&[("host", "127.0.0.1:8080"), ("sec-fetch-site", "cross-site")]);
+        assert!(cross_site(&post, &fetch, None).is_some());
+        let script = headers(&[("host", "127.0.0.1:8080")]);
+        assert_eq!(cross_site(&post, &script, None), None);
+        let proxied = headers(&[
+            ("host", "10.0.0.5:8080"),
+            ("origin", "https://cd.example.com"),
+        ]);
+        assert_eq!(cross_site(&post, &proxied, Some("cd.example.com")), None);
+    }
+
+    #[test]
+    fn only_local_addresses_are_followed_after_sign_in() {
+        assert_eq!(local_path("/applications?x=1"), Some("/applications?x=1"));
+        assert_eq!(local_path("http://127.0.0.1:8080/tasks"), Some("/tasks"));
+        assert_eq!(local_path("//evil.example/x"), None);
+        assert_eq!(local_path("/\\evil.example"), None);
+        assert_eq!(local_path("https://evil.example"), None);
+        assert_eq!(local_path("javascript:alert(1)"), None);
+    }
+}

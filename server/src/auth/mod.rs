@@ -1,0 +1,260 @@
+//! Sign-in: who makes each request.
+//!
+//! Gennaker runs in one of two modes, chosen at start:
+//! - **open**: it listens on loopback only and no user exists, so only people on this machine
+//!   reach it; every request acts as "anonymous", and the UI says so;
+//! - **sign-in**: every page, server function and API route (but health checks, the sign-in
+//!   page and webhooks, which check their own secrets) needs a session cookie from signing in.
+//!
+//! Listening on any other address without users is refused at start ([`exposure`]).
+//! Browser requests that change something must come from Gennaker's own pages
+//! ([`guard`] checks their `Origin`), so another site cannot act with a user's cookie.
+
+pub mod cli;
+pub mod guard;
+pub mod limiter;
+pub mod login;
+pub mod passwords;
+pub mod sessions;
+pub mod users;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use gennaker_app::auth::{Principal, SignedInWith};
+
+use crate::config::AuthConfig;
+use crate::store::{Backend, StoreError};
+use limiter::LoginLimiter;
+use sessions::{Lookup, Sessions};
+use users::Users;
+
+/// Why a sign-in operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The input is wrong; the message says what to change.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// Whether people sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Loopback only, no users: everyone is "anonymous".
+    Open,
+    /// Every request but the public ones needs a session.
+    SignIn,
+}
+
+/// Why Gennaker refuses to start on `listen`: it would serve everyone on the network with
+/// nobody signing in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Gennaker would listen on {listen} with no sign-in configured, so anyone who can reach that \
+     address could deploy and delete: add a user first (`gennaker user add NAME --role admin`, \
+     with the same configuration, so it finds the same store), or listen on 127.0.0.1 only"
+)]
+pub struct Unprotected {
+    pub listen: SocketAddr,
+}
+
+/// The mode for a server on `listen` with `users` local users.
+pub fn exposure(listen: SocketAddr, users: usize) -> Result<Mode, Unprotected> {
+    match (users, listen.ip().is_loopback()) {
+        (0, true) => Ok(Mode::Open),
+        (0, false) => Err(Unprotected { listen }),
+        _ => Ok(Mode::SignIn),
+    }
+}
+
+/// Sessions, users and the limits on signing in.
+pub struct Auth {
+    mode: Mode,
+    pub users: Users,
+    pub sessions: Sessions,
+    pub limiter: LoginLimiter,
+    /// Whether cookies are sent only over HTTPS: when people reach Gennaker other than on
+    /// this machine.
+    secure_cookies: bool,
+    /// The host of `[notifications] public_url`: pages served through it may make changes.
+    public_host: Option<String>,
+}
+
+impl Auth {
+    /// The mode a server on `listen` would run in with the users in `backend`; refuses an
+    /// unprotected one.
+    pub async fn check(
+        backend: &Arc<Backend>,
+        listen: SocketAddr,
+    ) -> Result<Mode, crate::ServerError> {
+        let count = Users::new(backend.clone())
+            .list()
+            .await
+            .map_err(|e| crate::ServerError::Auth(format!("cannot read the users: {e}")))?
+            .len();
+        exposure(listen, count).map_err(|e| crate::ServerError::Auth(e.to_string()))
+    }
+
+    /// Decides the mode for a server listening on `listen`; refuses an unprotected one.
+    pub async fn start(
+        backend: Arc<Backend>,
+        config: &AuthConfig,
+        listen: SocketAddr,
+        public_url: Option<&str>,
+    ) -> Result<Arc<Auth>, crate::ServerError> {
+        let mode = Auth::check(&backend, listen).await?;
+        let users = Users::new(backend);
+        let secure_cookies = public_url.map_or(!listen.ip().is_loopback(), |url| {
+            url.starts_with("https://")
+        });
+        let public_host = public_url
+            .and_then(|url| url.split_once("://"))
+            .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_string());
+        tracing::info!(
+            mode = ?mode,
+            "{}",
+            match mode {
+                Mode::Open => "no users and loopback only: Gennaker runs open, nobody signs in",
+                Mode::SignIn => "sign-in required",
+            }
+        );
+        Ok(Arc::new(Auth {
+            mode,
+            users,
+            sessions: Sessions::new(config.session_ttl),
+            limiter: LoginLimiter::default(),
+            secure_cookies,
+            public_host,
+        }))
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn public_host(&self) -> Option<&str> {
+        self.public_host.as_deref()
+    }
+
+    /// Who a request with this session token acts as; `None` when nobody is signed in. A
+    /// session whose user was removed ends here.
+    pub async fn principal(&self, token: Option<&str>) -> Option<Principal> {
+        if self.mode == Mode::Open {
+            return Some(Principal::open());
+        }
+        let token = token?;
+        match self.sessions.lookup(token) {
+            Lookup::Valid(principal) => Some(principal),
+            Lookup::Unknown => None,
+            Lookup::Recheck(principal) if principal.with != SignedInWith::Password => {
+                self.sessions.rechecked(token, principal.clone());
+                Some(principal)
+            }
+            Lookup::Recheck(principal) => match self.users.find(&principal.name).await {
+                Ok(Some(user)) => {
+                    let principal = Principal {
+                        roles: user.roles,
+                        ..principal
+                    };
+                    self.sessions.rechecked(token, principal.clone());
+                    Some(principal)
+                }
+                Ok(None) => {
+                    tracing::info!(user = %principal.name, "the user was removed: signed out");
+                    self.sessions.end(token);
+                    None
+                }
+                // The store is unreachable: keep the session rather than sign everyone out.
+                Err(error) => {
+                    tracing::warn!(user = %principal.name, "cannot look the user up again: {error}");
+                    Some(principal)
+                }
+            },
+        }
+    }
+
+    /// The `Set-Cookie` value that starts a session with `token`.
+    pub fn session_cookie(&self, token: &str) -> String {
+        cookie::Cookie::build((sessions::COOKIE, token.to_string()))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_cookies)
+            .same_site(cookie::SameSite::Lax)
+            .max_age(cookie::time::Duration::seconds(
+                i64::try_from(self.sessions.ttl().as_secs()).unwrap_or(i64::MAX),
+            ))
+            .build()
+            .to_string()
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    pub fn ended_cookie(&self) -> String {
+        cookie::Cookie::build((sessions::COOKIE, ""))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure_cookies)
+            .same_site(cookie::SameSite::Lax)
+            .max_age(cookie::time::Duration::ZERO)
+            .build()
+            .to_string()
+    }
+}
+
+/// The session token a request carries in its `Cookie` header, if any.
+pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == sessions::COOKIE && !c.value().is_empty())
+        .map(|c| c.value().to_string())
+}
+
+/// The client's address, when the server knows it.
+pub fn client_address(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_only_on_loopback_without_users() {
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
+        let v6: SocketAddr = "[::1]:8080".parse().expect("an address");
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().expect("an address");
+        assert_eq!(exposure(loopback, 0), Ok(Mode::Open));
+        assert_eq!(exposure(v6, 0), Ok(Mode::Open));
+        assert_eq!(exposure(loopback, 1), Ok(Mode::SignIn));
+        assert_eq!(exposure(everywhere, 2), Ok(Mode::SignIn));
+        let refused = exposure(everywhere, 0).expect_err("refused");
+        assert!(
+            refused.to_string().contains("gennaker user add"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn the_session_cookie_is_read_among_others() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            axum::http::header::COOKIE,
+            "theme=dark; gennaker_session=abc123; other=1"
+                .parse()
+                .expect("a header"),
+        );
+        assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
+        headers.insert(
+            axum::http::header::COOKIE,
+            "gennaker_session=".parse().expect("a header"),
+        );
+        assert_eq!(session_token(&headers), None);
+    }
+}
