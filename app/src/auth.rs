@@ -75,3 +75,56 @@ pub async fn current_viewer() -> Result<Viewer, AppError> {
         Some(principal) => Viewer::SignedIn(principal.clone()),
     })
 }
+
+/// An API token as listed: its secret is never shown again after it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    /// The user the token acts as.
+    pub user: String,
+    pub created_at: crate::time::Timestamp,
+    pub expires_at: crate::time::Timestamp,
+}
+
+/// A token just made, with its secret: shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub token: ApiToken,
+    /// What a script sends: `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// How long a token may live, in days.
+pub const TOKEN_DAYS: std::ops::RangeInclusive<u32> = 1..=365;
+
+/// The signed-in user's API tokens, newest first.
+#[server]
+pub async fn list_tokens() -> Result<Vec<ApiToken>, AppError> {
+    let parts = crate::services::request_parts();
+    let who = crate::services::principal(&parts);
+    crate::services::services()?.tokens.list(&who).await
+}
+
+/// Makes an API token acting as the signed-in user, valid for `days`.
+#[server]
+pub async fn create_token(
+    name: String,
+    days: u32,
+) -> Result<crate::error::Handled<NewToken>, AppError> {
+    let parts = crate::services::request_parts();
+    let who = crate::services::principal(&parts);
+    Ok(crate::services::services()?
+        .tokens
+        .create(&who, &name, days)
+        .await)
+}
+
+/// Revokes one of the signed-in user's API tokens; scripts using it are refused from now on.
+#[server]
+pub async fn revoke_token(id: String) -> Result<crate::error::Handled<()>, AppError> {
+    let parts = crate::services::request_parts();
+    let who = crate::services::principal(&parts);
+    Ok(crate::services::services()?.tokens.revoke(&who, &id).await)
+}

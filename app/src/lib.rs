@@ -45,6 +45,7 @@ use crate::pages::{
     },
     security_groups::SecurityGroupsRoute,
     tasks::{TasksRoute, TasksTabRoute},
+    tokens::TokensRoute,
 };
 
 /// The HTML document around the app; the server renders it for every page.
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/infrastructure") view={Lazy::<InfrastructureRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::InOrder />
                 </Routes>
             </AppShell>
         </Router>

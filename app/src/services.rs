@@ -201,6 +201,25 @@ pub trait Jenkins: Send + Sync {
     async fn jobs(&self, master: &str) -> Result<Vec<String>, AppError>;
 }
 
+/// API tokens: each acts as the user who made it, until it expires or is revoked.
+#[async_trait::async_trait]
+pub trait TokenService: Send + Sync {
+    /// `who`'s tokens, newest first.
+    async fn list(
+        &self,
+        who: &crate::auth::Principal,
+    ) -> Result<Vec<crate::auth::ApiToken>, AppError>;
+    /// A new token for `who`, named `name`, valid for `days`.
+    async fn create(
+        &self,
+        who: &crate::auth::Principal,
+        name: &str,
+        days: u32,
+    ) -> Result<crate::auth::NewToken, AppError>;
+    /// Revokes `who`'s token `id`.
+    async fn revoke(&self, who: &crate::auth::Principal, id: &str) -> Result<(), AppError>;
+}
+
 /// The changes the server announces to open pages (`/api/v1/events`).
 pub trait ChangeFeed: Send + Sync {
     /// How many changes were announced since the server started. A page renders with this
@@ -228,6 +247,8 @@ pub struct Services {
     pub jenkins: Arc<dyn Jenkins>,
     /// Changes announced to open pages.
     pub changes: Arc<dyn ChangeFeed>,
+    /// API tokens.
+    pub tokens: Arc<dyn TokenService>,
 }
 
 /// The services of the current request, or an error saying the server is still starting.

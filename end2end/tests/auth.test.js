@@ -64,6 +64,44 @@ describe('signing in with a local user', () => {
   });
 });
 
+describe('API tokens', () => {
+  const env = withServerAndBrowser({ before, after }, () =>
+    startServer({ users: [{ name: 'ci-owner', password: PASSWORD, roles: ['dev'] }] }),
+  );
+
+  test('made on the tokens page, shown once, used by a script, then revoked', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await page.goto(`${env.server.url}/login`);
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+    await page.getByLabel('User name').fill('ci-owner');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/applications');
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+
+    await shellFind.nav(page).getByRole('link', { name: 'ci-owner' }).click();
+    await shellCheck.heading(page, 'API tokens');
+    await page.getByText('No tokens').waitFor();
+    await page.getByLabel('Name').fill('release script');
+    await page.getByLabel('Expires after').selectOption('30');
+    await page.getByRole('button', { name: 'Make token' }).click();
+    const secret = (await page.locator('.token-secret').textContent()).trim();
+    assert.match(secret, /^gnk_[0-9a-f]{16}_[0-9a-f]{64}$/);
+    await page.getByText('release script').last().waitFor();
+    await screenshot(page, 'auth-token-made-desktop');
+
+    const api = () =>
+      fetch(`${env.server.url}/api/v1/applications`, { headers: { Authorization: `Bearer ${secret}` } });
+    assert.equal((await api()).status, 200, 'the token works for a script');
+
+    await page.getByRole('button', { name: 'Revoke release script' }).click();
+    await page.getByText('No tokens').waitFor();
+    assert.equal((await api()).status, 401, 'a revoked token opens nothing');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});
+
 describe('running open', () => {
   const env = withServerAndBrowser({ before, after }, startServer);
 

@@ -93,6 +93,7 @@ impl AppState {
                 registries: backends.registries,
                 jenkins: backends.jenkins,
                 changes: Arc::new(backends.events.clone()),
+                tokens: backends.auth.tokens.clone(),
             },
             data_dir: config.data_dir.clone(),
             store: backends.store,

@@ -478,3 +478,125 @@ fn the_binary_adds_users_and_refuses_an_unprotected_address() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn api_tokens_act_as_their_user_until_revoked() {
+    let server = start_with_user("alice").await;
+    let addr = server.addr;
+    let cookie = sign_in(addr, "alice", PASSWORD).await.expect("signed in");
+
+    let too_long = request(
+        addr,
+        "POST",
+        "/api/v1/tokens",
+        &[("Cookie", &cookie)],
+        Some(r#"{"name":"ci","days":400}"#),
+    )
+    .await;
+    assert_eq!(too_long.status, 400, "{}", too_long.body);
+    assert_eq!(too_long.json()["fields"][0]["field"], "days");
+
+    let made = request(
+        addr,
+        "POST",
+        "/api/v1/tokens",
+        &[("Cookie", &cookie)],
+        Some(r#"{"name":"release script","days":30}"#),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let made = made.json();
+    let secret = made["secret"].as_str().expect("the secret").to_string();
+    let id = made["token"]["id"].as_str().expect("an id").to_string();
+    assert!(secret.starts_with(&format!("gnk_{id}_")), "{secret}");
+    assert_eq!(made["token"]["user"], "alice");
+    let bearer = format!("Bearer {secret}");
+
+    // The token acts as alice, with no cookie and no sign-in.
+    let created = request(
+        addr,
+        "POST",
+        "/api/v1/applications",
+        &[("Authorization", &bearer)],
+        Some(r#"{"name":"scripted","ownerEmail":"alice@example.com"}"#),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.json()["createdBy"], "alice");
+
+    // Listed without its secret; a token cannot make tokens.
+    let listed = request(
+        addr,
+        "GET",
+        "/api/v1/tokens",
+        &[("Authorization", &bearer)],
+        None,
+    )
+    .await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.json()[0]["name"], "release script");
+    let secret_part = secret.rsplit('_').next().unwrap_or_default();
+    assert!(
+        !listed.body.contains(secret_part),
+        "the secret is shown once only"
+    );
+    let stored = std::fs::read_to_string(
+        server
+            .data
+            .path()
+            .join(format!("data/store/tokens/{id}/current.json")),
+    )
+    .expect("the stored token");
+    assert!(
+        !stored.contains(secret_part),
+        "only the secret's hash is stored"
+    );
+    let more = request(
+        addr,
+        "POST",
+        "/api/v1/tokens",
+        &[("Authorization", &bearer)],
+        Some(r#"{"name":"x"}"#),
+    )
+    .await;
+    assert_eq!(more.status, 403, "{}", more.body);
+
+    // A wrong secret for a real id opens nothing.
+    let forged = format!("Bearer gnk_{id}_{}", "0".repeat(64));
+    let refused = request(
+        addr,
+        "GET",
+        "/api/v1/applications",
+        &[("Authorization", &forged)],
+        None,
+    )
+    .await;
+    assert_eq!(refused.status, 401);
+
+    let revoked = request(
+        addr,
+        "DELETE",
+        &format!("/api/v1/tokens/{id}"),
+        &[("Cookie", &cookie)],
+        None,
+    )
+    .await;
+    assert_eq!(revoked.status, 204, "{}", revoked.body);
+    let after = request(
+        addr,
+        "GET",
+        "/api/v1/applications",
+        &[("Authorization", &bearer)],
+        None,
+    )
+    .await;
+    assert_eq!(after.status, 401);
+    assert!(
+        after.json()["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("revoked")),
+        "{}",
+        after.body
+    );
+    server.stop().await;
+}

@@ -71,9 +71,13 @@ fn ViewerStatus() -> impl IntoView {
         .into_any(),
         Viewer::SignedIn(principal) => view! {
             <form class="viewer" method="post" action="/auth/logout">
-                <span class="viewer-name" title=principal.roles.join(", ")>
+                <a
+                    class="viewer-name"
+                    href="/tokens"
+                    title=format!("Roles: {}. Your API tokens.", principal.roles.join(", "))
+                >
                     {principal.name}
-                </span>
+                </a>
                 <button type="submit" class="viewer-sign-out">"Sign out"</button>
             </form>
         }

@@ -32,7 +32,7 @@ pub fn LoginPage() -> impl IntoView {
                 error().map(|message| view! { <p class="form-error" role="alert">{message}</p> })
             }}
             <form class="login-form" method="post" action="/auth/login">
-                <input type="hidden" name="next" prop:value=next />
+                <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="login-user">"User name"</label>
                     <input
@@ -41,7 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                         autocomplete="username"
                         required
                         autofocus
-                        prop:value=user
+                        value=user
                     />
                 </div>
                 <div class="field">

@@ -39,3 +39,4 @@ pub mod not_found;
 pub mod pipelines;
 pub mod security_groups;
 pub mod tasks;
+pub mod tokens;

@@ -8,6 +8,7 @@ mod events;
 mod infrastructure;
 mod pipelines;
 mod tasks;
+mod tokens;
 mod versioned;
 mod webhooks;
 
@@ -31,6 +32,7 @@ pub fn routes() -> Routes {
         .merge(tasks::routes())
         .merge(events::routes())
         .merge(webhooks::routes())
+        .merge(tokens::routes())
         .under("/api/v1")
         .merge(webhooks::hooks())
 }

@@ -118,14 +118,16 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
             &request,
         );
     }
-    let token = super::session_token(request.headers());
-    let principal = auth.principal(token.as_deref()).await;
+    let principal = auth.principal(request.headers()).await;
     match (access, principal) {
         (Access::SignedIn(_), None) => {
-            let message = if token.is_some() {
+            let headers = request.headers();
+            let message = if super::bearer_token(headers).is_some() {
+                "The API token is unknown, revoked or expired: make a new one on the API tokens page."
+            } else if super::session_token(headers).is_some() {
                 "Your session has ended: sign in again."
             } else {
-                "Sign in to use Gennaker."
+                "Sign in to use Gennaker, or send an API token (Authorization: Bearer …)."
             };
             refuse(
                 StatusCode::UNAUTHORIZED,

@@ -16,6 +16,7 @@ pub mod limiter;
 pub mod login;
 pub mod passwords;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 use std::net::{IpAddr, SocketAddr};
@@ -75,6 +76,7 @@ pub struct Auth {
     pub users: Users,
     pub sessions: Sessions,
     pub limiter: LoginLimiter,
+    pub tokens: Arc<tokens::Tokens>,
     /// Whether cookies are sent only over HTTPS: when people reach Gennaker other than on
     /// this machine.
     secure_cookies: bool,
@@ -105,7 +107,8 @@ impl Auth {
         public_url: Option<&str>,
     ) -> Result<Arc<Auth>, crate::ServerError> {
         let mode = Auth::check(&backend, listen).await?;
-        let users = Users::new(backend);
+        let users = Users::new(backend.clone());
+        let tokens = Arc::new(tokens::Tokens::new(backend));
         let secure_cookies = public_url.map_or(!listen.ip().is_loopback(), |url| {
             url.starts_with("https://")
         });
@@ -125,6 +128,7 @@ impl Auth {
             users,
             sessions: Sessions::new(config.session_ttl),
             limiter: LoginLimiter::default(),
+            tokens,
             secure_cookies,
             public_host,
         }))
@@ -138,12 +142,22 @@ impl Auth {
         self.public_host.as_deref()
     }
 
-    /// Who a request with this session token acts as; `None` when nobody is signed in. A
-    /// session whose user was removed ends here.
-    pub async fn principal(&self, token: Option<&str>) -> Option<Principal> {
+    /// Who a request with these headers acts as: its API token (`Authorization: Bearer`), else
+    /// its session cookie; `None` when neither is valid.
+    pub async fn principal(&self, headers: &axum::http::HeaderMap) -> Option<Principal> {
         if self.mode == Mode::Open {
             return Some(Principal::open());
         }
+        if let Some(bearer) = bearer_token(headers) {
+            return self.tokens.principal(bearer).await;
+        }
+        self.session_principal(session_token(headers).as_deref())
+            .await
+    }
+
+    /// Who a request with this session token acts as. A session whose user was removed ends
+    /// here.
+    async fn session_principal(&self, token: Option<&str>) -> Option<Principal> {
         let token = token?;
         match self.sessions.lookup(token) {
             Lookup::Valid(principal) => Some(principal),
@@ -212,6 +226,16 @@ pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
         .filter_map(Result::ok)
         .find(|c| c.name() == sessions::COOKIE && !c.value().is_empty())
         .map(|c| c.value().to_string())
+}
+
+/// The API token a request carries (`Authorization: Bearer …`), if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// The client's address, when the server knows it.
