@@ -47,6 +47,32 @@ impl Principal {
     }
 }
 
+impl Principal {
+    /// Why this principal may not decide a Manual Judgment limited to `roles`, if they may not.
+    /// Everyone may when Gennaker runs open (nobody has roles then) or the list is empty.
+    pub fn judgment_refusal(&self, roles: &[String]) -> Option<String> {
+        if roles.is_empty()
+            || self.with == SignedInWith::Open
+            || self
+                .roles
+                .iter()
+                .any(|mine| roles.iter().any(|r| r.eq_ignore_ascii_case(mine)))
+        {
+            return None;
+        }
+        let mine = if self.roles.is_empty() {
+            "no roles".to_string()
+        } else {
+            format!("the roles {}", self.roles.join(", "))
+        };
+        Some(format!(
+            "Only {} may decide this judgment; {} has {mine}.",
+            roles.join(" or "),
+            self.name
+        ))
+    }
+}
+
 /// What the page header shows about who is using Gennaker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Viewer {
@@ -74,6 +100,37 @@ pub async fn current_viewer() -> Result<Viewer, AppError> {
         },
         Some(principal) => Viewer::SignedIn(principal.clone()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_judgment_limited_to_roles_is_for_those_roles() {
+        let maria = Principal {
+            name: "maria".into(),
+            roles: vec!["managers".into()],
+            with: SignedInWith::Password,
+        };
+        let reader = Principal {
+            name: "rick".into(),
+            roles: vec!["dev".into()],
+            with: SignedInWith::Password,
+        };
+        let managers = vec!["Managers".to_string(), "sre".to_string()];
+        assert_eq!(maria.judgment_refusal(&managers), None);
+        assert_eq!(
+            reader.judgment_refusal(&managers).as_deref(),
+            Some("Only Managers or sre may decide this judgment; rick has the roles dev.")
+        );
+        assert_eq!(reader.judgment_refusal(&[]), None, "no roles named: anyone");
+        assert_eq!(
+            Principal::open().judgment_refusal(&managers),
+            None,
+            "open: anyone"
+        );
+    }
 }
 
 /// An API token as listed: its secret is never shown again after it was made.

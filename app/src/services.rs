@@ -157,13 +157,13 @@ pub trait PipelineService: Send + Sync {
         stage: &str,
         who: &str,
     ) -> Result<Execution, AppError>;
-    /// Records a Manual Judgment's decision.
+    /// Records a Manual Judgment's decision, if `who` may decide it.
     async fn judge(
         &self,
         id: ExecutionId,
         stage: &str,
         judgment: Judgment,
-        who: &str,
+        who: &crate::auth::Principal,
     ) -> Result<Execution, AppError>;
     /// Ends a stage's wait for its execution window now.
     async fn skip_window(

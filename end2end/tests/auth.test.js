@@ -11,6 +11,14 @@ import { act as shell, check as shellCheck, find as shellFind } from '../support
 
 const PASSWORD = 'approve-with-care-7';
 
+/** Fills the sign-in form (once it is interactive) and sends it. */
+async function signInOnPage(page, name, password = PASSWORD) {
+  await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 describe('signing in with a local user', () => {
   const env = withServerAndBrowser({ before, after }, () =>
     startServer({ users: [{ name: 'maria', password: PASSWORD, roles: ['managers'] }] }),
@@ -20,22 +28,15 @@ describe('signing in with a local user', () => {
     const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
     await page.goto(`${env.server.url}/tasks`);
     await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/tasks');
-    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
     await shellCheck.heading(page, 'Sign in to Gennaker');
-
-    await page.getByLabel('User name').fill('maria');
-    await page.getByLabel('Password').fill('not her password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(page, 'maria', 'not her password');
     await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
     assert.equal(new URL(page.url()).searchParams.get('next'), '/tasks', 'the page that asked is kept');
     assert.equal(await page.getByLabel('Password').inputValue(), '', 'the password is not kept');
     assert.equal(await page.getByLabel('User name').inputValue(), 'maria', 'the name is kept');
     await screenshot(page, 'auth-sign-in-refused-360');
 
-    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
-    await page.getByLabel('User name').fill('maria');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(page, 'maria');
     await page.waitForURL((url) => url.pathname === '/tasks');
     await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
     await shellCheck.heading(page, 'Tasks');
@@ -72,10 +73,7 @@ describe('API tokens', () => {
   test('made on the tokens page, shown once, used by a script, then revoked', async () => {
     const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
     await page.goto(`${env.server.url}/login`);
-    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
-    await page.getByLabel('User name').fill('ci-owner');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInOnPage(page, 'ci-owner');
     await page.waitForURL((url) => url.pathname === '/applications');
     await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
 
@@ -97,6 +95,81 @@ describe('API tokens', () => {
     await page.getByRole('button', { name: 'Revoke release script' }).click();
     await page.getByText('No tokens').waitFor();
     assert.equal((await api()).status, 401, 'a revoked token opens nothing');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});
+
+/** Signs in as a script would; the `Cookie` header value for later requests. */
+async function cookieFor(url, name) {
+  const response = await fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ user: name, password: PASSWORD }),
+  });
+  assert.equal(response.status, 200, `${name} signs in`);
+  return response.headers.get('set-cookie').split(';')[0];
+}
+
+/** A JSON API call as the user behind `cookie`. */
+async function api(url, cookie, path, body) {
+  const response = await fetch(`${url}/api/v1${path}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('a Manual Judgment limited to managers', () => {
+  const env = withServerAndBrowser({ before, after }, () =>
+    startServer({
+      users: [
+        { name: 'maria', password: PASSWORD, roles: ['managers'] },
+        { name: 'rick', password: PASSWORD, roles: ['dev'] },
+      ],
+    }),
+  );
+  let judgment;
+
+  before(async () => {
+    const cookie = await cookieFor(env.server.url, 'rick');
+    assert.equal((await api(env.server.url, cookie, '/applications', { name: 'gated', ownerEmail: 'rick@example.com' })).status, 201);
+    const pipeline = await api(env.server.url, cookie, '/pipelines', {
+      application: 'gated',
+      name: 'Release',
+      stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve release', instructions: 'Check the canary.', selectedStageRoles: ['managers'] }],
+    });
+    assert.equal(pipeline.status, 201);
+    const started = await api(env.server.url, cookie, `/pipelines/${pipeline.body.config.id}/executions`, {});
+    assert.equal(started.status, 202);
+    judgment = `/applications/gated/executions/${started.body.id}/judgment?stage=1`;
+  });
+
+  test('a reader sees why the buttons do not work (360 px)', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await page.context().addCookies([{ name: 'gennaker_session', value: (await cookieFor(env.server.url, 'rick')).split('=')[1], url: env.server.url }]);
+    await shell.open(page, `${env.server.url}${judgment}`);
+    await page.getByText('Only managers may decide this judgment; rick has the roles dev.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Continue', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Stop', exact: true }).isDisabled(), true);
+    await screenshot(page, 'auth-judgment-not-allowed-360');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('a manager follows the link, signs in and approves (360 px); the decision names her', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await page.goto(`${env.server.url}${judgment}`);
+    await page.waitForURL((url) => url.pathname === '/login');
+    await signInOnPage(page, 'maria');
+    await page.waitForURL((url) => url.pathname.endsWith('/judgment'));
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+    await page.getByText('Check the canary.').waitFor();
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, continue' }).click();
+    await page.getByText('by maria').waitFor();
+    await screenshot(page, 'auth-judgment-approved-360');
     shellCheck.noConsoleErrors(errors);
     await close();
   });

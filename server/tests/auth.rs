@@ -16,25 +16,27 @@ use tokio::net::TcpStream;
 
 const PASSWORD: &str = "correct horse 42";
 
-/// A data directory whose store has the local user `name`.
-async fn data_with_user(name: &str, roles: &[&str]) -> tempfile::TempDir {
+/// A server whose store has these local users (name, roles), all with [`PASSWORD`].
+async fn start_with_users(users: &[(&str, &[&str])]) -> TestServer {
     let data = tempfile::tempdir().expect("a temporary directory");
     let backend = gennaker::store::open(&StoreConfig::Embedded {
         dir: data.path().join("data/store"),
     })
     .await
     .expect("the store");
-    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-    gennaker::auth::users::Users::new(backend)
-        .add(name, PASSWORD, &roles, "test")
-        .await
-        .expect("the user is added");
-    data
+    let store = gennaker::auth::users::Users::new(backend);
+    for (name, roles) in users {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        store
+            .add(name, PASSWORD, &roles, "test")
+            .await
+            .expect("the user is added");
+    }
+    support::start_setup(support::Setup::default(), Some(data)).await
 }
 
 async fn start_with_user(name: &str) -> TestServer {
-    let data = data_with_user(name, &["dev"]).await;
-    support::start_setup(support::Setup::default(), Some(data)).await
+    start_with_users(&[(name, &["dev"])]).await
 }
 
 /// Signs in with the form, as a script would; the session cookie (`name=value`).
@@ -598,5 +600,100 @@ async fn api_tokens_act_as_their_user_until_revoked() {
         "{}",
         after.body
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_judgment_roles_may_decide_and_the_decider_is_recorded() {
+    let server = start_with_users(&[("maria", &["managers"]), ("rick", &["dev"])]).await;
+    let addr = server.addr;
+    let maria = sign_in(addr, "maria", PASSWORD)
+        .await
+        .expect("maria signs in");
+    let rick = sign_in(addr, "rick", PASSWORD)
+        .await
+        .expect("rick signs in");
+    let as_rick = [("Cookie", rick.as_str())];
+    let created = request(
+        addr,
+        "POST",
+        "/api/v1/applications",
+        &as_rick,
+        Some(r#"{"name":"gated","ownerEmail":"rick@example.com"}"#),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let pipeline = request(
+        addr,
+        "POST",
+        "/api/v1/pipelines",
+        &as_rick,
+        Some(
+            &serde_json::json!({
+                "application": "gated", "name": "Release",
+                "stages": [{"refId": "1", "type": "manualJudgment", "name": "Approve",
+                            "selectedStageRoles": ["managers"]}],
+            })
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(pipeline.status, 201, "{}", pipeline.body);
+    let pipeline = pipeline.json()["config"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    let started = request(
+        addr,
+        "POST",
+        &format!("/api/v1/pipelines/{pipeline}/executions"),
+        &as_rick,
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(started.status, 202, "{}", started.body);
+    let id = started.json()["id"]
+        .as_str()
+        .expect("an execution id")
+        .to_string();
+    assert_eq!(
+        started.json()["trigger"]["user"],
+        "rick",
+        "started by who asked"
+    );
+
+    let judge = |cookie: String| {
+        let path = format!("/api/v1/executions/{id}/stages/1/judgment");
+        async move {
+            request(
+                addr,
+                "POST",
+                &path,
+                &[("Cookie", &cookie)],
+                Some(r#"{"judgmentStatus":"continue"}"#),
+            )
+            .await
+        }
+    };
+    // Wait until the judgment is waiting, then rick (dev) is refused and it stays waiting.
+    let mut refused = judge(rick.clone()).await;
+    for _ in 0..100 {
+        if refused.status != 409 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        refused = judge(rick.clone()).await;
+    }
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        refused.json()["message"],
+        "Only managers may decide this judgment; rick has the roles dev."
+    );
+
+    let decided = judge(maria).await;
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    let stage = &decided.json()["stages"][0];
+    assert_eq!(stage["context"]["judgmentStatus"], "continue");
+    assert_eq!(stage["lastModified"]["user"], "maria", "{stage:#}");
     server.stop().await;
 }

@@ -273,6 +273,31 @@ impl StageExecution {
             .unwrap_or_default()
     }
 
+    /// The roles that may decide this Manual Judgment (Spinnaker's `requiredJudgmentRoles`,
+    /// else `selectedStageRoles`, the editor's "Authorized roles"); empty: anyone who may run
+    /// the pipeline.
+    pub fn judgment_roles(&self) -> Vec<String> {
+        ["requiredJudgmentRoles", "selectedStageRoles"]
+            .iter()
+            .map(|key| {
+                self.context
+                    .get(*key)
+                    .and_then(Value::as_array)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::trim)
+                            .filter(|v| !v.is_empty())
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+            })
+            .find(|roles| !roles.is_empty())
+            .unwrap_or_default()
+    }
+
     /// How long it ran (or has been running, at `now`).
     pub fn duration(&self, now: Timestamp) -> Option<std::time::Duration> {
         self.start_time

@@ -146,7 +146,12 @@ pub async fn judge_stage(
 ) -> Result<Handled<Execution>, AppError> {
     Ok(services()?
         .pipelines
-        .judge(id, &stage, judgment, &who())
+        .judge(
+            id,
+            &stage,
+            judgment,
+            &crate::services::principal(&request_parts()),
+        )
         .await)
 }
 
@@ -259,7 +264,12 @@ pub async fn decide_judgment(
     };
     Ok(services()?
         .pipelines
-        .judge(id, &stage, judgment, &who())
+        .judge(
+            id,
+            &stage,
+            judgment,
+            &crate::services::principal(&request_parts()),
+        )
         .await)
 }
 

@@ -355,7 +355,7 @@ async fn judge(
         state
             .services
             .pipelines
-            .judge(execution_id(&id)?, &stage, judgment, &who.0.name)
+            .judge(execution_id(&id)?, &stage, judgment, &who.0)
             .await?,
     ))
 }

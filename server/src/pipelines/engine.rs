@@ -1074,8 +1074,9 @@ impl PipelineEngine {
         id: ExecutionId,
         stage_key: &str,
         judgment: Judgment,
-        who: &str,
+        principal: &gennaker_app::auth::Principal,
     ) -> Result<Execution, AppError> {
+        let who = principal.name.as_str();
         let decision = judgment.judgment_status.trim().to_ascii_lowercase();
         let execution = self
             .change(id, |e| {
@@ -1105,6 +1106,9 @@ impl PipelineEngine {
                         stage.name,
                         stage.status.label().to_lowercase()
                     )));
+                }
+                if let Some(refusal) = principal.judgment_refusal(&stage.judgment_roles()) {
+                    return Err(AppError::Forbidden(refusal));
                 }
                 if decision != "continue" && decision != "stop" {
                     return Err(AppError::invalid(

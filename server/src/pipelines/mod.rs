@@ -203,7 +203,7 @@ impl PipelineService for Pipelines {
         id: ExecutionId,
         stage: &str,
         judgment: Judgment,
-        who: &str,
+        who: &gennaker_app::auth::Principal,
     ) -> Result<Execution, AppError> {
         self.engine.judge(id, stage, judgment, who).await
     }

@@ -91,7 +91,27 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
     let waiting =
         stage.status == ExecutionStatus::Running && !stage.context.contains_key("judgmentStatus");
     let body = if waiting {
-        view! { <Decide execution=execution.clone() stage=stage.clone() decide /> }.into_any()
+        // Who is looking decides whether the buttons work: someone without one of the
+        // judgment's roles sees why instead of a refusal after the tap.
+        let viewer = OnceResource::new(crate::auth::current_viewer());
+        let (execution, stage) = (execution.clone(), stage.clone());
+        view! {
+            <Suspense fallback=|| ()>
+                {move || {
+                    let (execution, stage) = (execution.clone(), stage.clone());
+                    Suspend::new(async move {
+                        let refusal = match viewer.await {
+                            Ok(crate::auth::Viewer::SignedIn(principal)) => {
+                                principal.judgment_refusal(&stage.judgment_roles())
+                            }
+                            _ => None,
+                        };
+                        view! { <Decide execution stage decide refusal /> }
+                    })
+                }}
+            </Suspense>
+        }
+        .into_any()
     } else {
         view! { <Decided stage=stage.clone() /> }.into_any()
     };
@@ -136,7 +156,10 @@ fn Decide(
     execution: Execution,
     stage: StageExecution,
     decide: ServerAction<DecideJudgment>,
+    /// Why the viewer may not decide, if they may not: the buttons are disabled and say so.
+    refusal: Option<String>,
 ) -> impl IntoView {
+    let not_allowed = refusal.is_some();
     let query = use_query_map();
     let here = judgment_path(&execution.application, &execution.id.to_string(), None);
     let continue_label = stage
@@ -146,10 +169,12 @@ fn Decide(
         .context_text("stopButtonLabel")
         .unwrap_or_else(|| "Stop".into());
     let options = stage.judgment_options();
-    let refusal = move || match decide.value().get() {
+    let answer = move || match decide.value().get() {
         Some(Ok(Err(error)) | Err(error)) => Some(error.to_string()),
         _ => None,
     };
+    let why_not = refusal
+        .map(|text| view! { <p class="judgment-not-allowed" id="judgment-not-allowed">{text}</p> });
     let chosen = move || {
         let q = query.read();
         q.get("decision")
@@ -161,7 +186,7 @@ fn Decide(
         execution.id.to_string(),
         stage.ref_id.clone(),
     );
-    move || match chosen() {
+    let choices = move || match chosen() {
         None => {
             let (options, ref_id) = (options.clone(), ref_id.clone());
             let (continue_label, stop_label) = (continue_label.clone(), stop_label.clone());
@@ -177,8 +202,10 @@ fn Decide(
                     </div>
                 })}
                 <div class="judgment-choices">
-                    <button type="submit" class="button big primary" name="decision" value="continue">{continue_label}</button>
-                    <button type="submit" class="button big danger" name="decision" value="stop">{stop_label}</button>
+                    <button type="submit" class="button big primary" name="decision" value="continue"
+                        disabled=not_allowed aria-describedby=not_allowed.then_some("judgment-not-allowed")>{continue_label}</button>
+                    <button type="submit" class="button big danger" name="decision" value="stop"
+                        disabled=not_allowed aria-describedby=not_allowed.then_some("judgment-not-allowed")>{stop_label}</button>
                 </div>
             </Form>
             }
@@ -211,15 +238,19 @@ fn Decide(
                     <input type="hidden" name="decision" value=decision />
                     <input type="hidden" name="input" value=input />
                     <div class="judgment-choices">
-                        <button type="submit" class=class id="confirm-judgment" disabled=move || decide.pending().get()>
+                        <button type="submit" class=class id="confirm-judgment" disabled=move || not_allowed || decide.pending().get()>
                             {format!("Yes, {}", label.to_lowercase())}
                         </button>
                         <a class="button big" href=back>"Back"</a>
                     </div>
                 </ActionForm>
-                {move || refusal().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
+                {move || answer().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
             }
             .into_any()
         }
+    };
+    view! {
+        {why_not}
+        {choices}
     }
 }

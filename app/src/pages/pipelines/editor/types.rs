@@ -271,6 +271,30 @@ fn parse_inputs(text: &str) -> Result<Option<Value>, String> {
     Ok(Some(Value::Array(items)))
 }
 
+/// Spinnaker's `selectedStageRoles` as the editor shows it: separated by commas.
+fn show_roles(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| as_text(Some(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+fn parse_roles(text: &str) -> Result<Option<Value>, String> {
+    let roles: Vec<Value> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| json!(r))
+        .collect();
+    Ok((!roles.is_empty()).then_some(Value::Array(roles)))
+}
+
 #[component]
 fn JudgmentForm() -> impl IntoView {
     let draft = expect_context::<Draft>();
@@ -283,11 +307,21 @@ fn JudgmentForm() -> impl IntoView {
         show_inputs,
         parse_inputs,
     );
+    let roles_field = draft.show(scope.path("selectedStageRoles"));
+    let roles = draft.parsed(
+        &scope.ref_id,
+        vec![Seg::Key("selectedStageRoles")],
+        roles_field.clone(),
+        show_roles,
+        parse_roles,
+    );
     view! {
         <Setting path=vec![Seg::Key("instructions")] id="stage-instructions" label="Instructions" area=true
             hint="What the approver should check before deciding." />
         <Input id="stage-judgment-inputs" label="Judgment inputs" field value=inputs area=true
             hint="Options the approver picks from when continuing, one per line (optional)." />
+        <Input id="stage-judgment-roles" label="Authorized roles" field=roles_field value=roles
+            hint="Only people with one of these roles may decide, separated by commas (empty: anyone who may run the pipeline)." />
         <div class="form-grid">
             <Setting path=vec![Seg::Key("continueButtonLabel")] id="stage-continue-label" label="Continue button label" hint="Default: Continue" />
             <Setting path=vec![Seg::Key("stopButtonLabel")] id="stage-stop-label" label="Stop button label" hint="Default: Stop" />
