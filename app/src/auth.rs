@@ -185,3 +185,61 @@ pub async fn revoke_token(id: String) -> Result<crate::error::Handled<()>, AppEr
     let who = crate::services::principal(&parts);
     Ok(crate::services::services()?.tokens.revoke(&who, &id).await)
 }
+
+/// Why a sign-in was refused, as the sign-in page's address carries it (`?error=wrong`). The
+/// page shows its own words for each, so a link cannot put someone else's on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// The user name or the password is wrong (which one is not said).
+    Wrong,
+    /// Too many attempts: wait `wait` seconds.
+    Limited,
+    /// Gennaker runs open: nobody signs in.
+    Open,
+    /// The store could not be read.
+    Unavailable,
+    /// The form's fields were not sent.
+    Form,
+}
+
+impl SignInRefusal {
+    const ALL: [SignInRefusal; 5] = [
+        SignInRefusal::Wrong,
+        SignInRefusal::Limited,
+        SignInRefusal::Open,
+        SignInRefusal::Unavailable,
+        SignInRefusal::Form,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInRefusal::Wrong => "wrong",
+            SignInRefusal::Limited => "limited",
+            SignInRefusal::Open => "open",
+            SignInRefusal::Unavailable => "unavailable",
+            SignInRefusal::Form => "form",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SignInRefusal> {
+        SignInRefusal::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// What the user reads; `wait` is the seconds to wait after too many attempts.
+    pub fn message(self, wait: Option<u64>) -> String {
+        match self {
+            SignInRefusal::Wrong => "Wrong user name or password.".into(),
+            SignInRefusal::Limited => format!(
+                "Too many sign-in attempts: wait {} s and try again.",
+                wait.unwrap_or(12)
+            ),
+            SignInRefusal::Open => "Gennaker runs open (no users, loopback only): nobody signs \
+                in. Add a user with `gennaker user add` and restart it to require sign-in."
+                .into(),
+            SignInRefusal::Unavailable => {
+                "Cannot check the password now: the store cannot be read. Try again shortly.".into()
+            }
+            SignInRefusal::Form => "Send the form's fields: user, password and next.".into(),
+        }
+    }
+}

@@ -252,7 +252,15 @@ pub struct Services {
 }
 
 /// The services of the current request, or an error saying the server is still starting.
+/// Inside a request nobody is known to make (sign-in is on and the request reached a page
+/// the sign-in check let through as public), nothing is served: the check attaches a
+/// principal to every request it lets act.
 pub fn services() -> Result<Services, AppError> {
+    if let Some(parts) = leptos::prelude::use_context::<http::request::Parts>()
+        && parts.extensions.get::<crate::auth::Principal>().is_none()
+    {
+        return Err(AppError::SignedOut("Sign in to use Gennaker.".into()));
+    }
     leptos::prelude::use_context::<Services>()
         .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
 }

@@ -8,6 +8,10 @@ use leptos_router::components::A;
 #[component]
 pub fn AppShell(children: Children) -> impl IntoView {
     let (nav_open, set_nav_open) = signal(false);
+    // Asked once per page load; the header and the pages that need it share the answer.
+    provide_context(ViewerResource(OnceResource::new(
+        crate::auth::current_viewer(),
+    )));
 
     view! {
         <a class="skip-link" href="#main">
@@ -47,14 +51,18 @@ pub fn AppShell(children: Children) -> impl IntoView {
     }
 }
 
+/// Who is using Gennaker, as the server said when the page loaded.
+#[derive(Clone, Copy)]
+pub struct ViewerResource(pub OnceResource<Result<crate::auth::Viewer, crate::error::AppError>>);
+
 /// Who is using Gennaker: the signed-in user with a "Sign out" button, or that it runs open
 /// (nobody signs in), so nobody mistakes an open installation for a protected one. The button
 /// is a plain form, so it works before the page's script has arrived.
 #[component]
 fn ViewerStatus() -> impl IntoView {
-    use crate::auth::{Viewer, current_viewer};
+    use crate::auth::Viewer;
 
-    let viewer = OnceResource::new(current_viewer());
+    let viewer = expect_context::<ViewerResource>().0;
     let show = move |viewer: Viewer| match viewer {
         Viewer::Open { address } => view! {
             <span

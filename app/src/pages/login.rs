@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::auth::SignInRefusal;
+
 lazy_page!(
     /// `/login`.
     LoginRoute => LoginPage
@@ -14,7 +16,14 @@ lazy_page!(
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let error = move || query.read().get("error");
+    // The address names the refusal; the words are the page's own.
+    let error = move || {
+        let q = query.read();
+        let wait = q.get("wait").and_then(|w| w.parse().ok());
+        q.get("error")
+            .and_then(|code| SignInRefusal::from_code(&code))
+            .map(|refusal| refusal.message(wait))
+    };
     let next = move || {
         query
             .read()

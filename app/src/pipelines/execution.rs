@@ -279,20 +279,22 @@ impl StageExecution {
     pub fn judgment_roles(&self) -> Vec<String> {
         ["requiredJudgmentRoles", "selectedStageRoles"]
             .iter()
-            .map(|key| {
-                self.context
-                    .get(*key)
-                    .and_then(Value::as_array)
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(str::trim)
-                            .filter(|v| !v.is_empty())
-                            .map(str::to_string)
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default()
+            .map(|key| match self.context.get(*key) {
+                // A single role written as text is that role, not "no roles" (anyone).
+                Some(Value::String(text)) => text
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                _ => Vec::new(),
             })
             .find(|roles| !roles.is_empty())
             .unwrap_or_default()

@@ -53,17 +53,11 @@ pub struct Routes {
 }
 
 impl Routes {
-    fn on<H, T>(mut self, method: Method, path: &str, handler: H) -> Self
+    fn on<H, T>(mut self, (method, filter): (Method, MethodFilter), path: &str, handler: H) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
-        let filter = match method {
-            Method::POST => MethodFilter::POST,
-            Method::PUT => MethodFilter::PUT,
-            Method::DELETE => MethodFilter::DELETE,
-            _ => MethodFilter::GET,
-        };
         self.router = self.router.route(path, axum::routing::on(filter, handler));
         self.listed.push(Route {
             method,
@@ -73,19 +67,19 @@ impl Routes {
     }
 
     pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::GET, path, handler)
+        self.on((Method::GET, MethodFilter::GET), path, handler)
     }
 
     pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::POST, path, handler)
+        self.on((Method::POST, MethodFilter::POST), path, handler)
     }
 
     pub fn put<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::PUT, path, handler)
+        self.on((Method::PUT, MethodFilter::PUT), path, handler)
     }
 
     pub fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &str, handler: H) -> Self {
-        self.on(Method::DELETE, path, handler)
+        self.on((Method::DELETE, MethodFilter::DELETE), path, handler)
     }
 
     pub fn merge(mut self, other: Routes) -> Self {

@@ -35,30 +35,60 @@ pub enum Surface {
     Api,
 }
 
-/// Server functions anyone may call: the header asks who is signed in on every page,
-/// the sign-in page included.
-const PUBLIC_SERVER_FUNCTIONS: [&str; 1] = ["current_viewer"];
+/// Whether `path` is one of the UI's built files: under `/pkg/`, or a file at the top of the
+/// site (`/favicon.svg`). Only these are public when no route matched: the UI's router is
+/// more lenient than the server's (it takes `/applications/` for `/applications`), so any other
+/// unmatched path may still render a page with data.
+fn static_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || (path.matches('/').count() == 1 && path.contains('.'))
+}
 
 /// The rule for a request to `path`; `routed` is false when no route matched it (the UI's
 /// files and the not-found page are served then).
 pub fn access(path: &str, routed: bool) -> Access {
+    use leptos::server_fn::ServerFn;
+
     if !routed {
-        return Access::Public;
+        return if static_file(path) {
+            Access::Public
+        } else {
+            Access::SignedIn(Surface::Page)
+        };
     }
     match path {
         "/healthz" | "/readyz" | "/login" | "/auth/login" | "/auth/logout" => Access::Public,
+        // The header asks who is signed in on every page, the sign-in page included.
+        _ if path == gennaker_app::auth::CurrentViewer::PATH => Access::Public,
         _ if path.starts_with("/webhooks/") => Access::Webhook,
         _ if path.starts_with("/api/v1/") => Access::SignedIn(Surface::Api),
-        _ if path.starts_with("/api/") => {
-            let name = path["/api/".len()..].trim_end_matches(|c: char| c.is_ascii_digit());
-            if PUBLIC_SERVER_FUNCTIONS.contains(&name) {
-                Access::Public
-            } else {
-                Access::SignedIn(Surface::ServerFunction)
-            }
-        }
+        _ if path.starts_with("/api/") => Access::SignedIn(Surface::ServerFunction),
         _ => Access::SignedIn(Surface::Page),
     }
+}
+
+/// Why a request is refused when Gennaker runs open, if it is: its `Host` is not this
+/// machine's (`localhost`, `127.0.0.1`, `[::1]`, with any port) nor the public address. A web
+/// page whose name was pointed at 127.0.0.1 (DNS rebinding) would otherwise be "same-site"
+/// with an open Gennaker and could act on it.
+pub fn foreign_host(headers: &HeaderMap, allowed: Option<&str>) -> Option<String> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !name.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let local = ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|ours| name.eq_ignore_ascii_case(ours));
+    if local || allowed.is_some_and(|public| public.eq_ignore_ascii_case(host)) {
+        return None;
+    }
+    Some(format!(
+        "Gennaker runs open (no users) and answers only to this machine's names, not {host:?}: \
+         use http://127.0.0.1, or add a user and set [notifications] public_url"
+    ))
 }
 
 /// Why a browser request that would change something is refused, if it is: it comes from
@@ -107,6 +137,17 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
     let path = request.uri().path().to_string();
     let routed = request.extensions().get::<MatchedPath>().is_some();
     let access = access(&path, routed);
+    if auth.mode() == super::Mode::Open
+        && let Some(problem) = foreign_host(request.headers(), auth.public_host())
+    {
+        tracing::warn!(path = %path, "refused: {problem}");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            access,
+            AppError::Forbidden(problem),
+            &request,
+        );
+    }
     if access != Access::Webhook
         && let Some(problem) = cross_site(request.method(), request.headers(), auth.public_host())
     {
@@ -146,13 +187,17 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
     }
 }
 
-/// The answer to a refused request, in the form its reader expects.
-fn refuse(status: StatusCode, access: Access, error: AppError, request: &Request) -> Response {
-    let wants_page = request
-        .headers()
+/// Whether a request is a browser asking for a page (or posting a plain form): it takes HTML.
+pub fn wants_page(headers: &HeaderMap) -> bool {
+    headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+/// The answer to a refused request, in the form its reader expects.
+fn refuse(status: StatusCode, access: Access, error: AppError, request: &Request) -> Response {
+    let wants_page = wants_page(request.headers());
     match access {
         Access::SignedIn(Surface::Page) | Access::SignedIn(Surface::ServerFunction)
             if wants_page && status == StatusCode::UNAUTHORIZED =>
@@ -197,7 +242,12 @@ pub fn local_path(url: &str) -> Option<&str> {
         Some((_, rest)) => &rest[rest.find('/')?..],
         None => url,
     };
-    (path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")).then_some(path)
+    // Browsers drop tabs and newlines from an address and read `\` as `/`, so `/\t/evil` and
+    // `/\\evil` lead elsewhere: neither (nor any space or control character) is let through.
+    let plain = !path
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    (plain && path.starts_with('/') && !path.starts_with("//")).then_some(path)
 }
 
 #[cfg(test)]
@@ -209,12 +259,35 @@ mod tests {
         assert_eq!(access("/healthz", true), Access::Public);
         assert_eq!(access("/login", true), Access::Public);
         assert_eq!(access("/pkg/gennaker.wasm", false), Access::Public);
+        assert_eq!(access("/favicon.svg", false), Access::Public);
+        assert_eq!(
+            access("/applications/", false),
+            Access::SignedIn(Surface::Page),
+            "the UI's router takes it for /applications"
+        );
+        assert_eq!(
+            access("/applications/x.js", false),
+            Access::SignedIn(Surface::Page)
+        );
         assert_eq!(access("/webhooks/git/github", true), Access::Webhook);
         assert_eq!(
             access("/api/v1/applications", true),
             Access::SignedIn(Surface::Api)
         );
-        assert_eq!(access("/api/current_viewer12345", true), Access::Public);
+        {
+            use leptos::server_fn::ServerFn;
+            assert_eq!(
+                access(gennaker_app::auth::CurrentViewer::PATH, true),
+                Access::Public
+            );
+            assert_eq!(
+                access(
+                    &format!("{}0", gennaker_app::auth::CurrentViewer::PATH),
+                    true
+                ),
+                Access::SignedIn(Surface::ServerFunction)
+            );
+        }
         assert_eq!(
             access("/api/list_pipelines987", true),
             Access::SignedIn(Surface::ServerFunction)
@@ -263,6 +336,23 @@ mod tests {
     }
 
     #[test]
+    fn open_gennaker_answers_only_to_this_machines_names() {
+        let host = |value: &'static str| headers(&[("host", value)]);
+        assert_eq!(foreign_host(&host("127.0.0.1:8080"), None), None);
+        assert_eq!(foreign_host(&host("localhost:8080"), None), None);
+        assert_eq!(foreign_host(&host("[::1]:8080"), None), None);
+        assert!(
+            foreign_host(&host("evil.example:8080"), None)
+                .is_some_and(|m| m.contains("evil.example"))
+        );
+        assert!(foreign_host(&host("127.0.0.1.evil.example"), None).is_some());
+        assert_eq!(
+            foreign_host(&host("cd.example.com"), Some("cd.example.com")),
+            None
+        );
+    }
+
+    #[test]
     fn only_local_addresses_are_followed_after_sign_in() {
         assert_eq!(local_path("/applications?x=1"), Some("/applications?x=1"));
         assert_eq!(local_path("http://127.0.0.1:8080/tasks"), Some("/tasks"));
@@ -270,5 +360,8 @@ mod tests {
         assert_eq!(local_path("/\\evil.example"), None);
         assert_eq!(local_path("https://evil.example"), None);
         assert_eq!(local_path("javascript:alert(1)"), None);
+        assert_eq!(local_path("/\t/evil.example"), None);
+        assert_eq!(local_path("/\n/evil.example"), None);
+        assert_eq!(local_path("/ok/\\evil"), None);
     }
 }

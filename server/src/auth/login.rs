@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use gennaker_app::error::AppError;
 use serde::Deserialize;
 
-use super::guard::local_path;
+use gennaker_app::auth::SignInRefusal;
+
+use super::guard::{local_path, wants_page};
 use super::{Auth, Mode};
 use crate::api::ApiError;
 
@@ -38,44 +40,46 @@ pub fn routes() -> crate::api::Routes {
         .post("/auth/logout", logout)
 }
 
-fn wants_page(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
-}
-
 fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
-/// A refused sign-in of `user`: back to the form with the reason (and the user name, not the
-/// password), or the API's error body.
+/// A refused sign-in of `user`: back to the form with the reason's code (and the user name,
+/// never the password), or a status and the API's error body.
 fn refused(
     headers: &HeaderMap,
     (user, next): (&str, &str),
     status: StatusCode,
-    error: AppError,
+    (refusal, wait): (SignInRefusal, Option<u64>),
 ) -> Response {
     if wants_page(headers) {
-        let to = format!(
+        let mut to = format!(
             "/login?error={}&next={}&user={}",
-            urlencoding::encode(&error.to_string()),
+            refusal.code(),
             urlencoding::encode(next),
             urlencoding::encode(user)
         );
+        if let Some(wait) = wait {
+            to.push_str(&format!("&wait={wait}"));
+        }
         return see_other(&to);
     }
-    match status {
-        StatusCode::TOO_MANY_REQUESTS => (
-            status,
-            axum::Json(serde_json::json!({
-                "code": "too_many_attempts", "message": error.to_string(), "fields": [],
-            })),
-        )
-            .into_response(),
-        _ => ApiError::App(error).into_response(),
-    }
+    let message = refusal.message(wait);
+    let error = match refusal {
+        SignInRefusal::Wrong => AppError::SignedOut(message),
+        SignInRefusal::Unavailable => AppError::Unavailable(message),
+        SignInRefusal::Limited => {
+            return (
+                status,
+                axum::Json(serde_json::json!({
+                    "code": "too_many_attempts", "message": message, "fields": [],
+                })),
+            )
+                .into_response();
+        }
+        SignInRefusal::Open | SignInRefusal::Form => AppError::invalid("user", message),
+    };
+    ApiError::App(error).into_response()
 }
 
 async fn login(State(auth): State<Arc<Auth>>, request: Request) -> Response {
@@ -87,7 +91,7 @@ async fn login(State(auth): State<Arc<Auth>>, request: Request) -> Response {
             &parts.headers,
             ("", "/"),
             StatusCode::BAD_REQUEST,
-            AppError::invalid("user", "Send the form's fields: user, password and next."),
+            (SignInRefusal::Form, None),
         );
     };
     login_with(&auth, &parts.headers, address, form).await
@@ -112,11 +116,7 @@ async fn login_with(
             headers,
             (user, &next),
             StatusCode::BAD_REQUEST,
-            AppError::invalid(
-                "user",
-                "Gennaker runs open (no users, loopback only): nobody signs in. Add a user with \
-                 `gennaker user add` and restart it to require sign-in.",
-            ),
+            (SignInRefusal::Open, None),
         );
     }
     if let Err(wait) = auth.limiter.attempt(user, address) {
@@ -126,21 +126,18 @@ async fn login_with(
             headers,
             (user, &next),
             StatusCode::TOO_MANY_REQUESTS,
-            AppError::invalid(
-                "password",
-                format!("Too many sign-in attempts for {user:?}: wait {seconds} s and try again."),
-            ),
+            (SignInRefusal::Limited, Some(seconds)),
         );
     }
-    let principal = match auth.users.verify(user, &form.password).await {
-        Ok(Some(principal)) => principal,
+    let (principal, generation) = match auth.users.verify(user, &form.password).await {
+        Ok(Some(verified)) => verified,
         Ok(None) => {
             tracing::info!(user = %user, address = ?address, "sign-in failed: wrong user name or password");
             return refused(
                 headers,
                 (user, &next),
                 StatusCode::UNAUTHORIZED,
-                AppError::SignedOut("Wrong user name or password.".into()),
+                (SignInRefusal::Wrong, None),
             );
         }
         Err(error) => {
@@ -149,12 +146,12 @@ async fn login_with(
                 headers,
                 (user, &next),
                 StatusCode::SERVICE_UNAVAILABLE,
-                AppError::Unavailable(format!("Cannot check the password now: {error}")),
+                (SignInRefusal::Unavailable, None),
             );
         }
     };
     let name = principal.name.clone();
-    let token = match auth.sessions.start(principal) {
+    let token = match auth.sessions.start(principal, generation) {
         Ok(token) => token,
         Err(error) => {
             tracing::error!("cannot start a session: {error}");
@@ -162,7 +159,7 @@ async fn login_with(
                 headers,
                 (user, &next),
                 StatusCode::SERVICE_UNAVAILABLE,
-                AppError::Unavailable(error),
+                (SignInRefusal::Unavailable, None),
             );
         }
     };

@@ -162,57 +162,56 @@ impl Auth {
         match self.sessions.lookup(token) {
             Lookup::Valid(principal) => Some(principal),
             Lookup::Unknown => None,
-            Lookup::Recheck(principal) if principal.with != SignedInWith::Password => {
+            Lookup::Recheck(principal, _) if principal.with != SignedInWith::Password => {
                 self.sessions.rechecked(token, principal.clone());
                 Some(principal)
             }
-            Lookup::Recheck(principal) => match self.users.find(&principal.name).await {
-                Ok(Some(user)) => {
-                    let principal = Principal {
-                        roles: user.roles,
-                        ..principal
-                    };
-                    self.sessions.rechecked(token, principal.clone());
-                    Some(principal)
+            Lookup::Recheck(principal, generation) => {
+                match self.users.find(&principal.name).await {
+                    Ok(Some(user)) if user.generation == generation => {
+                        let principal = Principal {
+                            roles: user.roles,
+                            ..principal
+                        };
+                        self.sessions.rechecked(token, principal.clone());
+                        Some(principal)
+                    }
+                    Ok(_) => {
+                        tracing::info!(user = %principal.name, "the user was removed: signed out");
+                        self.sessions.end(token);
+                        None
+                    }
+                    // The store is unreachable: keep the session rather than sign everyone out.
+                    Err(error) => {
+                        tracing::warn!(user = %principal.name, "cannot look the user up again: {error}");
+                        Some(principal)
+                    }
                 }
-                Ok(None) => {
-                    tracing::info!(user = %principal.name, "the user was removed: signed out");
-                    self.sessions.end(token);
-                    None
-                }
-                // The store is unreachable: keep the session rather than sign everyone out.
-                Err(error) => {
-                    tracing::warn!(user = %principal.name, "cannot look the user up again: {error}");
-                    Some(principal)
-                }
-            },
+            }
         }
     }
 
-    /// The `Set-Cookie` value that starts a session with `token`.
+    /// The `Set-Cookie` value that starts a session with `token`: a browser-session cookie, so
+    /// the server alone decides when the session ends (`session_ttl` unused, at most a week).
     pub fn session_cookie(&self, token: &str) -> String {
-        cookie::Cookie::build((sessions::COOKIE, token.to_string()))
-            .path("/")
-            .http_only(true)
-            .secure(self.secure_cookies)
-            .same_site(cookie::SameSite::Lax)
-            .max_age(cookie::time::Duration::seconds(
-                i64::try_from(self.sessions.ttl().as_secs()).unwrap_or(i64::MAX),
-            ))
-            .build()
-            .to_string()
+        self.cookie(token, None)
     }
 
     /// The `Set-Cookie` value that removes the session cookie.
     pub fn ended_cookie(&self) -> String {
-        cookie::Cookie::build((sessions::COOKIE, ""))
+        self.cookie("", Some(cookie::time::Duration::ZERO))
+    }
+
+    fn cookie(&self, value: &str, max_age: Option<cookie::time::Duration>) -> String {
+        let mut built = cookie::Cookie::build((sessions::COOKIE, value.to_string()))
             .path("/")
             .http_only(true)
             .secure(self.secure_cookies)
-            .same_site(cookie::SameSite::Lax)
-            .max_age(cookie::time::Duration::ZERO)
-            .build()
-            .to_string()
+            .same_site(cookie::SameSite::Lax);
+        if let Some(age) = max_age {
+            built = built.max_age(age);
+        }
+        built.build().to_string()
     }
 }
 

@@ -15,9 +15,15 @@ pub const COOKIE: &str = "gennaker_session";
 /// How often a session's user is looked up again (a removed user is signed out within this).
 pub const RECHECK: Duration = Duration::from_secs(60);
 
+/// The longest a session lasts, however often it is used: then its user signs in again.
+pub const LONGEST: Duration = Duration::from_secs(7 * 24 * 3600);
+
 #[derive(Debug, Clone)]
 struct Session {
     principal: Principal,
+    /// The user's generation at sign-in (see `LocalUser::generation`).
+    generation: String,
+    started: Instant,
     last_used: Instant,
     checked: Instant,
 }
@@ -27,8 +33,9 @@ struct Session {
 pub enum Lookup {
     /// A live session, checked recently.
     Valid(Principal),
-    /// A live session whose user should be looked up again before it is trusted.
-    Recheck(Principal),
+    /// A live session whose user should be looked up again before it is trusted: the user must
+    /// still exist with this generation.
+    Recheck(Principal, String),
     /// No such session, or it ended.
     Unknown,
 }
@@ -37,6 +44,13 @@ pub enum Lookup {
 pub struct Sessions {
     ttl: Duration,
     live: Mutex<HashMap<[u8; 32], Session>>,
+}
+
+impl Session {
+    /// Used within `ttl`, and younger than [`LONGEST`].
+    fn live(&self, now: Instant, ttl: Duration) -> bool {
+        now.duration_since(self.last_used) < ttl && now.duration_since(self.started) < LONGEST
+    }
 }
 
 fn key(token: &str) -> [u8; 32] {
@@ -56,19 +70,22 @@ impl Sessions {
         self.ttl
     }
 
-    /// Starts a session for `principal`; returns its token, to be sent once, in the cookie.
-    pub fn start(&self, principal: Principal) -> Result<String, String> {
+    /// Starts a session for `principal` (of the user's `generation`); returns its token, to be
+    /// sent once, in the cookie.
+    pub fn start(&self, principal: Principal, generation: String) -> Result<String, String> {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random)
             .map_err(|e| format!("the operating system gave no random bytes: {e}"))?;
         let token = hex::encode(random);
         let now = Instant::now();
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.retain(|_, s| now.duration_since(s.last_used) < self.ttl);
+        live.retain(|_, s| s.live(now, self.ttl));
         live.insert(
             key(&token),
             Session {
                 principal,
+                generation,
+                started: now,
                 last_used: now,
                 checked: now,
             },
@@ -82,12 +99,12 @@ impl Sessions {
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
         let key = key(token);
         match live.get_mut(&key) {
-            Some(session) if now.duration_since(session.last_used) < self.ttl => {
+            Some(session) if session.live(now, self.ttl) => {
                 session.last_used = now;
                 if now.duration_since(session.checked) < RECHECK {
                     Lookup::Valid(session.principal.clone())
                 } else {
-                    Lookup::Recheck(session.principal.clone())
+                    Lookup::Recheck(session.principal.clone(), session.generation.clone())
                 }
             }
             Some(_) => {
@@ -134,7 +151,7 @@ mod tests {
     #[test]
     fn a_token_finds_its_session_until_it_ends() {
         let sessions = Sessions::new(Duration::from_secs(60));
-        let token = sessions.start(alice()).expect("a token");
+        let token = sessions.start(alice(), "g1".into()).expect("a token");
         assert_eq!(token.len(), 64);
         assert_eq!(sessions.lookup(&token), Lookup::Valid(alice()));
         assert_eq!(sessions.lookup("not-a-token"), Lookup::Unknown);
@@ -145,7 +162,7 @@ mod tests {
     #[test]
     fn an_unused_session_expires() {
         let sessions = Sessions::new(Duration::from_millis(1));
-        let token = sessions.start(alice()).expect("a token");
+        let token = sessions.start(alice(), "g1".into()).expect("a token");
         std::thread::sleep(Duration::from_millis(5));
         assert_eq!(sessions.lookup(&token), Lookup::Unknown);
     }

@@ -31,6 +31,10 @@ struct StoredToken {
     token: ApiToken,
     /// Hex SHA-256 of the secret part.
     secret_sha256: String,
+    /// The user's generation when the token was made: a user removed and added again under
+    /// the same name does not inherit the tokens of the one before.
+    #[serde(default)]
+    user_generation: String,
 }
 
 #[derive(Clone)]
@@ -132,8 +136,14 @@ impl Tokens {
                         return None;
                     }
                 };
-                // The user must still exist; their roles are read now.
-                let user = self.users.find(&stored.token.user).await.ok().flatten()?;
+                // The user must still exist, the same one; their roles are read now.
+                let user = self
+                    .users
+                    .find(&stored.token.user)
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|user| user.generation == stored.user_generation)?;
                 let known = Known {
                     principal: Principal {
                         name: user.name,
@@ -178,6 +188,12 @@ impl gennaker_app::services::TokenService for Tokens {
         if let Some(refused) = refusal(who, name, days) {
             return Err(refused);
         }
+        let user = self
+            .users
+            .find(&who.name)
+            .await
+            .map_err(|e| AppError::Unavailable(e.to_string()))?
+            .ok_or_else(|| AppError::Forbidden(format!("{} is not a local user.", who.name)))?;
         let id = random_hex(8)?;
         let secret = random_hex(32)?;
         let now = Timestamp::now();
@@ -191,6 +207,7 @@ impl gennaker_app::services::TokenService for Tokens {
         let stored = StoredToken {
             token: token.clone(),
             secret_sha256: sha256_hex(&secret),
+            user_generation: user.generation,
         };
         self.documents
             .create(&id, stored, &who.name)

@@ -17,6 +17,10 @@ pub struct LocalUser {
     pub name: String,
     pub roles: Vec<String>,
     pub password_hash: String,
+    /// Random, new each time the user is added: sessions and tokens of an earlier user of the
+    /// same name (removed, then added again) do not carry over.
+    #[serde(default)]
+    pub generation: String,
 }
 
 impl std::fmt::Debug for LocalUser {
@@ -35,13 +39,14 @@ pub struct Users {
 
 /// Why `name` cannot be a user name, if it cannot.
 pub fn name_problem(name: &str) -> Option<String> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "._@-".contains(c);
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
     if name.is_empty() || name.len() > 64 {
         return Some("a user name has 1 to 64 characters".into());
     }
-    if !name.chars().all(allowed) {
+    if !name.chars().all(allowed) || name.starts_with('.') {
         return Some(format!(
-            "user name {name:?} may contain only letters, digits, '.', '_', '@' and '-'"
+            "user name {name:?} may contain only letters, digits, '.', '_' and '-', and must \
+             not start with '.'"
         ));
     }
     None
@@ -87,10 +92,14 @@ impl Users {
         let mut roles = roles.to_vec();
         roles.sort();
         roles.dedup();
+        let mut random = [0u8; 16];
+        getrandom::fill(&mut random)
+            .map_err(|e| AuthError::Invalid(format!("no random bytes from the system: {e}")))?;
         let user = LocalUser {
             name: name.to_string(),
             roles,
             password_hash,
+            generation: hex::encode(random),
         };
         match self.documents.create(name, user, who).await {
             Ok(_) => Ok(()),
@@ -128,10 +137,17 @@ impl Users {
         }
     }
 
-    /// The principal `name` signs in as, if `password` is theirs. An unknown name costs the
-    /// same time as a wrong password.
-    pub async fn verify(&self, name: &str, password: &str) -> Result<Option<Principal>, AuthError> {
-        let user = self.find(name).await?;
+    /// The principal `name` signs in as, and the user's generation, if `password` is theirs.
+    /// An unknown (or impossible) name costs the same time as a wrong password.
+    pub async fn verify(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<Option<(Principal, String)>, AuthError> {
+        let user = match name_problem(name) {
+            Some(_) => None,
+            None => self.find(name).await?,
+        };
         let hash = user.as_ref().map_or_else(
             || passwords::decoy().to_string(),
             |u| u.password_hash.clone(),
@@ -140,10 +156,13 @@ impl Users {
         let matches = tokio::task::spawn_blocking(move || passwords::verify(&password, &hash))
             .await
             .unwrap_or(false);
-        Ok(user.filter(|_| matches).map(|user| Principal {
-            name: user.name,
-            roles: user.roles,
-            with: SignedInWith::Password,
+        Ok(user.filter(|_| matches).map(|user| {
+            let principal = Principal {
+                name: user.name,
+                roles: user.roles,
+                with: SignedInWith::Password,
+            };
+            (principal, user.generation)
         }))
     }
 }

@@ -93,7 +93,7 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
     let body = if waiting {
         // Who is looking decides whether the buttons work: someone without one of the
         // judgment's roles sees why instead of a refusal after the tap.
-        let viewer = OnceResource::new(crate::auth::current_viewer());
+        let viewer = expect_context::<crate::components::layout::ViewerResource>().0;
         let (execution, stage) = (execution.clone(), stage.clone());
         view! {
             <Suspense fallback=|| ()>
