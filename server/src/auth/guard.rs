@@ -137,20 +137,14 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
     let path = request.uri().path().to_string();
     let routed = request.extensions().get::<MatchedPath>().is_some();
     let access = access(&path, routed);
-    if auth.mode() == super::Mode::Open
-        && let Some(problem) = foreign_host(request.headers(), auth.public_host())
-    {
-        tracing::warn!(path = %path, "refused: {problem}");
-        return refuse(
-            StatusCode::FORBIDDEN,
-            access,
-            AppError::Forbidden(problem),
-            &request,
-        );
-    }
-    if access != Access::Webhook
-        && let Some(problem) = cross_site(request.method(), request.headers(), auth.public_host())
-    {
+    let (headers, public) = (request.headers(), auth.public_host());
+    let foreign = (auth.mode() == super::Mode::Open)
+        .then(|| foreign_host(headers, public))
+        .flatten();
+    let forged = (access != Access::Webhook)
+        .then(|| cross_site(request.method(), headers, public))
+        .flatten();
+    if let Some(problem) = foreign.or(forged) {
         tracing::warn!(path = %path, "refused: {problem}");
         return refuse(
             StatusCode::FORBIDDEN,
