@@ -163,7 +163,7 @@ pub trait PipelineService: Send + Sync {
         id: ExecutionId,
         stage: &str,
         judgment: Judgment,
-        who: &crate::auth::Principal,
+        who: &crate::auth::model::Principal,
     ) -> Result<Execution, AppError>;
     /// Ends a stage's wait for its execution window now.
     async fn skip_window(
@@ -207,17 +207,17 @@ pub trait TokenService: Send + Sync {
     /// `who`'s tokens, newest first.
     async fn list(
         &self,
-        who: &crate::auth::Principal,
-    ) -> Result<Vec<crate::auth::ApiToken>, AppError>;
+        who: &crate::auth::model::Principal,
+    ) -> Result<Vec<crate::auth::model::ApiToken>, AppError>;
     /// A new token for `who`, named `name`, valid for `days`.
     async fn create(
         &self,
-        who: &crate::auth::Principal,
+        who: &crate::auth::model::Principal,
         name: &str,
         days: u32,
-    ) -> Result<crate::auth::NewToken, AppError>;
+    ) -> Result<crate::auth::model::NewToken, AppError>;
     /// Revokes `who`'s token `id`.
-    async fn revoke(&self, who: &crate::auth::Principal, id: &str) -> Result<(), AppError>;
+    async fn revoke(&self, who: &crate::auth::model::Principal, id: &str) -> Result<(), AppError>;
 }
 
 /// The changes the server announces to open pages (`/api/v1/events`).
@@ -257,7 +257,10 @@ pub struct Services {
 /// principal to every request it lets act.
 pub fn services() -> Result<Services, AppError> {
     if let Some(parts) = leptos::prelude::use_context::<http::request::Parts>()
-        && parts.extensions.get::<crate::auth::Principal>().is_none()
+        && parts
+            .extensions
+            .get::<crate::auth::model::Principal>()
+            .is_none()
     {
         return Err(AppError::SignedOut("Sign in to use Gennaker.".into()));
     }
@@ -274,12 +277,12 @@ pub fn acting_user(parts: &http::request::Parts) -> String {
 /// The principal the server's sign-in check attached to the request; everyone ("anonymous",
 /// open) when there is none, which happens only when Gennaker runs open: with sign-in on, no
 /// request reaches a server function without a principal.
-pub fn principal(parts: &http::request::Parts) -> crate::auth::Principal {
+pub fn principal(parts: &http::request::Parts) -> crate::auth::model::Principal {
     parts
         .extensions
-        .get::<crate::auth::Principal>()
+        .get::<crate::auth::model::Principal>()
         .cloned()
-        .unwrap_or_else(crate::auth::Principal::open)
+        .unwrap_or_else(crate::auth::model::Principal::open)
 }
 
 /// The request the current server function answers; an empty one outside a request.
