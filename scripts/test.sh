@@ -24,7 +24,7 @@ build_release
 export GENNAKER_CLUSTER_STATE="$GENNAKER_CACHE/test-cluster"
 export GENNAKER_ETCD_CLIENT_PORT=33790 GENNAKER_ETCD_PEER_PORT=33800 GENNAKER_APISERVER_PORT=26443
 export GENNAKER_CONTROLLER_MANAGER_PORT=20257 GENNAKER_SCHEDULER_PORT=20259 GENNAKER_KWOK_PORT=20247
-trap '"$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down' EXIT
+trap '"$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down; "$REPO_ROOT/end2end/services/oidc.sh" down' EXIT
 step "starting the local Kubernetes cluster"
 "$REPO_ROOT/end2end/cluster/up.sh" --fresh
 export KUBECONFIG="$GENNAKER_CLUSTER_STATE/kubeconfig"
@@ -42,6 +42,9 @@ eval "$("$REPO_ROOT/end2end/services/jenkins.sh" env | sed 's/^/export /')"
 step "starting the SMTP server (aiosmtpd from PyPI, writing a Maildir)"
 "$REPO_ROOT/end2end/services/smtp.sh" up
 eval "$("$REPO_ROOT/end2end/services/smtp.sh" env | sed 's/^/export /')"
+step "starting the OpenID Connect provider (oidc-provider from npm)"
+"$REPO_ROOT/end2end/services/oidc.sh" up
+eval "$("$REPO_ROOT/end2end/services/oidc.sh" env | sed 's/^/export /')"
 
 step "unit and integration tests"
 # Incremental caches only grow in CI-style runs (every clone rebuilds the workspace crates).

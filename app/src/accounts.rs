@@ -20,6 +20,9 @@ pub struct KubernetesAccountSummary {
     pub warnings: Vec<String>,
     /// Whether Gennaker can watch the cluster right now.
     pub health: AccountHealth,
+    /// Roles that may see (READ) and change (WRITE) what runs in it; none: everyone.
+    #[serde(default)]
+    pub permissions: crate::applications::model::Permissions,
 }
 
 /// How an account is doing, with the error when it is not.

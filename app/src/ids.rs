@@ -29,6 +29,14 @@ impl IdKind for ExecutionKind {
     const NAME: &'static str = "execution";
 }
 
+/// Entries of the audit log.
+#[derive(Debug)]
+pub enum AuditKind {}
+impl IdKind for AuditKind {
+    const NAME: &'static str = "audit entry";
+}
+
+pub type AuditId = Id<AuditKind>;
 pub type TaskId = Id<TaskKind>;
 pub type ExecutionId = Id<ExecutionKind>;
 

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;
@@ -31,6 +32,7 @@ use leptos_router::{
 
 use crate::components::layout::AppShell;
 use crate::components::time::provide_clock;
+use crate::pages::audit::AuditRoute;
 use crate::pages::{
     application::{ApplicationRoute, ConfigRoute, DefaultTab},
     applications::ApplicationsPage,
@@ -106,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks") view={Lazy::<TasksRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/tokens") view={Lazy::<TokensRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::InOrder />
                 </Routes>
             </AppShell>
         </Router>

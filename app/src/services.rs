@@ -63,15 +63,19 @@ pub trait ApplicationCatalog: Send + Sync {
 }
 
 /// What the clusters run for an application, read from the watch-fed cache.
+#[async_trait::async_trait]
 pub trait Infrastructure: Send + Sync {
     /// Clusters with their server groups and instances.
-    fn clusters(&self, application: &str) -> Vec<ClusterView>;
+    async fn clusters(&self, application: &str) -> Result<Vec<ClusterView>, AppError>;
     /// Services of the application.
-    fn load_balancers(&self, application: &str) -> Vec<LoadBalancer>;
+    async fn load_balancers(&self, application: &str) -> Result<Vec<LoadBalancer>, AppError>;
     /// NetworkPolicies of the application.
-    fn security_groups(&self, application: &str) -> Vec<SecurityGroup>;
+    async fn security_groups(&self, application: &str) -> Result<Vec<SecurityGroup>, AppError>;
     /// Jobs of the application, newest first.
-    fn jobs(&self, application: &str) -> Vec<crate::infrastructure::jobs::JobView>;
+    async fn jobs(
+        &self,
+        application: &str,
+    ) -> Result<Vec<crate::infrastructure::jobs::JobView>, AppError>;
 }
 
 /// Durable tasks: every change to a cluster runs as one.
@@ -220,6 +224,20 @@ pub trait TokenService: Send + Sync {
     async fn revoke(&self, who: &crate::auth::model::Principal, id: &str) -> Result<(), AppError>;
 }
 
+/// The audit log: entries are added, never changed.
+#[async_trait::async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Stores `entry` durably.
+    async fn record(&self, entry: crate::audit::AuditEntry) -> Result<(), AppError>;
+    /// The newest entries `filter` picks, at most `filter.limit()`, read until `visible`
+    /// has let that many through.
+    async fn entries(
+        &self,
+        filter: &crate::audit::AuditFilter,
+        visible: &(dyn for<'e> Fn(&'e crate::audit::AuditEntry) -> bool + Send + Sync),
+    ) -> Result<Vec<crate::audit::AuditEntry>, AppError>;
+}
+
 /// The changes the server announces to open pages (`/api/v1/events`).
 pub trait ChangeFeed: Send + Sync {
     /// How many changes were announced since the server started. A page renders with this
@@ -249,6 +267,15 @@ pub struct Services {
     pub changes: Arc<dyn ChangeFeed>,
     /// API tokens.
     pub tokens: Arc<dyn TokenService>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditLog>,
+    /// The OpenID Connect provider's name on the sign-in page, when one is configured.
+    pub single_sign_on: Option<String>,
+    /// Who may do anything (admin roles).
+    pub policy: crate::auth::permissions::Policy,
+    /// The checks of the principal these services act for ([`Services::acting_as`]); `None`
+    /// for the backend's own, unchecked services.
+    pub guard: Option<Arc<crate::auth::guarded::Guard>>,
 }
 
 /// The services of the current request, or an error saying the server is still starting.
@@ -264,8 +291,9 @@ pub fn services() -> Result<Services, AppError> {
     {
         return Err(AppError::SignedOut("Sign in to use Gennaker.".into()));
     }
-    leptos::prelude::use_context::<Services>()
-        .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))
+    let services = leptos::prelude::use_context::<Services>()
+        .ok_or_else(|| AppError::Unavailable("the server has not finished starting".into()))?;
+    Ok(services.acting_as(principal(&request_parts())))
 }
 
 /// Who makes the request with these `parts`: the name a change records as made by

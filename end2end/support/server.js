@@ -35,6 +35,9 @@ export const settings = {
         tokenFile: process.env.GENNAKER_TEST_JENKINS_TOKEN_FILE,
       }
     : null,
+  oidc: process.env.GENNAKER_TEST_OIDC_ISSUER
+    ? { issuer: process.env.GENNAKER_TEST_OIDC_ISSUER, clientId: process.env.GENNAKER_TEST_OIDC_CLIENT_ID }
+    : null,
 };
 
 if (!settings.bin || !settings.siteRoot) {
@@ -49,8 +52,20 @@ if (inCI && !settings.registry) {
 if (inCI && !settings.smtp) {
   throw new Error('CI=true but GENNAKER_TEST_SMTP_PORT is not set: the test SMTP server must be running');
 }
+if (inCI && !settings.oidc) {
+  throw new Error('CI=true but GENNAKER_TEST_OIDC_ISSUER is not set: the test OpenID Connect provider must be running');
+}
 if (inCI && !settings.jenkins) {
   throw new Error('CI=true but GENNAKER_TEST_JENKINS_URL is not set: the test Jenkins must be running');
+}
+
+/**
+ * Sign-in through the test OpenID Connect provider, in TOML: its client secret comes from the
+ * environment (GENNAKER_TEST_OIDC_CLIENT_SECRET) as a secret, as an operator would keep it.
+ */
+function oidcConfig({ issuer, clientId }) {
+  const quote = (value) => JSON.stringify(value);
+  return `[[secrets]]\nname = "oidc-client"\nenv = "GENNAKER_TEST_OIDC_CLIENT_SECRET"\n[auth.oidc]\nissuer = ${quote(issuer)}\nclient_id = ${quote(clientId)}\nclient_secret_secret = "oidc-client"\nlabel = "Test SSO"\n`;
 }
 
 /** The test registry as a docker-registry account named `test`, in TOML. */
@@ -109,9 +124,10 @@ export function addUser(dataDir, { name, password, roles = [] }) {
 /**
  * Starts a server with its own data directory; call `stop()` when done. `port` fixes its port
  * (where the test registry sends its notifications); `dataDir` reuses a stopped server's data;
- * `users` are added first (`{ name, password, roles }`), so the server requires sign-in.
+ * `users` are added first (`{ name, password, roles }`), so the server requires sign-in;
+ * `oidc` lets people sign in through the test OpenID Connect provider too.
  */
-export async function startServer({ port: fixedPort, dataDir: reused, users = [] } = {}) {
+export async function startServer({ port: fixedPort, dataDir: reused, users = [], oidc = false } = {}) {
   const port = fixedPort ?? (await freePort());
   const dataDir = reused ?? mkdtempSync(join(tmpdir(), 'gennaker-e2e-'));
   for (const user of users) addUser(dataDir, user);
@@ -121,6 +137,7 @@ export async function startServer({ port: fixedPort, dataDir: reused, users = []
     settings.registry && registryConfig(settings.registry),
     settings.jenkins && jenkinsConfig(settings.jenkins),
     settings.smtp && notificationsConfig(`http://127.0.0.1:${port}`, settings.smtp),
+    oidc && settings.oidc && oidcConfig(settings.oidc),
   ]
     .filter(Boolean)
     .join('');

@@ -175,6 +175,135 @@ describe('a Manual Judgment limited to managers', () => {
   });
 });
 
+describe("an application's permissions", () => {
+  const env = withServerAndBrowser({ before, after }, () =>
+    startServer({
+      users: [
+        { name: 'wren', password: PASSWORD, roles: ['releasers'] },
+        { name: 'rick', password: PASSWORD, roles: ['dev'] },
+        { name: 'gus', password: PASSWORD, roles: ['guests'] },
+      ],
+    }),
+  );
+
+  before(async () => {
+    const cookie = await cookieFor(env.server.url, 'wren');
+    const created = await api(env.server.url, cookie, '/applications', {
+      name: 'locked',
+      ownerEmail: 'wren@example.com',
+      permissions: { READ: ['dev'], WRITE: ['releasers'], EXECUTE: ['ops'] },
+    });
+    assert.equal(created.status, 201);
+    const pipeline = await api(env.server.url, cookie, '/pipelines', { application: 'locked', name: 'Ship', stages: [] });
+    assert.equal(pipeline.status, 201);
+  });
+
+  test('a reader sees what they may not do, and why, beside disabled buttons (360 px)', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await page.context().addCookies([{ name: 'gennaker_session', value: (await cookieFor(env.server.url, 'rick')).split('=')[1], url: env.server.url }]);
+    await shell.open(page, `${env.server.url}/applications/locked/pipelines`);
+    const write = 'Only releasers may change application locked; rick has the roles dev.';
+    await page.getByText(write).waitFor();
+    assert.equal(await page.locator('#create-pipeline').isDisabled(), true);
+    assert.equal(await page.locator('#import-pipeline').isDisabled(), true);
+    await page.getByText('Only ops may run pipelines and operations of application locked; rick has the roles dev.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Start Manual Execution of Ship' }).isDisabled(), true);
+    await screenshot(page, 'auth-reader-pipelines-360');
+
+    await shell.open(page, `${env.server.url}/applications/locked/config`);
+    await page.getByText(write).first().waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save changes' }).isDisabled(), true);
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('someone with none of its roles does not see it listed, and is told why on its page', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await page.context().addCookies([{ name: 'gennaker_session', value: (await cookieFor(env.server.url, 'gus')).split('=')[1], url: env.server.url }]);
+    await shell.open(page, `${env.server.url}/applications`);
+    await page.getByText('No applications').first().waitFor();
+    assert.equal(await page.getByRole('link', { name: 'locked' }).count(), 0);
+    await page.goto(`${env.server.url}/applications/locked/config`);
+    await page.getByText('Only dev or releasers or ops may see application locked; gus has the roles guests.').first().waitFor();
+    await screenshot(page, 'auth-outsider-desktop');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});
+
+describe('signing in through OpenID Connect', () => {
+  const env = withServerAndBrowser({ before, after }, () =>
+    startServer({ users: [{ name: 'rick', password: PASSWORD, roles: ['dev'] }], oidc: true }),
+  );
+  let judgment;
+
+  before(async () => {
+    const cookie = await cookieFor(env.server.url, 'rick');
+    assert.equal((await api(env.server.url, cookie, '/applications', { name: 'sso-gated', ownerEmail: 'rick@example.com' })).status, 201);
+    const pipeline = await api(env.server.url, cookie, '/pipelines', {
+      application: 'sso-gated',
+      name: 'Release',
+      stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve release', selectedStageRoles: ['managers'] }],
+    });
+    assert.equal(pipeline.status, 201);
+    const started = await api(env.server.url, cookie, `/pipelines/${pipeline.body.config.id}/executions`, {});
+    assert.equal(started.status, 202);
+    judgment = `/applications/sso-gated/executions/${started.body.id}/judgment?stage=1`;
+  });
+
+  test("a manager signs in at the provider, comes back with her group as a role and approves (360 px)", async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await page.goto(`${env.server.url}${judgment}`);
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+    await screenshot(page, 'auth-sso-choice-360');
+    await page.getByRole('link', { name: 'Sign in with Test SSO' }).click();
+    // The provider's own page.
+    await page.getByLabel('Username').fill('olivia');
+    await page.getByLabel('Password').fill('olivia-password-1');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/judgment'));
+    await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, continue' }).click();
+    await page.getByText('by olivia').waitFor();
+    await screenshot(page, 'auth-sso-approved-360');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test('the audit log shows who signed in and what they decided, and exports it as JSON lines', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await page.context().addCookies([{ name: 'gennaker_session', value: (await cookieFor(env.server.url, 'rick')).split('=')[1], url: env.server.url }]);
+    await shell.open(page, `${env.server.url}/audit`);
+    await shellCheck.heading(page, 'Audit log');
+    const entries = page.getByRole('list', { name: 'Audit entries' });
+    await entries.getByText('Judgment decided').first().waitFor();
+    await entries.getByText('Pipeline created').first().waitFor();
+    await page.getByLabel('Action').selectOption('pipelineCreated');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((url) => url.searchParams.get('action') === 'pipelineCreated');
+    await entries.getByText('Pipeline created').first().waitFor();
+    assert.equal(await entries.getByText('Judgment decided').count(), 0, 'the filter leaves other actions out');
+    await entries.getByText(/field\(s\) changed/).first().click();
+    await entries.getByText('Release').first().waitFor();
+    await screenshot(page, 'auth-audit-desktop');
+    const href = await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href');
+    assert.match(href, /format=jsonl/);
+    assert.match(href, /action=pipelineCreated/);
+    const cookie = await cookieFor(env.server.url, 'rick');
+    const exported = await fetch(`${env.server.url}${href}`, { headers: { Cookie: cookie } });
+    assert.equal(exported.status, 200);
+    assert.equal(exported.headers.get('content-type'), 'application/x-ndjson');
+    const lines = (await exported.text()).trim().split('\n').map((line) => JSON.parse(line));
+    assert.ok(lines.length >= 1);
+    assert.ok(lines.every((entry) => entry.action === 'pipelineCreated'));
+    assert.equal(lines[0].user, 'rick');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+});
+
 describe('running open', () => {
   const env = withServerAndBrowser({ before, after }, startServer);
 

@@ -85,6 +85,8 @@ pub enum ConfigError {
     Secret { secret: String, problem: String },
     #[error("[notifications]: {0}")]
     Notifications(String),
+    #[error("[auth]: {0}")]
+    Auth(String),
     #[error("{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}")]
     Duration {
         key: &'static str,
@@ -161,6 +163,40 @@ struct RawConfig {
 struct RawAuth {
     #[serde(default = "default_session_ttl")]
     session_ttl: String,
+    #[serde(default)]
+    admin_roles: Vec<String>,
+    #[serde(default)]
+    oidc: Option<RawOidc>,
+    #[serde(default)]
+    service_users: Vec<RawServiceUser>,
+}
+
+/// `[[auth.service_users]]`: a user triggers may run as (`runAsUser`), with its roles.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServiceUser {
+    name: String,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// `[auth.oidc]`: sign-in through an OpenID Connect provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOidc {
+    issuer: String,
+    client_id: String,
+    /// The name of a `[[secrets]]` entry holding the client secret; none for a public client.
+    #[serde(default)]
+    client_secret_secret: Option<String>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    roles_claim: Option<String>,
+    #[serde(default)]
+    name_claim: Option<String>,
 }
 
 fn default_session_ttl() -> String {
@@ -171,6 +207,9 @@ impl Default for RawAuth {
     fn default() -> Self {
         RawAuth {
             session_ttl: default_session_ttl(),
+            admin_roles: Vec::new(),
+            oidc: None,
+            service_users: Vec::new(),
         }
     }
 }
@@ -380,6 +419,8 @@ struct RawKubernetesAccount {
     namespaces: Vec<String>,
     #[serde(default)]
     docker_registries: Vec<String>,
+    #[serde(default)]
+    permissions: gennaker_app::applications::model::Permissions,
 }
 
 /// A docker-registry account as written: `[[docker_registries]]`.
@@ -497,18 +538,136 @@ pub struct Config {
 }
 
 /// `[auth]`, validated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthConfig {
     /// How long a sign-in lasts without being used.
     pub session_ttl: std::time::Duration,
+    /// Roles that may do anything, whatever an application's or account's permissions say.
+    pub admin_roles: Vec<String>,
+    /// Sign-in through an OpenID Connect provider, when configured.
+    pub oidc: Option<OidcConfig>,
+    /// The users triggers may run as (a trigger's `runAsUser`).
+    pub service_users: Vec<gennaker_app::auth::permissions::ServiceUser>,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
             session_ttl: std::time::Duration::from_secs(12 * 3600),
+            admin_roles: Vec::new(),
+            oidc: None,
+            service_users: Vec::new(),
         }
     }
+}
+
+impl AuthConfig {
+    /// Who may do anything, and who triggers may run as.
+    pub fn policy(&self) -> gennaker_app::auth::permissions::Policy {
+        gennaker_app::auth::permissions::Policy {
+            admin_roles: self.admin_roles.clone(),
+            service_users: self.service_users.clone(),
+        }
+    }
+}
+
+/// `[auth.oidc]`, validated.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcConfig {
+    /// The provider's issuer URL, exactly as its discovery document names it.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// The sign-in page's button: "Sign in with <label>".
+    pub label: String,
+    pub scopes: Vec<String>,
+    /// The ID token claim listing the user's groups, taken as roles.
+    pub roles_claim: String,
+    /// The ID token claim naming the user (the subject when absent).
+    pub name_claim: String,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+fn resolve_service_users(
+    raw: Vec<RawServiceUser>,
+) -> Result<Vec<gennaker_app::auth::permissions::ServiceUser>, ConfigError> {
+    let mut users: Vec<gennaker_app::auth::permissions::ServiceUser> = Vec::new();
+    for user in raw {
+        if user.name.trim().is_empty() || user.name.starts_with('[') {
+            return Err(ConfigError::Auth(format!(
+                "auth.service_users: {:?} is not a name a trigger's runAsUser can give",
+                user.name
+            )));
+        }
+        if users.iter().any(|u| u.name == user.name) {
+            return Err(ConfigError::Auth(format!(
+                "auth.service_users: {:?} is configured twice",
+                user.name
+            )));
+        }
+        users.push(gennaker_app::auth::permissions::ServiceUser {
+            name: user.name,
+            roles: user.roles,
+        });
+    }
+    Ok(users)
+}
+
+fn resolve_oidc(
+    raw: Option<RawOidc>,
+    secrets: &Secrets,
+) -> Result<Option<OidcConfig>, ConfigError> {
+    let Some(raw) = raw else { return Ok(None) };
+    let fail = |message: String| ConfigError::Auth(message);
+    if !(raw.issuer.starts_with("https://")
+        || raw.issuer.starts_with("http://127.0.0.1")
+        || raw.issuer.starts_with("http://localhost"))
+    {
+        return Err(fail(format!(
+            "auth.oidc.issuer {:?} must be an https:// URL (plain http only on this machine, for tests)",
+            raw.issuer
+        )));
+    }
+    if raw.client_id.trim().is_empty() {
+        return Err(fail(
+            "auth.oidc.client_id is empty: give the client id the provider registered for Gennaker"
+                .into(),
+        ));
+    }
+    let client_secret = match raw.client_secret_secret {
+        None => None,
+        Some(name) => Some(
+            secrets
+                .get(&name)
+                .ok_or_else(|| fail(format!("auth.oidc.client_secret_secret names {name:?}, which is not a [[secrets]] entry")))?
+                .to_string(),
+        ),
+    };
+    let scopes = raw.scopes.unwrap_or_else(|| {
+        ["openid", "profile", "email", "groups"]
+            .map(str::to_string)
+            .to_vec()
+    });
+    Ok(Some(OidcConfig {
+        issuer: raw.issuer.trim_end_matches('/').to_string(),
+        client_id: raw.client_id,
+        client_secret,
+        label: raw.label.unwrap_or_else(|| "OpenID Connect".into()),
+        scopes,
+        roles_claim: raw.roles_claim.unwrap_or_else(|| "groups".into()),
+        name_claim: raw
+            .name_claim
+            .unwrap_or_else(|| "preferred_username".into()),
+    }))
 }
 
 /// `[notifications]`, validated.
@@ -657,6 +816,7 @@ impl KubernetesConfig {
                 context,
                 namespaces: Vec::new(),
                 docker_registries: Vec::new(),
+                permissions: Default::default(),
             }],
         })
     }
@@ -679,6 +839,8 @@ pub struct KubernetesAccount {
     pub namespaces: Vec<String>,
     /// Docker-registry accounts whose images it deploys.
     pub docker_registries: Vec<String>,
+    /// Roles that may see (READ) and change (WRITE) what runs in it; none: everyone.
+    pub permissions: gennaker_app::applications::model::Permissions,
 }
 
 impl KubernetesAccount {
@@ -767,6 +929,9 @@ impl Config {
                 &raw.auth.session_ttl,
                 (std::time::Duration::from_secs(60), "1m"),
             )?,
+            admin_roles: raw.auth.admin_roles,
+            oidc: resolve_oidc(raw.auth.oidc, &secrets)?,
+            service_users: resolve_service_users(raw.auth.service_users)?,
         };
         Ok(Config {
             listen,
@@ -955,6 +1120,7 @@ fn resolve_accounts(
                 context: Some((*context).to_string()),
                 namespaces: Vec::new(),
                 docker_registries: Vec::new(),
+                permissions: Default::default(),
             })
             .collect());
     }
@@ -1009,6 +1175,7 @@ fn resolve_accounts(
             context: account.context,
             namespaces: account.namespaces,
             docker_registries: account.docker_registries,
+            permissions: account.permissions,
         });
     }
     Ok(accounts)

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod applications;
+pub mod audit;
 pub mod auth;
 pub mod caching;
 pub mod cli;
@@ -69,21 +70,25 @@ pub fn install_crypto_provider() {
 
 /// Binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServerError> {
-    if !config.listen.ip().is_loopback() {
-        // Refused before the address is bound: nothing is served unprotected, not even briefly.
-        install_crypto_provider();
-        let backend = store::open(&config.store)
-            .await
-            .map_err(ServerError::Store)?;
-        auth::Auth::check(&backend, config.listen).await?;
-    }
+    // Decided before the address is bound: nothing is served unprotected, not even briefly.
+    install_crypto_provider();
+    let backend = open_store(&config).await?;
+    let mode = auth::Auth::check(&backend, &config.auth, config.listen).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
             addr: config.listen,
             source,
         })?;
-    serve(config, listener, shutdown::signal()).await
+    serve_with(config, listener, shutdown::signal(), (backend, mode)).await
+}
+
+async fn open_store(config: &Config) -> Result<std::sync::Arc<store::Backend>, ServerError> {
+    let backend = store::open(&config.store)
+        .await
+        .map_err(ServerError::Store)?;
+    tracing::info!(store = ?backend, "store opened");
+    Ok(backend)
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
@@ -93,6 +98,19 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     install_crypto_provider();
+    let backend = open_store(&config).await?;
+    let listen = listener.local_addr().map_err(ServerError::Serve)?;
+    let mode = auth::Auth::check(&backend, &config.auth, listen).await?;
+    serve_with(config, listener, shutdown, (backend, mode)).await
+}
+
+/// Serves with the store opened and the sign-in mode decided.
+async fn serve_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    (backend, mode): (std::sync::Arc<store::Backend>, auth::Mode),
+) -> Result<(), ServerError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| ServerError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -105,18 +123,21 @@ pub async fn serve(
     if config.kubernetes.accounts.is_empty() {
         tracing::warn!("no Kubernetes accounts: no kubeconfig was found and none is configured");
     }
-
-    let backend = store::open(&config.store)
+    let (audit, opened) = audit::AuditStore::open(backend.clone())
         .await
         .map_err(ServerError::Store)?;
-    tracing::info!(store = ?backend, "store opened");
+    tracing::info!(
+        entries = opened.records,
+        "audit log opened: {} entries",
+        opened.records
+    );
     let auth = auth::Auth::start(
         backend.clone(),
         &config.auth,
-        listener.local_addr().map_err(ServerError::Serve)?,
+        (listener.local_addr().map_err(ServerError::Serve)?, mode),
         config.notifications.public_url.as_deref(),
-    )
-    .await?;
+        std::sync::Arc::new(audit),
+    )?;
     let events = events::EventBus::default();
     let kubernetes = std::sync::Arc::new(
         kubernetes::Kubernetes::connect(&config.kubernetes, events.clone()).await,
@@ -187,7 +208,10 @@ pub async fn serve(
         jenkins.clone(),
         backend.clone(),
         config.secrets.clone(),
-        config.triggers,
+        (
+            config.triggers,
+            (mode == auth::Mode::SignIn).then(|| config.auth.policy()),
+        ),
     );
     triggers.run(&events).await;
     let notifier = notifications::Notifier::new(

@@ -21,6 +21,7 @@ fn declared() -> api::Routes {
         .get("/readyz", health::readyz)
         .merge(api::routes())
         .merge(auth::login::routes())
+        .merge(auth::oidc::routes())
 }
 
 /// Every route the server answers, listed from what the router is built of: the declared

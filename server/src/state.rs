@@ -94,6 +94,14 @@ impl AppState {
                 jenkins: backends.jenkins,
                 changes: Arc::new(backends.events.clone()),
                 tokens: backends.auth.tokens.clone(),
+                audit: backends.auth.audit.clone(),
+                single_sign_on: backends
+                    .auth
+                    .single_sign_on
+                    .as_ref()
+                    .map(|sso| sso.label().to_string()),
+                policy: config.auth.policy(),
+                guard: None,
             },
             data_dir: config.data_dir.clone(),
             store: backends.store,

@@ -2,7 +2,10 @@
 //! what the UI shows of it. The server decides (see the server crate's `auth` module); this
 //! module only carries the answer, through the server functions below.
 
+#[cfg(feature = "ssr")]
+pub mod guarded;
 pub mod model;
+pub mod permissions;
 
 use leptos::prelude::*;
 
@@ -14,7 +17,10 @@ pub use model::*;
 pub async fn current_viewer() -> Result<Viewer, AppError> {
     let parts = crate::services::request_parts();
     Ok(match parts.extensions.get::<Principal>() {
-        None => Viewer::SignedOut,
+        None => Viewer::SignedOut {
+            single_sign_on: use_context::<crate::services::Services>()
+                .and_then(|services| services.single_sign_on),
+        },
         Some(principal) if principal.with == SignedInWith::Open => Viewer::Open {
             address: parts
                 .headers
@@ -55,4 +61,11 @@ pub async fn revoke_token(id: String) -> Result<crate::error::Handled<()>, AppEr
     let parts = crate::services::request_parts();
     let who = crate::services::principal(&parts);
     Ok(crate::services::services()?.tokens.revoke(&who, &id).await)
+}
+
+/// What the signed-in user may do with `application`: for each of READ, WRITE and EXECUTE,
+/// nothing when they may, else why not.
+#[server]
+pub async fn application_access(application: String) -> Result<permissions::Access, AppError> {
+    crate::services::services()?.access(&application).await
 }

@@ -76,8 +76,9 @@ pub enum Viewer {
     Open { address: String },
     /// Signed in.
     SignedIn(Principal),
-    /// Sign-in is required and nobody is signed in.
-    SignedOut,
+    /// Sign-in is required and nobody is signed in; `single_sign_on` names the OpenID Connect
+    /// provider's button, when one is configured.
+    SignedOut { single_sign_on: Option<String> },
 }
 
 #[cfg(test)]
@@ -148,15 +149,18 @@ pub enum SignInRefusal {
     Unavailable,
     /// The form's fields were not sent.
     Form,
+    /// Signing in through the OpenID Connect provider failed or was refused there.
+    SingleSignOn,
 }
 
 impl SignInRefusal {
-    const ALL: [SignInRefusal; 5] = [
+    const ALL: [SignInRefusal; 6] = [
         SignInRefusal::Wrong,
         SignInRefusal::Limited,
         SignInRefusal::Open,
         SignInRefusal::Unavailable,
         SignInRefusal::Form,
+        SignInRefusal::SingleSignOn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -166,6 +170,7 @@ impl SignInRefusal {
             SignInRefusal::Open => "open",
             SignInRefusal::Unavailable => "unavailable",
             SignInRefusal::Form => "form",
+            SignInRefusal::SingleSignOn => "sso",
         }
     }
 
@@ -188,6 +193,10 @@ impl SignInRefusal {
                 "Cannot check the password now: the store cannot be read. Try again shortly.".into()
             }
             SignInRefusal::Form => "Send the form's fields: user, password and next.".into(),
+            SignInRefusal::SingleSignOn => "Signing in through the identity provider did not \
+                work (it refused, or could not be reached). Try again; if it keeps failing, an \
+                admin finds the reason in Gennaker's log and audit log."
+                .into(),
         }
     }
 }

@@ -42,6 +42,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
                 <A href="/applications">"Applications"</A>
                 <A href="/infrastructure">"Infrastructure"</A>
                 <A href="/tasks">"Tasks"</A>
+                <A href="/audit">"Audit"</A>
                 <ViewerStatus />
             </nav>
         </header>
@@ -90,7 +91,9 @@ fn ViewerStatus() -> impl IntoView {
             </form>
         }
         .into_any(),
-        Viewer::SignedOut => view! { <a class="viewer" href="/login">"Sign in"</a> }.into_any(),
+        Viewer::SignedOut { .. } => {
+            view! { <a class="viewer" href="/login">"Sign in"</a> }.into_any()
+        }
     };
     view! {
         <Suspense fallback=|| ()>

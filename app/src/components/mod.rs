@@ -1,5 +1,6 @@
 //! Widgets shared by several pages.
 
+pub mod access;
 pub mod application_form;
 pub mod dialog;
 pub mod feedback;

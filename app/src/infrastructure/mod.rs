@@ -23,13 +23,13 @@ use server_groups::ClusterView;
 /// The application's clusters, server groups and instances in every account.
 #[server]
 pub async fn application_clusters(application: String) -> Result<Vec<ClusterView>, AppError> {
-    Ok(services()?.infrastructure.clusters(&application))
+    services()?.infrastructure.clusters(&application).await
 }
 
 /// The application's Jobs, newest first.
 #[server]
 pub async fn application_jobs(application: String) -> Result<Vec<JobView>, AppError> {
-    Ok(services()?.infrastructure.jobs(&application))
+    services()?.infrastructure.jobs(&application).await
 }
 
 /// The application's load balancers (Services).
@@ -37,7 +37,10 @@ pub async fn application_jobs(application: String) -> Result<Vec<JobView>, AppEr
 pub async fn application_load_balancers(
     application: String,
 ) -> Result<Vec<LoadBalancer>, AppError> {
-    Ok(services()?.infrastructure.load_balancers(&application))
+    services()?
+        .infrastructure
+        .load_balancers(&application)
+        .await
 }
 
 /// The application's security groups (NetworkPolicies).
@@ -45,7 +48,10 @@ pub async fn application_load_balancers(
 pub async fn application_security_groups(
     application: String,
 ) -> Result<Vec<SecurityGroup>, AppError> {
-    Ok(services()?.infrastructure.security_groups(&application))
+    services()?
+        .infrastructure
+        .security_groups(&application)
+        .await
 }
 
 /// The configured Kubernetes accounts, with their health.

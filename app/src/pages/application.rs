@@ -12,6 +12,8 @@ use crate::applications::{
     application_history, delete_application, get_application, restore_application,
     update_application,
 };
+use crate::auth::permissions::Authorization;
+use crate::components::access::{RefusalNote, WithAccess};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::feedback::{ErrorPanel, FormError, Loading, Notice};
 use crate::components::history::{Comparison, DiffRow, SavedVersion, VersionHistory};
@@ -28,6 +30,8 @@ pub struct ApplicationContext {
     pub reload: RwSignal<u32>,
     /// Changes the server reports about this application.
     pub live: crate::live::Live,
+    /// What the signed-in user may do with it (everything while unknown: the server decides).
+    pub access: Resource<crate::auth::permissions::Access>,
 }
 
 impl ApplicationContext {
@@ -78,11 +82,20 @@ pub fn ApplicationPage() -> impl IntoView {
         |(name, _)| async move { settle(get_application(name).await) },
     );
     let live = crate::live::use_live(Some(name.get_untracked()));
+    let access = Resource::new(
+        move || (name.get(), reload.get()),
+        |(name, _)| async move {
+            crate::auth::application_access(name)
+                .await
+                .unwrap_or_default()
+        },
+    );
     provide_context(ApplicationContext {
         name,
         application,
         reload,
         live,
+        access,
     });
 
     view! {
@@ -210,9 +223,15 @@ fn AttributesEditor(app: Application, saved: RwSignal<Option<String>>) -> impl I
                             "Load the latest version"
                         </button>
                     </Show>
-                    <button type="submit" class="button primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
-                    </button>
+                    <WithAccess what=Authorization::Write render={move |refusal: Option<String>| {
+                        let refused = refusal.is_some();
+                        view! {
+                            <button type="submit" class="button primary" disabled=move || refused || save.pending().get()>
+                                {move || if save.pending().get() { "Saving…" } else { "Save changes" }}
+                            </button>
+                            <RefusalNote reason=refusal />
+                        }
+                    }} />
                 </div>
                 <Notice text=saved />
             </form>
@@ -337,9 +356,16 @@ fn DeletePanel(app: Application) -> impl IntoView {
                     <label for="delete-confirm">"Application name"</label>
                     <input id="delete-confirm" type="text" autocomplete="off" bind:value=typed />
                 </div>
-                <button type="submit" class="button danger" disabled=move || !matches() || remove.pending().get()>
-                    "Delete application"
-                </button>
+                <WithAccess what=Authorization::Write render={move |refusal: Option<String>| {
+                    let refused = refusal.is_some();
+                    let matches = matches.clone();
+                    view! {
+                        <button type="submit" class="button danger" disabled=move || refused || !matches() || remove.pending().get()>
+                            "Delete application"
+                        </button>
+                        <RefusalNote reason=refusal />
+                    }
+                }} />
             </form>
             <FormError errors known_fields=&[] />
         </section>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::auth::SignInRefusal;
+use crate::auth::{SignInRefusal, Viewer};
 
 lazy_page!(
     /// `/login`.
@@ -30,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
             .get("next")
             .unwrap_or_else(|| "/applications".into())
     };
+    let viewer = expect_context::<crate::components::layout::ViewerResource>().0;
     // After a refusal the name comes back; the password never does.
     let user = move || query.read().get("user").unwrap_or_default();
 
@@ -65,6 +66,21 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="button primary">"Sign in"</button>
             </form>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let provider = match viewer.await {
+                        Ok(Viewer::SignedOut { single_sign_on }) => single_sign_on,
+                        _ => None,
+                    };
+                    provider.map(|label| {
+                        let href = format!("/auth/oidc/login?next={}", urlencoding::encode(&next()));
+                        view! {
+                            <p class="login-or">"or"</p>
+                            <a class="button login-sso" href=href rel="external">{format!("Sign in with {label}")}</a>
+                        }
+                    })
+                })}
+            </Suspense>
         </section>
     }
 }

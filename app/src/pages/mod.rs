@@ -31,6 +31,7 @@ macro_rules! lazy_page {
 
 pub mod application;
 pub mod applications;
+pub mod audit;
 pub mod clusters;
 pub mod infrastructure;
 pub mod load_balancers;

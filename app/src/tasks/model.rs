@@ -117,6 +117,27 @@ impl Operation {
         }
     }
 
+    /// The account the operation changes.
+    pub fn account(&self) -> &str {
+        match self {
+            Operation::CreateServerGroup { spec } => &spec.account,
+            Operation::UpsertLoadBalancer { spec } => &spec.account,
+            Operation::UpsertSecurityGroup { spec } => &spec.account,
+            Operation::ApplyManifest { account, .. } => account,
+            Operation::DeleteManifest { target, .. } | Operation::ScaleManifest { target, .. } => {
+                &target.account
+            }
+            Operation::ResizeServerGroup { server_group, .. }
+            | Operation::DisableServerGroup { server_group, .. }
+            | Operation::EnableServerGroup { server_group, .. }
+            | Operation::DestroyServerGroup { server_group, .. } => &server_group.account,
+            Operation::RollbackServerGroup { current, .. } => &current.account,
+            Operation::DeleteLoadBalancer { load_balancer, .. } => &load_balancer.account,
+            Operation::DeleteSecurityGroup { security_group, .. } => &security_group.account,
+            Operation::UndoRollout { deployment, .. } => &deployment.account,
+        }
+    }
+
     /// What the task list calls it: "Resize web-v001 to 3".
     pub fn description(&self) -> String {
         match self {

@@ -2,7 +2,7 @@
 //! history, restore.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 
@@ -14,9 +14,9 @@ use serde::Deserialize;
 
 use super::Acting;
 use super::Routes;
+use super::Serve;
 use super::versioned::{created, with_etag};
 use super::{ApiError, VersionParam, base_version, json, path, query};
-use crate::state::AppState;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -40,7 +40,7 @@ struct ListParams {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Vec<Application>>, ApiError> {
     let params = query(params)?;
@@ -52,36 +52,30 @@ async fn list(
             ))
         })?,
     };
-    Ok(Json(
-        state.services.applications.list(&params.q, sort).await?,
-    ))
+    Ok(Json(services.applications.list(&params.q, sort).await?))
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     who: Acting,
     body: Result<Json<ApplicationSpec>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let spec = json(body)?;
-    let application = state
-        .services
-        .applications
-        .create(spec, &who.0.name)
-        .await?;
+    let application = services.applications.create(spec, &who.0.name).await?;
     // Validation allows only [a-z0-9-] in names, so this is always a valid header value.
     let location = format!("/api/v1/applications/{}", application.spec.name);
     Ok(created(location, application))
 }
 
 async fn read(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(name): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(with_etag(state.services.applications.get(&name).await?))
+    Ok(with_etag(services.applications.get(&name).await?))
 }
 
 async fn update(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(name): Path<String>,
     who: Acting,
     headers: HeaderMap,
@@ -91,8 +85,7 @@ async fn update(
     let version = base_version(&headers, query(params)?.version)?;
     let spec = json(body)?;
     Ok(with_etag(
-        state
-            .services
+        services
             .applications
             .update(&name, version, spec, &who.0.name)
             .await?,
@@ -108,7 +101,7 @@ struct DeleteParams {
 }
 
 async fn remove(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(name): Path<String>,
     who: Acting,
     headers: HeaderMap,
@@ -116,8 +109,7 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let params = query(params)?;
     let version = base_version(&headers, params.version)?;
-    state
-        .services
+    services
         .applications
         .delete(&name, version, &params.confirm, &who.0.name)
         .await?;
@@ -125,24 +117,22 @@ async fn remove(
 }
 
 async fn history(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<ApplicationVersion>>, ApiError> {
-    Ok(Json(state.services.applications.history(&name).await?))
+    Ok(Json(services.applications.history(&name).await?))
 }
 
 async fn read_version(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     params: Result<Path<(String, u64)>, PathRejection>,
 ) -> Result<Json<ApplicationVersion>, ApiError> {
     let (name, version) = path(params)?;
-    Ok(Json(
-        state.services.applications.version(&name, version).await?,
-    ))
+    Ok(Json(services.applications.version(&name, version).await?))
 }
 
 async fn restore(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     segments: Result<Path<(String, u64)>, PathRejection>,
     who: Acting,
     headers: HeaderMap,
@@ -151,8 +141,7 @@ async fn restore(
     let (name, version) = path(segments)?;
     let expected = base_version(&headers, query(params)?.version)?;
     Ok(with_etag(
-        state
-            .services
+        services
             .applications
             .restore(&name, version, expected, &who.0.name)
             .await?,

@@ -2,7 +2,7 @@
 //! the cache sees them.
 
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 
 use axum::Json;
 use gennaker_app::accounts::KubernetesAccountSummary;
@@ -14,8 +14,8 @@ use gennaker_app::registries::{DockerRegistrySummary, RepositoryList};
 use serde::Deserialize;
 
 use super::Routes;
+use super::Serve;
 use super::{ApiError, path, query};
-use crate::state::AppState;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -31,32 +31,30 @@ pub fn routes() -> Routes {
         .get("/applications/{name}/jobs", jobs)
 }
 
-async fn accounts(State(state): State<AppState>) -> Json<Vec<KubernetesAccountSummary>> {
-    Json(state.services.accounts.kubernetes_accounts())
+async fn accounts(Serve(services): Serve) -> Json<Vec<KubernetesAccountSummary>> {
+    Json(services.accounts.kubernetes_accounts())
 }
 
-async fn registries(State(state): State<AppState>) -> Json<Vec<DockerRegistrySummary>> {
-    Json(state.services.registries.registries())
+async fn registries(Serve(services): Serve) -> Json<Vec<DockerRegistrySummary>> {
+    Json(services.registries.registries())
 }
 
-async fn jenkins_masters(State(state): State<AppState>) -> Json<Vec<String>> {
-    Json(state.services.jenkins.masters())
+async fn jenkins_masters(Serve(services): Serve) -> Json<Vec<String>> {
+    Json(services.jenkins.masters())
 }
 
 async fn jenkins_jobs(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<String>>, ApiError> {
-    Ok(Json(state.services.jenkins.jobs(&path(name)?).await?))
+    Ok(Json(services.jenkins.jobs(&path(name)?).await?))
 }
 
 async fn repositories(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<RepositoryList>, ApiError> {
-    Ok(Json(
-        state.services.registries.repositories(&path(name)?).await?,
-    ))
+    Ok(Json(services.registries.repositories(&path(name)?).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,59 +64,55 @@ struct TagParams {
 }
 
 async fn tags(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
     params: Result<Query<TagParams>, QueryRejection>,
 ) -> Result<Json<Vec<String>>, ApiError> {
     let name = path(name)?;
     let params = query(params)?;
     Ok(Json(
-        state
-            .services
-            .registries
-            .tags(&name, &params.repository)
-            .await?,
+        services.registries.tags(&name, &params.repository).await?,
     ))
 }
 
 /// The application must exist, so a typo gets a 404 rather than an empty list.
 async fn known(
-    state: &AppState,
+    services: &gennaker_app::services::Services,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<String, ApiError> {
     let name = path(name)?;
-    state.services.applications.get(&name).await?;
+    services.applications.get(&name).await?;
     Ok(name)
 }
 
 async fn clusters(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<ClusterView>>, ApiError> {
-    let name = known(&state, name).await?;
-    Ok(Json(state.services.infrastructure.clusters(&name)))
+    let name = known(&services, name).await?;
+    Ok(Json(services.infrastructure.clusters(&name).await?))
 }
 
 async fn load_balancers(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<LoadBalancer>>, ApiError> {
-    let name = known(&state, name).await?;
-    Ok(Json(state.services.infrastructure.load_balancers(&name)))
+    let name = known(&services, name).await?;
+    Ok(Json(services.infrastructure.load_balancers(&name).await?))
 }
 
 async fn security_groups(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<SecurityGroup>>, ApiError> {
-    let name = known(&state, name).await?;
-    Ok(Json(state.services.infrastructure.security_groups(&name)))
+    let name = known(&services, name).await?;
+    Ok(Json(services.infrastructure.security_groups(&name).await?))
 }
 
 async fn jobs(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     name: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<JobView>>, ApiError> {
-    let name = known(&state, name).await?;
-    Ok(Json(state.services.infrastructure.jobs(&name)))
+    let name = known(&services, name).await?;
+    Ok(Json(services.infrastructure.jobs(&name).await?))
 }

@@ -3,6 +3,7 @@
 //! codes. Every error body is `{"code": "...", "message": "...", "fields": [...]}`.
 
 mod applications;
+mod audit;
 mod error;
 mod events;
 mod infrastructure;
@@ -33,6 +34,7 @@ pub fn routes() -> Routes {
         .merge(events::routes())
         .merge(webhooks::routes())
         .merge(tokens::routes())
+        .merge(audit::routes())
         .under("/api/v1")
         .merge(webhooks::hooks())
 }
@@ -120,6 +122,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Acting {
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
         Ok(Acting(gennaker_app::services::principal(parts)))
+    }
+}
+
+/// The services as the request's principal may use them: every call is checked against the
+/// application's and account's permissions (see `gennaker_app::auth::guarded`).
+pub(crate) struct Serve(pub gennaker_app::services::Services);
+
+impl axum::extract::FromRequestParts<AppState> for Serve {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let who = gennaker_app::services::principal(parts);
+        Ok(Serve(state.services.acting_as(who)))
     }
 }
 

@@ -11,7 +11,7 @@
 //!   `POST /executions/{id}/evaluate` (`{"expression": "..."}`).
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 
@@ -28,9 +28,9 @@ use serde_json::{Value, json};
 
 use super::Acting;
 use super::Routes;
+use super::Serve;
 use super::versioned::{created, with_etag};
 use super::{ApiError, VersionParam, base_version, json, path, query};
-use crate::state::AppState;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -66,39 +66,39 @@ fn execution_id(text: &str) -> Result<ExecutionId, ApiError> {
 }
 
 async fn list(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(app): Path<String>,
 ) -> Result<Json<Vec<StoredPipeline>>, ApiError> {
-    Ok(Json(state.services.pipelines.list(&app).await?))
+    Ok(Json(services.pipelines.list(&app).await?))
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     who: Acting,
     body: Result<Json<PipelineConfig>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let config = json(body)?;
-    let pipeline = state.services.pipelines.create(config, &who.0.name).await?;
+    let pipeline = services.pipelines.create(config, &who.0.name).await?;
     let location = format!("/api/v1/pipelines/{}", pipeline.config.id);
     Ok(created(location, pipeline))
 }
 
 async fn read(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    Ok(with_etag(state.services.pipelines.get(&id).await?))
+    Ok(with_etag(services.pipelines.get(&id).await?))
 }
 
 async fn export(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
 ) -> Result<Json<PipelineConfig>, ApiError> {
-    Ok(Json(state.services.pipelines.get(&id).await?.config))
+    Ok(Json(services.pipelines.get(&id).await?.config))
 }
 
 async fn update(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     who: Acting,
     headers: HeaderMap,
@@ -108,8 +108,7 @@ async fn update(
     let version = base_version(&headers, query(params)?.version)?;
     let config = json(body)?;
     Ok(with_etag(
-        state
-            .services
+        services
             .pipelines
             .update(&id, version, config, &who.0.name)
             .await?,
@@ -117,30 +116,26 @@ async fn update(
 }
 
 async fn remove(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     who: Acting,
     headers: HeaderMap,
     params: Result<Query<VersionParam>, QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
     let version = base_version(&headers, query(params)?.version)?;
-    state
-        .services
-        .pipelines
-        .delete(&id, version, &who.0.name)
-        .await?;
+    services.pipelines.delete(&id, version, &who.0.name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn history(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<PipelineVersion>>, ApiError> {
-    Ok(Json(state.services.pipelines.history(&id).await?))
+    Ok(Json(services.pipelines.history(&id).await?))
 }
 
 async fn restore(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     segments: Result<Path<(String, u64)>, PathRejection>,
     who: Acting,
     headers: HeaderMap,
@@ -149,8 +144,7 @@ async fn restore(
     let (id, version) = path(segments)?;
     let expected = base_version(&headers, query(params)?.version)?;
     Ok(with_etag(
-        state
-            .services
+        services
             .pipelines
             .restore(&id, version, expected, &who.0.name)
             .await?,
@@ -158,7 +152,7 @@ async fn restore(
 }
 
 async fn start(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     who: Acting,
     body: Result<Json<StartRequest>, JsonRejection>,
@@ -167,11 +161,7 @@ async fn start(
         Err(JsonRejection::MissingJsonContentType(_)) => StartRequest::default(),
         other => json(other)?,
     };
-    let execution = state
-        .services
-        .pipelines
-        .start(&id, request, &who.0.name)
-        .await?;
+    let execution = services.pipelines.start(&id, request, &who.0.name).await?;
     let location = format!("/api/v1/executions/{}", execution.id);
     Ok((
         StatusCode::ACCEPTED,
@@ -191,7 +181,7 @@ struct ExecutionParams {
 }
 
 async fn executions(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     params: Result<Query<ExecutionParams>, QueryRejection>,
 ) -> Result<Json<Vec<Execution>>, ApiError> {
     let params = query(params)?;
@@ -220,8 +210,7 @@ async fn executions(
         )));
     }
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .executions(ExecutionFilter {
                 application: params.application,
@@ -235,31 +224,27 @@ async fn executions(
 }
 
 async fn notifications(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<gennaker_app::pipelines::notifications::Delivery>>, ApiError> {
     let id = execution_id(&id)?;
     // An unknown execution is a 404, not an empty list.
-    state.services.pipelines.execution(id).await?;
-    Ok(Json(state.services.pipelines.deliveries(id).await?))
+    services.pipelines.execution(id).await?;
+    Ok(Json(services.pipelines.deliveries(id).await?))
 }
 
 async fn channels(
-    State(state): State<AppState>,
+    Serve(services): Serve,
 ) -> Json<Vec<gennaker_app::pipelines::notifications::ChannelHealth>> {
-    Json(state.services.pipelines.notification_channels())
+    Json(services.pipelines.notification_channels())
 }
 
 async fn execution(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
 ) -> Result<Json<Execution>, ApiError> {
     Ok(Json(
-        state
-            .services
-            .pipelines
-            .execution(execution_id(&id)?)
-            .await?,
+        services.pipelines.execution(execution_id(&id)?).await?,
     ))
 }
 
@@ -270,15 +255,14 @@ struct CancelParams {
 }
 
 async fn cancel(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     who: Acting,
     params: Result<Query<CancelParams>, QueryRejection>,
 ) -> Result<Json<Execution>, ApiError> {
     let reason = query(params)?.reason;
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .cancel(execution_id(&id)?, reason, &who.0.name)
             .await?,
@@ -286,13 +270,12 @@ async fn cancel(
 }
 
 async fn pause(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .pause(execution_id(&id)?, &who.0.name)
             .await?,
@@ -300,13 +283,12 @@ async fn pause(
 }
 
 async fn resume(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .resume(execution_id(&id)?, &who.0.name)
             .await?,
@@ -314,14 +296,13 @@ async fn resume(
 }
 
 async fn restart(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     segments: Result<Path<(String, String)>, PathRejection>,
     who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     let (id, stage) = path(segments)?;
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .restart_stage(execution_id(&id)?, &stage, &who.0.name)
             .await?,
@@ -329,14 +310,13 @@ async fn restart(
 }
 
 async fn skip_window(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     segments: Result<Path<(String, String)>, PathRejection>,
     who: Acting,
 ) -> Result<Json<Execution>, ApiError> {
     let (id, stage) = path(segments)?;
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .skip_window(execution_id(&id)?, &stage, &who.0.name)
             .await?,
@@ -344,7 +324,7 @@ async fn skip_window(
 }
 
 async fn judge(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     segments: Result<Path<(String, String)>, PathRejection>,
     who: Acting,
     body: Result<Json<Judgment>, JsonRejection>,
@@ -352,8 +332,7 @@ async fn judge(
     let (id, stage) = path(segments)?;
     let judgment = json(body)?;
     Ok(Json(
-        state
-            .services
+        services
             .pipelines
             .judge(execution_id(&id)?, &stage, judgment, &who.0)
             .await?,
@@ -367,13 +346,12 @@ struct EvaluateBody {
 }
 
 async fn evaluate(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     Path(id): Path<String>,
     body: Result<Json<EvaluateBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = json(body)?;
-    let result = state
-        .services
+    let result = services
         .pipelines
         .evaluate(execution_id(&id)?, &body.expression)
         .await?;

@@ -2,7 +2,7 @@
 //! cancel tasks.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 
@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use super::Acting;
 use super::Routes;
+use super::Serve;
 use super::{ApiError, json, path, query};
-use crate::state::AppState;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -36,7 +36,7 @@ struct ListParams {
 const MAX_LIMIT: usize = 1000;
 
 async fn list(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<Vec<Task>>, ApiError> {
     let params = query(params)?;
@@ -48,8 +48,7 @@ async fn list(
         )));
     }
     Ok(Json(
-        state
-            .services
+        services
             .tasks
             .list(params.application.as_deref(), limit)
             .await?,
@@ -57,12 +56,12 @@ async fn list(
 }
 
 async fn submit(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     who: Acting,
     body: Result<Json<Operation>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let operation = json(body)?;
-    let task = state.services.tasks.submit(operation, &who.0.name).await?;
+    let task = services.tasks.submit(operation, &who.0.name).await?;
     let location = format!("/api/v1/tasks/{}", task.id);
     Ok((
         StatusCode::ACCEPTED,
@@ -72,17 +71,17 @@ async fn submit(
 }
 
 async fn read(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Task>, ApiError> {
-    Ok(Json(state.services.tasks.get(task_id(id)?).await?))
+    Ok(Json(services.tasks.get(task_id(id)?).await?))
 }
 
 async fn cancel(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Task>, ApiError> {
-    Ok(Json(state.services.tasks.cancel(task_id(id)?).await?))
+    Ok(Json(services.tasks.cancel(task_id(id)?).await?))
 }
 
 /// The task id in the path; a malformed one is a 404, like an unknown one.

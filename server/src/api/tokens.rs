@@ -2,15 +2,14 @@
 //! answer, once), revoke.
 
 use axum::Json;
+use axum::extract::Path;
 use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gennaker_app::auth::{ApiToken, NewToken};
 use serde::Deserialize;
 
-use super::{Acting, ApiError, Routes, json, path};
-use crate::state::AppState;
+use super::{Acting, ApiError, Routes, Serve, json, path};
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -32,18 +31,17 @@ fn default_days() -> u32 {
     90
 }
 
-async fn list(State(state): State<AppState>, who: Acting) -> Result<Json<Vec<ApiToken>>, ApiError> {
-    Ok(Json(state.services.tokens.list(&who.0).await?))
+async fn list(Serve(services): Serve, who: Acting) -> Result<Json<Vec<ApiToken>>, ApiError> {
+    Ok(Json(services.tokens.list(&who.0).await?))
 }
 
 async fn create(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     who: Acting,
     body: Result<Json<NewTokenRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<NewToken>), ApiError> {
     let request = json(body)?;
-    let made = state
-        .services
+    let made = services
         .tokens
         .create(&who.0, &request.name, request.days)
         .await?;
@@ -51,11 +49,11 @@ async fn create(
 }
 
 async fn revoke(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     who: Acting,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let id: String = path(id)?;
-    state.services.tokens.revoke(&who.0, &id).await?;
+    services.tokens.revoke(&who.0, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Routes;
+use super::Serve;
 use super::{ApiError, path, query};
 use crate::state::AppState;
 use crate::triggers::webhook::{Outcome, Refused};
@@ -134,8 +135,8 @@ async fn registry(
     Ok((StatusCode::ACCEPTED, Json(json!({"pushes": count}))).into_response())
 }
 
-async fn watched(State(state): State<AppState>) -> Json<Vec<WatchedRepository>> {
-    Json(state.services.pipelines.watched_repositories().await)
+async fn watched(Serve(services): Serve) -> Json<Vec<WatchedRepository>> {
+    Json(services.pipelines.watched_repositories().await)
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,15 +150,14 @@ struct CronQuery {
 }
 
 async fn cron_runs(
-    State(state): State<AppState>,
+    Serve(services): Serve,
     params: Result<Query<CronQuery>, QueryRejection>,
 ) -> Result<Json<Vec<CronRun>>, ApiError> {
     let params = query(params)?;
     let zone = params
         .time_zone
         .unwrap_or_else(|| gennaker_app::pipelines::triggers::DEFAULT_TIME_ZONE.to_string());
-    let runs: Result<_, AppError> = state
-        .services
+    let runs: Result<_, AppError> = services
         .pipelines
         .cron_runs(&params.expression, &zone, &params.id.unwrap_or_default())
         .await;

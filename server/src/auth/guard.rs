@@ -56,7 +56,13 @@ pub fn access(path: &str, routed: bool) -> Access {
         };
     }
     match path {
-        "/healthz" | "/readyz" | "/login" | "/auth/login" | "/auth/logout" => Access::Public,
+        "/healthz"
+        | "/readyz"
+        | "/login"
+        | "/auth/login"
+        | "/auth/logout"
+        | "/auth/oidc/login"
+        | "/auth/oidc/callback" => Access::Public,
         // The header asks who is signed in on every page, the sign-in page included.
         _ if path == gennaker_app::auth::CurrentViewer::PATH => Access::Public,
         _ if path.starts_with("/webhooks/") => Access::Webhook,
@@ -64,6 +70,13 @@ pub fn access(path: &str, routed: bool) -> Access {
         _ if path.starts_with("/api/") => Access::SignedIn(Surface::ServerFunction),
         _ => Access::SignedIn(Surface::Page),
     }
+}
+
+/// Whether a public route still needs to know who asks: the sign-in page and the header's
+/// question "who is signed in", asked on every page.
+fn shows_viewer(path: &str) -> bool {
+    use leptos::server_fn::ServerFn;
+    path == "/login" || path == gennaker_app::auth::CurrentViewer::PATH
 }
 
 /// Why a request is refused when Gennaker runs open, if it is: its `Host` is not this
@@ -153,7 +166,12 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
             &request,
         );
     }
-    let principal = auth.principal(request.headers()).await;
+    // Only routes that serve someone look the caller up: the UI's files and the hooks do not.
+    let principal = match access {
+        Access::SignedIn(_) => auth.principal(request.headers()).await,
+        Access::Public if shows_viewer(&path) => auth.principal(request.headers()).await,
+        Access::Public | Access::Webhook => None,
+    };
     match (access, principal) {
         (Access::SignedIn(_), None) => {
             let headers = request.headers();

@@ -4,12 +4,17 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{FromRequest, Request, State};
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gennaker_app::error::AppError;
 use serde::Deserialize;
 
+use gennaker_app::audit::{AuditAction, AuditEntry};
 use gennaker_app::auth::SignInRefusal;
 
 use super::guard::{local_path, wants_page};
@@ -38,6 +43,11 @@ pub fn routes() -> crate::api::Routes {
     crate::api::Routes::default()
         .post("/auth/login", login)
         .post("/auth/logout", logout)
+}
+
+/// "from 127.0.0.1", for the audit log.
+fn from(address: Option<std::net::IpAddr>) -> String {
+    address.map(|a| format!("from {a}")).unwrap_or_default()
 }
 
 fn see_other(to: &str) -> Response {
@@ -77,32 +87,28 @@ fn refused(
             )
                 .into_response();
         }
-        SignInRefusal::Open | SignInRefusal::Form => AppError::invalid("user", message),
+        SignInRefusal::Open | SignInRefusal::Form | SignInRefusal::SingleSignOn => {
+            AppError::invalid("user", message)
+        }
     };
     ApiError::App(error).into_response()
 }
 
-async fn login(State(auth): State<Arc<Auth>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
-    let address = super::client_address(&parts.extensions);
-    let request = Request::from_parts(parts.clone(), body);
-    let Ok(Form(form)) = Form::<Credentials>::from_request(request, &()).await else {
+async fn login(
+    State(auth): State<Arc<Auth>>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    form: Result<Form<Credentials>, FormRejection>,
+) -> Response {
+    let address = connect.map(|Extension(ConnectInfo(address))| address.ip());
+    let Ok(Form(form)) = form else {
         return refused(
-            &parts.headers,
+            &headers,
             ("", "/"),
             StatusCode::BAD_REQUEST,
             (SignInRefusal::Form, None),
         );
     };
-    login_with(&auth, &parts.headers, address, form).await
-}
-
-async fn login_with(
-    auth: &Auth,
-    headers: &HeaderMap,
-    address: Option<std::net::IpAddr>,
-    form: Credentials,
-) -> Response {
     let next = form
         .next
         .as_deref()
@@ -111,42 +117,33 @@ async fn login_with(
         .unwrap_or("/applications")
         .to_string();
     let user = form.user.trim();
+    let refuse = |status, refusal, wait| refused(&headers, (user, &next), status, (refusal, wait));
     if auth.mode() == Mode::Open {
-        return refused(
-            headers,
-            (user, &next),
-            StatusCode::BAD_REQUEST,
-            (SignInRefusal::Open, None),
-        );
+        return refuse(StatusCode::BAD_REQUEST, SignInRefusal::Open, None);
     }
     if let Err(wait) = auth.limiter.attempt(user, address) {
-        let seconds = wait.as_secs() + 1;
         tracing::warn!(user = %user, address = ?address, "sign-in refused: too many attempts");
-        return refused(
-            headers,
-            (user, &next),
+        let seconds = wait.as_secs() + 1;
+        return refuse(
             StatusCode::TOO_MANY_REQUESTS,
-            (SignInRefusal::Limited, Some(seconds)),
+            SignInRefusal::Limited,
+            Some(seconds),
         );
     }
     let (principal, generation) = match auth.users.verify(user, &form.password).await {
         Ok(Some(verified)) => verified,
         Ok(None) => {
             tracing::info!(user = %user, address = ?address, "sign-in failed: wrong user name or password");
-            return refused(
-                headers,
-                (user, &next),
-                StatusCode::UNAUTHORIZED,
-                (SignInRefusal::Wrong, None),
-            );
+            let entry = AuditEntry::now(user, AuditAction::SignInFailed, format!("user {user}"));
+            auth.record(entry.detail(from(address))).await;
+            return refuse(StatusCode::UNAUTHORIZED, SignInRefusal::Wrong, None);
         }
         Err(error) => {
             tracing::error!(user = %user, "sign-in failed: {error}");
-            return refused(
-                headers,
-                (user, &next),
+            return refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
-                (SignInRefusal::Unavailable, None),
+                SignInRefusal::Unavailable,
+                None,
             );
         }
     };
@@ -155,17 +152,18 @@ async fn login_with(
         Ok(token) => token,
         Err(error) => {
             tracing::error!("cannot start a session: {error}");
-            return refused(
-                headers,
-                (user, &next),
+            return refuse(
                 StatusCode::SERVICE_UNAVAILABLE,
-                (SignInRefusal::Unavailable, None),
+                SignInRefusal::Unavailable,
+                None,
             );
         }
     };
     tracing::info!(user = %name, address = ?address, "signed in");
+    let entry = AuditEntry::now(&name, AuditAction::SignedIn, format!("user {name}"));
+    auth.record(entry.detail(from(address))).await;
     let cookie = auth.session_cookie(&token);
-    if wants_page(headers) {
+    if wants_page(&headers) {
         let mut response = see_other(&next);
         if let Ok(value) = cookie.parse() {
             response.headers_mut().insert(header::SET_COOKIE, value);
@@ -182,6 +180,14 @@ async fn login_with(
 
 async fn logout(State(auth): State<Arc<Auth>>, headers: HeaderMap) -> Response {
     if let Some(token) = super::session_token(&headers) {
+        if let Some(who) = auth.principal(&headers).await {
+            let entry = AuditEntry::now(
+                &who.name,
+                AuditAction::SignedOut,
+                format!("user {}", who.name),
+            );
+            auth.record(entry).await;
+        }
         auth.sessions.end(&token);
         tracing::info!("signed out");
     }

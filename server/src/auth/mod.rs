@@ -14,6 +14,7 @@ pub mod cli;
 pub mod guard;
 pub mod limiter;
 pub mod login;
+pub mod oidc;
 pub mod passwords;
 pub mod sessions;
 pub mod tokens;
@@ -26,6 +27,7 @@ use gennaker_app::auth::{Principal, SignedInWith};
 
 use crate::config::AuthConfig;
 use crate::store::{Backend, StoreError};
+use gennaker_app::services::AuditLog;
 use limiter::LoginLimiter;
 use sessions::{Lookup, Sessions};
 use users::Users;
@@ -55,18 +57,20 @@ pub enum Mode {
 #[error(
     "Gennaker would listen on {listen} with no sign-in configured, so anyone who can reach that \
      address could deploy and delete: add a user first (`gennaker user add NAME --role admin`, \
-     with the same configuration, so it finds the same store), or listen on 127.0.0.1 only"
+     with the same configuration, so it finds the same store), configure an OpenID Connect \
+     provider ([auth.oidc]), or listen on 127.0.0.1 only"
 )]
 pub struct Unprotected {
     pub listen: SocketAddr,
 }
 
-/// The mode for a server on `listen` with `users` local users.
-pub fn exposure(listen: SocketAddr, users: usize) -> Result<Mode, Unprotected> {
+/// The mode for a server on `listen`, with or without a way to sign in (`users`: local users
+/// or an OpenID Connect provider).
+pub fn exposure(listen: SocketAddr, users: bool) -> Result<Mode, Unprotected> {
     match (users, listen.ip().is_loopback()) {
-        (0, true) => Ok(Mode::Open),
-        (0, false) => Err(Unprotected { listen }),
-        _ => Ok(Mode::SignIn),
+        (false, true) => Ok(Mode::Open),
+        (false, false) => Err(Unprotected { listen }),
+        (true, _) => Ok(Mode::SignIn),
     }
 }
 
@@ -82,31 +86,44 @@ pub struct Auth {
     secure_cookies: bool,
     /// The host of `[notifications] public_url`: pages served through it may make changes.
     public_host: Option<String>,
+    /// Sign-ins, sign-outs and tokens are recorded here, as every change is.
+    pub audit: Arc<dyn AuditLog>,
+    /// Sign-in through the configured OpenID Connect provider.
+    pub single_sign_on: Option<oidc::SingleSignOn>,
+    /// `[notifications] public_url`: where people reach Gennaker.
+    public_url: Option<String>,
 }
 
 impl Auth {
     /// The mode a server on `listen` would run in with the users in `backend`; refuses an
-    /// unprotected one.
+    /// unprotected one. Decided once, before the address is bound, and passed to [`Auth::start`].
     pub async fn check(
         backend: &Arc<Backend>,
-        listen: SocketAddr,
-    ) -> Result<Mode, crate::ServerError> {
-        let count = Users::new(backend.clone())
-            .list()
-            .await
-            .map_err(|e| crate::ServerError::Auth(format!("cannot read the users: {e}")))?
-            .len();
-        exposure(listen, count).map_err(|e| crate::ServerError::Auth(e.to_string()))
-    }
-
-    /// Decides the mode for a server listening on `listen`; refuses an unprotected one.
-    pub async fn start(
-        backend: Arc<Backend>,
         config: &AuthConfig,
         listen: SocketAddr,
+    ) -> Result<Mode, crate::ServerError> {
+        let configured = config.oidc.is_some()
+            || Users::new(backend.clone())
+                .any()
+                .await
+                .map_err(|e| crate::ServerError::Auth(format!("cannot read the users: {e}")))?;
+        exposure(listen, configured).map_err(|e| crate::ServerError::Auth(e.to_string()))
+    }
+
+    /// Sign-in for a server on `listen` in `mode` (from [`Auth::check`]).
+    pub fn start(
+        backend: Arc<Backend>,
+        config: &AuthConfig,
+        (listen, mode): (SocketAddr, Mode),
         public_url: Option<&str>,
+        audit: Arc<dyn AuditLog>,
     ) -> Result<Arc<Auth>, crate::ServerError> {
-        let mode = Auth::check(&backend, listen).await?;
+        let single_sign_on = match &config.oidc {
+            Some(settings) => {
+                Some(oidc::SingleSignOn::new(settings.clone()).map_err(crate::ServerError::Auth)?)
+            }
+            None => None,
+        };
         let users = Users::new(backend.clone());
         let tokens = Arc::new(tokens::Tokens::new(backend));
         let secure_cookies = public_url.map_or(!listen.ip().is_loopback(), |url| {
@@ -131,11 +148,25 @@ impl Auth {
             tokens,
             secure_cookies,
             public_host,
+            audit,
+            single_sign_on,
+            public_url: public_url.map(str::to_string),
         }))
+    }
+
+    /// Records a sign-in or sign-out; a log that cannot be written is logged as an error.
+    pub async fn record(&self, entry: gennaker_app::audit::AuditEntry) {
+        if let Err(error) = self.audit.record(entry.clone()).await {
+            tracing::error!(?entry, "the audit log could not record: {error}");
+        }
     }
 
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     pub fn public_host(&self) -> Option<&str> {
@@ -253,11 +284,11 @@ mod tests {
         let loopback: SocketAddr = "127.0.0.1:8080".parse().expect("an address");
         let v6: SocketAddr = "[::1]:8080".parse().expect("an address");
         let everywhere: SocketAddr = "0.0.0.0:8080".parse().expect("an address");
-        assert_eq!(exposure(loopback, 0), Ok(Mode::Open));
-        assert_eq!(exposure(v6, 0), Ok(Mode::Open));
-        assert_eq!(exposure(loopback, 1), Ok(Mode::SignIn));
-        assert_eq!(exposure(everywhere, 2), Ok(Mode::SignIn));
-        let refused = exposure(everywhere, 0).expect_err("refused");
+        assert_eq!(exposure(loopback, false), Ok(Mode::Open));
+        assert_eq!(exposure(v6, false), Ok(Mode::Open));
+        assert_eq!(exposure(loopback, true), Ok(Mode::SignIn));
+        assert_eq!(exposure(everywhere, true), Ok(Mode::SignIn));
+        let refused = exposure(everywhere, false).expect_err("refused");
         assert!(
             refused.to_string().contains("gennaker user add"),
             "{refused}"

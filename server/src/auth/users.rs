@@ -128,6 +128,11 @@ impl Users {
             .collect())
     }
 
+    /// Whether there is any user: reads documents only until it finds one that was not removed.
+    pub async fn any(&self) -> Result<bool, AuthError> {
+        Ok(self.documents.any().await?)
+    }
+
     /// The user with this name, if there is one.
     pub async fn find(&self, name: &str) -> Result<Option<LocalUser>, AuthError> {
         match self.documents.get(name).await {

@@ -171,6 +171,7 @@ impl Kubernetes {
                     docker_registries: account.settings.docker_registries.clone(),
                     warnings: account.settings.warnings(),
                     health,
+                    permissions: account.settings.permissions.clone(),
                 }
             })
             .collect()
@@ -197,26 +198,40 @@ impl gennaker_app::services::AccountDirectory for Kubernetes {
     }
 }
 
+#[async_trait::async_trait]
 impl gennaker_app::services::Infrastructure for Kubernetes {
-    fn clusters(
+    async fn clusters(
         &self,
         application: &str,
-    ) -> Vec<gennaker_app::infrastructure::server_groups::ClusterView> {
-        Kubernetes::clusters(self, application)
+    ) -> Result<
+        Vec<gennaker_app::infrastructure::server_groups::ClusterView>,
+        gennaker_app::error::AppError,
+    > {
+        Ok(Kubernetes::clusters(self, application))
     }
-    fn load_balancers(
+    async fn load_balancers(
         &self,
         application: &str,
-    ) -> Vec<gennaker_app::infrastructure::load_balancers::LoadBalancer> {
-        Kubernetes::load_balancers(self, application)
+    ) -> Result<
+        Vec<gennaker_app::infrastructure::load_balancers::LoadBalancer>,
+        gennaker_app::error::AppError,
+    > {
+        Ok(Kubernetes::load_balancers(self, application))
     }
-    fn security_groups(
+    async fn security_groups(
         &self,
         application: &str,
-    ) -> Vec<gennaker_app::infrastructure::load_balancers::SecurityGroup> {
-        Kubernetes::security_groups(self, application)
+    ) -> Result<
+        Vec<gennaker_app::infrastructure::load_balancers::SecurityGroup>,
+        gennaker_app::error::AppError,
+    > {
+        Ok(Kubernetes::security_groups(self, application))
     }
-    fn jobs(&self, application: &str) -> Vec<gennaker_app::infrastructure::jobs::JobView> {
-        Kubernetes::jobs(self, application)
+    async fn jobs(
+        &self,
+        application: &str,
+    ) -> Result<Vec<gennaker_app::infrastructure::jobs::JobView>, gennaker_app::error::AppError>
+    {
+        Ok(Kubernetes::jobs(self, application))
     }
 }

@@ -173,15 +173,31 @@ impl<T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static> Documents<
         }
     }
 
-    /// Every document that exists (deleted ones left out), in id order.
-    pub async fn list(&self) -> Result<Vec<Stored<T>>> {
-        let keys: Vec<String> = self
+    /// Whether any document exists (deleted ones left out); reads until it finds one.
+    pub async fn any(&self) -> Result<bool> {
+        for key in self.current_keys().await? {
+            if let Some(object) = self.backend.get(&key).await?
+                && !self.decode(&key, &object.bytes)?.deleted
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    async fn current_keys(&self) -> Result<Vec<String>> {
+        Ok(self
             .backend
             .list(&format!("{}/", self.collection))
             .await?
             .into_iter()
             .filter(|k| k.ends_with("/current.json"))
-            .collect();
+            .collect())
+    }
+
+    /// Every document that exists (deleted ones left out), in id order.
+    pub async fn list(&self) -> Result<Vec<Stored<T>>> {
+        let keys = self.current_keys().await?;
         let mut documents: Vec<Stored<T>> = futures::stream::iter(keys)
             .map(|key| async move {
                 match self.backend.get(&key).await? {

@@ -31,6 +31,8 @@ use crate::pipelines::configs::Configs;
 use crate::pipelines::engine::PipelineEngine;
 use crate::registries::DockerRegistries;
 use crate::store::Backend;
+use gennaker_app::auth::permissions::{Authorization, Policy, Resource};
+use gennaker_app::services::ApplicationCatalog;
 
 pub use index::Watched;
 
@@ -51,6 +53,8 @@ pub struct Triggers {
     /// The watched repositories and how their last look went.
     pub docker: docker::DockerWatch,
     clock: cron::Clock,
+    /// With sign-in on: who triggers run as, and the applications' permissions they need.
+    access: Option<(Policy, crate::applications::ApplicationService)>,
 }
 
 /// What an event adds to the trigger it fires: Spinnaker's fields for its kind.
@@ -71,9 +75,17 @@ impl Triggers {
         jenkins: Arc<crate::jenkins::JenkinsMasters>,
         store: Arc<Backend>,
         secrets: Secrets,
-        settings: TriggersConfig,
+        // With sign-in on, the policy saying who triggers run as.
+        (settings, policy): (TriggersConfig, Option<Policy>),
     ) -> Arc<Triggers> {
+        let access = policy.map(|policy| {
+            (
+                policy,
+                crate::applications::ApplicationService::new(store.clone()),
+            )
+        });
         Arc::new(Triggers {
+            access,
             configs,
             engine,
             registries,
@@ -114,13 +126,8 @@ impl Triggers {
         let mut fields = trigger.extra.clone();
         fields.insert("enabled".into(), json!(true));
         fields.extend(event.fields);
-        let user = trigger
-            .extra
-            .get("runAsUser")
-            .and_then(Value::as_str)
-            .filter(|u| !u.is_empty())
-            .unwrap_or(ANONYMOUS)
-            .to_string();
+        let run_as = trigger.extra.get("runAsUser").and_then(Value::as_str);
+        let user = self.acting(&config.application, run_as).await?;
         let parameters = known_parameters(&config, event.parameters);
         let execution = self
             .engine
@@ -150,6 +157,31 @@ impl Triggers {
     /// Fires `event` (see [`Triggers::fire`]); false when the engine could not take it now,
     /// so the caller keeps the event to fire again later. Other refusals are final: they are
     /// logged, naming the event as `what`, and count as done.
+    /// Who a trigger of `application` naming `run_as` acts as; refused when sign-in is on
+    /// and that user may not run the application's pipelines.
+    async fn acting(&self, application: &str, run_as: Option<&str>) -> Result<String, AppError> {
+        let run_as = run_as.filter(|u| !u.is_empty());
+        let Some((policy, applications)) = &self.access else {
+            return Ok(run_as.unwrap_or(ANONYMOUS).to_string());
+        };
+        let who = policy
+            .trigger_principal(run_as)
+            .map_err(AppError::Forbidden)?;
+        let permissions = match ApplicationCatalog::get(applications, application).await {
+            Ok(found) => found.spec.permissions,
+            Err(AppError::NotFound(_)) => Default::default(),
+            Err(error) => return Err(error),
+        };
+        let resource = (Resource::Application(application), &permissions);
+        match policy.refusal(&who, resource, Authorization::Execute) {
+            Some(reason) => Err(AppError::Forbidden(format!(
+                "the trigger runs as {}: {reason} Set runAsUser to a service user that may.",
+                who.name
+            ))),
+            None => Ok(who.name),
+        }
+    }
+
     pub async fn fire_or_keep(&self, watched: &Watched, event: Event, what: &str) -> bool {
         match self.fire(watched, event).await {
             Ok(_) => true,

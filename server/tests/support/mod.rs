@@ -72,6 +72,7 @@ pub struct Setup {
     pub notifications: gennaker::config::NotificationsConfig,
     /// A fixed port (where a registry sends its notifications); any free one when `None`.
     pub port: Option<u16>,
+    pub auth: gennaker::config::AuthConfig,
 }
 
 /// A server configured by `setup`, in `data` (a new directory when `None`).
@@ -97,7 +98,7 @@ pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestS
         },
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),
-        auth: gennaker::config::AuthConfig::default(),
+        auth: setup.auth,
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {

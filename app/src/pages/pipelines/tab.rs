@@ -9,6 +9,8 @@ use super::bars::ExecutionRow;
 use super::create::{CreatePipelineDialog, ImportDialog};
 use super::editor_href;
 use super::start::StartDialog;
+use crate::auth::permissions::Authorization;
+use crate::components::access::{RefusalNote, WithAccess};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading, Notice};
 use crate::components::fields::{Binding, SelectField};
 use crate::error::AppError;
@@ -90,12 +92,18 @@ pub fn PipelinesTab() -> impl IntoView {
                 <div class="filters">
                     <SelectField id="filter-status" label="Status" field="status" value=filter errors=no_errors options=Signal::stored(statuses) />
                 </div>
-                <button type="button" class="button primary" id="create-pipeline" on:click=move |_| open.set(Some(Open::Create))>
-                    "+ Create pipeline"
-                </button>
-                <button type="button" class="button" id="import-pipeline" on:click=move |_| open.set(Some(Open::Import))>
-                    "Import JSON"
-                </button>
+                <WithAccess what=Authorization::Write render={move |refusal: Option<String>| {
+                    let refused = refusal.is_some();
+                    view! {
+                        <button type="button" class="button primary" id="create-pipeline" disabled=refused on:click=move |_| open.set(Some(Open::Create))>
+                            "+ Create pipeline"
+                        </button>
+                        <button type="button" class="button" id="import-pipeline" disabled=refused on:click=move |_| open.set(Some(Open::Import))>
+                            "Import JSON"
+                        </button>
+                        <RefusalNote reason=refusal />
+                    }
+                }} />
             </div>
             <Notice text=notice />
             <Transition fallback=|| view! { <Loading label="Loading pipelines…" /> }>
@@ -185,6 +193,7 @@ fn PipelineGroup(
         let pipeline = pipeline.clone();
         move |_| open.set(Some(Open::Start(Box::new(pipeline.clone()), running)))
     };
+    let start_label = format!("Start Manual Execution of {name}");
     let empty = if filtered {
         "No executions with this status."
     } else {
@@ -201,11 +210,17 @@ fn PipelineGroup(
                 </h2>
                 <div class="pipeline-actions">
                     <a class="button small" href=edit aria-label=format!("Configure {name}")>"Configure"</a>
-                    <button type="button" class="button small primary" disabled=disabled
-                        title=disabled.then_some("Enable the pipeline to start it.")
-                        aria-label=format!("Start Manual Execution of {name}") on:click=start>
-                        "Start Manual Execution"
-                    </button>
+                    <WithAccess what=Authorization::Execute render={move |refusal: Option<String>| {
+                        let start = start.clone();
+                        view! {
+                            <button type="button" class="button small primary" disabled=disabled || refusal.is_some()
+                                title=disabled.then_some("Enable the pipeline to start it.")
+                                aria-label=start_label.clone() on:click=start>
+                                "Start Manual Execution"
+                            </button>
+                            <RefusalNote reason=refusal />
+                        }
+                    }} />
                 </div>
             </div>
             {config.description.clone().filter(|d| !d.is_empty()).map(|d| view! { <p class="pipeline-description">{d}</p> })}

@@ -1,0 +1,35 @@
+//! What the signed-in user may do with the application on screen: actions they may not take
+//! are shown disabled with the reason beside them, not refused after the click.
+
+use leptos::prelude::*;
+
+use crate::auth::permissions::Authorization;
+use crate::pages::application::ApplicationContext;
+
+/// Renders `render(refusal)` once the user's access to the current application is known:
+/// `None` when they may do `what`, else why not.
+#[component]
+pub fn WithAccess<F, V>(what: Authorization, render: F) -> impl IntoView
+where
+    F: Fn(Option<String>) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let access = expect_context::<ApplicationContext>().access;
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    let access = access.await;
+                    render(access.refusal(what).map(str::to_string))
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Why an action beside it is disabled, as text (not only a tooltip).
+#[component]
+pub fn RefusalNote(reason: Option<String>) -> impl IntoView {
+    reason.map(|reason| view! { <p class="refusal-note" role="note">{reason}</p> })
+}

@@ -1,0 +1,403 @@
+//! Signing in through an OpenID Connect provider (`[auth.oidc]`): the authorization code flow
+//! with PKCE. `GET /auth/oidc/login?next=` sends the browser to the provider; the provider sends
+//! it back to `GET /auth/oidc/callback`, where the code is exchanged for an ID token, the token
+//! is verified (signature against the provider's keys, issuer, audience, expiry, nonce), and a
+//! session starts for the user it names, with the roles its groups claim gives.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Extension;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use gennaker_app::audit::{AuditAction, AuditEntry};
+use gennaker_app::auth::{Principal, SignInRefusal, SignedInWith};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope,
+};
+use serde::Deserialize;
+
+use super::Auth;
+use super::guard::local_path;
+use crate::config::OidcConfig;
+
+/// How long a sign-in may take at the provider before its state is forgotten.
+const PENDING_FOR: Duration = Duration::from_secs(600);
+/// At most this many sign-ins wait at once; older ones are dropped first.
+const PENDING_MAX: usize = 10_000;
+/// The provider's metadata and keys are read again after this long.
+const METADATA_FOR: Duration = Duration::from_secs(3600);
+
+/// A sign-in sent to the provider and not back yet.
+struct Pending {
+    verifier: String,
+    nonce: String,
+    next: String,
+    redirect: String,
+    started: Instant,
+}
+
+pub struct SingleSignOn {
+    settings: OidcConfig,
+    http: reqwest::Client,
+    metadata: tokio::sync::Mutex<Option<(CoreProviderMetadata, Instant)>>,
+    pending: Mutex<HashMap<String, Pending>>,
+}
+
+impl SingleSignOn {
+    pub fn new(settings: OidcConfig) -> Result<SingleSignOn, String> {
+        // Following redirects would let a provider's answer send Gennaker elsewhere (SSRF).
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(15))
+            .build()
+            .map_err(|e| format!("cannot build an HTTP client for OpenID Connect: {e}"))?;
+        Ok(SingleSignOn {
+            settings,
+            http,
+            metadata: tokio::sync::Mutex::new(None),
+            pending: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// What the sign-in page's button says.
+    pub fn label(&self) -> &str {
+        &self.settings.label
+    }
+
+    /// The provider's metadata, read at most once an hour.
+    async fn metadata(&self) -> Result<CoreProviderMetadata, String> {
+        let mut cached = self.metadata.lock().await;
+        if let Some((metadata, read)) = cached.as_ref()
+            && read.elapsed() < METADATA_FOR
+        {
+            return Ok(metadata.clone());
+        }
+        let issuer = IssuerUrl::new(self.settings.issuer.clone())
+            .map_err(|e| format!("auth.oidc.issuer is not a URL: {e}"))?;
+        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot read the OpenID Connect provider's discovery document at {}: {}",
+                    self.settings.issuer,
+                    error_chain(&e)
+                )
+            })?;
+        *cached = Some((metadata.clone(), Instant::now()));
+        Ok(metadata)
+    }
+
+    /// The address the provider sends the browser back to, on this server as the browser
+    /// reached it (or as `public_url` names it).
+    fn redirect(&self, headers: &HeaderMap, public_url: Option<&str>) -> String {
+        let base = match public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => {
+                let host = headers
+                    .get(header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("127.0.0.1");
+                format!("http://{host}")
+            }
+        };
+        format!("{base}/auth/oidc/callback")
+    }
+
+    /// The provider's authorization address for a new sign-in that goes on to `next`.
+    async fn begin(&self, next: String, redirect: String) -> Result<String, String> {
+        let metadata = self.metadata().await?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.settings.client_id.clone()),
+            self.settings.client_secret.clone().map(ClientSecret::new),
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(redirect.clone()).map_err(|e| format!("bad redirect address: {e}"))?,
+        );
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let mut request = client.authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        );
+        for scope in self.settings.scopes.iter().filter(|s| *s != "openid") {
+            request = request.add_scope(Scope::new(scope.clone()));
+        }
+        let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        pending.retain(|_, p| p.started.elapsed() < PENDING_FOR);
+        if pending.len() >= PENDING_MAX
+            && let Some(oldest) = pending
+                .iter()
+                .min_by_key(|(_, p)| p.started)
+                .map(|(k, _)| k.clone())
+        {
+            pending.remove(&oldest);
+        }
+        pending.insert(
+            state.secret().clone(),
+            Pending {
+                verifier: verifier.secret().clone(),
+                nonce: nonce.secret().clone(),
+                next,
+                redirect,
+                started: Instant::now(),
+            },
+        );
+        Ok(url.to_string())
+    }
+
+    /// Finishes the sign-in `state` names: the principal and the page to go on to.
+    async fn finish(&self, state: &str, code: String) -> Result<(Principal, String), String> {
+        let pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(state)
+            .filter(|p| p.started.elapsed() < PENDING_FOR)
+            .ok_or("the sign-in was not started here, or took longer than 10 minutes")?;
+        let metadata = self.metadata().await?;
+        let client = CoreClient::from_provider_metadata(
+            metadata,
+            ClientId::new(self.settings.client_id.clone()),
+            self.settings.client_secret.clone().map(ClientSecret::new),
+        )
+        .set_redirect_uri(
+            RedirectUrl::new(pending.redirect).map_err(|e| format!("bad redirect address: {e}"))?,
+        );
+        let token = client
+            .exchange_code(AuthorizationCode::new(code))
+            .map_err(|e| format!("the provider has no token endpoint: {e}"))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
+            .request_async(&self.http)
+            .await
+            .map_err(|e| format!("the provider refused the code: {}", error_chain(&e)))?;
+        let id_token = openidconnect::TokenResponse::id_token(&token)
+            .ok_or("the provider answered without an ID token")?;
+        let verifier = client.id_token_verifier();
+        let claims = id_token
+            .claims(&verifier, &Nonce::new(pending.nonce))
+            .map_err(|e| format!("the ID token is not valid: {e}"))?;
+        // The token is verified: its payload can be read for claims the core types lack.
+        let payload = payload(&id_token.to_string())?;
+        let name = claim_text(&payload, &self.settings.name_claim)
+            .unwrap_or_else(|| claims.subject().as_str().to_string());
+        let mut roles = claim_list(&payload, &self.settings.roles_claim);
+        roles.sort();
+        roles.dedup();
+        Ok((
+            Principal {
+                name,
+                roles,
+                with: SignedInWith::Oidc,
+            },
+            pending.next,
+        ))
+    }
+}
+
+/// An error and its causes, for a message an operator can act on.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The JSON payload of a JWT.
+fn payload(jwt: &str) -> Result<serde_json::Value, String> {
+    let part = jwt.split('.').nth(1).ok_or("the ID token is not a JWT")?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(part.trim_end_matches('='))
+        .map_err(|e| format!("the ID token's payload is not base64url: {e}"))?;
+    serde_json::from_slice(&bytes).map_err(|e| format!("the ID token's payload is not JSON: {e}"))
+}
+
+fn claim_text(payload: &serde_json::Value, claim: &str) -> Option<String> {
+    payload
+        .get(claim)
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// A claim that is a list of strings, or one string (some providers send a single group so).
+fn claim_list(payload: &serde_json::Value, claim: &str) -> Vec<String> {
+    match payload.get(claim) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str())
+            .map(str::to_string)
+            .collect(),
+        Some(serde_json::Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The routes.
+pub fn routes() -> crate::api::Routes {
+    crate::api::Routes::default()
+        .get("/auth/oidc/login", login)
+        .get("/auth/oidc/callback", callback)
+}
+
+fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
+}
+
+fn refused(next: &str) -> Response {
+    see_other(&format!(
+        "/login?error={}&next={}",
+        SignInRefusal::SingleSignOn.code(),
+        urlencoding::encode(next)
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginParams {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn login(
+    State(auth): State<Arc<Auth>>,
+    headers: HeaderMap,
+    params: Result<Query<LoginParams>, QueryRejection>,
+) -> Response {
+    let next = params
+        .ok()
+        .and_then(|Query(p)| p.next)
+        .as_deref()
+        .and_then(local_path)
+        .filter(|path| !path.starts_with("/login"))
+        .unwrap_or("/applications")
+        .to_string();
+    let Some(sso) = auth.single_sign_on.as_ref() else {
+        return refused(&next);
+    };
+    let redirect = sso.redirect(&headers, auth.public_url());
+    match sso.begin(next.clone(), redirect).await {
+        Ok(url) => see_other(&url),
+        Err(error) => {
+            tracing::error!("cannot start an OpenID Connect sign-in: {error}");
+            refused(&next)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbackParams {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+async fn callback(
+    State(auth): State<Arc<Auth>>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    params: Result<Query<CallbackParams>, QueryRejection>,
+) -> Response {
+    let address = connect.map(|Extension(ConnectInfo(a))| a.ip());
+    let from = address.map(|a| format!("from {a}")).unwrap_or_default();
+    let Some(sso) = auth.single_sign_on.as_ref() else {
+        return refused("/applications");
+    };
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(error) => {
+            tracing::warn!("OpenID Connect callback with a bad query: {error}");
+            return refused("/applications");
+        }
+    };
+    let failed = |why: String| {
+        tracing::warn!(address = ?address, "OpenID Connect sign-in failed: {why}");
+        AuditEntry::now("-", AuditAction::SignInFailed, "OpenID Connect sign-in")
+            .detail(format!("{why} {from}").trim().to_string())
+    };
+    let (Some(code), Some(state)) = (params.code, params.state) else {
+        let why = match params.error {
+            Some(error) => format!(
+                "the provider answered {error}{}",
+                params
+                    .error_description
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            ),
+            None => "the provider sent neither a code nor an error".into(),
+        };
+        auth.record(failed(why)).await;
+        return refused("/applications");
+    };
+    let (principal, next) = match sso.finish(&state, code).await {
+        Ok(done) => done,
+        Err(why) => {
+            auth.record(failed(why)).await;
+            return refused("/applications");
+        }
+    };
+    let name = principal.name.clone();
+    let token = match auth.sessions.start(principal.clone(), "oidc".into()) {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::error!("cannot start a session: {error}");
+            return refused(&next);
+        }
+    };
+    tracing::info!(user = %name, roles = ?principal.roles, address = ?address, "signed in through OpenID Connect");
+    let entry = AuditEntry::now(&name, AuditAction::SignedIn, format!("user {name}"));
+    let detail = format!(
+        "through OpenID Connect, roles {} {from}",
+        principal.roles.join(", ")
+    );
+    auth.record(entry.detail(detail.trim().to_string())).await;
+    let mut response = see_other(&next);
+    if let Ok(value) = auth.session_cookie(&token).parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_read_from_the_payload() {
+        let body = serde_json::json!({"sub": "u1", "preferred_username": "olivia", "groups": ["managers", "dev"], "one": "ops"});
+        let jwt = format!(
+            "e30.{}.sig",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(body.to_string())
+        );
+        let payload = payload(&jwt).expect("a payload");
+        assert_eq!(
+            claim_text(&payload, "preferred_username").as_deref(),
+            Some("olivia")
+        );
+        assert_eq!(claim_list(&payload, "groups"), ["managers", "dev"]);
+        assert_eq!(claim_list(&payload, "one"), ["ops"]);
+        assert!(claim_list(&payload, "absent").is_empty());
+        assert!(payload_error("nodots"));
+    }
+
+    fn payload_error(jwt: &str) -> bool {
+        payload(jwt).is_err()
+    }
+}
