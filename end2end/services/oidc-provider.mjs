@@ -71,7 +71,7 @@ const signingKey = {
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const page = (title, body) => `<!DOCTYPE html>
 <html lang="en">
-<head><meta charset="utf-8"><title>${esc(title)}</title></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>${esc(title)}</title></head>
 <body>
 <h1>${esc(title)}</h1>
 ${body}

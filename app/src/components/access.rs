@@ -14,7 +14,10 @@ where
     F: Fn(Option<String>) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let access = expect_context::<ApplicationContext>().access;
+    // Outside an application's page there is nothing to check here: the server decides.
+    let Some(access) = use_context::<ApplicationContext>().map(|context| context.access) else {
+        return render(None).into_any();
+    };
     view! {
         <Suspense fallback=|| ()>
             {move || {
@@ -26,6 +29,7 @@ where
             }}
         </Suspense>
     }
+    .into_any()
 }
 
 /// Why an action beside it is disabled, as text (not only a tooltip).

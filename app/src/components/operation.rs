@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::auth::permissions::Authorization;
+use crate::components::access::{RefusalNote, WithAccess};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::task_progress::TaskProgress;
@@ -78,12 +80,18 @@ pub fn DialogButtons(
     #[prop(optional)] danger: bool,
 ) -> impl IntoView {
     view! {
-        <div class="dialog-actions">
-            <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-            <button type="submit" class=if danger { "button danger" } else { "button primary" } disabled=move || pending.get()>
-                {move || if pending.get() { "Starting…".to_string() } else { submit_label.get() }}
-            </button>
-        </div>
+        <WithAccess what=Authorization::Execute render={move |refusal: Option<String>| {
+            let refused = refusal.is_some();
+            view! {
+                <RefusalNote reason=refusal />
+                <div class="dialog-actions">
+                    <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class=if danger { "button danger" } else { "button primary" } disabled=move || refused || pending.get()>
+                        {move || if pending.get() { "Starting…".to_string() } else { submit_label.get() }}
+                    </button>
+                </div>
+            }
+        }} />
     }
 }
 
@@ -189,13 +197,19 @@ pub fn ConfirmDialog(confirm: Confirm, live: Live, on_close: Callback<()>) -> im
                 <form on:submit=on_submit.clone() novalidate=true>
                     <p>{message.clone()}</p>
                     <FormError errors known_fields=&[] />
-                    <div class="dialog-actions">
-                        <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
-                        <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
-                            disabled=move || pending.get()>
-                            {label}
-                        </button>
-                    </div>
+                    <WithAccess what=Authorization::Execute render={move |refusal: Option<String>| {
+                        let refused = refusal.is_some();
+                        view! {
+                            <RefusalNote reason=refusal />
+                            <div class="dialog-actions">
+                                <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                                <button type="submit" id="confirm-submit" class=if danger { "button danger" } else { "button primary" }
+                                    disabled=move || refused || pending.get()>
+                                    {label}
+                                </button>
+                            </div>
+                        }
+                    }} />
                 </form>
             </OperationBody>
         </Dialog>

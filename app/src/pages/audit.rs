@@ -162,15 +162,25 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
                         {changes.into_iter().map(|(field, before, after)| view! {
                             <dt>{field}</dt>
                             <dd>
-                                <span class="audit-before" aria-label="before">{if before.is_empty() { "(none)".to_string() } else { before }}</span>
+                                <Value class="audit-before" label="before" text=before />
                                 " → "
-                                <span class="audit-after" aria-label="after">{if after.is_empty() { "(none)".to_string() } else { after }}</span>
+                                <Value class="audit-after" label="after" text=after />
                             </dd>
                         }).collect_view()}
                     </dl>
                 </details>
             })}
         </li>
+    }
+}
+
+/// One side of a change; an absent value reads "(none)", unmarked.
+#[component]
+fn Value(class: &'static str, label: &'static str, text: String) -> impl IntoView {
+    if text.is_empty() {
+        view! { <span class="hint" aria-label=label>"(none)"</span> }.into_any()
+    } else {
+        view! { <span class=class aria-label=label>{text}</span> }.into_any()
     }
 }
 

@@ -194,6 +194,18 @@ pub async fn secret_names() -> Result<Vec<String>, AppError> {
     Ok(services()?.pipelines.secret_names())
 }
 
+/// The service users a trigger may run as (`[[auth.service_users]]`).
+#[server]
+pub async fn service_user_names() -> Result<Vec<String>, AppError> {
+    let services = services()?;
+    Ok(services
+        .policy
+        .service_users
+        .iter()
+        .map(|u| u.name.clone())
+        .collect())
+}
+
 /// Evaluates an expression against an execution (the execution view's box).
 #[server]
 pub async fn evaluate_expression(

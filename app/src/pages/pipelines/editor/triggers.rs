@@ -16,7 +16,9 @@ use crate::pipelines::model::Trigger;
 use crate::pipelines::triggers::{
     DEFAULT_TIME_ZONE, GitSource, JENKINS_RESULTS, PIPELINE_STATUSES, TriggerType,
 };
-use crate::pipelines::{cron_runs, list_pipelines, secret_names, watched_repositories};
+use crate::pipelines::{
+    cron_runs, list_pipelines, secret_names, service_user_names, watched_repositories,
+};
 
 /// A new trigger of `kind`, with the defaults its form starts from.
 fn new_trigger(kind: TriggerType, application: &str) -> Trigger {
@@ -189,6 +191,7 @@ fn TriggerRow(i: usize) -> impl IntoView {
             <h3 class="trigger-title">{format!("{label} trigger")}</h3>
             <CheckboxField id=format!("trigger-{i}-enabled") label="Enabled" checked=enabled />
             {fields}
+            {TriggerType::parse(&kind).is_some().then(|| view! { <RunAsChoice i /> })}
             <button type="button" class="button small" on:click=remove aria-label=format!("Remove {title} trigger {}", i + 1)>"Remove"</button>
         </div>
     }
@@ -335,20 +338,46 @@ fn CronFields(i: usize) -> impl IntoView {
 /// The secret a webhook must carry, from the server's `[[secrets]]`.
 #[component]
 fn SecretChoice(i: usize, #[prop(into)] none: String) -> impl IntoView {
+    let names = Resource::new(|| (), |_| secret_names());
+    view! {
+        <ServerChoice i key="secretName" label="Secret" none names
+            hint="Secrets are files or environment variables named in the server's configuration ([[secrets]]); their values are never shown here." />
+    }
+}
+
+/// Who the trigger's executions run as: a service user from the server's configuration.
+#[component]
+fn RunAsChoice(i: usize) -> impl IntoView {
+    let names = Resource::new(|| (), |_| service_user_names());
+    view! {
+        <ServerChoice i key="runAsUser" label="Run as" none="Nobody in particular ([anonymous])" names
+            hint="A service user ([[auth.service_users]]) whose roles the trigger's executions have; you may pick one whose roles you hold." />
+    }
+}
+
+/// A trigger field chosen among names the server has.
+#[component]
+fn ServerChoice(
+    i: usize,
+    key: &'static str,
+    label: &'static str,
+    #[prop(into)] none: String,
+    names: Resource<Result<Vec<String>, crate::error::AppError>>,
+    hint: &'static str,
+) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let errors = draft.errors();
-    let names = Resource::new(|| (), |_| secret_names());
-    let secret = text(draft, i, "secretName");
-    let (id, field) = place(draft, i, "secretName");
+    let value = text(draft, i, key);
+    let (id, field) = place(draft, i, key);
     view! {
         <Transition fallback=|| ()>
             {move || {
                 let (id, field, none) = (id.clone(), field.clone(), none.clone());
                 Suspend::new(async move {
-                    let options = choices(names.await.unwrap_or_default(), secret.get.get_untracked(), &none);
+                    let options = choices(names.await.unwrap_or_default(), value.get.get_untracked(), &none);
                     view! {
-                        <SelectField id field value=secret errors options=Signal::stored(options) label="Secret" />
-                        <p class="hint">"Secrets are files or environment variables named in the server's configuration ([[secrets]]); their values are never shown here."</p>
+                        <SelectField id field value errors options=Signal::stored(options) label />
+                        <p class="hint">{hint}</p>
                     }
                 })
             }}

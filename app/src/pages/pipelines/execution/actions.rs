@@ -2,6 +2,8 @@
 //! restart a finished stage (after a confirmation: it runs again with every stage after it).
 //! The page follows the result live, so an action only has to report a refusal.
 
+use crate::auth::permissions::Authorization;
+use crate::components::access::{RefusalNote, WithAccess};
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
@@ -79,15 +81,21 @@ pub(super) fn ExecutionActions(execution: Execution) -> impl IntoView {
     let active = !status.is_complete();
     let pending = change.pending();
     view! {
-        {(status == ExecutionStatus::Running).then(|| view! {
-            <button type="button" class="button" disabled=move || pending.get() on:click=move |_| { change.dispatch(Change::Pause); }>"Pause"</button>
-        })}
-        {(status == ExecutionStatus::Paused).then(|| view! {
-            <button type="button" class="button" disabled=move || pending.get() on:click=move |_| { change.dispatch(Change::Resume); }>"Resume"</button>
-        })}
-        {active.then(|| view! {
-            <button type="button" class="button danger" on:click=move |_| canceling.set(true)>"Cancel execution"</button>
-        })}
+        <WithAccess what=Authorization::Execute render={move |refusal: Option<String>| {
+            let refused = refusal.is_some();
+            view! {
+                {(status == ExecutionStatus::Running).then(|| view! {
+                    <button type="button" class="button" disabled=move || refused || pending.get() on:click=move |_| { change.dispatch(Change::Pause); }>"Pause"</button>
+                })}
+                {(status == ExecutionStatus::Paused).then(|| view! {
+                    <button type="button" class="button" disabled=move || refused || pending.get() on:click=move |_| { change.dispatch(Change::Resume); }>"Resume"</button>
+                })}
+                {active.then(|| view! {
+                    <button type="button" class="button danger" disabled=refused on:click=move |_| canceling.set(true)>"Cancel execution"</button>
+                })}
+                {active.then(|| view! { <RefusalNote reason=refusal.clone() /> })}
+            }
+        }} />
         <FormError errors=refusal(change) known_fields=&[] />
         {move || canceling.get().then(|| view! { <CancelDialog change reason on_close=Callback::new(move |()| canceling.set(false)) /> })}
     }
