@@ -121,6 +121,24 @@ async function api(url, cookie, path, body) {
   return { status: response.status, body: await response.json() };
 }
 
+/**
+ * As `user`, makes application `app` with a pipeline whose Manual Judgment only managers may
+ * decide, and starts it: the judgment page's path.
+ */
+async function startGatedJudgment(url, user, app, instructions) {
+  const cookie = await cookieFor(url, user);
+  assert.equal((await api(url, cookie, '/applications', { name: app, ownerEmail: `${user}@example.com` })).status, 201);
+  const pipeline = await api(url, cookie, '/pipelines', {
+    application: app,
+    name: 'Release',
+    stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve release', instructions, selectedStageRoles: ['managers'] }],
+  });
+  assert.equal(pipeline.status, 201);
+  const started = await api(url, cookie, `/pipelines/${pipeline.body.config.id}/executions`, {});
+  assert.equal(started.status, 202);
+  return `/applications/${app}/executions/${started.body.id}/judgment?stage=1`;
+}
+
 describe('a Manual Judgment limited to managers', () => {
   const env = withServerAndBrowser({ before, after }, () =>
     startServer({
@@ -133,17 +151,7 @@ describe('a Manual Judgment limited to managers', () => {
   let judgment;
 
   before(async () => {
-    const cookie = await cookieFor(env.server.url, 'rick');
-    assert.equal((await api(env.server.url, cookie, '/applications', { name: 'gated', ownerEmail: 'rick@example.com' })).status, 201);
-    const pipeline = await api(env.server.url, cookie, '/pipelines', {
-      application: 'gated',
-      name: 'Release',
-      stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve release', instructions: 'Check the canary.', selectedStageRoles: ['managers'] }],
-    });
-    assert.equal(pipeline.status, 201);
-    const started = await api(env.server.url, cookie, `/pipelines/${pipeline.body.config.id}/executions`, {});
-    assert.equal(started.status, 202);
-    judgment = `/applications/gated/executions/${started.body.id}/judgment?stage=1`;
+    judgment = await startGatedJudgment(env.server.url, 'rick', 'gated', 'Check the canary.');
   });
 
   test('a reader sees why the buttons do not work (360 px)', async () => {
@@ -224,7 +232,7 @@ describe("an application's permissions", () => {
     await page.getByText('No applications').first().waitFor();
     assert.equal(await page.getByRole('link', { name: 'locked' }).count(), 0);
     await page.goto(`${env.server.url}/applications/locked/config`);
-    await page.getByText('Only dev or releasers or ops may see application locked; gus has the roles guests.').first().waitFor();
+    await page.getByText('gus may not see application locked: it is limited to roles gus does not have.').first().waitFor();
     await screenshot(page, 'auth-outsider-desktop');
     shellCheck.noConsoleErrors(errors);
     await close();
@@ -238,17 +246,7 @@ describe('signing in through OpenID Connect', () => {
   let judgment;
 
   before(async () => {
-    const cookie = await cookieFor(env.server.url, 'rick');
-    assert.equal((await api(env.server.url, cookie, '/applications', { name: 'sso-gated', ownerEmail: 'rick@example.com' })).status, 201);
-    const pipeline = await api(env.server.url, cookie, '/pipelines', {
-      application: 'sso-gated',
-      name: 'Release',
-      stages: [{ refId: '1', type: 'manualJudgment', name: 'Approve release', selectedStageRoles: ['managers'] }],
-    });
-    assert.equal(pipeline.status, 201);
-    const started = await api(env.server.url, cookie, `/pipelines/${pipeline.body.config.id}/executions`, {});
-    assert.equal(started.status, 202);
-    judgment = `/applications/sso-gated/executions/${started.body.id}/judgment?stage=1`;
+    judgment = await startGatedJudgment(env.server.url, 'rick', 'sso-gated', 'Ask olivia.');
   });
 
   test("a manager signs in at the provider, comes back with her group as a role and approves (360 px)", async () => {

@@ -19,6 +19,10 @@ pub const LAYOUT: Layout = Layout {
     indexed: "audit-index/version-1",
 };
 
+/// A filter reads at most this many of the newest entries: older ones are found by
+/// narrowing it (an application reads only its own entries).
+const SCAN_MAX: usize = 20_000;
+
 /// The group of entries that concern no application (application names never start with '-').
 const NO_APPLICATION: &str = "-gennaker";
 
@@ -98,10 +102,10 @@ impl AuditLog for AuditStore {
                     picked.push(entry);
                 }
             }
-            if picked.len() == limit || exhausted {
+            if picked.len() == limit || exhausted || scan >= SCAN_MAX {
                 return Ok(picked);
             }
-            scan *= 4;
+            scan = (scan * 4).min(SCAN_MAX);
         }
     }
 }

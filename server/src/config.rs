@@ -561,12 +561,18 @@ impl Default for AuthConfig {
     }
 }
 
-impl AuthConfig {
-    /// Who may do anything, and who triggers may run as.
+impl Config {
+    /// Who may do anything, who triggers may run as, and the accounts' permissions.
     pub fn policy(&self) -> gennaker_app::auth::permissions::Policy {
         gennaker_app::auth::permissions::Policy {
-            admin_roles: self.admin_roles.clone(),
-            service_users: self.service_users.clone(),
+            admin_roles: self.auth.admin_roles.clone(),
+            service_users: self.auth.service_users.clone(),
+            accounts: self
+                .kubernetes
+                .accounts
+                .iter()
+                .map(|a| (a.name.clone(), a.permissions.clone()))
+                .collect(),
         }
     }
 }
@@ -628,10 +634,11 @@ fn resolve_oidc(
 ) -> Result<Option<OidcConfig>, ConfigError> {
     let Some(raw) = raw else { return Ok(None) };
     let fail = |message: String| ConfigError::Auth(message);
-    if !(raw.issuer.starts_with("https://")
-        || raw.issuer.starts_with("http://127.0.0.1")
-        || raw.issuer.starts_with("http://localhost"))
-    {
+    let plain_local = reqwest::Url::parse(&raw.issuer).is_ok_and(|url| {
+        url.scheme() == "http"
+            && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+    });
+    if !(raw.issuer.starts_with("https://") || plain_local) {
         return Err(fail(format!(
             "auth.oidc.issuer {:?} must be an https:// URL (plain http only on this machine, for tests)",
             raw.issuer

@@ -210,7 +210,7 @@ async fn serve_with(
         config.secrets.clone(),
         (
             config.triggers,
-            (mode == auth::Mode::SignIn).then(|| config.auth.policy()),
+            (mode == auth::Mode::SignIn).then(|| config.policy()),
         ),
     );
     triggers.run(&events).await;

@@ -100,7 +100,7 @@ impl AppState {
                     .single_sign_on
                     .as_ref()
                     .map(|sso| sso.label().to_string()),
-                policy: config.auth.policy(),
+                policy: config.policy(),
                 guard: None,
             },
             data_dir: config.data_dir.clone(),

@@ -1024,10 +1024,16 @@ async fn every_api_route_checks_the_applications_permissions() {
                     "{method} {target} as {lacking}: {}",
                     refused.body
                 );
+                // The reason names the roles that may, except to those who may not see.
+                let reason = if rule == Need::Read {
+                    "may not see application x"
+                } else {
+                    "Only "
+                };
                 assert!(
                     refused.json()["message"]
                         .as_str()
-                        .is_some_and(|m| m.starts_with("Only ")),
+                        .is_some_and(|m| m.contains(reason)),
                     "{method} {path}: {}",
                     refused.body
                 );
@@ -1047,11 +1053,81 @@ async fn every_api_route_checks_the_applications_permissions() {
     }
     assert!(checked > 40, "only {checked} API routes were walked");
 
-    // Admins may do anything; the UI asks what the user may do.
+    // Starting a pipeline changes the accounts its stages name: deployers may run x's
+    // pipelines, but not this one, which names the account "local" (WRITE: ops).
+    post_as(
+        addr,
+        &writer,
+        "/api/v1/pipelines",
+        &json!({"application": "x", "name": "Deploy", "id": "xdeploy",
+                "stages": [{"refId": "1", "type": "wait", "name": "Wait", "waitTime": 1, "account": "local"}]})
+        .to_string(),
+    )
+    .await;
+    let deployer = [(deployer[0].0, deployer[0].1.as_str())];
+    let start = "/api/v1/pipelines/xdeploy/executions";
+    let refused = request(addr, "POST", start, &deployer, Some("{}")).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        refused.json()["message"],
+        "Only ops may change account local; deployer has the roles deployers."
+    );
+    let started = request(addr, "POST", start, &runner, Some("{}")).await;
+    assert_eq!(started.status, 202, "{}", started.body);
+
+    // An application that is not stored is nobody's but the admins'.
+    let ghost = json!({"application": "ghost", "name": "Early"}).to_string();
+    let early = request(addr, "POST", "/api/v1/pipelines", &writer, Some(&ghost)).await;
+    assert_eq!(early.status, 404, "{}", early.body);
+
+    // Admins may do anything.
     let ada = as_user("ada");
     let ada = [(ada[0].0, ada[0].1.as_str())];
     let read = request(addr, "GET", "/api/v1/applications/x/history", &ada, None).await;
     assert_eq!(read.status, 200, "{}", read.body);
+    let change = request(
+        addr,
+        "PUT",
+        "/api/v1/applications/x?version=999",
+        &ada,
+        Some(&json!({"name": "x", "ownerEmail": "x@example.com"}).to_string()),
+    )
+    .await;
+    assert_eq!(
+        change.status, 409,
+        "reaches the version check: {}",
+        change.body
+    );
+
+    // Each sees the audit entries of what they may see, and their own.
+    let guest = as_user("guest");
+    let audit = request(
+        addr,
+        "GET",
+        "/api/v1/audit",
+        &[(guest[0].0, guest[0].1.as_str())],
+        None,
+    )
+    .await;
+    assert_eq!(audit.status, 200, "{}", audit.body);
+    let entries = audit.json();
+    let entries = entries.as_array().expect("a list");
+    assert!(
+        entries.iter().all(|e| e["user"] == "guest"),
+        "{}",
+        audit.body
+    );
+    assert!(
+        entries.iter().any(|e| e["action"] == "signedIn"),
+        "{}",
+        audit.body
+    );
+    let all = request(addr, "GET", "/api/v1/audit?user=writer", &ada, None).await;
+    assert!(
+        all.json().as_array().is_some_and(|e| !e.is_empty()),
+        "admins see everyone's: {}",
+        all.body
+    );
     server.stop().await;
 }
 
@@ -1075,14 +1151,22 @@ fn test_provider() -> Option<(String, String)> {
 }
 
 /// Signs in at the test provider as a browser would, from Gennaker's `/auth/oidc/login` to its
-/// callback: the Gennaker session cookie, or the refusal Gennaker answered with.
+/// callback: the Gennaker session cookie, or the refusal Gennaker answered with. With
+/// `same_browser` false, the callback comes without the cookie the start set (as a link sent
+/// to someone else would).
 async fn sign_in_through_provider(
     addr: SocketAddr,
-    user: &str,
-    password: &str,
+    (user, password): (&str, &str),
+    same_browser: bool,
 ) -> Result<String, support::Response> {
     let start = request(addr, "GET", "/auth/oidc/login?next=/tasks", &[], None).await;
     assert_eq!(start.status, 303, "{start:?}");
+    let state_cookie = start
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .filter(|c| c.starts_with("gennaker_oidc="))
+        .unwrap_or_else(|| panic!("the start sets the state cookie: {start:?}"))
+        .to_string();
     let mut to = start
         .header("location")
         .expect("sent to the provider")
@@ -1153,9 +1237,14 @@ async fn sign_in_through_provider(
         .unwrap_or_else(|| panic!("not sent back to Gennaker: {to}"))
         .to_string();
     assert!(callback.starts_with("/auth/oidc/callback?"), "{callback}");
-    let back = request(addr, "GET", &callback, &[], None).await;
+    let cookie = if same_browser {
+        state_cookie.as_str()
+    } else {
+        ""
+    };
+    let back = request(addr, "GET", &callback, &[("Cookie", cookie)], None).await;
     match back.header("set-cookie") {
-        Some(cookie) if back.status == 303 => {
+        Some(cookie) if back.status == 303 && cookie.starts_with("gennaker_session=") => {
             assert_eq!(
                 back.header("location"),
                 Some("/tasks"),
@@ -1189,8 +1278,8 @@ async fn signing_in_through_openid_connect_takes_the_roles_from_the_groups() {
         },
         ..Default::default()
     };
-    // No local users: the provider alone is the way in.
-    let server = start_with_users_in(setup, &[]).await;
+    // One local user, whose name a provider's user also has.
+    let server = start_with_users_in(setup, &[("ada", &["dev"])]).await;
     let addr = server.addr;
     let signed_out = request(addr, "GET", "/api/v1/applications", &[], None).await;
     assert_eq!(
@@ -1199,12 +1288,40 @@ async fn signing_in_through_openid_connect_takes_the_roles_from_the_groups() {
         signed_out.body
     );
 
-    let olivia = sign_in_through_provider(addr, "olivia", "olivia-password-1")
+    let olivia = sign_in_through_provider(addr, ("olivia", "olivia-password-1"), true)
         .await
         .expect("olivia signs in");
-    let rick = sign_in_through_provider(addr, "rick", "rick-password-1")
+    let rick = sign_in_through_provider(addr, ("rick", "rick-password-1"), true)
         .await
         .expect("rick signs in");
+    // A callback in another browser than the one that started it signs nobody in.
+    let elsewhere = sign_in_through_provider(addr, ("rick", "rick-password-1"), false).await;
+    let refused = elsewhere.expect_err("refused without the start's cookie");
+    assert!(
+        refused
+            .header("location")
+            .is_some_and(|l| l.starts_with("/login?error=sso")),
+        "{refused:?}"
+    );
+    // The provider's ada is not the local ada.
+    let impostor = sign_in_through_provider(addr, ("ada", "ada-password-1"), true).await;
+    assert!(
+        impostor.is_err(),
+        "a provider's user cannot take a local user's name"
+    );
+    sign_in(addr, "ada", PASSWORD)
+        .await
+        .expect("the local ada still signs in");
+    // API tokens act as local users only.
+    let token = request(
+        addr,
+        "POST",
+        "/api/v1/tokens",
+        &[("Cookie", &olivia)],
+        Some(r#"{"name":"ci"}"#),
+    )
+    .await;
+    assert_eq!(token.status, 403, "{}", token.body);
     post_as(
         addr,
         &[("Cookie", &olivia)],
@@ -1371,6 +1488,24 @@ async fn triggers_run_as_their_service_user_and_need_its_permission() {
     )
     .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
+
+    // Changing what a run-as pipeline runs needs deploy-bot's roles too.
+    let path = format!(
+        "/api/v1/pipelines/hooked-pipe?version={}",
+        saved.json()["version"]
+    );
+    let mut rewritten: serde_json::Value =
+        serde_json::from_str(&pipeline(Some("deploy-bot"))).expect("json");
+    rewritten["stages"] = json!([{"refId": "1", "type": "wait", "name": "Wait", "waitTime": 1}]);
+    let rewrite = request(
+        addr,
+        "PUT",
+        &path,
+        &[("Cookie", &wren)],
+        Some(&rewritten.to_string()),
+    )
+    .await;
+    assert_eq!(rewrite.status, 400, "{}", rewrite.body);
 
     let answer = hook().await;
     assert_eq!(answer.status, 200, "{}", answer.body);

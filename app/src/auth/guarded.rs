@@ -38,17 +38,13 @@ pub struct Guard {
     who: Principal,
     policy: Policy,
     applications: Arc<dyn ApplicationCatalog>,
-    accounts: Arc<dyn AccountDirectory>,
     audit: Arc<dyn AuditLog>,
 }
 
 impl Guard {
-    /// Records a change that was made. The change stands if the log cannot be written; the
-    /// failure is logged as an error (with the entry) for an operator to act on.
+    /// Records a change that was made (see [`crate::audit::record`]).
     async fn record(&self, entry: AuditEntry) {
-        if let Err(error) = self.audit.record(entry.clone()).await {
-            tracing::error!(?entry, "the audit log could not record a change: {error}");
-        }
+        crate::audit::record(self.audit.as_ref(), entry).await;
     }
 
     fn entry(&self, action: AuditAction, target: impl Into<String>) -> AuditEntry {
@@ -69,10 +65,7 @@ impl Guard {
             .list("", ApplicationSort::default())
             .await?
             .into_iter()
-            .filter(|app| {
-                let resource = (Resource::Application(&app.spec.name), &app.spec.permissions);
-                self.policy.refusal(&self.who, resource, Read).is_none()
-            })
+            .filter(|app| self.may_read(app))
             .map(|app| app.spec.name)
             .collect();
         let me = self.who.name.clone();
@@ -86,14 +79,10 @@ impl Guard {
         self.audit.entries(filter, &visible).await
     }
 
-    /// The application's permissions; none (everyone) for an application that is not stored,
-    /// whose calls then answer "not found" themselves.
-    async fn permissions(&self, application: &str) -> Result<Permissions, AppError> {
-        match self.applications.get(application).await {
-            Ok(found) => Ok(found.spec.permissions),
-            Err(AppError::NotFound(_)) => Ok(Permissions::default()),
-            Err(error) => Err(error),
-        }
+    /// Whether the principal may see `app` (already read).
+    fn may_read(&self, app: &Application) -> bool {
+        let resource = (Resource::Application(&app.spec.name), &app.spec.permissions);
+        self.policy.refusal(&self.who, resource, Read).is_none()
     }
 
     fn refused(
@@ -114,31 +103,21 @@ impl Guard {
         }
     }
 
-    /// Refuses unless the principal holds `what` on `application`.
+    /// Refuses unless the principal holds `what` on `application` (see [`check_application`]).
     async fn application(&self, application: &str, what: Authorization) -> Result<(), AppError> {
-        if self.policy.is_admin(&self.who) {
-            return Ok(());
-        }
-        let permissions = self.permissions(application).await?;
-        self.refused(Resource::Application(application), &permissions, what)
-    }
-
-    fn account_permissions(&self, account: &str) -> Permissions {
-        self.accounts
-            .kubernetes_accounts()
-            .into_iter()
-            .find(|a| a.name == account)
-            .map(|a| a.permissions)
-            .unwrap_or_default()
+        let catalog = self.applications.as_ref();
+        check_application((&self.policy, &self.who), catalog, application, what).await
     }
 
     /// Refuses unless the principal holds `what` on `account`.
     fn account(&self, account: &str, what: Authorization) -> Result<(), AppError> {
-        self.refused(
-            Resource::Account(account),
-            &self.account_permissions(account),
-            what,
-        )
+        match self.policy.account_refusal(&self.who, account, what) {
+            Some(reason) => {
+                tracing::info!(user = %self.who.name, %account, ?what, "refused: {reason}");
+                Err(AppError::Forbidden(reason))
+            }
+            None => Ok(()),
+        }
     }
 
     fn may_see_account(&self, account: &str) -> bool {
@@ -161,15 +140,11 @@ impl Guard {
             let allowed = match seen.get(&name) {
                 Some(allowed) => *allowed,
                 None => {
-                    let permissions = self.permissions(&name).await?;
-                    let allowed = self
-                        .policy
-                        .refusal(
-                            &self.who,
-                            (Resource::Application(&name), &permissions),
-                            Read,
-                        )
-                        .is_none();
+                    let allowed = match self.application(&name, Read).await {
+                        Ok(()) => true,
+                        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => false,
+                        Err(other) => return Err(other),
+                    };
                     seen.insert(name, allowed);
                     allowed
                 }
@@ -183,19 +158,13 @@ impl Guard {
 
     /// Refuses a pipeline whose triggers newly run as a service user the principal may not
     /// give them (see [`Policy::run_as_refusal`]). Open, anyone may name anyone.
-    fn run_as(
-        &self,
-        before: Option<&PipelineConfig>,
-        config: &PipelineConfig,
-    ) -> Result<(), AppError> {
+    fn run_as(&self, config: &PipelineConfig) -> Result<(), AppError> {
         if self.who.with == super::model::SignedInWith::Open {
             return Ok(());
         }
-        let before = before.map(run_as_users).unwrap_or_default();
+        // Every save is checked, not only new names: whoever changes the stages of a pipeline
+        // that runs as a service user decides what that user runs.
         for name in run_as_users(config) {
-            if before.contains(&name) {
-                continue;
-            }
             if let Some(reason) = self.policy.run_as_refusal(&self.who, &name) {
                 return Err(AppError::invalid("triggers", reason));
             }
@@ -205,8 +174,49 @@ impl Guard {
 
     /// What the principal may do with `application`.
     pub async fn access(&self, application: &str) -> Result<Access, AppError> {
-        let permissions = self.permissions(application).await?;
-        Ok(self.policy.access(&self.who, application, &permissions))
+        if self.policy.is_admin(&self.who) {
+            return Ok(Access::default());
+        }
+        match self.applications.get(application).await {
+            Ok(found) => Ok(self
+                .policy
+                .access(&self.who, application, &found.spec.permissions)),
+            // The page says it is not there.
+            Err(AppError::NotFound(_)) => Ok(Access::default()),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+/// Refuses unless `who` holds `what` on `application` as `catalog` (the backend's, unchecked)
+/// stores it. An application that is not stored — never made, or deleted — is refused to all
+/// but admins, as not found: Fiat's default for unknown applications, so that a deleted
+/// application's history and leftovers, or pipelines made ahead of it, are open to nobody.
+pub async fn check_application(
+    (policy, who): (&Policy, &Principal),
+    catalog: &dyn ApplicationCatalog,
+    application: &str,
+    what: Authorization,
+) -> Result<(), AppError> {
+    if policy.is_admin(who) {
+        return Ok(());
+    }
+    let found = catalog
+        .get(application)
+        .await
+        .map_err(|error| match error {
+            AppError::NotFound(_) => {
+                AppError::NotFound(format!("There is no application {application}."))
+            }
+            other => other,
+        })?;
+    let resource = (Resource::Application(application), &found.spec.permissions);
+    match policy.refusal(who, resource, what) {
+        Some(reason) => {
+            tracing::info!(user = %who.name, %application, ?what, "refused: {reason}");
+            Err(AppError::Forbidden(reason))
+        }
+        None => Ok(()),
     }
 }
 
@@ -217,7 +227,6 @@ impl Services {
             who,
             policy: self.policy.clone(),
             applications: self.applications.clone(),
-            accounts: self.accounts.clone(),
             audit: self.audit.clone(),
         });
         Services {
@@ -265,10 +274,7 @@ impl ApplicationCatalog for Guarded<dyn ApplicationCatalog> {
     async fn list(&self, query: &str, sort: ApplicationSort) -> Result<Vec<Application>, AppError> {
         let Guarded(guard, inner) = self;
         let mut found = inner.list(query, sort).await?;
-        found.retain(|app| {
-            let resource = (Resource::Application(&app.spec.name), &app.spec.permissions);
-            guard.policy.refusal(&guard.who, resource, Read).is_none()
-        });
+        found.retain(|app| guard.may_read(app));
         Ok(found)
     }
 
@@ -352,9 +358,9 @@ impl ApplicationCatalog for Guarded<dyn ApplicationCatalog> {
         expected_version: u64,
         who: &str,
     ) -> Result<Application, AppError> {
-        let before = self.1.get(name).await?;
-        let resource = Resource::Application(name);
-        self.0.refused(resource, &before.spec.permissions, Write)?;
+        // Checked as the application is now; admins may bring back a deleted one.
+        self.0.application(name, Write).await?;
+        let before = self.1.get(name).await.ok();
         let after = self.1.restore(name, version, expected_version, who).await?;
         let entry = self.0.entry(
             AuditAction::ApplicationRestored,
@@ -363,8 +369,9 @@ impl ApplicationCatalog for Guarded<dyn ApplicationCatalog> {
         let entry = entry
             .of(name)
             .detail(format!("version {version} restored as {}", after.version));
+        let before = before.map(|b| b.spec);
         self.0
-            .record(entry.change(Some(&before.spec), Some(&after.spec)))
+            .record(entry.change(before.as_ref(), Some(&after.spec)))
             .await;
         Ok(after)
     }
@@ -498,6 +505,20 @@ impl Guarded<dyn PipelineService> {
         self.0.record(entry.change(before, Some(config))).await;
     }
 
+    /// Runs `change` (not started until awaited) if the principal may EXECUTE the execution's
+    /// application, and records it.
+    async fn change_execution(
+        &self,
+        id: ExecutionId,
+        (action, detail): (AuditAction, String),
+        change: impl std::future::Future<Output = Result<Execution, AppError>> + Send,
+    ) -> Result<Execution, AppError> {
+        self.execution_of(id, Execute).await?;
+        let changed = change.await?;
+        self.record_execution(action, &changed, detail).await;
+        Ok(changed)
+    }
+
     async fn record_execution(&self, action: AuditAction, execution: &Execution, detail: String) {
         let target = format!("execution {} of {}", execution.id, execution.name);
         let entry = self.0.entry(action, target).of(&execution.application);
@@ -529,7 +550,7 @@ impl PipelineService for Guarded<dyn PipelineService> {
 
     async fn create(&self, config: PipelineConfig, who: &str) -> Result<StoredPipeline, AppError> {
         self.0.application(&config.application, Write).await?;
-        self.0.run_as(None, &config)?;
+        self.0.run_as(&config)?;
         let made = self.1.create(config, who).await?;
         self.record_pipeline(AuditAction::PipelineCreated, None, &made)
             .await;
@@ -547,7 +568,7 @@ impl PipelineService for Guarded<dyn PipelineService> {
         if stored.config.application != config.application {
             self.0.application(&config.application, Write).await?;
         }
-        self.0.run_as(Some(&stored.config), &config)?;
+        self.0.run_as(&config)?;
         let after = self.1.update(id, version, config, who).await?;
         self.record_pipeline(AuditAction::PipelineUpdated, Some(&stored), &after)
             .await;
@@ -579,6 +600,22 @@ impl PipelineService for Guarded<dyn PipelineService> {
         who: &str,
     ) -> Result<StoredPipeline, AppError> {
         let stored = self.pipeline(id, Write).await?;
+        // What comes back is checked as a save of it would be.
+        let restored = self
+            .1
+            .history(id)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+            .ok_or_else(|| {
+                AppError::NotFound(format!("Pipeline {id} has no version {version}."))
+            })?;
+        if restored.config.application != stored.config.application {
+            self.0
+                .application(&restored.config.application, Write)
+                .await?;
+        }
+        self.0.run_as(&restored.config)?;
         let after = self.1.restore(id, version, expected_version, who).await?;
         self.record_pipeline(AuditAction::PipelineRestored, Some(&stored), &after)
             .await;
@@ -620,7 +657,11 @@ impl PipelineService for Guarded<dyn PipelineService> {
         request: StartRequest,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.pipeline(id, Execute).await?;
+        let stored = self.pipeline(id, Execute).await?;
+        // Its stages change what runs in their accounts.
+        for account in stored.config.accounts() {
+            self.0.account(&account, Write)?;
+        }
         let started = self.1.start(id, request, who).await?;
         self.record_execution(AuditAction::ExecutionStarted, &started, String::new())
             .await;
@@ -644,28 +685,22 @@ impl PipelineService for Guarded<dyn PipelineService> {
         reason: Option<String>,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.execution_of(id, Execute).await?;
         let detail = reason.clone().unwrap_or_default();
-        let canceled = self.1.cancel(id, reason, who).await?;
-        self.record_execution(AuditAction::ExecutionCanceled, &canceled, detail)
-            .await;
-        Ok(canceled)
+        let change = self.1.cancel(id, reason, who);
+        self.change_execution(id, (AuditAction::ExecutionCanceled, detail), change)
+            .await
     }
 
     async fn pause(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError> {
-        self.execution_of(id, Execute).await?;
-        let paused = self.1.pause(id, who).await?;
-        self.record_execution(AuditAction::ExecutionPaused, &paused, String::new())
-            .await;
-        Ok(paused)
+        let change = self.1.pause(id, who);
+        self.change_execution(id, (AuditAction::ExecutionPaused, String::new()), change)
+            .await
     }
 
     async fn resume(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError> {
-        self.execution_of(id, Execute).await?;
-        let resumed = self.1.resume(id, who).await?;
-        self.record_execution(AuditAction::ExecutionResumed, &resumed, String::new())
-            .await;
-        Ok(resumed)
+        let change = self.1.resume(id, who);
+        self.change_execution(id, (AuditAction::ExecutionResumed, String::new()), change)
+            .await
     }
 
     async fn restart_stage(
@@ -674,12 +709,10 @@ impl PipelineService for Guarded<dyn PipelineService> {
         stage: &str,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.execution_of(id, Execute).await?;
-        let restarted = self.1.restart_stage(id, stage, who).await?;
         let detail = format!("stage {stage}");
-        self.record_execution(AuditAction::StageRestarted, &restarted, detail)
-            .await;
-        Ok(restarted)
+        let change = self.1.restart_stage(id, stage, who);
+        self.change_execution(id, (AuditAction::StageRestarted, detail), change)
+            .await
     }
 
     async fn judge(
@@ -689,15 +722,13 @@ impl PipelineService for Guarded<dyn PipelineService> {
         judgment: Judgment,
         who: &Principal,
     ) -> Result<Execution, AppError> {
-        self.execution_of(id, Execute).await?;
         let detail = match &judgment.judgment_input {
             Some(input) => format!("stage {stage}: {} ({input})", judgment.judgment_status),
             None => format!("stage {stage}: {}", judgment.judgment_status),
         };
-        let judged = self.1.judge(id, stage, judgment, who).await?;
-        self.record_execution(AuditAction::JudgmentDecided, &judged, detail)
-            .await;
-        Ok(judged)
+        let change = self.1.judge(id, stage, judgment, who);
+        self.change_execution(id, (AuditAction::JudgmentDecided, detail), change)
+            .await
     }
 
     async fn skip_window(
@@ -706,12 +737,10 @@ impl PipelineService for Guarded<dyn PipelineService> {
         stage: &str,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.execution_of(id, Execute).await?;
-        let skipped = self.1.skip_window(id, stage, who).await?;
         let detail = format!("stage {stage}");
-        self.record_execution(AuditAction::WindowSkipped, &skipped, detail)
-            .await;
-        Ok(skipped)
+        let change = self.1.skip_window(id, stage, who);
+        self.change_execution(id, (AuditAction::WindowSkipped, detail), change)
+            .await
     }
 
     async fn evaluate(

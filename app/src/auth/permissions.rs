@@ -99,9 +99,28 @@ pub struct ServiceUser {
 pub struct Policy {
     pub admin_roles: Vec<String>,
     pub service_users: Vec<ServiceUser>,
+    /// Each Kubernetes account's permissions (READ and WRITE), by name.
+    pub accounts: Vec<(String, Permissions)>,
 }
 
 impl Policy {
+    /// Why `who` may not do `what` in `account`, if they may not. Accounts not configured
+    /// restrict nothing here: using one fails on its own.
+    pub fn account_refusal(
+        &self,
+        who: &Principal,
+        account: &str,
+        what: Authorization,
+    ) -> Option<String> {
+        let none = Permissions::default();
+        let permissions = self
+            .accounts
+            .iter()
+            .find(|(name, _)| name == account)
+            .map_or(&none, |(_, p)| p);
+        self.refusal(who, (Resource::Account(account), permissions), what)
+    }
+
     /// The principal a trigger acts as: its service user, or nobody in particular (no roles).
     pub fn trigger_principal(&self, run_as: Option<&str>) -> Result<Principal, String> {
         let Some(name) = run_as.filter(|n| !n.is_empty()) else {
@@ -184,6 +203,13 @@ impl Policy {
         {
             return None;
         }
+        if what == Authorization::Read {
+            // Who may see it is not told to those who may not.
+            return Some(format!(
+                "{} may not see {resource}: it is limited to roles {} does not have.",
+                who.name, who.name
+            ));
+        }
         let only = if holders.is_empty() {
             "admins".to_string()
         } else {
@@ -200,6 +226,13 @@ impl Policy {
     /// What `who` may do with one application, for the page to disable what they may not.
     pub fn access(&self, who: &Principal, application: &str, permissions: &Permissions) -> Access {
         let resource = (Resource::Application(application), permissions);
+        if let Some(unseen) = self.refusal(who, resource, Authorization::Read) {
+            return Access {
+                read: Some(unseen.clone()),
+                write: Some(unseen.clone()),
+                execute: Some(unseen),
+            };
+        }
         Access {
             read: self.refusal(who, resource, Authorization::Read),
             write: self.refusal(who, resource, Authorization::Write),
@@ -286,7 +319,15 @@ mod tests {
             policy
                 .refusal(&nobody, (web, &given), Authorization::Read)
                 .as_deref(),
-            Some("Only dev or releasers or ops may see application web; n has no roles.")
+            Some("n may not see application web: it is limited to roles n does not have.")
+        );
+        let unseen = policy.access(&nobody, "web", &given);
+        assert!(
+            unseen
+                .write
+                .as_deref()
+                .is_some_and(|w| w.contains("may not see")),
+            "{unseen:?}"
         );
     }
 
@@ -335,6 +376,7 @@ mod tests {
                 name: "deploy-bot".into(),
                 roles: vec!["ops".into()],
             }],
+            ..Policy::default()
         };
         let bot = policy.trigger_principal(Some("deploy-bot")).expect("known");
         assert_eq!(

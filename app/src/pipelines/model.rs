@@ -110,6 +110,34 @@ pub struct Stage {
     pub settings: Map<String, Value>,
 }
 
+impl PipelineConfig {
+    /// The Kubernetes accounts its stages name (`account`, `credentials`, and each deploy
+    /// cluster's `account`), sorted, each once. An account written as an expression is named
+    /// as written.
+    pub fn accounts(&self) -> Vec<String> {
+        let mut found = std::collections::BTreeSet::new();
+        let text = |value: Option<&Value>| {
+            value
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+        };
+        for stage in &self.stages {
+            found.extend(
+                ["account", "credentials"]
+                    .map(|key| text(stage.settings.get(key)))
+                    .into_iter()
+                    .flatten(),
+            );
+            if let Some(Value::Array(clusters)) = stage.settings.get("clusters") {
+                found.extend(clusters.iter().filter_map(|c| text(c.get("account"))));
+            }
+        }
+        found.into_iter().collect()
+    }
+}
+
 /// What happens when a stage fails: Deck's four "If stage fails" choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FailureChoice {

@@ -130,13 +130,24 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Acting {
 pub(crate) struct Serve(pub gennaker_app::services::Services);
 
 impl axum::extract::FromRequestParts<AppState> for Serve {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let who = gennaker_app::services::principal(parts);
+        // The sign-in check attaches who asks; with sign-in on, nobody attached is nobody.
+        let who = match parts.extensions.get::<gennaker_app::auth::Principal>() {
+            Some(who) => who.clone(),
+            None if state.auth.mode() == crate::auth::Mode::Open => {
+                gennaker_app::auth::Principal::open()
+            }
+            None => {
+                return Err(ApiError::App(gennaker_app::error::AppError::SignedOut(
+                    "Sign in, or send an API token (Authorization: Bearer …).".into(),
+                )));
+            }
+        };
         Ok(Serve(state.services.acting_as(who)))
     }
 }

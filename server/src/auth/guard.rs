@@ -246,6 +246,15 @@ fn refuse(status: StatusCode, access: Access, error: AppError, request: &Request
     }
 }
 
+/// Where to go after signing in: `next` when it is a page on this server (not the sign-in
+/// page itself), else the applications.
+pub fn next_page(next: Option<&str>) -> String {
+    next.and_then(local_path)
+        .filter(|path| !path.starts_with("/login"))
+        .unwrap_or("/applications")
+        .to_string()
+}
+
 /// The path (and query) of `url` when it is an address on this server: `/x` or
 /// `http://host/x`. Other sites' addresses give `None`, so no one can send a user
 /// elsewhere after signing in.

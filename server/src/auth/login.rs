@@ -17,7 +17,7 @@ use serde::Deserialize;
 use gennaker_app::audit::{AuditAction, AuditEntry};
 use gennaker_app::auth::SignInRefusal;
 
-use super::guard::{local_path, wants_page};
+use super::guard::{next_page, wants_page};
 use super::{Auth, Mode};
 use crate::api::ApiError;
 
@@ -46,11 +46,11 @@ pub fn routes() -> crate::api::Routes {
 }
 
 /// "from 127.0.0.1", for the audit log.
-fn from(address: Option<std::net::IpAddr>) -> String {
+pub(super) fn from(address: Option<std::net::IpAddr>) -> String {
     address.map(|a| format!("from {a}")).unwrap_or_default()
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
 }
 
@@ -109,13 +109,7 @@ async fn login(
             (SignInRefusal::Form, None),
         );
     };
-    let next = form
-        .next
-        .as_deref()
-        .and_then(local_path)
-        .filter(|path| !path.starts_with("/login"))
-        .unwrap_or("/applications")
-        .to_string();
+    let next = next_page(form.next.as_deref());
     let user = form.user.trim();
     let refuse = |status, refusal, wait| refused(&headers, (user, &next), status, (refusal, wait));
     if auth.mode() == Mode::Open {
@@ -133,8 +127,12 @@ async fn login(
     let (principal, generation) = match auth.users.verify(user, &form.password).await {
         Ok(Some(verified)) => verified,
         Ok(None) => {
-            tracing::info!(user = %user, address = ?address, "sign-in failed: wrong user name or password");
-            let entry = AuditEntry::now(user, AuditAction::SignInFailed, format!("user {user}"));
+            // A name that is nobody's may be a password typed into the wrong field: it is
+            // neither logged nor kept.
+            let known = matches!(auth.users.find(user).await, Ok(Some(_)));
+            let who = if known { user } else { "(unknown user)" };
+            tracing::info!(user = %who, address = ?address, "sign-in failed: wrong user name or password");
+            let entry = AuditEntry::now(who, AuditAction::SignInFailed, format!("user {who}"));
             auth.record(entry.detail(from(address))).await;
             return refuse(StatusCode::UNAUTHORIZED, SignInRefusal::Wrong, None);
         }

@@ -20,7 +20,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod users;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use gennaker_app::auth::{Principal, SignedInWith};
@@ -154,11 +154,9 @@ impl Auth {
         }))
     }
 
-    /// Records a sign-in or sign-out; a log that cannot be written is logged as an error.
+    /// Records a sign-in or sign-out (see [`gennaker_app::audit::record`]).
     pub async fn record(&self, entry: gennaker_app::audit::AuditEntry) {
-        if let Err(error) = self.audit.record(entry.clone()).await {
-            tracing::error!(?entry, "the audit log could not record: {error}");
-        }
+        gennaker_app::audit::record(self.audit.as_ref(), entry).await;
     }
 
     pub fn mode(&self) -> Mode {
@@ -225,17 +223,27 @@ impl Auth {
     /// The `Set-Cookie` value that starts a session with `token`: a browser-session cookie, so
     /// the server alone decides when the session ends (`session_ttl` unused, at most a week).
     pub fn session_cookie(&self, token: &str) -> String {
-        self.cookie(token, None)
+        self.cookie((sessions::COOKIE, token), "/", None)
     }
 
     /// The `Set-Cookie` value that removes the session cookie.
     pub fn ended_cookie(&self) -> String {
-        self.cookie("", Some(cookie::time::Duration::ZERO))
+        self.cookie(
+            (sessions::COOKIE, ""),
+            "/",
+            Some(cookie::time::Duration::ZERO),
+        )
     }
 
-    fn cookie(&self, value: &str, max_age: Option<cookie::time::Duration>) -> String {
-        let mut built = cookie::Cookie::build((sessions::COOKIE, value.to_string()))
-            .path("/")
+    /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure as the server is reached.
+    pub fn cookie(
+        &self,
+        (name, value): (&'static str, &str),
+        path: &'static str,
+        max_age: Option<cookie::time::Duration>,
+    ) -> String {
+        let mut built = cookie::Cookie::build((name, value.to_string()))
+            .path(path)
             .http_only(true)
             .secure(self.secure_cookies)
             .same_site(cookie::SameSite::Lax);
@@ -248,13 +256,18 @@ impl Auth {
 
 /// The session token a request carries in its `Cookie` header, if any.
 pub fn session_token(headers: &axum::http::HeaderMap) -> Option<String> {
+    cookie_value(headers, sessions::COOKIE)
+}
+
+/// The value of the cookie `name` a request carries, if any.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == sessions::COOKIE && !c.value().is_empty())
+        .find(|c| c.name() == name && !c.value().is_empty())
         .map(|c| c.value().to_string())
 }
 
@@ -266,13 +279,6 @@ pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
         .ok()?
         .strip_prefix("Bearer ")
         .map(str::trim)
-}
-
-/// The client's address, when the server knows it.
-pub fn client_address(extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    extensions
-        .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip())
 }
 
 #[cfg(test)]

@@ -12,20 +12,21 @@ use std::time::{Duration, Instant};
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use base64::Engine;
 use gennaker_app::audit::{AuditAction, AuditEntry};
 use gennaker_app::auth::{Principal, SignInRefusal, SignedInWith};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
 };
 use serde::Deserialize;
 
-use super::Auth;
-use super::guard::local_path;
+use super::guard::{foreign_host, next_page};
+use super::login::{from, see_other};
+use super::{Auth, cookie_value};
 use crate::config::OidcConfig;
 
 /// How long a sign-in may take at the provider before its state is forgotten.
@@ -34,6 +35,16 @@ const PENDING_FOR: Duration = Duration::from_secs(600);
 const PENDING_MAX: usize = 10_000;
 /// The provider's metadata and keys are read again after this long.
 const METADATA_FOR: Duration = Duration::from_secs(3600);
+
+/// A client made from the provider's metadata: its token and user-info endpoints may be absent.
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
 
 /// A sign-in sent to the provider and not back yet.
 struct Pending {
@@ -95,33 +106,22 @@ impl SingleSignOn {
         Ok(metadata)
     }
 
-    /// The address the provider sends the browser back to, on this server as the browser
-    /// reached it (or as `public_url` names it).
-    fn redirect(&self, headers: &HeaderMap, public_url: Option<&str>) -> String {
-        let base = match public_url {
-            Some(url) => url.trim_end_matches('/').to_string(),
-            None => {
-                let host = headers
-                    .get(header::HOST)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("127.0.0.1");
-                format!("http://{host}")
-            }
-        };
-        format!("{base}/auth/oidc/callback")
-    }
-
-    /// The provider's authorization address for a new sign-in that goes on to `next`.
-    async fn begin(&self, next: String, redirect: String) -> Result<String, String> {
+    /// A client of the provider that sends the browser back to `redirect`.
+    async fn client(&self, redirect: String) -> Result<Client, String> {
         let metadata = self.metadata().await?;
-        let client = CoreClient::from_provider_metadata(
+        let redirect =
+            RedirectUrl::new(redirect).map_err(|e| format!("bad redirect address: {e}"))?;
+        Ok(CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.settings.client_id.clone()),
             self.settings.client_secret.clone().map(ClientSecret::new),
         )
-        .set_redirect_uri(
-            RedirectUrl::new(redirect.clone()).map_err(|e| format!("bad redirect address: {e}"))?,
-        );
+        .set_redirect_uri(redirect))
+    }
+
+    /// The provider's authorization address for a new sign-in that goes on to `next`.
+    async fn begin(&self, next: String, redirect: String) -> Result<(String, String), String> {
+        let client = self.client(redirect.clone()).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client.authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
@@ -152,27 +152,21 @@ impl SingleSignOn {
                 started: Instant::now(),
             },
         );
-        Ok(url.to_string())
+        Ok((url.to_string(), state.secret().clone()))
     }
 
-    /// Finishes the sign-in `state` names: the principal and the page to go on to.
-    async fn finish(&self, state: &str, code: String) -> Result<(Principal, String), String> {
-        let pending = self
-            .pending
+    /// The sign-in `state` names, if it is waiting and not too old; it is forgotten.
+    fn take(&self, state: &str) -> Option<Pending> {
+        self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(state)
             .filter(|p| p.started.elapsed() < PENDING_FOR)
-            .ok_or("the sign-in was not started here, or took longer than 10 minutes")?;
-        let metadata = self.metadata().await?;
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            ClientId::new(self.settings.client_id.clone()),
-            self.settings.client_secret.clone().map(ClientSecret::new),
-        )
-        .set_redirect_uri(
-            RedirectUrl::new(pending.redirect).map_err(|e| format!("bad redirect address: {e}"))?,
-        );
+    }
+
+    /// Finishes a sign-in with the provider's `code`: who signed in.
+    async fn finish(&self, pending: Pending, code: String) -> Result<Principal, String> {
+        let client = self.client(pending.redirect).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code))
             .map_err(|e| format!("the provider has no token endpoint: {e}"))?
@@ -193,14 +187,11 @@ impl SingleSignOn {
         let mut roles = claim_list(&payload, &self.settings.roles_claim);
         roles.sort();
         roles.dedup();
-        Ok((
-            Principal {
-                name,
-                roles,
-                with: SignedInWith::Oidc,
-            },
-            pending.next,
-        ))
+        Ok(Principal {
+            name,
+            roles,
+            with: SignedInWith::Oidc,
+        })
     }
 }
 
@@ -254,10 +245,6 @@ pub fn routes() -> crate::api::Routes {
         .get("/auth/oidc/callback", callback)
 }
 
-fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
-
 fn refused(next: &str) -> Response {
     see_other(&format!(
         "/login?error={}&next={}",
@@ -272,25 +259,50 @@ struct LoginParams {
     next: Option<String>,
 }
 
+/// The cookie that ties a sign-in to the browser that started it: the callback is taken only
+/// from that browser, so nobody can sign someone in as themselves with a link.
+const STATE_COOKIE: &str = "gennaker_oidc";
+
+/// How much of a provider's error text the audit log keeps.
+const DETAIL_MAX: usize = 200;
+
 async fn login(
     State(auth): State<Arc<Auth>>,
     headers: HeaderMap,
     params: Result<Query<LoginParams>, QueryRejection>,
 ) -> Response {
-    let next = params
-        .ok()
-        .and_then(|Query(p)| p.next)
-        .as_deref()
-        .and_then(local_path)
-        .filter(|path| !path.starts_with("/login"))
-        .unwrap_or("/applications")
-        .to_string();
+    let next = next_page(params.ok().and_then(|Query(p)| p.next).as_deref());
     let Some(sso) = auth.single_sign_on.as_ref() else {
         return refused(&next);
     };
-    let redirect = sso.redirect(&headers, auth.public_url());
-    match sso.begin(next.clone(), redirect).await {
-        Ok(url) => see_other(&url),
+    // The provider sends the browser back to the public address, or to this machine's name
+    // it came by; a name from any other Host header is not trusted.
+    let base = match auth.public_url() {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None if foreign_host(&headers, None).is_none() => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            format!("http://{}", host.unwrap_or("127.0.0.1"))
+        }
+        None => {
+            tracing::error!(
+                "OpenID Connect sign-in needs [notifications] public_url: the address the provider sends people back to"
+            );
+            return refused(&next);
+        }
+    };
+    match sso
+        .begin(next.clone(), format!("{base}/auth/oidc/callback"))
+        .await
+    {
+        Ok((url, state)) => {
+            let mut response = see_other(&url);
+            let age = Some(cookie::time::Duration::seconds(PENDING_FOR.as_secs() as i64));
+            let cookie = auth.cookie((STATE_COOKIE, &state), "/auth/oidc", age);
+            if let Ok(value) = cookie.parse() {
+                response.headers_mut().insert(header::SET_COOKIE, value);
+            }
+            response
+        }
         Err(error) => {
             tracing::error!("cannot start an OpenID Connect sign-in: {error}");
             refused(&next)
@@ -313,26 +325,33 @@ struct CallbackParams {
 async fn callback(
     State(auth): State<Arc<Auth>>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
     params: Result<Query<CallbackParams>, QueryRejection>,
 ) -> Response {
     let address = connect.map(|Extension(ConnectInfo(a))| a.ip());
-    let from = address.map(|a| format!("from {a}")).unwrap_or_default();
     let Some(sso) = auth.single_sign_on.as_ref() else {
         return refused("/applications");
     };
-    let params = match params {
-        Ok(Query(params)) => params,
-        Err(error) => {
-            tracing::warn!("OpenID Connect callback with a bad query: {error}");
-            return refused("/applications");
-        }
+    let Ok(Query(params)) = params else {
+        tracing::warn!(address = ?address, "OpenID Connect callback with a bad query");
+        return refused("/applications");
     };
+    // Only a sign-in this browser started is finished; anything else is logged, not recorded
+    // (anyone can call this address).
+    let state = params.state.unwrap_or_default();
+    let started_here = cookie_value(&headers, STATE_COOKIE).is_some_and(|c| c == state);
+    let Some(pending) = started_here.then(|| sso.take(&state)).flatten() else {
+        tracing::warn!(address = ?address, "OpenID Connect callback for a sign-in this browser did not start (or that took over 10 minutes)");
+        return refused("/applications");
+    };
+    let next = pending.next.clone();
     let failed = |why: String| {
         tracing::warn!(address = ?address, "OpenID Connect sign-in failed: {why}");
-        AuditEntry::now("-", AuditAction::SignInFailed, "OpenID Connect sign-in")
-            .detail(format!("{why} {from}").trim().to_string())
+        let why: String = why.chars().take(DETAIL_MAX).collect();
+        let entry = AuditEntry::now("-", AuditAction::SignInFailed, "OpenID Connect sign-in");
+        entry.detail(format!("{why} {}", from(address)).trim().to_string())
     };
-    let (Some(code), Some(state)) = (params.code, params.state) else {
+    let Some(code) = params.code else {
         let why = match params.error {
             Some(error) => format!(
                 "the provider answered {error}{}",
@@ -344,15 +363,31 @@ async fn callback(
             None => "the provider sent neither a code nor an error".into(),
         };
         auth.record(failed(why)).await;
-        return refused("/applications");
+        return refused(&next);
     };
-    let (principal, next) = match sso.finish(&state, code).await {
-        Ok(done) => done,
+    let principal = match sso.finish(pending, code).await {
+        Ok(principal) => principal,
         Err(why) => {
             auth.record(failed(why)).await;
-            return refused("/applications");
+            return refused(&next);
         }
     };
+    // A local user's name is theirs: a provider's user of that name is someone else.
+    match auth.users.find(&principal.name).await {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            let why = format!(
+                "the provider names the user {:?}, which is a local user's name; rename one of them",
+                principal.name
+            );
+            auth.record(failed(why)).await;
+            return refused(&next);
+        }
+        Err(error) => {
+            tracing::error!("cannot check the local users: {error}");
+            return refused(&next);
+        }
+    }
     let name = principal.name.clone();
     let token = match auth.sessions.start(principal.clone(), "oidc".into()) {
         Ok(token) => token,
@@ -364,13 +399,20 @@ async fn callback(
     tracing::info!(user = %name, roles = ?principal.roles, address = ?address, "signed in through OpenID Connect");
     let entry = AuditEntry::now(&name, AuditAction::SignedIn, format!("user {name}"));
     let detail = format!(
-        "through OpenID Connect, roles {} {from}",
-        principal.roles.join(", ")
+        "through OpenID Connect, roles {} {}",
+        principal.roles.join(", "),
+        from(address)
     );
     auth.record(entry.detail(detail.trim().to_string())).await;
     let mut response = see_other(&next);
-    if let Ok(value) = auth.session_cookie(&token).parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
+    let ended = Some(cookie::time::Duration::ZERO);
+    for cookie in [
+        auth.session_cookie(&token),
+        auth.cookie((STATE_COOKIE, ""), "/auth/oidc", ended),
+    ] {
+        if let Ok(value) = cookie.parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
     response
 }

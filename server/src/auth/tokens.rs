@@ -84,7 +84,14 @@ fn refusal(who: &Principal, name: &str, days: u32) -> Option<AppError> {
                 "A token cannot make tokens: sign in as the user to make one.".into(),
             ));
         }
-        SignedInWith::Password | SignedInWith::Oidc => {}
+        SignedInWith::Oidc => {
+            return Some(AppError::Forbidden(
+                "API tokens act as a local user (gennaker user add); someone signed in through \
+                 the identity provider uses the provider's own tokens or a local user for scripts."
+                    .into(),
+            ));
+        }
+        SignedInWith::Password => {}
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {

@@ -31,8 +31,8 @@ use crate::pipelines::configs::Configs;
 use crate::pipelines::engine::PipelineEngine;
 use crate::registries::DockerRegistries;
 use crate::store::Backend;
-use gennaker_app::auth::permissions::{Authorization, Policy, Resource};
-use gennaker_app::services::ApplicationCatalog;
+use gennaker_app::auth::guarded::check_application;
+use gennaker_app::auth::permissions::{Authorization, Policy};
 
 pub use index::Watched;
 
@@ -127,7 +127,7 @@ impl Triggers {
         fields.insert("enabled".into(), json!(true));
         fields.extend(event.fields);
         let run_as = trigger.extra.get("runAsUser").and_then(Value::as_str);
-        let user = self.acting(&config.application, run_as).await?;
+        let user = self.acting(&config, run_as).await?;
         let parameters = known_parameters(&config, event.parameters);
         let execution = self
             .engine
@@ -154,12 +154,13 @@ impl Triggers {
         Ok(execution)
     }
 
-    /// Fires `event` (see [`Triggers::fire`]); false when the engine could not take it now,
-    /// so the caller keeps the event to fire again later. Other refusals are final: they are
-    /// logged, naming the event as `what`, and count as done.
-    /// Who a trigger of `application` naming `run_as` acts as; refused when sign-in is on
-    /// and that user may not run the application's pipelines.
-    async fn acting(&self, application: &str, run_as: Option<&str>) -> Result<String, AppError> {
+    /// Who a trigger of `config` naming `run_as` acts as; refused when sign-in is on and that
+    /// user may not run the application's pipelines or change the accounts its stages name.
+    async fn acting(
+        &self,
+        config: &PipelineConfig,
+        run_as: Option<&str>,
+    ) -> Result<String, AppError> {
         let run_as = run_as.filter(|u| !u.is_empty());
         let Some((policy, applications)) = &self.access else {
             return Ok(run_as.unwrap_or(ANONYMOUS).to_string());
@@ -167,21 +168,35 @@ impl Triggers {
         let who = policy
             .trigger_principal(run_as)
             .map_err(AppError::Forbidden)?;
-        let permissions = match ApplicationCatalog::get(applications, application).await {
-            Ok(found) => found.spec.permissions,
-            Err(AppError::NotFound(_)) => Default::default(),
-            Err(error) => return Err(error),
-        };
-        let resource = (Resource::Application(application), &permissions);
-        match policy.refusal(&who, resource, Authorization::Execute) {
-            Some(reason) => Err(AppError::Forbidden(format!(
+        let because = |reason: String| {
+            AppError::Forbidden(format!(
                 "the trigger runs as {}: {reason} Set runAsUser to a service user that may.",
                 who.name
-            ))),
-            None => Ok(who.name),
+            ))
+        };
+        let application = &config.application;
+        check_application(
+            (policy, &who),
+            applications,
+            application,
+            Authorization::Execute,
+        )
+        .await
+        .map_err(|error| match error {
+            AppError::Forbidden(reason) => because(reason),
+            other => other,
+        })?;
+        for account in config.accounts() {
+            if let Some(reason) = policy.account_refusal(&who, &account, Authorization::Write) {
+                return Err(because(reason));
+            }
         }
+        Ok(who.name)
     }
 
+    /// Fires `event` (see [`Triggers::fire`]); false when the engine could not take it now,
+    /// so the caller keeps the event to fire again later. Other refusals are final: they are
+    /// logged, naming the event as `what`, and count as done.
     pub async fn fire_or_keep(&self, watched: &Watched, event: Event, what: &str) -> bool {
         match self.fire(watched, event).await {
             Ok(_) => true,
