@@ -228,14 +228,28 @@ pub trait TokenService: Send + Sync {
 #[async_trait::async_trait]
 pub trait AuditLog: Send + Sync {
     /// Stores `entry` durably.
-    async fn record(&self, entry: crate::audit::AuditEntry) -> Result<(), AppError>;
+    async fn record(&self, entry: crate::audit::model::AuditEntry) -> Result<(), AppError>;
     /// The newest entries `filter` picks, at most `filter.limit()`, read until `visible`
     /// has let that many through.
     async fn entries(
         &self,
-        filter: &crate::audit::AuditFilter,
-        visible: &(dyn for<'e> Fn(&'e crate::audit::AuditEntry) -> bool + Send + Sync),
-    ) -> Result<Vec<crate::audit::AuditEntry>, AppError>;
+        filter: &crate::audit::model::AuditFilter,
+        visible: &(dyn for<'e> Fn(&'e crate::audit::model::AuditEntry) -> bool + Send + Sync),
+    ) -> Result<Vec<crate::audit::model::AuditEntry>, AppError>;
+}
+
+/// What the services acting for one principal answer about that principal (implemented by
+/// `auth::guarded`).
+#[async_trait::async_trait]
+pub trait Checks: Send + Sync {
+    /// What the principal may do with `application`.
+    async fn access(&self, application: &str)
+    -> Result<crate::auth::permissions::Access, AppError>;
+    /// The audit entries `filter` picks that the principal may see.
+    async fn audit_entries(
+        &self,
+        filter: &crate::audit::model::AuditFilter,
+    ) -> Result<Vec<crate::audit::model::AuditEntry>, AppError>;
 }
 
 /// The changes the server announces to open pages (`/api/v1/events`).
@@ -275,7 +289,7 @@ pub struct Services {
     pub policy: crate::auth::permissions::Policy,
     /// The checks of the principal these services act for ([`Services::acting_as`]); `None`
     /// for the backend's own, unchecked services.
-    pub guard: Option<Arc<crate::auth::guarded::Guard>>,
+    pub guard: Option<Arc<dyn Checks>>,
 }
 
 /// The services of the current request, or an error saying the server is still starting.

@@ -11,7 +11,7 @@ use crate::accounts::KubernetesAccountSummary;
 use crate::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion, Permissions,
 };
-use crate::audit::{AuditAction, AuditEntry, AuditFilter};
+use crate::audit::model::{AuditAction, AuditEntry, AuditFilter};
 use crate::error::AppError;
 use crate::ids::{ExecutionId, TaskId};
 use crate::infrastructure::jobs::JobView;
@@ -23,8 +23,8 @@ use crate::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
 };
 use crate::services::{
-    AccountDirectory, ApplicationCatalog, AuditLog, Infrastructure, PipelineService, Services,
-    TaskService, TokenService,
+    AccountDirectory, ApplicationCatalog, AuditLog, Checks, Infrastructure, PipelineService,
+    Services, TaskService, TokenService,
 };
 use crate::tasks::model::{Operation, Task};
 
@@ -42,41 +42,13 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Records a change that was made (see [`crate::audit::record`]).
+    /// Records a change that was made (see [`record_audit`]).
     async fn record(&self, entry: AuditEntry) {
-        crate::audit::record(self.audit.as_ref(), entry).await;
+        record_audit(self.audit.as_ref(), entry).await;
     }
 
     fn entry(&self, action: AuditAction, target: impl Into<String>) -> AuditEntry {
         AuditEntry::now(&self.who.name, action, target)
-    }
-
-    /// The audit entries `filter` picks that the principal may see: admins all of them,
-    /// others those of the applications they may see, and their own.
-    pub async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
-        if let Some(problem) = filter.problem() {
-            return Err(AppError::invalid("action", problem));
-        }
-        if self.policy.is_admin(&self.who) {
-            return self.audit.entries(filter, &|_| true).await;
-        }
-        let readable: std::collections::HashSet<String> = self
-            .applications
-            .list("", ApplicationSort::default())
-            .await?
-            .into_iter()
-            .filter(|app| self.may_read(app))
-            .map(|app| app.spec.name)
-            .collect();
-        let me = self.who.name.clone();
-        let visible = move |entry: &AuditEntry| {
-            entry.user == me
-                || entry
-                    .application
-                    .as_ref()
-                    .is_some_and(|app| readable.contains(app))
-        };
-        self.audit.entries(filter, &visible).await
     }
 
     /// Whether the principal may see `app` (already read).
@@ -171,9 +143,40 @@ impl Guard {
         }
         Ok(())
     }
+}
+
+#[async_trait::async_trait]
+impl Checks for Guard {
+    /// The audit entries `filter` picks that the principal may see: admins all of them,
+    /// others those of the applications they may see, and their own.
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AppError> {
+        if let Some(problem) = filter.problem() {
+            return Err(AppError::invalid("action", problem));
+        }
+        if self.policy.is_admin(&self.who) {
+            return self.audit.entries(filter, &|_| true).await;
+        }
+        let readable: std::collections::HashSet<String> = self
+            .applications
+            .list("", ApplicationSort::default())
+            .await?
+            .into_iter()
+            .filter(|app| self.may_read(app))
+            .map(|app| app.spec.name)
+            .collect();
+        let me = self.who.name.clone();
+        let visible = move |entry: &AuditEntry| {
+            entry.user == me
+                || entry
+                    .application
+                    .as_ref()
+                    .is_some_and(|app| readable.contains(app))
+        };
+        self.audit.entries(filter, &visible).await
+    }
 
     /// What the principal may do with `application`.
-    pub async fn access(&self, application: &str) -> Result<Access, AppError> {
+    async fn access(&self, application: &str) -> Result<Access, AppError> {
         if self.policy.is_admin(&self.who) {
             return Ok(Access::default());
         }
@@ -185,6 +188,16 @@ impl Guard {
             Err(AppError::NotFound(_)) => Ok(Access::default()),
             Err(error) => Err(error),
         }
+    }
+}
+
+/// Records `entry`. A change stands when its entry cannot be written (it was made); the
+/// failure is logged as an error naming the entry (not its content, which may be a whole
+/// configuration) for an operator to act on.
+pub async fn record_audit(log: &dyn AuditLog, entry: AuditEntry) {
+    let (id, action, target) = (entry.id, entry.action, entry.target.clone());
+    if let Err(error) = log.record(entry).await {
+        tracing::error!(%id, action = action.as_str(), %target, "the audit log could not record a change: {error}");
     }
 }
 

@@ -3,8 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::auth::permissions::Authorization;
-use crate::pages::application::ApplicationContext;
+use crate::auth::permissions::{Access, Authorization};
+
+/// What the signed-in user may do with the application on screen; its page provides it.
+#[derive(Clone, Copy)]
+pub struct AccessResource(pub Resource<Access>);
 
 /// Renders `render(refusal)` once the user's access to the current application is known:
 /// `None` when they may do `what`, else why not.
@@ -15,7 +18,7 @@ where
     V: IntoView + 'static,
 {
     // Outside an application's page there is nothing to check here: the server decides.
-    let Some(access) = use_context::<ApplicationContext>().map(|context| context.access) else {
+    let Some(AccessResource(access)) = use_context::<AccessResource>() else {
         return render(None).into_any();
     };
     view! {

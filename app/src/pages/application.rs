@@ -13,7 +13,7 @@ use crate::applications::{
     update_application,
 };
 use crate::auth::permissions::Authorization;
-use crate::components::access::{RefusalNote, WithAccess};
+use crate::components::access::{AccessResource, RefusalNote, WithAccess};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::feedback::{ErrorPanel, FormError, Loading, Notice};
 use crate::components::history::{Comparison, DiffRow, SavedVersion, VersionHistory};
@@ -30,8 +30,6 @@ pub struct ApplicationContext {
     pub reload: RwSignal<u32>,
     /// Changes the server reports about this application.
     pub live: crate::live::Live,
-    /// What the signed-in user may do with it (everything while unknown: the server decides).
-    pub access: Resource<crate::auth::permissions::Access>,
 }
 
 impl ApplicationContext {
@@ -95,8 +93,9 @@ pub fn ApplicationPage() -> impl IntoView {
         application,
         reload,
         live,
-        access,
     });
+    // What the signed-in user may do with it (everything while unknown: the server decides).
+    provide_context(AccessResource(access));
 
     view! {
             <Title text=move || name.get() />

@@ -154,9 +154,9 @@ impl Auth {
         }))
     }
 
-    /// Records a sign-in or sign-out (see [`gennaker_app::audit::record`]).
+    /// Records a sign-in or sign-out (see [`gennaker_app::auth::guarded::record_audit`]).
     pub async fn record(&self, entry: gennaker_app::audit::AuditEntry) {
-        gennaker_app::audit::record(self.audit.as_ref(), entry).await;
+        gennaker_app::auth::guarded::record_audit(self.audit.as_ref(), entry).await;
     }
 
     pub fn mode(&self) -> Mode {
