@@ -27,21 +27,11 @@ pub fn EmptyState(#[prop(into)] title: String, children: Children) -> impl IntoV
 /// Renders the errors an `ErrorBoundary` caught, each with its own message.
 #[component]
 pub fn ErrorPanel(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    // A refusal for want of a permission is not a fault: it says so.
-    let refused = {
-        let errors = errors.clone();
-        move || {
-            errors.get().into_iter().all(|(_, error)| {
-                matches!(
-                    error.downcast_ref::<crate::error::AppError>(),
-                    Some(crate::error::AppError::Forbidden(_))
-                )
-            })
-        }
-    };
+    // One title for every kind: errors reach the browser as text (a server-rendered page's
+    // errors are serialized as their messages), so the kind cannot be told apart there.
     view! {
         <div class="error-panel" role="alert">
-            <h2>{move || if refused() { "Not allowed" } else { "Something went wrong" }}</h2>
+            <h2>"Something went wrong"</h2>
             <ul>
                 {move || {
                     errors

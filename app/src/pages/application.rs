@@ -80,9 +80,11 @@ pub fn ApplicationPage() -> impl IntoView {
         |(name, _)| async move { settle(get_application(name).await) },
     );
     let live = crate::live::use_live(Some(name.get_untracked()));
+    // Read once per application: refetched with every save, it would re-render the saving
+    // form's buttons while the form itself is replaced.
     let access = Resource::new(
-        move || (name.get(), reload.get()),
-        |(name, _)| async move {
+        move || name.get(),
+        |name| async move {
             crate::auth::application_access(name)
                 .await
                 .unwrap_or_default()
