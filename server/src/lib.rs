@@ -168,8 +168,6 @@ async fn serve_with(
         events.clone(),
         config.tasks,
     );
-    engine.resume_all().await;
-    engine.keep_tidy();
     let (execution_store, opened) =
         pipelines::store::ExecutionStore::open(backend.clone(), pipelines::store::LAYOUT)
             .await
@@ -199,6 +197,10 @@ async fn serve_with(
             per_pipeline: config.pipelines.keep_executions,
         },
     );
+    // Tasks resume only now that the pipeline engine follows them and runs the child pipelines
+    // of Pipeline stages: resumed earlier, a Pipeline stage's step would find no engine.
+    engine.resume_all().await;
+    engine.keep_tidy();
     pipeline_engine.resume_all().await;
     pipeline_engine.keep_tidy();
     let triggers = triggers::Triggers::new(

@@ -27,29 +27,47 @@ fn requisites(nodes: &[Node<'_>], i: usize) -> Vec<usize> {
 /// after its deepest requisite. Within a column, stages keep the pipeline's order. A circle
 /// (which validation refuses) is cut where it closes, so every stage has a column.
 pub fn columns(nodes: &[Node<'_>]) -> Vec<Vec<usize>> {
-    fn depth(i: usize, nodes: &[Node<'_>], memo: &mut [Option<usize>], open: &mut [bool]) -> usize {
-        if let Some(d) = memo[i] {
-            return d;
+    let index: std::collections::HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
+    let requisites = |i: usize| -> Vec<usize> {
+        nodes[i]
+            .1
+            .iter()
+            .filter_map(|r| index.get(r.as_str()).copied())
+            .filter(|&j| j != i)
+            .collect()
+    };
+    // Depth-first with an explicit stack, so a long chain cannot overflow the call stack:
+    // a stage's depth is known once all its requisites' are.
+    let mut depth: Vec<Option<usize>> = vec![None; nodes.len()];
+    let mut open = vec![false; nodes.len()];
+    for root in 0..nodes.len() {
+        if depth[root].is_some() {
+            continue;
         }
-        open[i] = true;
-        let mut deepest = None;
-        for j in requisites(nodes, i) {
-            if open[j] {
+        open[root] = true;
+        let mut stack: Vec<(usize, Vec<usize>, usize)> = vec![(root, requisites(root), 0)];
+        while let Some((i, next, followed)) = stack.last_mut() {
+            if let Some(&j) = next.get(*followed) {
+                *followed += 1;
+                if depth[j].is_none() && !open[j] {
+                    open[j] = true;
+                    stack.push((j, requisites(j), 0));
+                }
                 continue;
             }
-            let d = depth(j, nodes, memo, open);
-            deepest = Some(deepest.map_or(d, |m: usize| m.max(d)));
+            // Requisites still open close a circle, which is cut here.
+            let deepest = next.iter().filter_map(|&j| depth[j]).max();
+            depth[*i] = Some(deepest.map_or(0, |m| m + 1));
+            open[*i] = false;
+            stack.pop();
         }
-        open[i] = false;
-        let d = deepest.map_or(0, |m| m + 1);
-        memo[i] = Some(d);
-        d
     }
-    let mut memo = vec![None; nodes.len()];
-    let mut open = vec![false; nodes.len()];
-    let depths: Vec<usize> = (0..nodes.len())
-        .map(|i| depth(i, nodes, &mut memo, &mut open))
-        .collect();
+    let depths: Vec<usize> = depth.into_iter().map(|d| d.unwrap_or(0)).collect();
     let count = depths.iter().max().map_or(0, |d| d + 1);
     let mut columns = vec![Vec::new(); count];
     for (i, d) in depths.into_iter().enumerate() {
@@ -151,5 +169,25 @@ mod tests {
         assert_eq!(next_ref_id(&[]), "1");
         let g = graph(&[("1", &[]), ("7", &[]), ("deploy", &[])]);
         assert_eq!(next_ref_id(&view(&g)), "8");
+    }
+
+    #[test]
+    fn a_chain_far_longer_than_any_pipeline_is_laid_out_without_recursion() {
+        let n = 200_000;
+        let g: Vec<(String, Vec<String>)> = (0..n)
+            .map(|i| {
+                (
+                    i.to_string(),
+                    if i + 1 < n {
+                        vec![(i + 1).to_string()]
+                    } else {
+                        vec![]
+                    },
+                )
+            })
+            .collect();
+        let cols = columns(&view(&g));
+        assert_eq!(cols.len(), n);
+        assert_eq!(cols[0], vec![n - 1]);
     }
 }

@@ -18,6 +18,10 @@ use crate::expressions;
 /// Every problem with `config`; empty when it can be saved.
 pub fn validate(config: &PipelineConfig) -> Vec<FieldError> {
     let mut errors = Vec::new();
+    if let Some(error) = too_large(config) {
+        // Nothing else is checked: the rest of the work grows with the size.
+        return vec![error];
+    }
     if config.name.trim().is_empty() {
         errors.push(FieldError::new("name", "Give the pipeline a name."));
     } else if config.name.len() > 200 {
@@ -64,6 +68,38 @@ pub fn validate(config: &PipelineConfig) -> Vec<FieldError> {
         }
     }
     errors
+}
+
+/// The most stages a pipeline may have. Real pipelines have tens; Deck's editor becomes
+/// unusable around 500. Every walk over the stage graph is iterative, so this bounds time and
+/// memory, not the stack.
+pub const MAX_STAGES: usize = 1000;
+/// The most stages one stage may depend on.
+pub const MAX_REQUISITES: usize = 200;
+
+/// Why the pipeline is larger than Gennaker takes, if it is.
+fn too_large(config: &PipelineConfig) -> Option<FieldError> {
+    if config.stages.len() > MAX_STAGES {
+        return Some(FieldError::new(
+            "stages",
+            format!(
+                "A pipeline has at most {MAX_STAGES} stages; this one has {}. Split it into pipelines that run one another (Pipeline stages).",
+                config.stages.len()
+            ),
+        ));
+    }
+    config.stages.iter().enumerate().find_map(|(i, stage)| {
+        (stage.requisite_stage_ref_ids.len() > MAX_REQUISITES).then(|| {
+            FieldError::new(
+                &format!("stages[{i}].requisiteStageRefIds"),
+                format!(
+                    "A stage depends on at most {MAX_REQUISITES} stages; {} depends on {}.",
+                    stage.name,
+                    stage.requisite_stage_ref_ids.len()
+                ),
+            )
+        })
+    })
 }
 
 /// `stageEnabled.expression` is written with or without `${}` in Deck.
@@ -143,6 +179,7 @@ fn image_from_trigger(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
 }
 
 fn stage_graph(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
+    let ref_ids: BTreeSet<&str> = config.stages.iter().map(|s| s.ref_id.as_str()).collect();
     let mut first_index: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, stage) in config.stages.iter().enumerate() {
         let path = format!("stages[{i}].refId");
@@ -172,7 +209,7 @@ fn stage_graph(config: &PipelineConfig, errors: &mut Vec<FieldError>) {
                     &path,
                     format!("{} cannot depend on itself.", stage.name),
                 ));
-            } else if !config.stages.iter().any(|s| &s.ref_id == requisite) {
+            } else if !ref_ids.contains(requisite.as_str()) {
                 errors.push(FieldError::new(
                     &path,
                     format!(
@@ -212,49 +249,47 @@ pub fn find_cycle(config: &PipelineConfig) -> Option<Vec<usize>> {
     for (i, stage) in config.stages.iter().enumerate() {
         index.entry(stage.ref_id.as_str()).or_insert(i);
     }
+    let requisites = |i: usize| -> Vec<usize> {
+        config.stages[i]
+            .requisite_stage_ref_ids
+            .iter()
+            .filter_map(|r| index.get(r.as_str()).copied())
+            .filter(|&j| j != i) // reported as depending on itself
+            .collect()
+    };
+    // Depth-first with an explicit stack (a stage and how many of its requisites were
+    // followed), so a long chain of stages cannot overflow the call stack.
     let mut marks = vec![Mark::New; config.stages.len()];
-    let mut path = Vec::new();
-    fn visit(
-        i: usize,
-        config: &PipelineConfig,
-        index: &BTreeMap<&str, usize>,
-        marks: &mut Vec<Mark>,
-        path: &mut Vec<usize>,
-    ) -> Option<Vec<usize>> {
-        marks[i] = Mark::Open;
-        path.push(i);
-        for requisite in &config.stages[i].requisite_stage_ref_ids {
-            let Some(&j) = index.get(requisite.as_str()) else {
+    for root in 0..config.stages.len() {
+        if marks[root] != Mark::New {
+            continue;
+        }
+        marks[root] = Mark::Open;
+        let mut stack: Vec<(usize, Vec<usize>, usize)> = vec![(root, requisites(root), 0)];
+        while let Some((i, next, followed)) = stack.last_mut() {
+            let Some(&j) = next.get(*followed) else {
+                marks[*i] = Mark::Done;
+                stack.pop();
                 continue;
             };
-            if j == i {
-                continue; // reported as depending on itself
-            }
+            *followed += 1;
             match marks[j] {
                 Mark::Open => {
                     // Read as "depends on": A → C means A depends on C.
-                    let start = path.iter().position(|&p| p == j).unwrap_or(0);
-                    let mut cycle: Vec<usize> = path[start..].to_vec();
+                    let start = stack.iter().position(|(p, _, _)| *p == j).unwrap_or(0);
+                    let mut cycle: Vec<usize> = stack[start..].iter().map(|(p, _, _)| *p).collect();
                     cycle.push(j);
                     return Some(cycle);
                 }
                 Mark::New => {
-                    if let Some(cycle) = visit(j, config, index, marks, path) {
-                        return Some(cycle);
-                    }
+                    marks[j] = Mark::Open;
+                    stack.push((j, requisites(j), 0));
                 }
                 Mark::Done => {}
             }
         }
-        path.pop();
-        marks[i] = Mark::Done;
-        None
     }
-    (0..config.stages.len()).find_map(|i| {
-        (marks[i] == Mark::New)
-            .then(|| visit(i, config, &index, &mut marks, &mut path))
-            .flatten()
-    })
+    None
 }
 
 /// Why the pipeline cannot start even though it can be saved: stage types and features
@@ -380,5 +415,36 @@ mod tests {
              "stageEnabled": {"type": "expression", "expression": "parameters.env =="}}
         ]));
         assert_eq!(fields(&validate(&c)), ["stages[0].stageEnabled.expression"]);
+    }
+
+    fn chain(n: usize) -> PipelineConfig {
+        let stages: Vec<_> = (0..n)
+            .map(|i| json!({"refId": i.to_string(), "type": "wait", "name": format!("W{i}"), "waitTime": 1,
+                "requisiteStageRefIds": if i + 1 < n { vec![(i + 1).to_string()] } else { vec![] }}))
+            .collect();
+        config(json!(stages))
+    }
+
+    #[test]
+    fn more_stages_than_the_limit_are_refused_naming_it() {
+        let errors = validate(&chain(12_000));
+        assert_eq!(fields(&errors), ["stages"]);
+        assert!(
+            errors[0]
+                .message
+                .contains("at most 1000 stages; this one has 12000"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_chain_at_the_limit_is_valid_and_cycles_are_found_without_recursion() {
+        let long = chain(MAX_STAGES);
+        assert_eq!(validate(&long), vec![]);
+        // Far past the limit, the walk itself still needs no stack: a closing edge is found.
+        let mut looped = chain(300_000);
+        looped.stages[299_999].requisite_stage_ref_ids = vec!["0".into()];
+        let cycle = find_cycle(&looped).expect("the circle");
+        assert_eq!(cycle.len(), 300_001);
     }
 }

@@ -137,11 +137,13 @@ impl Configs {
                 secrets: &self.secrets,
             },
         ));
-        let taken = self
-            .list(&config.application)
-            .await?
-            .into_iter()
-            .any(|p| p.config.id != id && p.config.name.trim() == config.name.trim());
+        let stored: Vec<PipelineConfig> = self.all().await?.into_iter().map(|p| p.config).collect();
+        problems.extend(gennaker_app::pipelines::loops::self_starting_stages(
+            config, &stored,
+        ));
+        let taken = stored.iter().any(|p| {
+            p.application == config.application && p.id != id && p.name.trim() == config.name.trim()
+        });
         if taken {
             problems.push(FieldError::new(
                 "name",

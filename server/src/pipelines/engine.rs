@@ -180,6 +180,21 @@ fn failed_before_healthy(task: &Task) -> bool {
     }) && task.created_server_group().is_some()
 }
 
+/// How many executions may start one another in a chain (a Pipeline stage's child is one
+/// deeper than its parent, a Pipeline trigger's execution one deeper than the one that ended).
+pub const MAX_CHAIN_DEPTH: usize = 16;
+
+/// The execution whose ending started this one through a Pipeline trigger.
+fn triggered_by(trigger: &ExecutionTrigger) -> Option<ExecutionId> {
+    trigger
+        .extra
+        .get("parentExecution")?
+        .get("id")?
+        .as_str()?
+        .parse()
+        .ok()
+}
+
 impl PipelineEngine {
     pub fn new(
         configs: Arc<super::configs::Configs>,
@@ -679,8 +694,13 @@ impl PipelineEngine {
         stage.context.insert("exception".into(), exception(message));
     }
 
-    /// Asks every running stage's task to stop; each stage ends CANCELED once it has.
+    /// Asks every running stage's task to stop; each stage ends CANCELED once it has. A
+    /// Pipeline stage's child execution is canceled with it, as in Spinnaker.
     async fn cancel_running(&self, execution: &mut Execution) {
+        let who = execution
+            .canceled_by
+            .clone()
+            .unwrap_or_else(|| "gennaker".into());
         for stage in execution
             .stages
             .iter_mut()
@@ -688,6 +708,19 @@ impl PipelineEngine {
         {
             match stage.task_ids.last() {
                 Some(task) => {
+                    for child in self.running_children(*task).await {
+                        let reason = format!(
+                            "its parent execution {} stopped (stage {})",
+                            execution.id, stage.name
+                        );
+                        match self.cancel(child, Some(reason), &who).await {
+                            Ok(_) | Err(AppError::Conflict(_) | AppError::NotFound(_)) => {}
+                            Err(error) => tracing::warn!(
+                                "canceling child execution {child} of stage {} failed: {error}",
+                                stage.name
+                            ),
+                        }
+                    }
                     if let Err(error) = self.tasks.cancel(*task).await
                         && !matches!(error, TaskError::Finished(_))
                     {
@@ -700,6 +733,25 @@ impl PipelineEngine {
                 }
             }
         }
+    }
+
+    /// The child executions a task's running Pipeline step waits for.
+    async fn running_children(&self, task: TaskId) -> Vec<ExecutionId> {
+        let Ok(task) = self.tasks.get(task).await else {
+            return Vec::new();
+        };
+        task.steps
+            .iter()
+            .filter(|s| s.status == Status::Running)
+            .filter_map(|s| match &s.action {
+                StepAction::RunPipeline {
+                    execution,
+                    wait: true,
+                    ..
+                } => Some(*execution),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The executions of the same pipeline that wait, oldest first.
@@ -798,6 +850,11 @@ impl PipelineEngine {
             )));
         }
         AppError::from_fields(validate::blockers(&config))?;
+        let first_parent = parent
+            .as_ref()
+            .map(|p| p.id)
+            .or_else(|| triggered_by(&trigger));
+        self.check_depth(&config, first_parent).await?;
         let parameters = resolve_parameters(&config, request.parameters)?;
         let now = Timestamp::now();
         let id = id.unwrap_or_else(ExecutionId::new);
@@ -851,6 +908,47 @@ impl PipelineEngine {
 
     pub async fn get(&self, id: ExecutionId) -> Result<Execution, AppError> {
         self.load(id).await
+    }
+
+    /// Refuses a start that would make the chain of executions starting one another (Pipeline
+    /// stages and Pipeline triggers, from `parent` up) deeper than [`MAX_CHAIN_DEPTH`]: a loop
+    /// that saving could not see (a trigger closing it, an expression naming the pipeline)
+    /// ends there instead of starting executions without end. Walks the store iteratively and
+    /// reads at most that many executions.
+    async fn check_depth(
+        &self,
+        config: &PipelineConfig,
+        parent: Option<ExecutionId>,
+    ) -> Result<(), AppError> {
+        let mut chain = vec![config.name.clone()];
+        let mut next = parent;
+        while let Some(id) = next {
+            if chain.len() >= MAX_CHAIN_DEPTH {
+                chain.reverse();
+                return Err(AppError::Conflict(format!(
+                    "Pipeline {:?} is not started: it would be more than {MAX_CHAIN_DEPTH} executions deep in a chain of pipelines starting one another ({} …). A Pipeline stage or Pipeline trigger closes a loop; change one of them.",
+                    config.name,
+                    chain
+                        .iter()
+                        .rev()
+                        .take(6)
+                        .rev()
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" → ")
+                )));
+            }
+            let Ok(Some(execution)) = self.executions.get(id).await else {
+                break; // removed by retention: the chain is known no further
+            };
+            chain.push(execution.name.clone());
+            next = execution
+                .parent_execution
+                .as_ref()
+                .map(|p| p.id)
+                .or_else(|| triggered_by(&execution.trigger));
+        }
+        Ok(())
     }
 
     /// Executions, newest first.

@@ -42,13 +42,13 @@ pub fn StageColumns<N, V>(
     #[prop(into)] label: String,
 ) -> impl IntoView
 where
-    N: Fn(usize, Vec<GraphStage>) -> V + Clone + Send + Sync + 'static,
+    N: Fn(usize, std::sync::Arc<[GraphStage]>) -> V + Clone + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     view! {
         <ol class="stage-graph" aria-label=label>
             {move || {
-                let list = stages.get();
+                let list: std::sync::Arc<[GraphStage]> = stages.get().into();
                 let laid_out = columns(&nodes(&list, |s| (s.ref_id.as_str(), s.requisites.as_slice())));
                 laid_out
                     .into_iter()

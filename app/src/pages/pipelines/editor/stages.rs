@@ -84,7 +84,7 @@ pub(super) fn StageGraph() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let node = move |i: usize, all: Vec<GraphStage>| view! { <StageNode i all /> };
+    let node = move |i: usize, all: std::sync::Arc<[GraphStage]>| view! { <StageNode i all /> };
     let configuring = move || draft.selected.get().is_none();
     view! {
         <section class="editor-graph" aria-labelledby="graph-title">
@@ -109,7 +109,7 @@ pub(super) fn StageGraph() -> impl IntoView {
 
 /// A stage of the editor's graph.
 #[component]
-fn StageNode(i: usize, all: Vec<GraphStage>) -> impl IntoView {
+fn StageNode(i: usize, all: std::sync::Arc<[GraphStage]>) -> impl IntoView {
     let draft = expect_context::<Draft>();
     let stage = all[i].clone();
     let ref_id = stage.ref_id.clone();

@@ -100,7 +100,7 @@ fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> im
         })
         .collect();
     let stages = StoredValue::new(execution.stages.clone());
-    let node = move |i: usize, all: Vec<GraphStage>| {
+    let node = move |i: usize, all: std::sync::Arc<[GraphStage]>| {
         let stage = stages.with_value(|s| s[i].clone());
         let ref_id = stage.ref_id.clone();
         let is_shown = {
