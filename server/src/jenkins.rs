@@ -179,6 +179,7 @@ impl JenkinsMasters {
         master: &str,
         job: &str,
         parameters: &[(String, String)],
+        idempotency_key: &str,
     ) -> Result<u64, JenkinsError> {
         let m = self.master(master)?;
         let what = format!("starting job {job}");
@@ -188,7 +189,12 @@ impl JenkinsMasters {
             "buildWithParameters"
         };
         let url = m.url(&format!("{}{endpoint}", job_path(job)), &what)?;
-        let response = m.send(m.http.post(url).form(parameters), &what).await?;
+        let request = m
+            .http
+            .post(url)
+            .header(crate::tasks::stage_steps::IDEMPOTENCY_KEY, idempotency_key)
+            .form(parameters);
+        let response = m.send(request, &what).await?;
         let location = response
             .headers()
             .get(reqwest::header::LOCATION)

@@ -72,6 +72,7 @@ pub fn build(state: AppState) -> Router {
             auth,
             auth::guard::guard,
         ))
+        .layer(axum::middleware::from_fn(api::error::json_errors))
         .layer(axum::middleware::from_fn(caching::cache_control))
         .layer(CompressionLayer::new())
         .layer(

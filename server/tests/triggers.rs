@@ -330,7 +330,7 @@ async fn a_finished_jenkins_build_with_a_chosen_result_starts_its_pipeline_once(
         let jenkins = &jenkins;
         async move {
             jenkins
-                .start("ci", "build-web", &parameters)
+                .start("ci", "build-web", &parameters, "test-key")
                 .await
                 .expect("the build is queued")
         }

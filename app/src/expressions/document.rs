@@ -3,11 +3,16 @@
 
 use serde_json::{Map, Value};
 
-use super::{ExpressionError, evaluate};
+use super::budget::Budget;
+use super::{ExpressionError, evaluate_within as evaluate};
 
 /// `value` with every string in it evaluated against `root`; see [`super::evaluate_all`].
-pub(super) fn evaluate_strings(value: &Value, root: &Value) -> Result<Value, ExpressionError> {
-    evaluate_within(value, root, &mut Vec::new())
+pub(super) fn evaluate_strings(
+    value: &Value,
+    root: &Value,
+    budget: &Budget,
+) -> Result<Value, ExpressionError> {
+    evaluate_within(value, root, budget, &mut Vec::new())
 }
 
 /// One step of the path to a string in a document.
@@ -19,10 +24,11 @@ enum Step<'v> {
 fn evaluate_within<'v>(
     value: &'v Value,
     root: &Value,
+    budget: &Budget,
     path: &mut Vec<Step<'v>>,
 ) -> Result<Value, ExpressionError> {
     match value {
-        Value::String(text) => evaluate(text, root).map_err(|error| {
+        Value::String(text) => evaluate(text, root, budget).map_err(|error| {
             if path.is_empty() {
                 error
             } else {
@@ -33,7 +39,7 @@ fn evaluate_within<'v>(
             let mut evaluated = Vec::with_capacity(items.len());
             for (index, item) in items.iter().enumerate() {
                 path.push(Step::Item(index));
-                evaluated.push(evaluate_within(item, root, path)?);
+                evaluated.push(evaluate_within(item, root, budget, path)?);
                 path.pop();
             }
             Ok(Value::Array(evaluated))
@@ -42,7 +48,7 @@ fn evaluate_within<'v>(
             let mut evaluated = Map::new();
             for (key, item) in map {
                 path.push(Step::Key(key));
-                evaluated.insert(key.clone(), evaluate_within(item, root, path)?);
+                evaluated.insert(key.clone(), evaluate_within(item, root, budget, path)?);
                 path.pop();
             }
             Ok(Value::Object(evaluated))

@@ -13,7 +13,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use super::ast::{Arithmetic, BinaryOperator, Expr, LogicalOperator, Node, UnaryOperator};
+use super::budget::Budget;
 use super::error::{EvalError, Evaluated};
+use super::functions::Function;
 use super::methods;
 use super::regex::Regex;
 use super::values::{
@@ -26,14 +28,30 @@ pub(super) struct Evaluator<'a> {
     /// The expression's text, which node spans point into.
     source: &'a str,
     root: &'a Value,
+    budget: &'a Budget,
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(source: &'a str, root: &'a Value) -> Evaluator<'a> {
-        Evaluator { source, root }
+    pub fn new(source: &'a str, root: &'a Value, budget: &'a Budget) -> Evaluator<'a> {
+        Evaluator {
+            source,
+            root,
+            budget,
+        }
     }
 
+    /// The node's value, within the budget: every node is a step, and every value it makes
+    /// (rather than reads from the root) is measured.
     pub fn evaluate(&self, node: &'a Node) -> Evaluated<Cow<'a, Value>> {
+        self.budget.step()?;
+        let value = self.evaluate_node(node)?;
+        if let Cow::Owned(made) = &value {
+            self.budget.made(made)?;
+        }
+        Ok(value)
+    }
+
+    fn evaluate_node(&self, node: &'a Node) -> Evaluated<Cow<'a, Value>> {
         match &node.expr {
             Expr::Literal(value) => Ok(Cow::Borrowed(value)),
             Expr::List(items) => {
@@ -51,6 +69,10 @@ impl<'a> Evaluator<'a> {
             Expr::Name(name) => self.name(name),
             Expr::Call { function, argument } => {
                 let argument = self.evaluate(argument)?;
+                if *function == Function::ToJson {
+                    // Measured before it is written: each #toJson level doubles the text.
+                    self.budget.made(&argument)?;
+                }
                 function.call(&argument, self.root)
             }
             Expr::Property {
@@ -71,7 +93,14 @@ impl<'a> Evaluator<'a> {
                 }
                 let arguments = arguments.iter().map(|argument| self.owned(argument));
                 let arguments = arguments.collect::<Evaluated<Vec<_>>>()?;
-                methods::call(&receiver, self.written(target), name, &arguments).map(Cow::Owned)
+                methods::call(
+                    &receiver,
+                    self.written(target),
+                    name,
+                    &arguments,
+                    self.budget,
+                )
+                .map(Cow::Owned)
             }
             Expr::Unary { operator, operand } => {
                 // Before the operand: the operator (`!` or `not`), and the node's own

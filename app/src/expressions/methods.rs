@@ -12,6 +12,7 @@ use std::ops::RangeInclusive;
 
 use serde_json::{Map, Value};
 
+use super::budget::Budget;
 use super::error::{EvalError, Evaluated};
 use super::regex::Regex;
 use super::values::{count, describe, equal, name_list, scalar_text, shown, type_name};
@@ -59,7 +60,16 @@ const STRING_METHODS: &[Method<str>] = &[
     Method::new("substring", 1..=2, substring),
     Method::new("charAt", 1..=1, |s, a| char_at(s, a.index(0)?)),
     Method::new("replace", 2..=2, |s, a| {
-        Ok(s.replace(&a.text(0)?, &a.text(1)?).into())
+        let (target, with) = (a.text(0)?, a.text(1)?);
+        // Measured before it is made: many matches times a long replacement.
+        let matches = if target.is_empty() {
+            s.chars().count() + 1
+        } else {
+            s.matches(target.as_str()).count()
+        };
+        a.budget
+            .text_of(s.len().saturating_add(matches.saturating_mul(with.len())))?;
+        Ok(s.replace(&target, &with).into())
     }),
     Method::new("replaceAll", 2..=2, replace_all),
     Method::new("matches", 1..=1, |s, a| {
@@ -117,10 +127,12 @@ pub(super) fn call(
     written: &str,
     name: &str,
     values: &[Value],
+    budget: &Budget,
 ) -> Evaluated<Value> {
     let arguments = Arguments {
         method: name,
         values,
+        budget,
     };
     let call = Call {
         target,
@@ -193,6 +205,7 @@ impl Call<'_> {
 struct Arguments<'a> {
     method: &'a str,
     values: &'a [Value],
+    budget: &'a Budget,
 }
 
 impl Arguments<'_> {
@@ -330,7 +343,7 @@ fn replace_all(s: &str, arguments: &Arguments<'_>) -> Evaluated<Value> {
     let regex = arguments.regex(0)?;
     let replacement = arguments.text(1)?;
     let replaced = regex
-        .replace_all(s, &replacement)
+        .replace_all(s, &replacement, arguments.budget)?
         .map_err(bad_regex(arguments, 0))?;
     Ok(replaced.into())
 }
@@ -399,7 +412,7 @@ mod tests {
         for (target, methods) in calls {
             for (name, arity) in methods {
                 let arguments = vec![json!("0"); *arity.end()];
-                let result = call(&target, "x", name, &arguments);
+                let result = call(&target, "x", name, &arguments, &Budget::new());
                 assert!(result.is_ok(), "{name} on {target}: {result:?}");
             }
         }
@@ -407,8 +420,9 @@ mod tests {
 
     #[test]
     fn split_follows_java_except_that_the_separator_is_literal() {
-        let split =
-            |s: &str, separator: &str| call(&json!(s), "s", "split", &[json!(separator)]).unwrap();
+        let split = |s: &str, separator: &str| {
+            call(&json!(s), "s", "split", &[json!(separator)], &Budget::new()).unwrap()
+        };
         assert_eq!(split("a,b,,c,,", ","), json!(["a", "b", "", "c"]));
         assert_eq!(split("a.b", "."), json!(["a", "b"]));
         assert_eq!(split("", ","), json!([""]));

@@ -40,6 +40,7 @@
 //! error, not null (Spinnaker would leave the whole string unevaluated).
 
 mod ast;
+pub mod budget;
 mod document;
 mod error;
 mod eval;
@@ -61,6 +62,7 @@ use serde_json::Value;
 pub use error::{ErrorKind, ExpressionError};
 
 use ast::Node;
+use budget::Budget;
 use error::EvalError;
 use eval::Evaluator;
 use template::{Embedded, Segment};
@@ -83,19 +85,28 @@ pub fn check(template: &str) -> Result<(), ExpressionError> {
 /// (with white space around it at most) gives the expression's value with its JSON type;
 /// any other gives a string, with each expression's value put in as text.
 pub fn evaluate(template: &str, root: &Value) -> Result<Value, ExpressionError> {
+    evaluate_within(template, root, &Budget::new())
+}
+
+/// [`evaluate`], spending from `budget`.
+fn evaluate_within(
+    template: &str,
+    root: &Value,
+    budget: &Budget,
+) -> Result<Value, ExpressionError> {
     if !has_expressions(template) {
         return Ok(Value::String(template.to_string()));
     }
     let parts = parse(template)?;
     if let Some((embedded, node)) = sole_expression(&parts) {
-        return value_of(embedded, node, root).map(Cow::into_owned);
+        return value_of(embedded, node, root, budget).map(Cow::into_owned);
     }
     let mut text = String::with_capacity(template.len());
     for part in &parts {
         match part {
             Part::Text(literal) => text.push_str(literal),
             Part::Expression(embedded, node) => {
-                let value = value_of(embedded, node, root)?;
+                let value = value_of(embedded, node, root, budget)?;
                 if value.is_null() {
                     let source = embedded.source.trim();
                     return Err(ExpressionError::evaluation(
@@ -107,6 +118,9 @@ pub fn evaluate(template: &str, root: &Value) -> Result<Value, ExpressionError> 
                     ));
                 }
                 text.push_str(&values::to_text(&value));
+                budget
+                    .text_of(text.len())
+                    .map_err(|e| ExpressionError::evaluation(embedded.written, e))?;
             }
         }
     }
@@ -117,7 +131,7 @@ pub fn evaluate(template: &str, root: &Value) -> Result<Value, ExpressionError> 
 /// as [`evaluate`] does; object keys and other values stay as they are. An error says where
 /// the string was, as a path such as `clusters[0].containers[0].imageDescription.tag`.
 pub fn evaluate_all(value: &Value, root: &Value) -> Result<Value, ExpressionError> {
-    document::evaluate_strings(value, root)
+    document::evaluate_strings(value, root, &Budget::new())
 }
 
 /// A template with every expression parsed.
@@ -154,8 +168,9 @@ fn value_of<'a>(
     embedded: &Embedded<'a>,
     node: &'a Node,
     root: &'a Value,
+    budget: &'a Budget,
 ) -> Result<Cow<'a, Value>, ExpressionError> {
-    Evaluator::new(embedded.source, root)
+    Evaluator::new(embedded.source, root, budget)
         .evaluate(node)
         .map_err(|error| ExpressionError::evaluation(embedded.written, error))
 }

@@ -516,11 +516,11 @@ fn evaluation_errors_name_the_thing_and_the_value() {
         ("${1 / 0}", "${1 / 0}: cannot divide 1 by zero"),
         (
             "${trigger.parameters.env matches '[a-'}",
-            "${trigger.parameters.env matches '[a-'}: matches: bad regex \"[a-\": a \"[\" is never closed",
+            "${trigger.parameters.env matches '[a-'}: matches: bad regex \"[a-\": non-empty character class has no closing bracket after dash",
         ),
         (
             r"${'a'.replaceAll('(a)\1', 'b')}",
-            r#"${'a'.replaceAll('(a)\1', 'b')}: replaceAll(): bad regex "(a)\1": back-references such as \1 are not supported"#,
+            r#"${'a'.replaceAll('(a)\1', 'b')}: replaceAll(): bad regex "(a)\1": backreferences are not supported"#,
         ),
         (
             "${execution.stages[9]}",
@@ -819,4 +819,37 @@ fn arbitrary_input_never_panics() {
             (Ok(()), Ok(_)) => {}
         }
     }
+}
+
+/// `#toJson` doubles its text at every level: nested deep enough it would take all memory.
+/// The evaluation stops at the size budget, naming it, long before.
+#[test]
+fn nested_to_json_stops_at_the_size_budget() {
+    let big = json!({"execution": {"stages": vec![json!({"context": {"text": "x\"y".repeat(1000)}}); 50]}});
+    let mut expression = "execution".to_string();
+    for _ in 0..30 {
+        expression = format!("#toJson({expression})");
+    }
+    let error = evaluate(&format!("${{{expression}}}"), &big).unwrap_err();
+    assert!(error.message().contains("budget of 4 MiB"), "{error}");
+}
+
+/// A replacement that multiplies the text, and a regex that is quadratic for a hand-written
+/// engine, end within the budgets.
+#[test]
+fn replacements_and_regexes_stay_within_the_budgets() {
+    let root = json!({"text": "c".repeat(20_000), "long": "y".repeat(100_000)});
+    let error = evaluate("${text.replace('c', long)}", &root).unwrap_err();
+    assert!(error.message().contains("budget of 4 MiB"), "{error}");
+    let error = evaluate("${text.replaceAll('c', long)}", &root).unwrap_err();
+    assert!(error.message().contains("budget of 4 MiB"), "{error}");
+    let replaced = evaluate("${text.replaceAll('c(.*z)?', 'd').length()}", &root);
+    assert!(
+        replaced == Ok(json!(20_000))
+            || replaced.is_err_and(|e| e.message().contains("budget of 2 s")),
+        "either done or stopped by the time budget"
+    );
+    // Many concatenations of a long text: every value made is measured.
+    let error = evaluate(&format!("${{{}}}", vec!["long"; 60].join(" + ")), &root).unwrap_err();
+    assert!(error.message().contains("budget of 4 MiB"), "{error}");
 }

@@ -819,6 +819,10 @@ pub struct Step {
     /// Outside input once given (a Manual Judgment's decision).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<serde_json::Value>,
+    /// Requests this step may have sent (a webhook call), each recorded before it leaves: a
+    /// step that runs again after a restart knows a receiver may see the request twice.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sent: u32,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -852,6 +856,7 @@ impl Step {
             failed_attempts: 0,
             max_attempts,
             input: None,
+            sent: 0,
         }
     }
 

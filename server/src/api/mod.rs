@@ -4,7 +4,7 @@
 
 mod applications;
 mod audit;
-mod error;
+pub mod error;
 mod events;
 mod infrastructure;
 mod pipelines;

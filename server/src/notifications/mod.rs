@@ -323,7 +323,11 @@ impl Notifier {
         let mut pause = FIRST_PAUSE * 2u32.saturating_pow(attempts.saturating_sub(1));
         loop {
             attempts += 1;
-            let result = self.sender.send(&due.notification.channel, &message).await;
+            let key = idempotency_key(execution.id, &due.key);
+            let result = self
+                .sender
+                .send(&due.notification.channel, &message, &key)
+                .await;
             let done = result.is_ok() || attempts >= ATTEMPTS;
             self.note_health(&due, result.as_ref().err());
             match &result {
@@ -404,4 +408,20 @@ impl Notifier {
             self.events.publish(Change::Accounts);
         }
     }
+}
+
+/// A delivery's `Idempotency-Key`: its execution and its key there (recorded before the first
+/// attempt), in characters a header may carry.
+fn idempotency_key(execution: ExecutionId, key: &str) -> String {
+    let key: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | ':' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{execution}/{key}")
 }

@@ -34,7 +34,14 @@ impl Sender {
         }
     }
 
-    pub async fn send(&self, channel: &Channel, message: &Message) -> Result<(), String> {
+    /// Sends `message`; a webhook request (Slack or JSON) carries `key` as its
+    /// `Idempotency-Key`, the same for every attempt of one delivery.
+    pub async fn send(
+        &self,
+        channel: &Channel,
+        message: &Message,
+        key: &str,
+    ) -> Result<(), String> {
         match channel {
             Channel::Email { to } => self.email(to, message).await,
             Channel::Slack { secret, channel } => {
@@ -43,15 +50,15 @@ impl Sender {
                 if !channel.is_empty() {
                     body["channel"] = json!(channel);
                 }
-                self.post(url, &body, "the Slack webhook").await
+                self.post(url, &body, "the Slack webhook", key).await
             }
             Channel::Webhook { url, secret } => {
                 if url.is_empty() {
                     let url = self.secret(secret)?;
-                    self.post(url, &message.json, "the webhook (URL from its secret)")
+                    self.post(url, &message.json, "the webhook (URL from its secret)", key)
                         .await
                 } else {
-                    self.post(url, &message.json, url).await
+                    self.post(url, &message.json, url, key).await
                 }
             }
         }
@@ -64,8 +71,19 @@ impl Sender {
     }
 
     /// POSTs `body`; `shown` names the target in errors (never a URL from a secret).
-    async fn post(&self, url: &str, body: &serde_json::Value, shown: &str) -> Result<(), String> {
-        let response = self.http.post(url).json(body).send().await.map_err(|e| {
+    async fn post(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+        shown: &str,
+        key: &str,
+    ) -> Result<(), String> {
+        let request = self
+            .http
+            .post(url)
+            .header(crate::tasks::stage_steps::IDEMPOTENCY_KEY, key)
+            .json(body);
+        let response = request.send().await.map_err(|e| {
             let mut text = format!("{shown} cannot be reached");
             if e.is_timeout() {
                 text.push_str(" (timed out)");

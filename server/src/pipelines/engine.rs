@@ -678,6 +678,10 @@ impl PipelineEngine {
         match started {
             Ok(task) => {
                 stage.status = ExecutionStatus::Running;
+                // A task made before a crash (found by its derived id) started the stage then.
+                if task.created_at < now {
+                    stage.start_time = Some(task.created_at);
+                }
                 stage.task_ids = vec![task.id];
                 stage.tasks = tasks_view(std::slice::from_ref(&task));
             }

@@ -62,7 +62,17 @@ impl Executor<'_> {
         job: &str,
         parameters: &[(String, String)],
     ) -> StepResult {
-        let queued = self.jenkins.start(master, job, parameters).await?;
+        // Recorded before it leaves: a restart before Jenkins' answer is stored starts the
+        // job again (at-least-once), with the same Idempotency-Key header.
+        self.progress
+            .sending()
+            .await
+            .map_err(|message| StepError::Webhook {
+                message,
+                retryable: true,
+            })?;
+        let key = super::stage_steps::idempotency_key(self.task.id, self.index);
+        let queued = self.jenkins.start(master, job, parameters, &key).await?;
         let mut outputs = Outputs::new();
         outputs.insert(QUEUED_OUTPUT.into(), json!(queued));
         Ok(Outcome::Done {

@@ -17,7 +17,7 @@ pub mod job_steps;
 pub mod outcome;
 pub mod plan;
 mod rolling_steps;
-mod stage_steps;
+pub mod stage_steps;
 pub mod steps;
 pub mod store;
 mod target_steps;
@@ -453,6 +453,7 @@ impl TaskEngine {
                         jenkins: &self.jenkins,
                         task: &task,
                         step,
+                        index,
                         progress: &progress,
                         http: &self.http,
                         children: children.as_deref(),
@@ -549,6 +550,18 @@ impl Progress for StoredProgress<'_> {
         {
             tracing::warn!("progress not stored: {error}");
         }
+    }
+
+    async fn sending(&self) -> Result<u32, String> {
+        let index = self.index;
+        let task = self
+            .engine
+            .update(self.id, |t| t.steps[index].sent += 1)
+            .await
+            .map_err(|e| {
+                format!("the request was not sent, as it could not be recorded first: {e}")
+            })?;
+        Ok(task.steps[index].sent.saturating_sub(1))
     }
 }
 

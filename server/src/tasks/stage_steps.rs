@@ -183,8 +183,28 @@ impl Executor<'_> {
         for (name, value) in &request.headers {
             call = call.header(name, value);
         }
+        let key = idempotency_key(self.task.id, self.index);
+        if !request
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+        {
+            call = call.header(IDEMPOTENCY_KEY, &key);
+        }
         if let Some(payload) = &request.payload {
             call = call.json(payload);
+        }
+        // Recorded before it leaves, so a restart knows the receiver may have it already.
+        let sent_before = self
+            .progress
+            .sending()
+            .await
+            .map_err(|message| StepError::Webhook {
+                message,
+                retryable: true,
+            })?;
+        if sent_before > 0 {
+            tracing::info!(idempotency_key = %key, "sending the webhook again with the same Idempotency-Key (it may have been received)");
         }
         let response = call.send().await.map_err(|e| StepError::Webhook {
             message: format!("calling {}: {e}", request.url),
@@ -223,10 +243,19 @@ impl Executor<'_> {
         if let Some(location) = location {
             webhook.insert("location".into(), json!(location));
         }
+        webhook.insert("idempotencyKey".into(), json!(key));
         let mut outputs = Outputs::new();
         outputs.insert(WEBHOOK_OUTPUT.into(), Value::Object(webhook));
+        let again = if sent_before > 0 {
+            format!(
+                " (sent {} times with Idempotency-Key {key})",
+                sent_before + 1
+            )
+        } else {
+            String::new()
+        };
         Ok(Outcome::Done {
-            message: format!("the webhook answered {code}"),
+            message: format!("the webhook answered {code}{again}"),
             outputs,
         })
     }
@@ -378,4 +407,13 @@ mod tests {
         assert_eq!(json_path(&body, "$.missing"), None);
         assert_eq!(json_path(&body, "$"), Some(&body));
     }
+}
+
+/// The header every webhook request carries so its receiver can drop a repeat.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The same for every retry and every run after a restart of one step of one task (a stage
+/// attempt has its own task), and different for any other.
+pub fn idempotency_key(task: gennaker_app::ids::TaskId, step: usize) -> String {
+    format!("{task}-{step}")
 }

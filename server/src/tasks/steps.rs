@@ -41,6 +41,9 @@ pub(super) fn is_status(error: &kube::Error, code: u16) -> bool {
 #[async_trait::async_trait]
 pub trait Progress: Send + Sync {
     async fn report(&self, message: String);
+    /// Records, durably, that the step is about to send a request; returns how many it had
+    /// recorded before (more than 0: the receiver may have seen it already).
+    async fn sending(&self) -> Result<u32, String>;
 }
 
 /// Runs the child pipelines of Pipeline stages (the pipeline engine).
@@ -75,6 +78,8 @@ pub struct Executor<'a> {
     pub jenkins: &'a crate::jenkins::JenkinsMasters,
     pub task: &'a Task,
     pub step: &'a gennaker_app::tasks::model::Step,
+    /// The step's place in the task.
+    pub index: usize,
     pub progress: &'a dyn Progress,
     /// For webhooks.
     pub http: &'a reqwest::Client,

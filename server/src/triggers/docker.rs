@@ -157,18 +157,20 @@ pub async fn pushed(
     if !watched {
         return Ok(());
     }
-    let _guard = triggers
-        .locks
-        .lock(&("docker", account.to_string(), repository.to_string()))
-        .await;
-    if load(triggers, account, repository).await?.is_none() {
-        // Never scanned: the first scan records everything, this tag included.
-        let listed = list(triggers, account, repository).await?;
-        return record(triggers, account, repository, listed, true).await;
+    let lock = ("docker", account.to_string(), repository.to_string());
+    {
+        let _guard = triggers.locks.lock(&lock).await;
+        if load(triggers, account, repository).await?.is_none() {
+            // Never scanned: the first scan records everything, this tag included.
+            let listed = list(triggers, account, repository).await?;
+            return record(triggers, account, repository, listed, true).await;
+        }
     }
-    let Some(digest) = triggers.registries.digest(account, repository, tag).await? else {
+    let Some(digest) = digest_once_readable(triggers, account, repository, tag).await? else {
+        tracing::info!(%account, %repository, %tag, "the pushed tag is not readable yet; the next poll will see it");
         return Ok(());
     };
+    let _guard = triggers.locks.lock(&lock).await;
     record(
         triggers,
         account,
@@ -177,6 +179,28 @@ pub async fn pushed(
         false,
     )
     .await
+}
+
+/// The pauses before reading a notified tag again: a registry notifies while the push is
+/// still finishing, so its manifest can be missing for a few milliseconds (about 5 s in all,
+/// then the tag is left to the next poll).
+const NOT_YET_READABLE: [u64; 6] = [50, 100, 250, 500, 1500, 2500];
+
+/// The digest of `tag`, read again with growing pauses while the registry does not have it
+/// yet.
+async fn digest_once_readable(
+    triggers: &Triggers,
+    account: &str,
+    repository: &str,
+    tag: &str,
+) -> Result<Option<String>, AppError> {
+    for pause in NOT_YET_READABLE {
+        if let Some(digest) = triggers.registries.digest(account, repository, tag).await? {
+            return Ok(Some(digest));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+    }
+    triggers.registries.digest(account, repository, tag).await
 }
 
 /// Every tag of `repository` with its digest.

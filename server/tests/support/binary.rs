@@ -55,6 +55,27 @@ pub fn start_binary_with(
     (Server(child), addr)
 }
 
+/// Starts the binary on a free port with `data` as its data directory and no Kubernetes
+/// account (for pipelines of stages that need no cluster).
+pub fn start_without_cluster(data: &Path) -> (Server, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let child = Command::new(env!("CARGO_BIN_EXE_gennaker"))
+        .env_clear()
+        .current_dir(data)
+        .args(["--listen", &addr.to_string(), "--log", "warn"])
+        .arg("--data-dir")
+        .arg(data.join("data"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start gennaker");
+    (Server(child), addr)
+}
+
 /// Waits until the binary answers `/healthz`.
 pub async fn wait_until_serving(addr: SocketAddr) {
     for _ in 0..300 {
