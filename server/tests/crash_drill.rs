@@ -69,40 +69,9 @@ fn millis(value: &Value) -> i64 {
 
 #[tokio::test]
 async fn fifty_executions_survive_two_dozen_kill_9s() {
-    // The receiver: payloads seen per Idempotency-Key.
-    let calls: Arc<Mutex<HashMap<String, BTreeSet<String>>>> = Arc::default();
-    let total_calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let total = total_calls.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let receiver_addr = listener.local_addr().expect("an address");
-    let counted = calls.clone();
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let key = headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            counted
-                .lock()
-                .expect("calls")
-                .entry(key)
-                .or_default()
-                .insert(body);
-            total.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            async {
-                // Slow enough that some kills land while a call is in flight.
-                tokio::time::sleep(Duration::from_millis(150)).await;
-                "ok"
-            }
-        }),
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, receiver).await;
-    });
+    // The receiver, slow enough that some kills land while a call is in flight.
+    let receiver = support::receiver::Receiver::start(Duration::from_millis(150)).await;
+    let receiver_addr = receiver.addr;
 
     let data = tempfile::tempdir().expect("a directory");
     let (server, addr) = start_without_cluster(data.path());
@@ -349,7 +318,11 @@ async fn fifty_executions_survive_two_dozen_kill_9s() {
         "each child is the one its stage names"
     );
 
-    let calls = calls.lock().expect("calls").clone();
+    let sent = receiver.calls();
+    let mut calls: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for (key, body) in &sent {
+        calls.entry(key.clone()).or_default().insert(body.clone());
+    }
     assert!(!calls.contains_key(""), "every call had an Idempotency-Key");
     for (key, payloads) in &calls {
         assert_eq!(
@@ -363,10 +336,10 @@ async fn fifty_executions_survive_two_dozen_kill_9s() {
         EXECUTIONS,
         "one key per Webhook stage attempt: {calls:?}"
     );
-    let sent = total_calls.load(std::sync::atomic::Ordering::SeqCst);
     eprintln!(
-        "crash drill: {EXECUTIONS} executions, {KILLS} kills, {} webhook keys, {sent} calls ({} repeated after a kill, each with its key)",
+        "crash drill: {EXECUTIONS} executions, {KILLS} kills, {} webhook keys, {} calls ({} repeated after a kill, each with its key)",
         calls.len(),
-        sent - calls.len()
+        sent.len(),
+        sent.len() - calls.len()
     );
 }

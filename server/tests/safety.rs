@@ -11,8 +11,6 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -134,7 +132,7 @@ async fn pipelines_that_start_themselves_are_refused_or_stopped() {
                 .as_str()
                 .is_some_and(|m| m.contains("more than 16 executions deep"))
         })
-        .map(|e| summary(e));
+        .map(summary);
     assert!(deepest.is_some(), "the deepest stage says why: {all:#?}");
     assert!(
         all.iter().all(|e| e["status"] == "TERMINAL"),
@@ -266,27 +264,8 @@ async fn every_api_answer_is_json() {
 
 #[tokio::test]
 async fn a_webhook_stage_sends_an_idempotency_key() {
-    let seen: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let target = listener.local_addr().expect("an address");
-    let counted = seen.clone();
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap| {
-            let key = headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
-            *counted.lock().expect("the map").entry(key).or_default() += 1;
-            async { "ok" }
-        }),
-    );
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, receiver).await;
-    });
+    let receiver = support::receiver::Receiver::start(Duration::ZERO).await;
+    let target = receiver.addr;
     let data = tempfile::tempdir().expect("a directory");
     let (_server, addr) = start_without_cluster(data.path());
     wait_until_serving(addr).await;
@@ -311,8 +290,12 @@ async fn a_webhook_stage_sends_an_idempotency_key() {
         })
         .collect();
     assert_ne!(keys[0], keys[1], "each stage attempt has its own key");
-    let seen = seen.lock().expect("the map").clone();
+    let calls = receiver.calls();
     for key in &keys {
-        assert_eq!(seen.get(key), Some(&1), "{seen:?}");
+        assert_eq!(
+            calls.iter().filter(|(k, _)| k == key).count(),
+            1,
+            "{calls:?}"
+        );
     }
 }

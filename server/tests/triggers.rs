@@ -208,6 +208,56 @@ async fn docker_pushes_start_a_pipeline_once_found_by_polling_and_by_notificatio
     }
 }
 
+/// docker-registry notifies while the push is still finishing, so the manifest can be missing
+/// when the notification is checked. Here the notification comes first, deterministically:
+/// the tag is read again with backoff and the pipeline starts seconds later, not at the next
+/// poll (an hour away). This server is not on the registry's notification port, so the
+/// registry's own notification cannot help.
+#[tokio::test]
+async fn a_notification_that_races_the_push_still_starts_the_pipeline() {
+    let Some(registry) = support::registry::account() else {
+        return;
+    };
+    let repository = format!("gennaker/{}", unique("race"));
+    support::registry::push(&repository, "v1", "").await;
+    let server = start_setup(
+        Setup {
+            docker_registries: vec![registry.clone()],
+            triggers: TriggersConfig {
+                docker_poll_interval: Duration::from_secs(3600),
+                ..TriggersConfig::default()
+            },
+            ..Setup::default()
+        },
+        None,
+    )
+    .await;
+    let addr = server.addr;
+    let app = unique("race");
+    create_application(addr, &app).await;
+    let since = now_millis();
+    let pipeline = create_pipeline(
+        addr,
+        json!({"application": app, "name": "On push",
+            "triggers": [{"type": "docker", "enabled": true, "account": "test",
+                "registry": registry.address, "repository": repository, "tag": "v.*"}],
+            "stages": [wait_stage()]}),
+    )
+    .await;
+    scanned(addr, &repository, since).await;
+    let envelope = json!({"events": [{"action": "push", "target": {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "repository": repository, "tag": "v2"}}]});
+    let (status, body) = call(addr, "POST", "/webhooks/registry/test", Some(envelope)).await;
+    assert_eq!(status, 202, "{body}");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let digest = support::registry::push(&repository, "v2", "").await;
+    let found = wait_for_executions(addr, &pipeline, 1, Duration::from_secs(10)).await;
+    assert_eq!(found[0]["trigger"]["tag"], "v2");
+    assert_eq!(found[0]["trigger"]["digest"], digest.as_str());
+    finished(addr, found[0]["id"].as_str().unwrap_or_default()).await;
+}
+
 #[tokio::test]
 async fn a_quartz_cron_trigger_runs_every_second_until_disabled() {
     let server = start_setup(Setup::default(), None).await;

@@ -49,7 +49,7 @@ impl Budget {
             )));
         }
         #[cfg(not(target_arch = "wasm32"))]
-        if steps % 64 == 0 {
+        if steps.is_multiple_of(64) {
             self.in_time()?;
         }
         Ok(())

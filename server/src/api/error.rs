@@ -68,12 +68,12 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The longest request target (path and query) the API takes, in bytes. Longer ones are
+/// The longest request target (path and query) the JSON API takes, in bytes. Longer ones are
 /// answered 414 in the API's JSON shape. (Past 64 KiB the HTTP parser answers 414 itself,
 /// before any of Gennaker's code sees the request.)
 pub const LONGEST_URI: usize = 8 * 1024;
 
-/// Under `/api/`, every answer that is an error has the API's JSON shape (`code`, `message`),
+/// Under `/api/v1`, every answer that is an error has the API's JSON shape (`code`, `message`),
 /// also the ones the router and the HTTP layer make (an unknown path, a method a path does
 /// not take, a body too large, an address too long), which would otherwise be empty or the
 /// UI's HTML page.
@@ -81,7 +81,10 @@ pub async fn json_errors(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    if !request.uri().path().starts_with("/api/") {
+    // Only the JSON API: the UI's server functions (`/api/<name>`) answer in their own
+    // encoding, which the browser decodes.
+    let path = request.uri().path();
+    if !(path == "/api/v1" || path.starts_with("/api/v1/")) {
         return next.run(request).await;
     }
     let length = request

@@ -64,14 +64,7 @@ impl Executor<'_> {
     ) -> StepResult {
         // Recorded before it leaves: a restart before Jenkins' answer is stored starts the
         // job again (at-least-once), with the same Idempotency-Key header.
-        self.progress
-            .sending()
-            .await
-            .map_err(|message| StepError::Webhook {
-                message,
-                retryable: true,
-            })?;
-        let key = super::stage_steps::idempotency_key(self.task.id, self.index);
+        let (key, _) = self.record_sending().await?;
         let queued = self.jenkins.start(master, job, parameters, &key).await?;
         let mut outputs = Outputs::new();
         outputs.insert(QUEUED_OUTPUT.into(), json!(queued));

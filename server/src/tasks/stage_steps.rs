@@ -183,7 +183,8 @@ impl Executor<'_> {
         for (name, value) in &request.headers {
             call = call.header(name, value);
         }
-        let key = idempotency_key(self.task.id, self.index);
+        // Recorded before it leaves, so a restart knows the receiver may have it already.
+        let (key, sent_before) = self.record_sending().await?;
         if !request
             .headers
             .iter()
@@ -193,18 +194,6 @@ impl Executor<'_> {
         }
         if let Some(payload) = &request.payload {
             call = call.json(payload);
-        }
-        // Recorded before it leaves, so a restart knows the receiver may have it already.
-        let sent_before = self
-            .progress
-            .sending()
-            .await
-            .map_err(|message| StepError::Webhook {
-                message,
-                retryable: true,
-            })?;
-        if sent_before > 0 {
-            tracing::info!(idempotency_key = %key, "sending the webhook again with the same Idempotency-Key (it may have been received)");
         }
         let response = call.send().await.map_err(|e| StepError::Webhook {
             message: format!("calling {}: {e}", request.url),
@@ -390,6 +379,15 @@ pub fn json_path<'v>(value: &'v Value, path: &str) -> Option<&'v Value> {
     Some(current)
 }
 
+/// The header every webhook request carries so its receiver can drop a repeat.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The same for every retry and every run after a restart of one step of one task (a stage
+/// attempt has its own task), and different for any other.
+pub fn idempotency_key(task: gennaker_app::ids::TaskId, step: usize) -> String {
+    format!("{task}-{step}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,13 +405,4 @@ mod tests {
         assert_eq!(json_path(&body, "$.missing"), None);
         assert_eq!(json_path(&body, "$"), Some(&body));
     }
-}
-
-/// The header every webhook request carries so its receiver can drop a repeat.
-pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-
-/// The same for every retry and every run after a restart of one step of one task (a stage
-/// attempt has its own task), and different for any other.
-pub fn idempotency_key(task: gennaker_app::ids::TaskId, step: usize) -> String {
-    format!("{task}-{step}")
 }

@@ -88,6 +88,26 @@ pub struct Executor<'a> {
 }
 
 impl Executor<'_> {
+    /// Records, before a request leaves, that this step is sending it, and gives the
+    /// request's `Idempotency-Key` and how many sends were recorded before this one (more
+    /// than 0: the receiver may have had it already). A send that cannot be recorded is not
+    /// made; the step tries again.
+    pub(super) async fn record_sending(&self) -> Result<(String, u32), StepError> {
+        let before = self
+            .progress
+            .sending()
+            .await
+            .map_err(|message| StepError::Webhook {
+                message,
+                retryable: true,
+            })?;
+        let key = super::stage_steps::idempotency_key(self.task.id, self.index);
+        if before > 0 {
+            tracing::info!(idempotency_key = %key, "sending again with the same Idempotency-Key (the receiver may have it already)");
+        }
+        Ok((key, before))
+    }
+
     pub(super) fn connection(
         &self,
         account: &str,

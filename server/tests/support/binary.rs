@@ -34,41 +34,38 @@ pub fn start_binary_with(
     data: &Path,
     env: &[(&str, &str)],
 ) -> (Server, SocketAddr) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let child = Command::new(env!("CARGO_BIN_EXE_gennaker"))
-        .env_clear()
-        .envs(env.iter().copied())
-        .current_dir(data)
-        .args(["--listen", &addr.to_string(), "--log", "info"])
-        .arg("--data-dir")
-        .arg(data.join("data"))
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start gennaker");
-    (Server(child), addr)
+    spawn(Some(kubeconfig), data, env, "info")
 }
 
 /// Starts the binary on a free port with `data` as its data directory and no Kubernetes
 /// account (for pipelines of stages that need no cluster).
 pub fn start_without_cluster(data: &Path) -> (Server, SocketAddr) {
+    spawn(None, data, &[], "warn")
+}
+
+fn spawn(
+    kubeconfig: Option<&Path>,
+    data: &Path,
+    env: &[(&str, &str)],
+    log: &str,
+) -> (Server, SocketAddr) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-    let child = Command::new(env!("CARGO_BIN_EXE_gennaker"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gennaker"));
+    command
         .env_clear()
+        .envs(env.iter().copied())
         .current_dir(data)
-        .args(["--listen", &addr.to_string(), "--log", "warn"])
+        .args(["--listen", &addr.to_string(), "--log", log])
         .arg("--data-dir")
-        .arg(data.join("data"))
+        .arg(data.join("data"));
+    if let Some(kubeconfig) = kubeconfig {
+        command.arg("--kubeconfig").arg(kubeconfig);
+    }
+    let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -7,6 +7,7 @@
 pub mod binary;
 pub mod cluster;
 pub mod pipelines;
+pub mod receiver;
 pub mod registry;
 
 use std::path::PathBuf;
