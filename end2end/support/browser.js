@@ -30,9 +30,19 @@ export async function openPage(browser, viewport, options = {}) {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  // Each request remembers how many documents the page had loaded when it was made: leaving a
+  // page aborts what it still had in flight (a live refresh, the event stream), which says
+  // nothing about the page.
+  let documents = 0;
+  const madeOn = new WeakMap();
+  page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) documents += 1;
+    else madeOn.set(request, documents);
+  });
   page.on('requestfailed', (request) => {
-    // The live-update stream is long-lived: leaving the page aborts it, which is no failure.
     const aborted = request.failure()?.errorText === 'net::ERR_ABORTED';
+    if (aborted && madeOn.has(request) && madeOn.get(request) < documents) return;
+    // The live-update stream is long-lived: leaving the page aborts it, which is no failure.
     if (aborted && new URL(request.url()).pathname === '/api/v1/events') return;
     // Chromium fetches the favicon on its own; a form posted at once navigates away and aborts
     // that fetch, which says nothing about the page.

@@ -69,10 +69,27 @@ impl Budget {
 
     /// Fails when `value`, made by the evaluation, is larger than [`MOST_BYTES`] as JSON.
     pub fn made(&self, value: &Value) -> Evaluated<()> {
-        if json_size_over(value, MOST_BYTES) {
-            return Err(too_large());
-        }
+        json_size_within(value, MOST_BYTES)
+            .map(drop)
+            .ok_or_else(too_large)
+    }
+
+    /// Adds `value` to `total`, the size of a value being gathered (a list, a map, a method's
+    /// arguments), before it is copied: fails once the whole would pass [`MOST_BYTES`].
+    pub fn gathering(&self, total: &mut usize, value: &Value) -> Evaluated<()> {
+        let left = MOST_BYTES.saturating_sub(*total);
+        let size = json_size_within(value, left).ok_or_else(too_large)?;
+        *total += size;
         Ok(())
+    }
+
+    /// `value` as JSON text, written no further than [`MOST_BYTES`]: each `#toJson` level
+    /// doubles the text, and an estimate could refuse text that fits.
+    pub fn json_text(&self, value: &Value) -> Evaluated<String> {
+        let mut text = Bounded(Vec::new());
+        serde_json::to_writer(&mut text, value).map_err(|_| too_large())?;
+        // serde_json writes UTF-8 only.
+        String::from_utf8(text.0).map_err(|_| too_large())
     }
 
     /// Fails when text about to be made would be longer than [`MOST_BYTES`].
@@ -91,9 +108,26 @@ fn too_large() -> EvalError {
     ))
 }
 
-/// Whether `value` written as JSON would be longer than `limit` bytes, found without writing
-/// it and without recursion; it stops as soon as the limit is passed.
-pub(super) fn json_size_over(value: &Value, limit: usize) -> bool {
+/// A writer that refuses to grow past [`MOST_BYTES`].
+struct Bounded(Vec<u8>);
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + bytes.len() > MOST_BYTES {
+            return Err(std::io::Error::other("over the budget"));
+        }
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// About how long `value` is as JSON (never less), or `None` once that passes `limit`; found
+/// without writing it and without recursion, stopping as soon as the limit is passed.
+pub(super) fn json_size_within(value: &Value, limit: usize) -> Option<usize> {
     let mut size = 0usize;
     let mut todo = vec![value];
     while let Some(value) = todo.pop() {
@@ -115,10 +149,10 @@ pub(super) fn json_size_over(value: &Value, limit: usize) -> bool {
             }
         };
         if size > limit {
-            return true;
+            return None;
         }
     }
-    false
+    Some(size)
 }
 
 #[cfg(test)]
@@ -128,10 +162,23 @@ mod tests {
 
     #[test]
     fn sizes_are_estimated_and_stop_at_the_limit() {
-        assert!(!json_size_over(&json!({"a": [1, "xy"]}), 100));
-        assert!(json_size_over(&json!("x".repeat(200)), 100));
+        assert!(json_size_within(&json!({"a": [1, "xy"]}), 100).is_some());
+        assert_eq!(json_size_within(&json!("x".repeat(200)), 100), None);
         let wide = Value::Array(vec![json!("abcdefgh"); 1_000_000]);
-        assert!(json_size_over(&wide, 1000));
+        assert_eq!(json_size_within(&wide, 1000), None);
+    }
+
+    #[test]
+    fn json_text_is_exact_and_stops_at_the_limit() {
+        let budget = Budget::new();
+        // Numbers are estimated at 20 bytes each; written, these fit.
+        let numbers = Value::Array(vec![json!(1); MOST_BYTES / 4]);
+        assert!(json_size_within(&numbers, MOST_BYTES).is_none());
+        let text = budget.json_text(&numbers).expect("fits when written");
+        assert_eq!(text.len(), MOST_BYTES / 4 * 2 + 1);
+        let long = json!("x".repeat(MOST_BYTES));
+        let error = budget.json_text(&long).unwrap_err();
+        assert!(error.0.contains("MiB"), "{error:?}");
     }
 
     #[test]

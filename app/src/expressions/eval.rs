@@ -54,26 +54,19 @@ impl<'a> Evaluator<'a> {
     fn evaluate_node(&self, node: &'a Node) -> Evaluated<Cow<'a, Value>> {
         match &node.expr {
             Expr::Literal(value) => Ok(Cow::Borrowed(value)),
-            Expr::List(items) => {
-                let values = items.iter().map(|item| self.owned(item));
-                Ok(Cow::Owned(Value::Array(values.collect::<Evaluated<_>>()?)))
-            }
+            Expr::List(items) => Ok(Cow::Owned(Value::Array(self.gathered(items.iter())?))),
             Expr::Map(entries) => {
-                let mut map = Map::new();
-                for (key, value) in entries {
-                    map.insert(key.clone(), self.owned(value)?);
-                }
-                Ok(Cow::Owned(Value::Object(map)))
+                let values = self.gathered(entries.iter().map(|(_, value)| value))?;
+                let keys = entries.iter().map(|(key, _)| key.clone());
+                Ok(Cow::Owned(Value::Object(
+                    keys.zip(values).collect::<Map<_, _>>(),
+                )))
             }
             Expr::Root => Ok(Cow::Borrowed(self.root)),
             Expr::Name(name) => self.name(name),
             Expr::Call { function, argument } => {
                 let argument = self.evaluate(argument)?;
-                if *function == Function::ToJson {
-                    // Measured before it is written: each #toJson level doubles the text.
-                    self.budget.made(&argument)?;
-                }
-                function.call(&argument, self.root)
+                function.call(&argument, self.root, self.budget)
             }
             Expr::Property {
                 target,
@@ -91,8 +84,7 @@ impl<'a> Evaluator<'a> {
                 if receiver.is_null() && *null_safe {
                     return Ok(Cow::Owned(Value::Null));
                 }
-                let arguments = arguments.iter().map(|argument| self.owned(argument));
-                let arguments = arguments.collect::<Evaluated<Vec<_>>>()?;
+                let arguments = self.gathered(arguments.iter())?;
                 methods::call(
                     &receiver,
                     self.written(target),
@@ -153,8 +145,18 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn owned(&self, node: &'a Node) -> Evaluated<Value> {
-        self.evaluate(node).map(Cow::into_owned)
+    /// The values of `nodes`, copied into one thing the evaluation makes (a list, a map, a
+    /// method's arguments) only once their sizes together are within the budget: a list of
+    /// `execution` read a hundred times must not copy it a hundred times first.
+    fn gathered(&self, nodes: impl Iterator<Item = &'a Node>) -> Evaluated<Vec<Value>> {
+        let mut total = 0;
+        let mut values = Vec::new();
+        for node in nodes {
+            let value = self.evaluate(node)?;
+            self.budget.gathering(&mut total, &value)?;
+            values.push(value);
+        }
+        Ok(values.into_iter().map(Cow::into_owned).collect())
     }
 
     /// The operator between two operands as the user wrote it (`and` or `&&`), for messages.

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use super::budget::Budget;
 use super::error::{EvalError, Evaluated};
 use super::values::{Numeric, describe, name_list, scalar_text, shown};
 
@@ -62,13 +63,19 @@ impl Function {
         name_list(names)
     }
 
-    /// Applies the function to its argument. Stage lookups borrow from `root`.
-    pub fn call<'r>(self, argument: &Value, root: &'r Value) -> Evaluated<Cow<'r, Value>> {
+    /// Applies the function to its argument. Stage lookups borrow from `root`; `#toJson`
+    /// writes no more text than the budget allows.
+    pub fn call<'r>(
+        self,
+        argument: &Value,
+        root: &'r Value,
+        budget: &Budget,
+    ) -> Evaluated<Cow<'r, Value>> {
         let owned = match self {
             Function::ToInt => to_int(argument)?,
             Function::ToFloat => to_float(argument)?,
             Function::ToBoolean => to_boolean(argument)?,
-            Function::ToJson => Value::String(argument.to_string()),
+            Function::ToJson => Value::String(budget.json_text(argument)?),
             Function::ReadJson => read_json(argument)?,
             Function::Alphanumerical => {
                 let text = self.text(argument)?;

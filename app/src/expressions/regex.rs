@@ -51,12 +51,35 @@ fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
         })
 }
 
+/// `pattern` as Java reads it, in `regex-lite`'s syntax: Java takes `\<` and `\>` as the
+/// characters themselves, where `regex-lite` reads word-start and word-end assertions.
+fn as_java_reads_it(pattern: &str) -> String {
+    let mut translated = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            translated.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some(angle @ ('<' | '>')) => translated.push(angle),
+            Some(escaped) => {
+                translated.push('\\');
+                translated.push(escaped);
+            }
+            None => translated.push('\\'),
+        }
+    }
+    translated
+}
+
 impl Regex {
     /// Compiles `pattern`; the error says what in it is wrong or not supported.
     pub fn new(pattern: &str) -> Result<Regex, String> {
+        let pattern = as_java_reads_it(pattern);
         Ok(Regex {
-            pattern: pattern.to_string(),
-            compiled: compile(pattern)?,
+            compiled: compile(&pattern)?,
+            pattern,
         })
     }
 
@@ -81,10 +104,22 @@ impl Regex {
         };
         let mut result = String::new();
         let mut copied = 0;
-        for captures in self.compiled.captures_iter(text) {
+        // Java's `Matcher.find`: the next search starts where the match ended, and one
+        // character further after an empty match; so, unlike `captures_iter`, an empty match
+        // right after a match counts (`"abc".replaceAll("b*", "-")` is `-a--c-`).
+        let mut from = Some(0);
+        while let Some(captures) = from.and_then(|at| self.compiled.captures_at(text, at)) {
             budget.in_time()?;
             let Some(whole) = captures.get(0) else {
-                continue;
+                break;
+            };
+            from = if whole.is_empty() {
+                text[whole.end()..]
+                    .chars()
+                    .next()
+                    .map(|next| whole.end() + next.len_utf8())
+            } else {
+                Some(whole.end())
             };
             result.push_str(&text[copied..whole.start()]);
             for part in &replacement {
@@ -170,6 +205,13 @@ mod tests {
         assert_eq!(replace(r"v(\d+)\.(\d+).*", "v1.27.3", "$1.$2"), "1.27");
         assert_eq!(replace("[^0-9]", "v1-2", ""), "12");
         assert_eq!(replace("x*", "abc", "-"), "-a-b-c-");
+        // Java's rule for an empty match right after a match.
+        assert_eq!(replace("b*", "abc", "-"), "-a--c-");
+        assert_eq!(replace(".*", "abc", "X"), "XX");
+        assert_eq!(replace("", "aé", "-"), "-a-é-");
+        // Java reads \< and \> as the characters.
+        assert_eq!(replace(r"\<b\>", "a<b>c", "B"), "aBc");
+        assert_eq!(replace(r"\\<", r"a\<", "!"), "a!");
         assert_eq!(replace("a", "banana", r"\$"), "b$n$n$");
         let regex = Regex::new("p.*").expect("a pattern");
         assert_eq!(regex.matches_whole("prod"), Ok(true));

@@ -853,3 +853,25 @@ fn replacements_and_regexes_stay_within_the_budgets() {
     let error = evaluate(&format!("${{{}}}", vec!["long"; 60].join(" + ")), &root).unwrap_err();
     assert!(error.message().contains("budget of 4 MiB"), "{error}");
 }
+
+/// A list, a map or a method's arguments that read a big part of the root more than once are
+/// measured before anything is copied; one copy, as the root holds it, is fine.
+#[test]
+fn gathered_values_are_measured_before_they_are_copied() {
+    let root = json!({"long": "y".repeat(2_500_000), "numbers": vec![1; 500_000]});
+    assert_eq!(evaluate("${{long}.size()}", &root), Ok(json!(1)));
+    for expression in [
+        "${{long, long}.size()}",
+        "${{a: long, b: long}.size()}",
+        "${'x'.replace(long, long)}",
+    ] {
+        let error = evaluate(expression, &root).unwrap_err();
+        assert!(
+            error.message().contains("budget of 4 MiB"),
+            "{expression}: {error}"
+        );
+    }
+    // Written, half a million ones take 1 MB, though each is estimated at 20 bytes.
+    let text = evaluate("${#toJson(numbers).length()}", &root).expect("fits when written");
+    assert_eq!(text, json!(1_000_001));
+}
