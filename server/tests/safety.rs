@@ -7,7 +7,8 @@
 //! - `#toJson` nested 24 deep is refused by the expression budget, not by running out of
 //!   memory.
 //! - Every answer under `/api/v1` is JSON, also an unknown path and an address too long.
-//! - A Webhook stage's request carries an `Idempotency-Key`.
+//! - A Webhook stage's request carries an `Idempotency-Key`, the same when it is sent again
+//!   after a kill -9, another when the stage is restarted.
 
 mod support;
 
@@ -262,6 +263,24 @@ async fn every_api_answer_is_json() {
     assert_eq!(response.json()["code"], "method_not_allowed");
 }
 
+/// An application named after `prefix` with a pipeline of one Webhook stage "Call" that posts
+/// to `target`; the pipeline's id.
+async fn webhook_pipeline(
+    addr: std::net::SocketAddr,
+    target: std::net::SocketAddr,
+    prefix: &str,
+) -> String {
+    let app = unique(prefix);
+    create_application(addr, &app).await;
+    create_pipeline(
+        addr,
+        json!({"application": app, "name": "Hook", "stages": [
+        {"refId": "1", "type": "webhook", "name": "Call", "method": "POST",
+         "url": format!("http://{target}/hook"), "payload": {"id": "${execution.id}"}}]}),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_webhook_stage_sends_an_idempotency_key() {
     let receiver = support::receiver::Receiver::start(Duration::ZERO).await;
@@ -269,15 +288,7 @@ async fn a_webhook_stage_sends_an_idempotency_key() {
     let data = tempfile::tempdir().expect("a directory");
     let (_server, addr) = start_without_cluster(data.path());
     wait_until_serving(addr).await;
-    let app = unique("key");
-    create_application(addr, &app).await;
-    let hook = create_pipeline(
-        addr,
-        json!({"application": app, "name": "Hook", "stages": [
-        {"refId": "1", "type": "webhook", "name": "Call", "method": "POST",
-         "url": format!("http://{target}/hook"), "payload": {"id": "${execution.id}"}}]}),
-    )
-    .await;
+    let hook = webhook_pipeline(addr, target, "key").await;
     let first = finished(addr, &start_execution(addr, &hook, json!({})).await).await;
     let second = finished(addr, &start_execution(addr, &hook, json!({})).await).await;
     let keys: Vec<String> = [&first, &second]
@@ -298,4 +309,58 @@ async fn a_webhook_stage_sends_an_idempotency_key() {
             "{calls:?}"
         );
     }
+}
+
+/// Killed while the receiver still holds the call, the server calls again after its restart
+/// with the same key (the receiver can drop the repeat); restarting the stage is a new
+/// attempt with a new key.
+#[tokio::test]
+async fn a_webhook_repeated_after_kill_9_keeps_its_key_and_a_restart_gets_a_new_one() {
+    let receiver = support::receiver::Receiver::start(Duration::from_secs(4)).await;
+    let target = receiver.addr;
+    let data = tempfile::tempdir().expect("a directory");
+    let (server, addr) = start_without_cluster(data.path());
+    wait_until_serving(addr).await;
+    let hook = webhook_pipeline(addr, target, "rekey").await;
+    let run = start_execution(addr, &hook, json!({})).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while receiver.calls().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the webhook was never called"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.kill_9();
+    let (_server, addr) = start_without_cluster(data.path());
+    wait_until_serving(addr).await;
+    let done = finished(addr, &run).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+    let calls = receiver.calls();
+    assert!(
+        calls.len() >= 2,
+        "called again after the restart: {calls:?}"
+    );
+    let key = stage(&done, "Call")["outputs"]["webhook"]["idempotencyKey"]
+        .as_str()
+        .expect("the key in the outputs")
+        .to_string();
+    assert!(calls.iter().all(|(k, _)| *k == key), "{key}: {calls:?}");
+
+    let (status, body) = call(
+        addr,
+        "POST",
+        &format!("/api/v1/executions/{run}/stages/1/restart"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    wait_execution(addr, &run, "the restarted stage to end", |e| {
+        stage(e, "Call")["outputs"]["webhook"]["idempotencyKey"] != json!(key)
+            && e["status"] == "SUCCEEDED"
+    })
+    .await;
+    let again = receiver.calls();
+    let new_keys: Vec<_> = again.iter().filter(|(k, _)| *k != key).collect();
+    assert_eq!(new_keys.len(), 1, "one call with a new key: {again:?}");
 }

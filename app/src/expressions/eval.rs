@@ -15,7 +15,6 @@ use serde_json::{Map, Value};
 use super::ast::{Arithmetic, BinaryOperator, Expr, LogicalOperator, Node, UnaryOperator};
 use super::budget::Budget;
 use super::error::{EvalError, Evaluated};
-use super::functions::Function;
 use super::methods;
 use super::regex::Regex;
 use super::values::{

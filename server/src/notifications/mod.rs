@@ -411,17 +411,31 @@ impl Notifier {
 }
 
 /// A delivery's `Idempotency-Key`: its execution and its key there (recorded before the first
-/// attempt), in characters a header may carry.
+/// attempt), percent-encoded to the characters a header may carry, so two keys never become one.
 fn idempotency_key(execution: ExecutionId, key: &str) -> String {
-    let key: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '/' | ':' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("{execution}/{key}")
+    let mut encoded = String::with_capacity(key.len());
+    for byte in key.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'/' | b':' | b'_') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("{execution}/{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotency_keys_are_header_safe_and_distinct() {
+        let execution = ExecutionId::derived(Timestamp::from_millis(1), "x");
+        let spaced = idempotency_key(execution, "stage 1/awaiting é");
+        assert!(spaced.ends_with("/stage%201/awaiting%20%C3%A9"), "{spaced}");
+        assert_ne!(
+            idempotency_key(execution, "a b"),
+            idempotency_key(execution, "a_b")
+        );
+    }
 }

@@ -186,6 +186,9 @@ pub const MAX_CHAIN_DEPTH: usize = 16;
 
 /// The execution whose ending started this one through a Pipeline trigger.
 fn triggered_by(trigger: &ExecutionTrigger) -> Option<ExecutionId> {
+    if trigger.kind != "pipeline" {
+        return None;
+    }
     trigger
         .extra
         .get("parentExecution")?
@@ -712,7 +715,7 @@ impl PipelineEngine {
         {
             match stage.task_ids.last() {
                 Some(task) => {
-                    for child in self.running_children(*task).await {
+                    for child in self.children_to_cancel(*task).await {
                         let reason = format!(
                             "its parent execution {} stopped (stage {})",
                             execution.id, stage.name
@@ -739,23 +742,31 @@ impl PipelineEngine {
         }
     }
 
-    /// The child executions a task's running Pipeline step waits for.
-    async fn running_children(&self, task: TaskId) -> Vec<ExecutionId> {
+    /// The child executions a stage's task waits for, or has started, that still run and
+    /// are not yet asked to stop: each advance of a canceled execution asks this again, and a
+    /// child asked once is not asked twice.
+    async fn children_to_cancel(&self, task: TaskId) -> Vec<ExecutionId> {
         let Ok(task) = self.tasks.get(task).await else {
             return Vec::new();
         };
-        task.steps
-            .iter()
-            .filter(|s| s.status == Status::Running)
-            .filter_map(|s| match &s.action {
-                StepAction::RunPipeline {
-                    execution,
-                    wait: true,
-                    ..
-                } => Some(*execution),
-                _ => None,
-            })
-            .collect()
+        let waited_for = task.steps.iter().filter_map(|s| match &s.action {
+            StepAction::RunPipeline {
+                execution,
+                wait: true,
+                ..
+            } if s.status != Status::NotStarted => Some(*execution),
+            _ => None,
+        });
+        let mut children = Vec::new();
+        for child in waited_for {
+            let Ok(Some(execution)) = self.executions.get(child).await else {
+                continue;
+            };
+            if !execution.canceled && !execution.status.is_complete() {
+                children.push(child);
+            }
+        }
+        children
     }
 
     /// The executions of the same pipeline that wait, oldest first.
@@ -930,16 +941,9 @@ impl PipelineEngine {
             if chain.len() >= MAX_CHAIN_DEPTH {
                 chain.reverse();
                 return Err(AppError::Conflict(format!(
-                    "Pipeline {:?} is not started: it would be more than {MAX_CHAIN_DEPTH} executions deep in a chain of pipelines starting one another ({} …). A Pipeline stage or Pipeline trigger closes a loop; change one of them.",
+                    "Pipeline {:?} is not started: it would be more than {MAX_CHAIN_DEPTH} executions deep in a chain of pipelines starting one another (… {}). A Pipeline stage or Pipeline trigger closes a loop; change one of them.",
                     config.name,
-                    chain
-                        .iter()
-                        .rev()
-                        .take(6)
-                        .rev()
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join(" → ")
+                    chain[chain.len().saturating_sub(6)..].join(" → ")
                 )));
             }
             let Ok(Some(execution)) = self.executions.get(id).await else {
@@ -1369,6 +1373,17 @@ impl ChildPipelines for PipelineEngine {
     ) -> Result<(), String> {
         if self.executions.get(child).await.ok().flatten().is_some() {
             return Ok(());
+        }
+        // A parent canceled while this step was on its way starts nothing: its cancel has
+        // already looked for children to stop.
+        let parent_execution = self.executions.get(parent.0).await;
+        if let Ok(Some(parent_execution)) = parent_execution
+            && parent_execution.canceled
+        {
+            return Err(format!(
+                "its execution {} was canceled, so the pipeline was not started",
+                parent.0
+            ));
         }
         let config = self
             .configs

@@ -184,14 +184,20 @@ impl Executor<'_> {
             call = call.header(name, value);
         }
         // Recorded before it leaves, so a restart knows the receiver may have it already.
-        let (key, sent_before) = self.record_sending().await?;
-        if !request
+        let (ours, sent_before) = self.record_sending().await?;
+        // A key the stage sets itself (a custom header) is the one sent, and reported.
+        let theirs = request
             .headers
             .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
-        {
-            call = call.header(IDEMPOTENCY_KEY, &key);
-        }
+            .find(|(name, _)| name.eq_ignore_ascii_case(IDEMPOTENCY_KEY))
+            .map(|(_, value)| value.clone());
+        let key = match theirs {
+            Some(theirs) => theirs,
+            None => {
+                call = call.header(IDEMPOTENCY_KEY, &ours);
+                ours
+            }
+        };
         if let Some(payload) = &request.payload {
             call = call.json(payload);
         }
