@@ -142,14 +142,15 @@ async fn fifty_executions_survive_two_dozen_kill_9s() {
             }
         })
     };
-    // Decides every judgment that waits, as a person would, whenever the server is up.
+    // Decides every judgment that waits, as a person would, whenever the server is up: of
+    // every execution the server has, also one whose start answer a kill cut off.
     let judge = {
-        let (current, started, judged, http, stop) = (
+        let (current, judged, http, stop, pipeline) = (
             current.clone(),
-            started.clone(),
             judged.clone(),
             http.clone(),
             stop.clone(),
+            pipeline.clone(),
         );
         tokio::spawn(async move {
             while !stop.is_cancelled() {
@@ -157,22 +158,24 @@ async fn fifty_executions_survive_two_dozen_kill_9s() {
                 let Some(addr) = *current.lock().expect("current") else {
                     continue;
                 };
-                let ids: Vec<String> = started.lock().expect("started").clone();
-                for id in ids {
+                let Some((200, listed)) = try_call(
+                    &http,
+                    addr,
+                    reqwest::Method::GET,
+                    &format!("/api/v1/executions?pipeline={pipeline}&limit=1000"),
+                    None,
+                )
+                .await
+                else {
+                    continue;
+                };
+                for e in listed.as_array().into_iter().flatten() {
+                    let Some(id) = e["id"].as_str().map(str::to_string) else {
+                        continue;
+                    };
                     if judged.lock().expect("judged").contains(&id) {
                         continue;
                     }
-                    let Some((200, e)) = try_call(
-                        &http,
-                        addr,
-                        reqwest::Method::GET,
-                        &format!("/api/v1/executions/{id}"),
-                        None,
-                    )
-                    .await
-                    else {
-                        continue;
-                    };
                     let waiting = e["stages"].as_array().into_iter().flatten().any(|s| {
                         s["refId"] == "5"
                             && s["status"] == "RUNNING"
