@@ -18,7 +18,7 @@ pub struct DockerRegistrySummary {
 }
 
 /// A registry's repositories, from its catalog and the configured list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RepositoryList {
     pub repositories: Vec<String>,

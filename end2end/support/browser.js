@@ -55,11 +55,12 @@ export async function openPage(browser, viewport, options = {}) {
   return { page, errors, close: () => context.close() };
 }
 
-/** Saves a full-page screenshot under the test output directory and returns its path. */
-export async function screenshot(page, name) {
+/** Saves a screenshot (of the whole page unless `fullPage: false`) under the test output
+ * directory and returns its path. */
+export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(settings.outputDir, { recursive: true });
   const path = join(settings.outputDir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }
 

@@ -67,11 +67,19 @@ describe('article steps 4 and 5: a push to the registry deploys by itself', () =
     await page.locator('#add-trigger').click();
     const trigger = page.getByRole('group', { name: 'Docker Registry trigger 1' });
     await trigger.locator('#trigger-0-account').selectOption('test');
+    // The registry's repositories are offered as the repository is typed.
+    await trigger.locator(`#trigger-0-repositories option[value="${repository}"]`).waitFor({ state: 'attached' });
+    assert.equal(await trigger.locator('#trigger-0-repository').getAttribute('list'), 'trigger-0-repositories');
     await trigger.locator('#trigger-0-repository').fill(repository);
+    // The tag pattern's matches among the repository's tags, live, by the server's rule.
+    await trigger.locator('.tag-matches', { hasText: 'Matches 1 of 1 tags now: 1.0.0' }).waitFor();
+    await trigger.locator('#trigger-0-tag').fill('v.*');
+    await trigger.locator('.tag-matches', { hasText: "Matches none of the repository's 1 tags now." }).waitFor();
     await trigger.locator('#trigger-0-tag').fill('\\d+\\.\\d+\\.\\d+');
+    await trigger.locator('.tag-matches', { hasText: 'Matches 1 of 1 tags now: 1.0.0' }).waitFor();
     await act.addStage(page, 'Deploy');
     await page.locator('#add-cluster').click();
-    await page.locator('#cluster-image-from').selectOption({ label: "The Docker Registry trigger's image" });
+    await page.locator('#cluster-image-from').selectOption({ label: "The trigger's pushed image" });
     assert.equal(await page.locator('#cluster-image').isVisible(), false, 'no image to type');
     await page.locator('#cluster-replicas').fill('1');
     await page.locator('#cluster-strategy').selectOption('highlander');

@@ -155,7 +155,8 @@ describe('a pipeline built in the editor, run, approved from a phone, and run ag
     assert.ok(overflow <= 0, `the tab is ${overflow}px wider than the phone`);
     await screenshot(page, 'pipelines-tab-360');
     await row.getByRole('link', { name: /^Details/ }).click();
-    await page.getByRole('heading', { name: 'Stage details: Wait' }).waitFor();
+    // A finished execution opens on the stage that ended it.
+    await page.getByRole('heading', { name: 'Stage details: Deploy' }).waitFor();
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(wide <= 0, `the execution view is ${wide}px wider than the phone`);
     await screenshot(page, 'execution-360');
@@ -173,6 +174,32 @@ describe('a pipeline built in the editor, run, approved from a phone, and run ag
     await clusterFind.instances(page, v001, 'up').nth(1).waitFor({ timeout: 30_000 });
     await clusterFind.serverGroup(page, v000).waitFor({ state: 'detached', timeout: 30_000 });
     await screenshot(page, 'clusters-after-highlander-1280');
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+
+  test("at 360 px the second run's Deploy says what Highlander destroyed, in rows", async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);
+    await find.executionRows(page, pipeline).first().getByRole('link', { name: /^Details/ }).click();
+    await page.getByRole('heading', { name: 'Stage details: Deploy' }).waitFor();
+    const tasks = page.locator('.tasks-table');
+    await tasks.getByText(`Destroyed ${v000} (was serving 2 Pods)`).waitFor();
+    // Its outputs say it too.
+    const [latest] = await act.api(env.server.url, `/executions?pipeline=${(await act.api(env.server.url, `/applications/${app}/pipelines`))[0].config.id}&limit=1`);
+    const deploy = latest.stages.find((s) => s.name === 'Deploy');
+    assert.deepEqual(deploy.outputs.destroyedServerGroups, [v000]);
+    // On a phone the table is rows: no header cut into letters, each fact named.
+    // (The header stays for screen readers, in a box of one pixel.)
+    const head = await tasks.locator('thead').boundingBox();
+    assert.ok(!head || head.height <= 1, `the header row shows on a phone (${head && head.height}px high)`);
+    await tasks.locator('td[data-label="Duration"]').first().waitFor();
+    const widths = await tasks.locator('tbody tr').first().evaluate((row) => row.getBoundingClientRect().width);
+    assert.ok(widths <= 360, `a task row is ${widths}px wide`);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 0, `the execution view is ${wide}px wider than the phone`);
+    await tasks.scrollIntoViewIfNeeded();
+    await screenshot(page, 'highlander-record-360');
     shellCheck.noConsoleErrors(errors);
     await close();
   });

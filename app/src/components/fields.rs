@@ -59,6 +59,9 @@ pub fn TextField(
     /// The name the input posts under, in a form that posts (an `ActionForm`).
     #[prop(into, optional)]
     name: Option<String>,
+    /// The id of a `<datalist>` of suggestions.
+    #[prop(into, optional)]
+    list: Option<String>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
@@ -86,6 +89,7 @@ pub fn TextField(
             <input
                 id=id
                 name=name
+                list=list
                 type=kind.unwrap_or_else(|| "text".into())
                 // The server-rendered page shows the value too (`prop:` sets it after hydration).
                 value=value.get.get_untracked()

@@ -9,6 +9,7 @@ pub mod history;
 pub mod image_picker;
 pub mod instances;
 pub mod layout;
+pub mod load_balancer_form;
 pub mod object_tab;
 pub mod operation;
 pub mod parse;

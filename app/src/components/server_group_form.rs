@@ -4,18 +4,21 @@
 //! the same form. The owner keeps the inputs ([`ServerGroupFields`]), reads the spec they
 //! describe with [`ServerGroupFields::spec`], and says which errors to show.
 
+use leptos::portal::Portal;
 use leptos::prelude::*;
 use leptos::web_sys;
 
 use crate::components::feedback::Loading;
 use crate::components::fields::{TextArea, TextField};
 use crate::components::image_picker::ImagePicker;
+use crate::components::load_balancer_form::{LoadBalancerDialog, new_load_balancer};
 use crate::components::parse;
 use crate::components::placement::{Placement, StackAndDetail};
 use crate::error::AppError;
 use crate::infrastructure::application_load_balancers;
 use crate::infrastructure::load_balancers::LoadBalancer;
 use crate::infrastructure::server_groups::{Resources, ServerGroupSpec};
+use crate::live::Live;
 
 /// The inputs, as the user typed them, for the server group of one application.
 #[derive(Clone, Copy)]
@@ -162,21 +165,43 @@ pub fn ServerGroupForm(
     fields: ServerGroupFields,
     errors: Signal<Option<AppError>>,
     id_prefix: &'static str,
+    /// The application's live counters: the load balancers are read again as they change (one
+    /// created from here, say).
+    live: Live,
     #[prop(optional, into)] image_elsewhere: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = move |name: &str| format!("{id_prefix}-{name}");
     let balancers = Resource::new(
-        move || fields.application.get_value(),
-        application_load_balancers,
+        move || (fields.application.get_value(), live.cluster.get()),
+        |(application, _)| application_load_balancers(application),
     );
+    // "+ Create load balancer" opens its dialog over this form, in the account and namespace
+    // chosen here. It is kept outside the list of load balancers (read again when one is made,
+    // which would close it) and outside this form's element, since a form may not hold another.
+    let creating = RwSignal::new(false);
+    let create = move || {
+        creating.get().then(|| {
+            let spec = new_load_balancer(
+                fields.application.get_value(),
+                fields.account.get_untracked(),
+                fields.namespace.get_untracked(),
+            );
+            view! {
+                <Portal>
+                    <LoadBalancerDialog spec=spec.clone() live on_close=Callback::new(move |()| creating.set(false)) />
+                </Portal>
+            }
+        })
+    };
     view! {
         <Placement account=fields.account namespace=fields.namespace errors id_prefix />
         <Transition fallback=|| view! { <Loading label="Loading load balancers…" /> }>
             {move || Suspend::new(async move {
                 let balancers = balancers.await.unwrap_or_default();
-                view! { <LoadBalancerChoices fields balancers id_prefix /> }
+                view! { <LoadBalancerChoices fields balancers id_prefix creating /> }
             })}
         </Transition>
+        {create}
         <StackAndDetail stack=fields.stack detail=fields.detail errors id_prefix />
         <p class="hint image-elsewhere" hidden=move || image_elsewhere.with(Option::is_none)>
             {move || image_elsewhere.get().unwrap_or_default()}
@@ -211,6 +236,7 @@ fn LoadBalancerChoices(
     fields: ServerGroupFields,
     balancers: Vec<LoadBalancer>,
     id_prefix: &'static str,
+    creating: RwSignal<bool>,
 ) -> impl IntoView {
     let options = move || {
         let (account, namespace) = (fields.account.get(), fields.namespace.get());
@@ -226,7 +252,7 @@ fn LoadBalancerChoices(
             {move || {
                 let names = options();
                 if names.is_empty() {
-                    return view! { <p class="hint">"No load balancers in this namespace; create one on the Load Balancers tab."</p> }.into_any();
+                    return view! { <p class="hint">"No load balancers in this namespace yet."</p> }.into_any();
                 }
                 names
                     .into_iter()
@@ -255,6 +281,8 @@ fn LoadBalancerChoices(
                     .collect_view()
                     .into_any()
             }}
+            <button type="button" class="button small" id=format!("{id_prefix}-create-load-balancer")
+                on:click=move |_| creating.set(true)>"+ Create load balancer"</button>
         </fieldset>
     }
 }

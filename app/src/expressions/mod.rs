@@ -48,7 +48,7 @@ mod functions;
 mod lexer;
 mod methods;
 mod parser;
-mod regex;
+pub(crate) mod regex;
 mod template;
 mod values;
 

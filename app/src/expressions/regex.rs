@@ -33,7 +33,9 @@ enum Replacement {
     Group(usize),
 }
 
-fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
+/// `pattern` compiled within the nesting and size limits; the error is the engine's reason,
+/// on one line.
+pub(crate) fn compile(pattern: &str) -> Result<regex_lite::Regex, String> {
     regex_lite::RegexBuilder::new(pattern)
         .nest_limit(DEEPEST_NESTING)
         .size_limit(LARGEST_PROGRAM)

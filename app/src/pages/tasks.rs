@@ -104,8 +104,8 @@ fn TaskRow(
             <button type="button" class="task-head" aria-expanded=move || is_open.get().to_string() aria-controls=panel_id.clone() on:click=toggle>
                 <StatusBadge status=task.status />
                 <span class="task-description">{task.description.clone()}</span>
-                {show_application.then(|| view! { <span class="task-application">{task.application.clone()}</span> })}
                 <span class="task-meta">
+                    {show_application.then(|| view! { "in " <span class="task-application">{task.application.clone()}</span> " · " })}
                     <When at=task.created_at in_control=true />
                     " · " {time} " · by " {task.created_by.clone()}
                 </span>

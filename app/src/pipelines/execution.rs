@@ -374,6 +374,45 @@ pub struct ParentExecution {
 }
 
 impl Execution {
+    /// The stages in graph order (see [`graph::order`](super::graph::order)): a stage after
+    /// those it waits for, whatever its place in the list.
+    pub fn stages_in_order(&self) -> Vec<&StageExecution> {
+        let nodes = super::graph::nodes(&self.stages, |s| {
+            (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice())
+        });
+        super::graph::order(&nodes)
+            .into_iter()
+            .map(|i| &self.stages[i])
+            .collect()
+    }
+
+    /// The stage that decided how the execution went, to show first: the first (in graph
+    /// order) still running; else the first that failed; else the first canceled or stopped;
+    /// else the one that ended last; else the first.
+    pub fn deciding_stage(&self) -> Option<&StageExecution> {
+        let stages = self.stages_in_order();
+        let first =
+            |matches: &dyn Fn(&StageExecution) -> bool| stages.iter().copied().find(|s| matches(s));
+        first(&|s| !s.status.is_complete() && s.start_time.is_some())
+            .or_else(|| first(&|s| s.failure().is_some()))
+            .or_else(|| {
+                first(&|s| {
+                    matches!(
+                        s.status,
+                        ExecutionStatus::Canceled | ExecutionStatus::Stopped
+                    )
+                })
+            })
+            .or_else(|| {
+                stages
+                    .iter()
+                    .copied()
+                    .filter(|s| s.end_time.is_some())
+                    .max_by_key(|s| s.end_time)
+            })
+            .or_else(|| stages.first().copied())
+    }
+
     pub fn stage(&self, ref_id: &str) -> Option<&StageExecution> {
         self.stages.iter().find(|s| s.ref_id == ref_id)
     }

@@ -76,6 +76,12 @@ pub fn columns(nodes: &[Node<'_>]) -> Vec<Vec<usize>> {
     columns
 }
 
+/// The stages in graph order, as they read left to right: by column, and within a column in
+/// the pipeline's order. Every stage comes after the stages it depends on.
+pub fn order(nodes: &[Node<'_>]) -> Vec<usize> {
+    columns(nodes).into_iter().flatten().collect()
+}
+
 /// Whether `from` depends on `on`, directly or through other stages.
 pub fn depends_on(nodes: &[Node<'_>], from: usize, on: usize) -> bool {
     let mut seen = vec![false; nodes.len()];
@@ -136,6 +142,14 @@ mod tests {
             ("5", &[]),
         ]);
         assert_eq!(columns(&view(&g)), vec![vec![1, 4], vec![2, 3], vec![0]]);
+        assert_eq!(order(&view(&g)), vec![1, 4, 2, 3, 0]);
+    }
+
+    #[test]
+    fn a_stage_listed_first_that_depends_on_a_later_one_comes_after_it() {
+        // Deploy (listed first) waits for the Manual Judgment added after it.
+        let g = graph(&[("1", &["2"]), ("2", &[])]);
+        assert_eq!(order(&view(&g)), vec![1, 0]);
     }
 
     #[test]

@@ -68,6 +68,51 @@ impl PipelineConfig {
         self.stages.iter().find(|s| s.ref_id == ref_id)
     }
 
+    /// The stages just before and just after `ref_id` in graph order (see
+    /// [`graph::order`](super::graph::order)): where "Move earlier" and "Move later" take it.
+    pub fn neighbours(&self, ref_id: &str) -> (Option<String>, Option<String>) {
+        let nodes = super::graph::nodes(&self.stages, |s| {
+            (s.ref_id.as_str(), s.requisite_stage_ref_ids.as_slice())
+        });
+        let order = super::graph::order(&nodes);
+        let Some(at) = order.iter().position(|&i| self.stages[i].ref_id == ref_id) else {
+            return (None, None);
+        };
+        let named = |i: Option<&usize>| i.map(|&i| self.stages[i].ref_id.clone());
+        let before = at.checked_sub(1).and_then(|b| order.get(b));
+        (named(before), named(order.get(at + 1)))
+    }
+
+    /// Stages `a` and `b` change places in the graph and in the list: each takes what the
+    /// other waited for and what waited for the other. The graph keeps its shape, so no
+    /// circle can come of it.
+    pub fn swap_places(&mut self, a: &str, b: &str) {
+        let (Some(i), Some(j)) = (
+            self.stages.iter().position(|s| s.ref_id == a),
+            self.stages.iter().position(|s| s.ref_id == b),
+        ) else {
+            return;
+        };
+        let swapped = |r: &String| {
+            if r == a {
+                b.to_string()
+            } else if r == b {
+                a.to_string()
+            } else {
+                r.clone()
+            }
+        };
+        for stage in &mut self.stages {
+            stage.requisite_stage_ref_ids =
+                stage.requisite_stage_ref_ids.iter().map(swapped).collect();
+        }
+        let requisites_of_i = std::mem::take(&mut self.stages[i].requisite_stage_ref_ids);
+        self.stages[i].requisite_stage_ref_ids =
+            std::mem::take(&mut self.stages[j].requisite_stage_ref_ids);
+        self.stages[j].requisite_stage_ref_ids = requisites_of_i;
+        self.stages.swap(i, j);
+    }
+
     /// The stages whose type Gennaker cannot run, as "Name (type)".
     pub fn unsupported_stages(&self) -> Vec<String> {
         self.stages
@@ -488,6 +533,53 @@ impl StageType {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn chain(edges: &[(&str, &[&str])]) -> PipelineConfig {
+        let stages = edges
+            .iter()
+            .map(|(id, requisites)| json!({"refId": id, "name": id, "type": "wait", "requisiteStageRefIds": requisites}))
+            .collect::<Vec<_>>();
+        serde_json::from_value(json!({"application": "web", "name": "P", "stages": stages}))
+            .expect("a pipeline")
+    }
+
+    fn shape(config: &PipelineConfig) -> Vec<(String, Vec<String>)> {
+        config
+            .stages
+            .iter()
+            .map(|s| (s.ref_id.clone(), s.requisite_stage_ref_ids.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn moves_follow_graph_order_and_swap_places() {
+        // Deploy ("1", listed first) waits for the Manual Judgment ("2") added after it.
+        let mut config = chain(&[("1", &["2"]), ("2", &[])]);
+        assert_eq!(
+            config.neighbours("1"),
+            (Some("2".into()), None),
+            "Deploy runs last"
+        );
+        assert_eq!(config.neighbours("2"), (None, Some("1".into())));
+        config.swap_places("1", "2");
+        assert_eq!(
+            shape(&config),
+            vec![("2".into(), vec!["1".into()]), ("1".into(), vec![])]
+        );
+        assert_eq!(config.neighbours("1"), (None, Some("2".into())));
+        // A chain 1 → 2 → 3: moving 3 earlier makes it 1 → 3 → 2.
+        let mut config = chain(&[("1", &[]), ("2", &["1"]), ("3", &["2"])]);
+        config.swap_places("3", "2");
+        assert_eq!(
+            shape(&config),
+            vec![
+                ("1".into(), vec![]),
+                ("3".into(), vec!["1".into()]),
+                ("2".into(), vec!["3".into()])
+            ]
+        );
+        assert!(crate::pipelines::validate::find_cycle(&config).is_none());
+    }
 
     /// A pipeline as Deck exports it, with fields and a stage type Gennaker does not use.
     fn exported() -> Value {

@@ -10,6 +10,25 @@ use super::model::{PipelineConfig, Trigger};
 use super::reader::Reader;
 use crate::error::FieldError;
 
+/// `pattern` as a regular expression that must match a whole text (a tag, a branch, a
+/// webhook's value), as Spinnaker's triggers read it; the error says why it is not one. The
+/// same engine in the editor's previews and on the server, so what the editor shows matching
+/// is what starts the pipeline.
+pub fn full_match(pattern: &str) -> Result<regex_lite::Regex, String> {
+    crate::expressions::regex::compile(&format!("^(?:{pattern})$"))
+        .map_err(|reason| format!("{pattern:?} is not a regular expression: {reason}"))
+}
+
+/// Whether `tag` starts a Docker Registry trigger whose tag pattern is `pattern`: the pattern
+/// matches the whole tag; no pattern matches any tag but `latest`. An invalid pattern matches
+/// nothing (saving refuses one).
+pub fn docker_tag_matches(pattern: &str, tag: &str) -> bool {
+    if pattern.is_empty() {
+        return tag != "latest";
+    }
+    full_match(pattern).is_ok_and(|re| re.is_match(tag))
+}
+
 /// The trigger types Gennaker starts pipelines with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TriggerType {

@@ -5,6 +5,8 @@
 //!
 //! The pipeline engine builds on the same pieces: a stage will be a task's worth of steps.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ExecutionId, TaskId};
@@ -823,6 +825,11 @@ pub struct Step {
     /// step that runs again after a restart knows a receiver may see the request twice.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub sent: u32,
+    /// What earlier runs of this step did, by the name of what they acted on: "Destroyed
+    /// web-v000 (was serving 2 Pods)". Recorded before the change, so the step's last message
+    /// can say it once the thing is gone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub did: BTreeMap<String, String>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -857,6 +864,7 @@ impl Step {
             max_attempts,
             input: None,
             sent: 0,
+            did: BTreeMap::new(),
         }
     }
 

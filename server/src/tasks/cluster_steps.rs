@@ -28,8 +28,24 @@ pub(super) struct Member {
     pub(super) sequence: u32,
     pub(super) disabled: bool,
     pub(super) desired: i32,
+    /// Its Pods that are Ready.
+    pub(super) ready: i32,
     /// Its containers' names and images.
     pub(super) images: Vec<(String, String)>,
+}
+
+/// "Destroyed web-v000 (was serving 2 Pods)": what deleting `member` does, said before.
+fn destroyed(member: &Member) -> String {
+    let pods = match member.ready {
+        1 => "1 Pod".to_string(),
+        n => format!("{n} Pods"),
+    };
+    let doing = if member.disabled {
+        format!("disabled, {pods} Ready")
+    } else {
+        format!("was serving {pods}")
+    };
+    format!("Destroyed {} ({doing})", member.target.name)
 }
 
 impl Executor<'_> {
@@ -76,6 +92,11 @@ impl Executor<'_> {
                     sequence: moniker.sequence.unwrap_or(0),
                     disabled: views::is_disabled(cache, &rs),
                     desired: rs.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                    ready: rs
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.ready_replicas)
+                        .unwrap_or(0),
                     images: views::containers(&rs),
                 })
             })
@@ -121,14 +142,49 @@ impl Executor<'_> {
         }
     }
 
-    /// Deletes the ReplicaSets of `members`; runs again until they are gone.
-    async fn delete_all(&self, members: impl Iterator<Item = &Member>) -> StepResult {
+    /// Deletes the ReplicaSets of `members`, each recorded first with what it was doing;
+    /// runs again until they are gone.
+    async fn delete_all(&self, members: &[Member]) -> StepResult {
+        let records = members
+            .iter()
+            .filter(|m| !self.step.did.contains_key(&m.target.name))
+            .map(|m| (m.target.name.clone(), destroyed(m)))
+            .collect::<Vec<_>>();
+        if !records.is_empty() {
+            self.progress
+                .did(records)
+                .await
+                .map_err(StepError::Unrecorded)?;
+        }
         let mut names = Vec::new();
         for member in members {
             self.delete_replica_set(&member.target).await?;
             names.push(member.target.name.as_str());
         }
         Ok(Outcome::pending(format!("deleting {}", names.join(", "))))
+    }
+
+    /// Done: what earlier runs destroyed, by name (in the message and in the outputs as
+    /// `destroyedServerGroups`), or `nothing` when they destroyed nothing.
+    fn destroyed_so_far(&self, nothing: String) -> Outcome {
+        if self.step.did.is_empty() {
+            return Outcome::done(nothing);
+        }
+        let mut outputs = gennaker_app::tasks::model::Outputs::new();
+        outputs.insert(
+            "destroyedServerGroups".into(),
+            json!(self.step.did.keys().collect::<Vec<_>>()),
+        );
+        Outcome::Done {
+            message: self
+                .step
+                .did
+                .values()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
+            outputs,
+        }
     }
 
     /// Highlander: deletes every other server group, then waits until they are gone.
@@ -143,11 +199,9 @@ impl Executor<'_> {
         }
         let others = self.others(account, namespace, cluster)?;
         if others.is_empty() {
-            return Ok(Outcome::done(format!(
-                "{cluster} has no other server group"
-            )));
+            return Ok(self.destroyed_so_far(format!("{cluster} has no other server group")));
         }
-        self.delete_all(others.iter()).await
+        self.delete_all(&others).await
     }
 
     /// Red/Black: takes every other enabled server group out of its load balancers, then
@@ -172,10 +226,12 @@ impl Executor<'_> {
             }
         }
         if routed.is_empty() {
-            Ok(Outcome::done(format!(
-                "disabled {} other server group(s) of {cluster}",
-                others.len()
-            )))
+            let names: Vec<&str> = others.iter().map(|m| m.target.name.as_str()).collect();
+            Ok(Outcome::done(if names.is_empty() {
+                format!("{cluster} has no other server group to disable")
+            } else {
+                format!("Disabled {} (no traffic reaches them)", names.join(", "))
+            }))
         } else {
             Ok(Outcome::pending(format!(
                 "waiting for the load balancers to drop {}",
@@ -227,12 +283,12 @@ impl Executor<'_> {
         }
         let doomed = self.excess(cleanup)?;
         if doomed.is_empty() {
-            return Ok(Outcome::done(format!(
+            return Ok(self.destroyed_so_far(format!(
                 "{} keeps at most {} server group(s)",
                 cleanup.cluster, cleanup.keep
             )));
         }
-        self.delete_all(doomed.iter()).await
+        self.delete_all(&doomed).await
     }
 
     /// Scale Down Cluster: resizes the server groups beyond those kept to 0.
@@ -251,7 +307,7 @@ impl Executor<'_> {
             message: if resized.is_empty() {
                 format!("{} has nothing to scale down", cleanup.cluster)
             } else {
-                format!("scaled {} down to 0", resized.join(", "))
+                format!("Scaled {} down to 0 Pods", resized.join(", "))
             },
             outputs,
         })
@@ -276,7 +332,7 @@ impl Executor<'_> {
         Ok(Outcome::done(if resized.is_empty() {
             "no disabled server group to scale down".to_string()
         } else {
-            format!("scaled {} down to 0", resized.join(", "))
+            format!("Scaled {} down to 0 Pods", resized.join(", "))
         }))
     }
 

@@ -563,6 +563,15 @@ impl Progress for StoredProgress<'_> {
             })?;
         Ok(task.steps[index].sent.saturating_sub(1))
     }
+
+    async fn did(&self, done: Vec<(String, String)>) -> Result<(), String> {
+        let index = self.index;
+        self.engine
+            .update(self.id, |t| t.steps[index].did.extend(done))
+            .await
+            .map(drop)
+            .map_err(|e| format!("nothing was changed, as it could not be recorded first: {e}"))
+    }
 }
 
 /// The runner as the UI's server functions and the API reach it.

@@ -51,6 +51,10 @@ pub enum StepError {
     /// A webhook did not answer, or answered with a status the stage retries or fails on.
     #[error("{message}")]
     Webhook { message: String, retryable: bool },
+    /// What the step was about to do could not be stored first, so it did nothing; tried
+    /// again.
+    #[error("{0}")]
+    Unrecorded(String),
 }
 
 impl StepError {
@@ -65,6 +69,7 @@ impl StepError {
             StepError::Jenkins(error) => error.is_retryable(),
             StepError::Refused(_) => false,
             StepError::Webhook { retryable, .. } => *retryable,
+            StepError::Unrecorded(_) => true,
         }
     }
 }

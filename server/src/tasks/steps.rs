@@ -44,6 +44,9 @@ pub trait Progress: Send + Sync {
     /// Records, durably, that the step is about to send a request; returns how many it had
     /// recorded before (more than 0: the receiver may have seen it already).
     async fn sending(&self) -> Result<u32, String>;
+    /// Records, durably and before the change is made, what the step is about to do to each
+    /// named thing (see [`Step::did`](gennaker_app::tasks::model::Step::did)).
+    async fn did(&self, done: Vec<(String, String)>) -> Result<(), String>;
 }
 
 /// Runs the child pipelines of Pipeline stages (the pipeline engine).

@@ -21,7 +21,7 @@ use gennaker_app::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::{Event, Triggers, Watched, full_match};
+use super::{Event, Triggers, Watched};
 
 /// What has been seen of one repository.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -92,10 +92,7 @@ fn key(account: &str, repository: &str) -> String {
 /// Whether `tag` starts `trigger`: its pattern matches the whole tag; no pattern matches any
 /// tag but `latest`. An invalid pattern matches nothing (saving refuses one).
 pub fn tag_matches(trigger: &DockerTrigger, tag: &str) -> bool {
-    if trigger.tag.is_empty() {
-        return tag != "latest";
-    }
-    full_match(&trigger.tag).is_ok_and(|re| re.is_match(tag))
+    gennaker_app::pipelines::triggers::docker_tag_matches(&trigger.tag, tag)
 }
 
 fn docker_triggers(triggers: &Triggers) -> Vec<(Watched, DockerTrigger)> {

@@ -267,11 +267,9 @@ fn known_parameters(config: &PipelineConfig, given: Map<String, Value>) -> Map<S
 }
 
 /// A regular expression matched against the whole text, as Java's `String.matches` does
-/// (Spinnaker's tag, branch and payload constraints are Java regexes).
-pub fn full_match(pattern: &str) -> Result<regex::Regex, String> {
-    regex::Regex::new(&format!("^(?:{pattern})$"))
-        .map_err(|e| format!("{pattern:?} is not a regular expression: {e}"))
-}
+/// (Spinnaker's tag, branch and payload constraints are Java regexes); the editor's previews
+/// use the same.
+pub use gennaker_app::pipelines::triggers::full_match;
 
 /// What a watcher remembers between looks, as JSON under `key` in the store.
 pub async fn load_state<T: serde::de::DeserializeOwned>(

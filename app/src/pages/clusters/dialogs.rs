@@ -53,7 +53,7 @@ pub(super) fn CreateServerGroupDialog(
     view! {
         <Dialog id="create-server-group-dialog" title on_close focus="sg-image" wide=true>
             <OperationForm state live on_close operation submit_label=if cloning { "Clone" } else { "Create" }.to_string() known_fields=FIELDS errors=shown>
-                <ServerGroupForm fields errors=shown id_prefix="sg" />
+                <ServerGroupForm fields errors=shown id_prefix="sg" live />
             </OperationForm>
         </Dialog>
     }

@@ -23,7 +23,8 @@ fn glyph(status: ExecutionStatus) -> &'static str {
     }
 }
 
-/// One marker per stage, in the pipeline's order; each links to the stage in the details.
+/// One marker per stage, in graph order (a stage after those it waits for); each links to
+/// the stage in the details.
 #[component]
 pub fn StageBar(execution: Execution) -> impl IntoView {
     let href = execution_href(&execution.application, execution.id);
@@ -31,7 +32,7 @@ pub fn StageBar(execution: Execution) -> impl IntoView {
     view! {
         <ol class="stage-bar" aria-label="Stages">
             {execution
-                .stages
+                .stages_in_order()
                 .into_iter()
                 .map(|stage| {
                     let text = format!("{}: {}", stage.name, stage.status.label());
@@ -74,7 +75,7 @@ pub fn ExecutionRow(execution: Execution) -> impl IntoView {
     let href = execution_href(&execution.application, execution.id);
     let judge = execution
         .waiting_judgment()
-        .map(|_| judgment_href(&execution.application, execution.id));
+        .map(|stage| judgment_href(&execution.application, execution.id, &stage.ref_id));
     let started = execution.start_time.unwrap_or(execution.build_time);
     let took = execution_duration(&execution).unwrap_or_else(|| "waiting to start".to_string());
     let waiting = matches!(execution.status, ExecutionStatus::NotStarted);

@@ -28,7 +28,7 @@ pub fn execution_href(application: &str, id: ExecutionId) -> String {
     format!("/applications/{application}/executions/{id}")
 }
 
-/// The page where a waiting Manual Judgment is decided.
-pub fn judgment_href(application: &str, id: ExecutionId) -> String {
-    crate::pipelines::judgment_path(application, &id.to_string(), None)
+/// The page where the waiting Manual Judgment `stage` is decided.
+pub fn judgment_href(application: &str, id: ExecutionId, stage: &str) -> String {
+    crate::pipelines::judgment_path(application, &id.to_string(), Some(stage))
 }

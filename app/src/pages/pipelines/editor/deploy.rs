@@ -303,7 +303,7 @@ fn ClusterEditor(j: usize) -> impl IntoView {
     if has_docker_trigger || current == FROM_TRIGGER {
         image_options.push((
             FROM_TRIGGER.to_string(),
-            "The Docker Registry trigger's image".to_string(),
+            "The trigger's pushed image".to_string(),
         ));
     }
     image_options.extend(
@@ -521,11 +521,12 @@ fn ClusterEditor(j: usize) -> impl IntoView {
             "Runs a pipeline of your own once the new server group is healthy, with the cluster, account, namespace and the new server group as parameters."
         }
     };
+    let live = expect_context::<ApplicationContext>().live;
     view! {
         <fieldset class="field-group cluster-form">
             <legend>{format!("Cluster {}", j + 1)}</legend>
             <SelectField id="cluster-image-from" label="Image from" field="imageFrom" value=image_from errors options=Signal::stored(image_options) />
-            <ServerGroupForm fields errors id_prefix="cluster" image_elsewhere />
+            <ServerGroupForm fields errors id_prefix="cluster" live image_elsewhere />
             <SelectField id="cluster-strategy" label="Strategy" field="strategy" value=strategy errors options=Signal::stored(strategies) />
             <p class="hint">{explain}</p>
             {move || is(Strategy::RollingRedBlack).then(|| view! {

@@ -68,32 +68,21 @@ pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl Into
     }
 }
 
-/// Move earlier, move later, remove.
+/// Move earlier, move later (in graph order: the stage changes places with its neighbour,
+/// taking over what it waited for and what waited for it), remove.
 #[component]
 fn StageMoves(ref_id: String) -> impl IntoView {
     let draft = expect_context::<Draft>();
-    let position = {
+    let neighbours = {
         let ref_id = ref_id.clone();
-        move || {
-            draft.config.with(|c| {
-                (
-                    c.stages.iter().position(|s| s.ref_id == ref_id),
-                    c.stages.len(),
-                )
-            })
-        }
+        Memo::new(move |_| draft.config.with(|c| c.neighbours(&ref_id)))
     };
-    let shift = {
+    let swap_with = {
         let ref_id = ref_id.clone();
-        move |by: isize| {
-            draft.config.update(|c| {
-                if let Some(i) = c.stages.iter().position(|s| s.ref_id == ref_id) {
-                    let j = i as isize + by;
-                    if j >= 0 && (j as usize) < c.stages.len() {
-                        c.stages.swap(i, j as usize);
-                    }
-                }
-            })
+        move |other: Option<String>| {
+            if let Some(other) = other {
+                draft.config.update(|c| c.swap_places(&ref_id, &other));
+            }
         }
     };
     let remove = move |_| {
@@ -105,19 +94,13 @@ fn StageMoves(ref_id: String) -> impl IntoView {
         });
         draft.selected.set(None);
     };
-    let earlier = shift.clone();
-    let first = {
-        let position = position.clone();
-        move || position().0 == Some(0)
-    };
-    let last = move || {
-        let (i, n) = position();
-        i.is_some_and(|i| i + 1 == n)
-    };
+    let earlier = swap_with.clone();
     view! {
         <div class="stage-moves">
-            <button type="button" class="button small" disabled=first on:click=move |_| earlier(-1)>"Move earlier"</button>
-            <button type="button" class="button small" disabled=last on:click=move |_| shift(1)>"Move later"</button>
+            <button type="button" class="button small" disabled=move || neighbours.with(|n| n.0.is_none())
+                on:click=move |_| earlier(neighbours.get_untracked().0)>"Move earlier"</button>
+            <button type="button" class="button small" disabled=move || neighbours.with(|n| n.1.is_none())
+                on:click=move |_| swap_with(neighbours.get_untracked().1)>"Move later"</button>
             <button type="button" class="button small danger" on:click=remove>"Remove stage"</button>
         </div>
     }

@@ -10,11 +10,14 @@ use serde_json::{Map, Value, json};
 use super::draft::{Draft, as_text, typed};
 use crate::components::fields::{Binding, CheckboxField, SelectField, TextArea, TextField};
 use crate::error::settle;
-use crate::infrastructure::{list_docker_registries, list_jenkins_masters};
+use crate::infrastructure::{
+    list_docker_registries, list_jenkins_masters, registry_repositories, registry_tags,
+};
 use crate::pages::application::ApplicationContext;
 use crate::pipelines::model::Trigger;
 use crate::pipelines::triggers::{
     DEFAULT_TIME_ZONE, GitSource, JENKINS_RESULTS, PIPELINE_STATUSES, TriggerType,
+    docker_tag_matches, full_match,
 };
 use crate::pipelines::{
     cron_runs, list_pipelines, secret_names, service_user_names, watched_repositories,
@@ -230,6 +233,39 @@ fn DockerFields(i: usize) -> impl IntoView {
         move || (account.get.get(), repository.get.get()),
         |_| watched_repositories(),
     );
+    let repositories_id = format!("trigger-{i}-repositories");
+    let repositories = Resource::new(
+        move || account.get.get(),
+        |name| async move {
+            if name.is_empty() {
+                return Ok(Default::default());
+            }
+            settle(registry_repositories(name).await)
+        },
+    );
+    let tags = Resource::new(
+        move || (account.get.get(), repository.get.get().trim().to_string()),
+        |(name, repository)| async move {
+            if name.is_empty() || repository.is_empty() {
+                return Ok(None);
+            }
+            settle(registry_tags(name, repository).await).map(Some)
+        },
+    );
+    let matching = move || {
+        tags.get().map(|found| match found {
+            Ok(Some(list)) => tag_preview(&tag.get.get(), &list)
+                .map(|text| {
+                    view! { <p class="hint tag-matches" aria-live="polite">{text}</p> }.into_any()
+                })
+                .unwrap_or_else(|| ().into_any()),
+            Ok(None) => ().into_any(),
+            Err(error) => {
+                view! { <p class="hint">{format!("The tags could not be read: {error}")}</p> }
+                    .into_any()
+            }
+        })
+    };
     let status = move || {
         let (a, r) = (account.get.get(), repository.get.get());
         watched.get().map(|list| {
@@ -270,11 +306,53 @@ fn DockerFields(i: usize) -> impl IntoView {
                 })
             }}
         </Transition>
-        <TextField id=repository_id label="Repository" field=repository_field value=repository errors required=true hint="Such as team/web." />
+        <TextField id=repository_id label="Repository" field=repository_field value=repository errors required=true
+            hint="Such as team/web; the registry's repositories are offered as you type." list=repositories_id.clone() />
+        <datalist id=repositories_id>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let list = repositories.await.map(|l| l.repositories).unwrap_or_default();
+                    list.into_iter().map(|r| { let label = r.clone(); view! { <option value=r>{label}</option> } }).collect_view()
+                })}
+            </Transition>
+        </datalist>
         <TextField id=tag_id label="Tag" field=tag_field value=tag errors
             hint="A regular expression the whole tag must match, such as v\\d+\\.\\d+\\.\\d+. Empty: any tag but latest. A tag pushed again with a new digest starts it too." />
+        <Transition fallback=|| ()>{matching}</Transition>
         <Transition fallback=|| ()>{status}</Transition>
     }
+}
+
+/// The most matching tags the preview names.
+const TAGS_NAMED: usize = 6;
+
+/// "Matches 2 of 5 tags now: v1.1.0, v1.0.0": the repository's tags the pattern starts on, by
+/// the rule the server applies.
+fn tag_preview(pattern: &str, tags: &[String]) -> Option<String> {
+    let pattern = pattern.trim();
+    if !pattern.is_empty() && full_match(pattern).is_err() {
+        return None; // the field says what is wrong with it
+    }
+    if tags.is_empty() {
+        return Some(
+            "The repository has no tags yet: its first push starts the pipeline if it matches."
+                .into(),
+        );
+    }
+    let hits: Vec<&str> = tags
+        .iter()
+        .filter(|t| docker_tag_matches(pattern, t))
+        .map(String::as_str)
+        .collect();
+    let total = tags.len();
+    Some(match hits.len() {
+        0 => format!("Matches none of the repository's {total} tags now."),
+        n => {
+            let named = hits[..n.min(TAGS_NAMED)].join(", ");
+            let more = if n > TAGS_NAMED { ", …" } else { "" };
+            format!("Matches {n} of {total} tags now: {named}{more}")
+        }
+    })
 }
 
 #[component]

@@ -48,7 +48,7 @@ pub fn ExecutionPage() -> impl IntoView {
             settle(get_execution(id).await)
         },
     );
-    // The stage shown: the one the link named, else the first that is running or failed.
+    // The stage shown: the one the link named, else the one that decided the outcome.
     let selected = RwSignal::new(query.read_untracked().get("stage"));
     OpenDialogs::provide();
     Evaluation::provide();
@@ -64,18 +64,6 @@ pub fn ExecutionPage() -> impl IntoView {
     }
 }
 
-/// The stage to show when none is chosen: the first one running, else the first one that
-/// failed, else the first.
-fn default_stage(execution: &Execution) -> Option<String> {
-    let stages = &execution.stages;
-    stages
-        .iter()
-        .find(|s| !s.status.is_complete() && s.start_time.is_some())
-        .or_else(|| stages.iter().find(|s| s.failure().is_some()))
-        .or_else(|| stages.first())
-        .map(|s| s.ref_id.clone())
-}
-
 fn parameter_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -87,7 +75,7 @@ fn parameter_text(value: &Value) -> String {
 fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> impl IntoView {
     let live: Signal<u64> = expect_context::<ApplicationContext>().live.pipeline.into();
     let shown = Memo::new({
-        let fallback = default_stage(&execution);
+        let fallback = execution.deciding_stage().map(|s| s.ref_id.clone());
         move |_| selected.get().or_else(|| fallback.clone())
     });
     let graph: Vec<GraphStage> = execution
@@ -131,7 +119,7 @@ fn ExecutionView(execution: Execution, selected: RwSignal<Option<String>>) -> im
     let app = execution.application.clone();
     let judge = execution
         .waiting_judgment()
-        .map(|_| judgment_href(&app, execution.id));
+        .map(|stage| judgment_href(&app, execution.id, &stage.ref_id));
     let started = execution.start_time.unwrap_or(execution.build_time);
     let parameters: Vec<(String, String)> = execution
         .trigger

@@ -10,7 +10,6 @@ use super::job::{JobLogs, OutputProperties};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
 use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
-use crate::pipelines::judgment_path;
 use crate::pipelines::model::StageType;
 use crate::pipelines::windows::WINDOW_STEP;
 use crate::tasks::model::{JOB_LOGS_OUTPUT, JOB_STATUS_OUTPUT};
@@ -19,20 +18,16 @@ fn pretty(map: &Map<String, Value>) -> String {
     serde_json::to_string_pretty(map).unwrap_or_default()
 }
 
-/// A Manual Judgment's state: waiting (with the link to decide), or who decided.
+/// A Manual Judgment's state: waiting, or who decided.
 #[component]
 fn JudgmentState(execution: Execution, stage: StageExecution) -> impl IntoView {
     let waiting = execution
         .waiting_judgment()
         .is_some_and(|s| s.ref_id == stage.ref_id);
     if waiting {
-        let href = judgment_path(
-            &execution.application,
-            &execution.id.to_string(),
-            Some(&stage.ref_id),
-        );
+        // The page's one "Judge now" is at its top, beside Cancel.
         return view! {
-            <p class="judgment-waiting">"Waiting for a decision. " <a class="button small primary" href=href>"Judge now"</a></p>
+            <p class="judgment-waiting">"Waiting for a decision: “Judge now” at the top of the page decides it."</p>
         }
         .into_any();
     }
@@ -160,7 +155,7 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
                 view! { <p class="hint">"No task has started yet."</p> }.into_any()
             } else {
                 view! {
-                    <table class="tasks-table">
+                    <table class="tasks-table stacked">
                         <thead>
                             <tr>
                                 <th scope="col">"Step"</th>
@@ -178,9 +173,9 @@ pub(super) fn StageDetails(execution: Execution, stage: StageExecution) -> impl 
                                             {task.name.clone()}
                                             {task.message.clone().map(|m| view! { <span class="task-message">{m}</span> })}
                                         </td>
-                                        <td>{task.start_time.map(|at| view! { <When at /> })}</td>
-                                        <td>{took}</td>
-                                        <td><StatusBadge status=task.status /></td>
+                                        <td data-label="Started">{task.start_time.map(|at| view! { <When at /> })}</td>
+                                        <td data-label="Duration">{took}</td>
+                                        <td data-label="Status"><StatusBadge status=task.status /></td>
                                     </tr>
                                 }
                             }).collect_view()}
