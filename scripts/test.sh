@@ -7,60 +7,86 @@
 cd "$REPO_ROOT"
 started=$SECONDS
 
+# Each phase's duration, printed as a table when the run ends (also when it fails), so a slow
+# cold run shows where its time went.
+phases=()
+phase_name="" phase_started=$SECONDS
+phase() {
+  phase_end
+  step "$*"
+  phase_name="$*" phase_started=$SECONDS
+}
+phase_end() {
+  [ -n "$phase_name" ] && phases+=("$((SECONDS - phase_started))	$phase_name")
+  phase_name=""
+}
+phase_table() {
+  phase_end
+  printf '\n%6s  %s\n' "s" "phase" >&2
+  local row
+  for row in "${phases[@]}"; do printf '%6s  %s\n' "${row%%	*}" "${row#*	}" >&2; done
+  printf '%6s  %s\n' "$((SECONDS - started))" "total" >&2
+}
+trap phase_table EXIT
+
+phase "setup: Debian packages, Rust targets, cargo-leptos, wasm-bindgen, npm packages"
 "$REPO_ROOT/scripts/setup.sh"
 
-step "cargo fmt --check"
+phase "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy: server and UI (ssr)"
+phase "clippy: server and UI (ssr)"
 cargo clippy --locked -p gennaker -p gennaker-app --all-targets -- -D warnings
-step "clippy: browser bundle (hydrate, wasm32)"
+phase "clippy: browser bundle (hydrate, wasm32)"
 cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unknown-unknown -- -D warnings
 
-step "release build (cargo leptos build --release --split --precompress)"
+phase "release build (cargo leptos build --release --split --precompress)"
 build_release
 
 # The test services have their own state and ports, so a cluster from `make run` is left alone.
 export GENNAKER_CLUSTER_STATE="$GENNAKER_CACHE/test-cluster"
 export GENNAKER_ETCD_CLIENT_PORT=33790 GENNAKER_ETCD_PEER_PORT=33800 GENNAKER_APISERVER_PORT=26443
 export GENNAKER_CONTROLLER_MANAGER_PORT=20257 GENNAKER_SCHEDULER_PORT=20259 GENNAKER_KWOK_PORT=20247
-trap '"$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down; "$REPO_ROOT/end2end/services/oidc.sh" down' EXIT
-step "starting the local Kubernetes cluster"
+trap 'phase_table; "$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down; "$REPO_ROOT/end2end/services/oidc.sh" down' EXIT
+phase "building the local cluster's binaries (Go module proxy, cached)"
+"$REPO_ROOT/end2end/cluster/build.sh"
+phase "starting the local Kubernetes cluster"
 "$REPO_ROOT/end2end/cluster/up.sh" --fresh
 export KUBECONFIG="$GENNAKER_CLUSTER_STATE/kubeconfig"
 . "$REPO_ROOT/end2end/cluster/versions.env"
 export GENNAKER_KUBECTL="$GENNAKER_CACHE/bin/kubernetes-v$K8S_VERSION/kubectl"
-step "starting the S3 server (versitygw)"
+phase "starting the S3 server (versitygw)"
 "$REPO_ROOT/end2end/services/s3.sh" up
 eval "$("$REPO_ROOT/end2end/services/s3.sh" env | sed 's/^/export /')"
-step "starting the container registry (docker-registry, TLS + basic auth)"
+phase "starting the container registry (docker-registry, TLS + basic auth)"
 "$REPO_ROOT/end2end/services/registry.sh" up
 eval "$("$REPO_ROOT/end2end/services/registry.sh" env | sed 's/^/export /')"
-step "starting the test Jenkins (fake-jenkins.py: Jenkins' remote-access API, API token auth)"
+phase "starting the test Jenkins (fake-jenkins.py: Jenkins' remote-access API, API token auth)"
 "$REPO_ROOT/end2end/services/jenkins.sh" up
 eval "$("$REPO_ROOT/end2end/services/jenkins.sh" env | sed 's/^/export /')"
-step "starting the SMTP server (aiosmtpd from PyPI, writing a Maildir)"
+phase "starting the SMTP server (aiosmtpd from PyPI, writing a Maildir)"
 "$REPO_ROOT/end2end/services/smtp.sh" up
 eval "$("$REPO_ROOT/end2end/services/smtp.sh" env | sed 's/^/export /')"
-step "starting the OpenID Connect provider (oidc-provider from npm)"
+phase "starting the OpenID Connect provider (oidc-provider from npm)"
 "$REPO_ROOT/end2end/services/oidc.sh" up
 eval "$("$REPO_ROOT/end2end/services/oidc.sh" env | sed 's/^/export /')"
 
-step "unit and integration tests"
+phase "unit and integration tests"
 # Incremental caches only grow in CI-style runs (every clone rebuilds the workspace crates).
 export CARGO_INCREMENTAL=0
 cargo test --locked -p gennaker -p gennaker-app
 
-step "browser tests (Playwright + chromium)"
+phase "browser tests (Playwright + chromium)"
 (
   cd "$REPO_ROOT/end2end"
   GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm test
 )
 
-step "first-load budget (end2end/budget.json)"
+phase "first-load budget (end2end/budget.json)"
 (
   cd "$REPO_ROOT/end2end"
   GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm run --silent budget
 )
 
+phase_end
 step "all tests passed in $((SECONDS - started)) s"

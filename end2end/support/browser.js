@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
+import { checkAccessibility } from './accessibility.js';
 import { settings } from './server.js';
 
 export const VIEWPORTS = {
@@ -52,15 +53,24 @@ export async function openPage(browser, viewport, options = {}) {
     if (options.javaScriptEnabled === false && blockedScript) return;
     errors.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
   });
-  return { page, errors, close: () => context.close() };
+  // The page a test leaves open is checked for accessibility as it closes.
+  const close = async () => {
+    try {
+      if (!page.isClosed() && page.url().startsWith('http')) await checkAccessibility(page);
+    } finally {
+      await context.close();
+    }
+  };
+  return { page, errors, close };
 }
 
 /** Saves a screenshot (of the whole page unless `fullPage: false`) under the test output
- * directory and returns its path. */
+ * directory, checks the page's accessibility as it is shown (axe-core), and returns the path. */
 export async function screenshot(page, name, { fullPage = true } = {}) {
   mkdirSync(settings.outputDir, { recursive: true });
   const path = join(settings.outputDir, `${name}.png`);
   await page.screenshot({ path, fullPage });
+  await checkAccessibility(page, `${name} (${page.url()})`);
   return path;
 }
 

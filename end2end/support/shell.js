@@ -1,5 +1,6 @@
 // Find, act and check helpers for the application shell, so tests read like the user's story.
 import assert from 'node:assert/strict';
+import { checkAccessibility } from './accessibility.js';
 
 export const find = {
   heading: (page) => page.getByRole('heading', { level: 1 }),
@@ -13,6 +14,7 @@ export const act = {
     await page.goto(url);
     // The hydrate entry point marks the body once the page is interactive.
     await page.waitForSelector('body[data-hydrated="true"]', { timeout: 15_000 });
+    await checkAccessibility(page);
   },
   async markDocument(page) {
     await page.evaluate(() => {

@@ -207,8 +207,15 @@ describe('the walk-through as a new user meets it', () => {
 
     const timings = {};
     let started = Date.now();
-    await act.addStage(page, 'Wait');
-    timings['+ Add stage until its form shows'] = Date.now() - started;
+    await page.locator('#add-stage').click();
+    const picker = find.dialog(page, 'Add stage');
+    await picker.waitFor();
+    timings['+ Add stage until its type picker shows'] = Date.now() - started;
+    await picker.locator('label.type-choice').filter({ has: page.locator('strong', { hasText: /^Wait$/ }) }).click();
+    started = Date.now();
+    await picker.locator('#add-stage-submit').click();
+    await page.getByRole('heading', { name: 'Wait stage' }).waitFor();
+    timings['a type chosen and added until its form shows'] = Date.now() - started;
     started = Date.now();
     await page.locator('#stage-name').fill('Soak');
     await find.stageNode(page, 'Soak').waitFor();

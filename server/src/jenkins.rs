@@ -192,7 +192,7 @@ impl JenkinsMasters {
         let request = m
             .http
             .post(url)
-            .header(crate::tasks::stage_steps::IDEMPOTENCY_KEY, idempotency_key)
+            .header(crate::idempotency::HEADER, idempotency_key)
             .form(parameters);
         let response = m.send(request, &what).await?;
         let location = response

@@ -1,5 +1,5 @@
-//! Gennaker's server: serves the Leptos UI, its server functions and the HTTP API, and
-//! (in later modules) runs the engine, the store and the Kubernetes provider.
+//! Gennaker's server: serves the Leptos UI, its server functions and the HTTP API, and runs
+//! the pipeline engine and task runner, the store, the triggers and the Kubernetes provider.
 //!
 //! Error policy: each layer has one error type whose messages tell an operator what to fix.
 //! Configuration errors stop the process before it serves anything; a failure is logged once,
@@ -14,6 +14,8 @@ pub mod cli;
 pub mod config;
 pub mod events;
 pub mod health;
+pub mod http;
+pub mod idempotency;
 pub mod jenkins;
 pub mod kubernetes;
 pub mod notifications;

@@ -11,7 +11,7 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 use crate::state::AppState;
-use crate::{api, auth, caching, health};
+use crate::{api, caching, health, http};
 
 /// The routes the server's own code declares: health checks, the API and its webhooks, and
 /// signing in and out.
@@ -20,8 +20,8 @@ fn declared() -> api::Routes {
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
         .merge(api::routes())
-        .merge(auth::login::routes())
-        .merge(auth::oidc::routes())
+        .merge(http::login::routes())
+        .merge(http::oidc::routes())
 }
 
 /// Every route the server answers, listed from what the router is built of: the declared
@@ -70,7 +70,7 @@ pub fn build(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             auth,
-            auth::guard::guard,
+            http::guard::guard,
         ))
         .layer(axum::middleware::from_fn(api::error::json_errors))
         .layer(axum::middleware::from_fn(caching::cache_control))

@@ -8,11 +8,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use gennaker::api::Route;
-use gennaker::auth::guard::{Access, Surface, access};
 use gennaker::config::StoreConfig;
-use support::{TestServer, request};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use gennaker::http::guard::{Access, Surface, access};
+use support::{TestServer, head_of, request};
 
 const PASSWORD: &str = "correct horse 42";
 
@@ -73,47 +71,6 @@ async fn send_form(
     let mut all = headers.to_vec();
     all.push(("Content-Type", "application/x-www-form-urlencoded"));
     request(addr, "POST", path, &all, Some(form)).await
-}
-
-/// The status line and headers of a request; the body is not waited for (the live-update
-/// stream never ends).
-async fn head_of(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut text = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if method != "GET" {
-        text.push_str("Content-Length: 0\r\n");
-    }
-    text.push_str("\r\n");
-    stream.write_all(text.as_bytes()).await.expect("send");
-    let mut raw = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let read = async {
-        while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
-            let n = stream.read(&mut buffer).await.expect("read");
-            if n == 0 {
-                break;
-            }
-            raw.extend_from_slice(&buffer[..n]);
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), read)
-        .await
-        .unwrap_or_else(|_| panic!("{method} {path}: no answer within 30 s"));
-    let head = String::from_utf8_lossy(&raw).to_string();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("{method} {path}: not an HTTP answer: {head}"));
-    (status, head)
 }
 
 /// POSTs JSON with these headers (a cookie or a token) and expects 201 Created; its JSON.
@@ -1441,7 +1398,7 @@ async fn triggers_run_as_their_service_user_and_need_its_permission() {
     assert!(
         answer.json()["skipped"][0]["reason"]
             .as_str()
-            .is_some_and(|r| r.contains("runs as [anonymous]") && r.contains("Only ops may run")),
+            .is_some_and(|r| r.contains("runs as anonymous") && r.contains("Only ops may run")),
         "{}",
         answer.body
     );

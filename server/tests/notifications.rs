@@ -1,6 +1,6 @@
 //! Notifications through the real server: e-mail to the test SMTP server (aiosmtpd, started by
 //! end2end/services/smtp.sh, writing a Maildir), a Slack-compatible webhook and a JSON webhook
-//! received by a small HTTP server in this test; the Manual Judgment's link; retries of a
+//! received by a small axum server in this test; the Manual Judgment's link; retries of a
 //! failing webhook recorded per execution and on the channel's health.
 
 mod support;
@@ -14,78 +14,41 @@ use serde_json::{Value, json};
 use support::cluster::{call, create_application};
 use support::pipelines::{create_pipeline, finished, judge, start_execution, wait_execution};
 use support::{Setup, start_setup};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 /// What the receiver got: (path, JSON body).
 type Received = Arc<Mutex<Vec<(String, Value)>>>;
 
-/// An HTTP server on 127.0.0.1 that records every POST; `/flaky` answers 500 twice first.
+/// An HTTP server on 127.0.0.1 (axum) that records every POST; `/flaky` answers 500 twice first.
 async fn receiver() -> (SocketAddr, Received) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("an address");
     let received: Received = Arc::default();
     let record = received.clone();
-    tokio::spawn(async move {
-        let flaky = Arc::new(Mutex::new(0u32));
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else {
-                return;
+    let flaky = Arc::new(Mutex::new(0u32));
+    let app = axum::Router::new().fallback(axum::routing::post(
+        move |uri: axum::http::Uri, body: String| {
+            let path = uri.path().to_string();
+            let fail = path == "/flaky" && {
+                let mut count = flaky.lock().expect("a lock");
+                *count += 1;
+                *count <= 2
             };
-            let (record, flaky) = (record.clone(), flaky.clone());
-            tokio::spawn(async move {
-                let mut raw = Vec::new();
-                let mut buffer = [0u8; 4096];
-                let (head, body) = loop {
-                    let Ok(n) = stream.read(&mut buffer).await else {
-                        return;
-                    };
-                    if n == 0 {
-                        return;
-                    }
-                    raw.extend_from_slice(&buffer[..n]);
-                    let text = String::from_utf8_lossy(&raw).to_string();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let length = head
-                            .lines()
-                            .find_map(|l| {
-                                let (name, value) = l.split_once(':')?;
-                                name.eq_ignore_ascii_case("content-length")
-                                    .then(|| value.trim().parse::<usize>().ok())?
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= length {
-                            break (head.to_string(), body.to_string());
-                        }
-                    }
-                };
-                let path = head.split(' ').nth(1).unwrap_or_default().to_string();
-                let fail = path == "/flaky" && {
-                    let mut count = flaky.lock().expect("a lock");
-                    *count += 1;
-                    *count <= 2
-                };
-                let status = if fail {
-                    "500 Internal Server Error"
+            if !fail {
+                let body = serde_json::from_str(&body).unwrap_or(Value::Null);
+                record.lock().expect("a lock").push((path, body));
+            }
+            async move {
+                if fail {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
                 } else {
-                    "200 OK"
-                };
-                if !fail {
-                    record
-                        .lock()
-                        .expect("a lock")
-                        .push((path, serde_json::from_str(&body).unwrap_or(Value::Null)));
+                    axum::http::StatusCode::OK
                 }
-                let _ = stream
-                    .write_all(
-                        format!(
-                            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        )
-                        .as_bytes(),
-                    )
-                    .await;
-            });
-        }
+            }
+        },
+    ));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
     });
     (addr, received)
 }

@@ -155,7 +155,7 @@ async fn docker_pushes_start_a_pipeline_once_found_by_polling_and_by_notificatio
         trigger["artifacts"][0]["reference"],
         format!("{}/{repository}:v2", registry.address)
     );
-    assert_eq!(trigger["user"], "[anonymous]");
+    assert_eq!(trigger["user"], "anonymous");
     // A tag the pattern does not match starts nothing; neither does latest.
     support::registry::push(&repository, "nightly", "").await;
     let before_restart = now_millis();

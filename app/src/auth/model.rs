@@ -28,8 +28,8 @@ pub struct Principal {
     pub with: SignedInWith,
 }
 
-/// The name changes record when nobody signs in (open mode, and records made before sign-in
-/// existed).
+/// The one name of nobody in particular: everyone when Gennaker runs open, an execution a
+/// trigger starts without a service user (`runAsUser`), and records made before sign-in existed.
 pub const ANONYMOUS: &str = "anonymous";
 
 impl Principal {

@@ -125,7 +125,7 @@ impl Policy {
     pub fn trigger_principal(&self, run_as: Option<&str>) -> Result<Principal, String> {
         let Some(name) = run_as.filter(|n| !n.is_empty()) else {
             return Ok(Principal {
-                name: "[anonymous]".into(),
+                name: super::model::ANONYMOUS.into(),
                 roles: Vec::new(),
                 with: SignedInWith::Service,
             });

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::functions::Function;
+pub(super) use super::values::Arithmetic;
 
 /// Byte offsets into the expression source (the text between `${` and `}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,17 +152,6 @@ pub(super) enum BinaryOperator {
     NotEqual,
     Comparison(Comparison),
     Matches,
-}
-
-/// `+ - * / %`; `+` also joins text, which the evaluator decides before it gets here.
-/// Messages quote operators as the user wrote them (`div`, `and`), so these have no symbols.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Arithmetic {
-    Add,
-    Subtract,
-    Multiply,
-    Divide,
-    Remainder,
 }
 
 /// `< > <= >=`

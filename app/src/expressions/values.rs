@@ -9,7 +9,6 @@ use std::cmp::Ordering;
 
 use serde_json::{Number, Value};
 
-use super::ast::Arithmetic;
 use super::error::{EvalError, Evaluated};
 
 /// The type's name as users know it, for messages.
@@ -147,6 +146,17 @@ fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
         (Numeric::Whole(x), Numeric::Whole(y)) => Some(x.cmp(&y)),
         (x, y) => x.as_f64().partial_cmp(&y.as_f64()),
     }
+}
+
+/// `+ - * / %`; `+` also joins text, which the evaluator decides before it gets here.
+/// Messages quote operators as the user wrote them (`div`, `and`), so these have no symbols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Arithmetic {
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Remainder,
 }
 
 /// A number as arithmetic sees it: whole numbers stay whole (Java's `long`), as in SpEL

@@ -2,6 +2,7 @@
 //! an unknown task) travel inside `Ok` as [`Handled`], like the applications' functions.
 
 pub mod model;
+pub mod policy;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;

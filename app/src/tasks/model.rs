@@ -14,7 +14,7 @@ use crate::infrastructure::load_balancers::{LoadBalancerSpec, SecurityGroupSpec}
 use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
 use crate::time::Timestamp;
 
-/// What a user (or, later, a pipeline stage) asks Gennaker to do.
+/// What a user (or a pipeline stage) asks Gennaker to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     rename_all = "camelCase",
@@ -785,8 +785,8 @@ impl Waiting {
     }
 }
 
-/// How many attempts a step gets when it fails with an error worth retrying (a stale
-/// resourceVersion, an unreachable or throttling API server).
+/// How many attempts a step that calls a cluster gets when it fails with an error worth
+/// retrying (a stale resourceVersion, an unreachable or throttling API server).
 pub const CLUSTER_ATTEMPTS: u32 = 6;
 
 /// A step of a task, with its progress.
@@ -842,14 +842,9 @@ fn cluster_attempts() -> u32 {
 }
 
 impl Step {
-    /// A step that has not started. A step that calls a cluster or a webhook gets
-    /// [`CLUSTER_ATTEMPTS`]; the others one.
+    /// A step that has not started, with the attempts its [policy](StepAction::policy) gives.
     pub fn new(label: impl Into<String>, action: StepAction) -> Step {
-        let max_attempts = if action.may_retry() {
-            CLUSTER_ATTEMPTS
-        } else {
-            1
-        };
+        let max_attempts = action.policy().retry.attempts;
         Step {
             label: label.into(),
             action,
@@ -872,59 +867,6 @@ impl Step {
     pub fn with_timeout(mut self, timeout: std::time::Duration) -> Step {
         self.timeout_ms = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
         self
-    }
-}
-
-impl StepAction {
-    /// Whether the step waits for the cluster to reach a state; such a step gives up after the
-    /// runner's wait timeout unless it has its own.
-    pub fn waits(&self) -> bool {
-        matches!(
-            self,
-            StepAction::CreateReplicaSet { .. }
-                | StepAction::WaitForHealthy { .. }
-                | StepAction::WaitForTraffic { .. }
-                | StepAction::WaitForDeleted { .. }
-                | StepAction::WaitForManifests { .. }
-                | StepAction::DestroyOtherServerGroups { .. }
-                | StepAction::DisableOtherServerGroups { .. }
-                | StepAction::ShrinkCluster { .. }
-                | StepAction::RollBackDeploy { .. }
-                | StepAction::WaitForServerGroupDeleted { .. }
-                | StepAction::DeleteClusterExcess { .. }
-                | StepAction::WaitForJob { .. }
-                | StepAction::WaitForJenkinsQueue { .. }
-                | StepAction::WaitForJenkinsBuild { .. }
-        )
-    }
-
-    /// Whether the step takes outside input while it runs: a judgment's decision, a
-    /// "skip remaining window".
-    pub fn accepts_input(&self) -> bool {
-        matches!(
-            self,
-            StepAction::ManualJudgment { .. } | StepAction::ExecutionWindow { .. }
-        )
-    }
-
-    /// Whether the time the step takes is not the stage's: an execution window's wait, which
-    /// the stage's timeout does not count.
-    pub fn before_stage_time(&self) -> bool {
-        matches!(self, StepAction::ExecutionWindow { .. })
-    }
-
-    /// Whether a failure of the step can be worth trying again: it calls a cluster or a
-    /// webhook. A Wait, a judgment or a check made from the execution cannot pass on a retry.
-    pub fn may_retry(&self) -> bool {
-        !matches!(
-            self,
-            StepAction::Wait { .. }
-                | StepAction::ManualJudgment { .. }
-                | StepAction::ExecutionWindow { .. }
-                | StepAction::Record { .. }
-                | StepAction::Precondition { .. }
-                | StepAction::RunPipeline { .. }
-        )
     }
 }
 

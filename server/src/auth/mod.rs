@@ -8,12 +8,10 @@
 //!
 //! Listening on any other address without users is refused at start ([`exposure`]).
 //! Browser requests that change something must come from Gennaker's own pages
-//! ([`guard`] checks their `Origin`), so another site cannot act with a user's cookie.
+//! ([`crate::http::guard`] checks their `Origin`), so another site cannot act with a user's cookie.
 
 pub mod cli;
-pub mod guard;
 pub mod limiter;
-pub mod login;
 pub mod oidc;
 pub mod passwords;
 pub mod sessions;

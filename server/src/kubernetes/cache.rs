@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use gennaker_app::tasks::policy::RetryPolicy;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
@@ -137,16 +138,14 @@ impl Health {
 
 /// Retry delays of a failing watcher: 250 ms, doubling, never more than a second, so a cache
 /// catches up within a second or two of the API server coming back (kube-rs' default grows to
-/// 30 s, and after an outage of a quarter minute the cache lagged by as much).
-pub const RETRY_MIN: Duration = Duration::from_millis(250);
-pub const RETRY_MAX: Duration = Duration::from_secs(1);
+/// 30 s, and after an outage of a quarter minute the cache lagged by as much). It never stops.
+pub const RETRY: RetryPolicy = RetryPolicy {
+    attempts: u32::MAX,
+    first: Duration::from_millis(250),
+    max: Duration::from_secs(1),
+};
 /// How often an account whose watchers fail asks the API server whether it is back.
 const PROBE_EVERY: Duration = Duration::from_millis(250);
-
-/// The next retry delay after `previous` (none yet: [`RETRY_MIN`]).
-fn next_delay(previous: Option<Duration>) -> Duration {
-    previous.map_or(RETRY_MIN, |d| (d * 2).min(RETRY_MAX))
-}
 
 /// Everything cached for one account.
 pub struct Cache {
@@ -296,7 +295,7 @@ impl Watch {
         tokio::spawn(
             async move {
                 let mut writer = writer;
-                let mut delay = None;
+                let mut failures = 0u32;
                 loop {
                     // A watch that failed starts over with a fresh list rather than resuming:
                     // the list ends with InitDone, so the health turns Healthy as soon as the
@@ -315,7 +314,7 @@ impl Watch {
                                 break;
                             }
                         };
-                        delay = None;
+                        failures = 0;
                         writer.apply_watcher_event(&event);
                         match event {
                             watcher::Event::Init | watcher::Event::InitApply(_) => {}
@@ -337,8 +336,8 @@ impl Watch {
                     }
                     // A short, capped pause, cut short when the account's probe sees the API
                     // server answer again.
-                    let wait = next_delay(delay);
-                    delay = Some(wait);
+                    failures = failures.saturating_add(1);
+                    let wait = RETRY.pause(failures);
                     tokio::select! {
                         () = tokio::time::sleep(wait) => {}
                         () = health.recovered.notified() => {}
@@ -356,13 +355,7 @@ mod tests {
 
     #[test]
     fn retry_delays_grow_to_a_second_and_no_further() {
-        let mut delay = None;
-        let mut seen = Vec::new();
-        for _ in 0..6 {
-            let next = next_delay(delay);
-            seen.push(next.as_millis());
-            delay = Some(next);
-        }
+        let seen: Vec<u128> = (1..=6).map(|n| RETRY.pause(n).as_millis()).collect();
         assert_eq!(seen, [250, 500, 1000, 1000, 1000, 1000]);
     }
 }

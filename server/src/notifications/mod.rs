@@ -22,6 +22,7 @@ use gennaker_app::pipelines::execution::{Execution, ExecutionStatus};
 use gennaker_app::pipelines::notifications::{
     self as model, ChannelHealth, Delivery, DeliveryStatus, Notification,
 };
+use gennaker_app::tasks::policy::RetryPolicy;
 use gennaker_app::time::Timestamp;
 use tracing::Instrument;
 
@@ -30,9 +31,12 @@ use crate::events::{Change, EventBus};
 use crate::pipelines::engine::PipelineEngine;
 use crate::store::{Backend, KeyLocks, Precondition};
 
-/// Attempts per delivery, and the pause before the second (doubling after each).
-pub const ATTEMPTS: u32 = 5;
-const FIRST_PAUSE: Duration = Duration::from_secs(1);
+/// Attempts per delivery, and the pauses between: 1 s, doubling.
+pub const RETRY: RetryPolicy = RetryPolicy {
+    attempts: 5,
+    first: Duration::from_secs(1),
+    max: Duration::from_secs(60),
+};
 
 pub struct Notifier {
     engine: Arc<PipelineEngine>,
@@ -320,15 +324,14 @@ impl Notifier {
     /// Sends `due` until it goes through or the attempts are used up, recording each.
     async fn deliver(&self, execution: &Execution, due: Due, mut attempts: u32) {
         let message = messages::build(execution, &due, &self.public_url);
-        let mut pause = FIRST_PAUSE * 2u32.saturating_pow(attempts.saturating_sub(1));
         loop {
             attempts += 1;
-            let key = idempotency_key(execution.id, &due.key);
+            let key = crate::idempotency::delivery_key(execution.id, &due.key);
             let result = self
                 .sender
                 .send(&due.notification.channel, &message, &key)
                 .await;
-            let done = result.is_ok() || attempts >= ATTEMPTS;
+            let done = result.is_ok() || !RETRY.retries_after(attempts);
             self.note_health(&due, result.as_ref().err());
             match &result {
                 Ok(()) => {
@@ -348,8 +351,7 @@ impl Notifier {
             if done {
                 return;
             }
-            tokio::time::sleep(pause).await;
-            pause *= 2;
+            tokio::time::sleep(RETRY.pause(attempts)).await;
         }
     }
 
@@ -407,35 +409,5 @@ impl Notifier {
         if new || was_failing != (entry.failures > 0) {
             self.events.publish(Change::Accounts);
         }
-    }
-}
-
-/// A delivery's `Idempotency-Key`: its execution and its key there (recorded before the first
-/// attempt), percent-encoded to the characters a header may carry, so two keys never become one.
-fn idempotency_key(execution: ExecutionId, key: &str) -> String {
-    let mut encoded = String::with_capacity(key.len());
-    for byte in key.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'/' | b':' | b'_') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("{execution}/{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idempotency_keys_are_header_safe_and_distinct() {
-        let execution = ExecutionId::derived(Timestamp::from_millis(1), "x");
-        let spaced = idempotency_key(execution, "stage 1/awaiting é");
-        assert!(spaced.ends_with("/stage%201/awaiting%20%C3%A9"), "{spaced}");
-        assert_ne!(
-            idempotency_key(execution, "a b"),
-            idempotency_key(execution, "a_b")
-        );
     }
 }

@@ -81,7 +81,7 @@ impl Sender {
         let request = self
             .http
             .post(url)
-            .header(crate::tasks::stage_steps::IDEMPOTENCY_KEY, key)
+            .header(crate::idempotency::HEADER, key)
             .json(body);
         let response = request.send().await.map_err(|e| {
             let mut text = format!("{shown} cannot be reached");

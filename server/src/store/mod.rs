@@ -1,4 +1,4 @@
-//! The store: Gennaker's metadata (applications, and later pipelines and tasks) as JSON
+//! The store: Gennaker's metadata (applications, pipelines, executions, tasks, users) as JSON
 //! objects, on local disk (the default, nothing to install) or in S3-compatible object storage.
 //!
 //! Two layers. [`Backend`] moves bytes by key with conditional writes; it is the only part

@@ -11,16 +11,10 @@
 //! that can is retried with a growing pause, up to the limit stated in the step.
 
 pub mod builders;
-mod cluster_steps;
-pub mod jenkins_steps;
-pub mod job_steps;
 pub mod outcome;
 pub mod plan;
-mod rolling_steps;
-pub mod stage_steps;
 pub mod steps;
 pub mod store;
-mod target_steps;
 pub mod transition;
 pub mod windows;
 
@@ -295,7 +289,7 @@ impl TaskEngine {
             .current_step()
             .filter(|&i| {
                 let step = &task.steps[i];
-                step.status == Status::Running && step.action.accepts_input()
+                step.status == Status::Running && step.action.policy().input
             })
             .ok_or(TaskError::NotWaitingForInput(id))?;
         let task = self

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use gennaker_app::tasks::model::{Status, Task, Waiting};
+use gennaker_app::tasks::policy::Timeout;
 use gennaker_app::time::Timestamp;
 
 use super::outcome::{Outcome, StepError};
@@ -72,13 +73,17 @@ pub fn decide(task: &Task, now: Timestamp) -> Decision {
         return Decision::Complete;
     };
     let step = &task.steps[index];
-    if !step.action.before_stage_time() && task.deadline.is_some_and(|deadline| now >= deadline) {
+    if step.action.policy().counts_toward_stage
+        && task.deadline.is_some_and(|deadline| now >= deadline)
+    {
         return Decision::TimeOut(index);
     }
     if step.status == Status::NotStarted {
         return Decision::Start(index);
     }
-    if step.deadline.is_none() && (step.timeout_ms.is_some() || step.action.waits()) {
+    if step.deadline.is_none()
+        && (step.timeout_ms.is_some() || (step.action.policy().timeout == Timeout::RunnerWait))
+    {
         return Decision::SetDeadline(index);
     }
     if step.deadline.is_some_and(|deadline| now >= deadline) {
@@ -114,22 +119,17 @@ pub fn start(task: &mut Task, index: usize, now: Timestamp, rules: Rules) {
 /// or the runner's wait timeout for a step that waits; none otherwise.
 pub fn set_deadline(task: &mut Task, index: usize, now: Timestamp, rules: Rules) {
     let step = &mut task.steps[index];
-    let timeout = step
-        .timeout_ms
-        .map(Duration::from_millis)
-        .or_else(|| step.action.waits().then_some(rules.wait_timeout));
+    let timeout = step.timeout_ms.map(Duration::from_millis).or_else(|| {
+        (step.action.policy().timeout == Timeout::RunnerWait).then_some(rules.wait_timeout)
+    });
     step.deadline = timeout.map(|timeout| step.started_at.unwrap_or(now).plus(timeout));
-}
-
-/// The pause before retry number `failed` (1 for the first): 2 s, doubling, at most 30 s.
-pub fn backoff(failed: u32) -> Duration {
-    let seconds = 2u64.saturating_pow(failed.clamp(1, 16));
-    Duration::from_secs(seconds.min(30))
 }
 
 /// Records how one run of step `index` ended; the last step's success is the task's.
 pub fn record(task: &mut Task, index: usize, result: &Result<Outcome, StepError>, now: Timestamp) {
-    if matches!(result, Ok(Outcome::Done { .. })) && task.steps[index].action.before_stage_time() {
+    if matches!(result, Ok(Outcome::Done { .. }))
+        && !task.steps[index].action.policy().counts_toward_stage
+    {
         // The stage's own time starts once its window opens.
         let waited = now.since(task.steps[index].started_at.unwrap_or(now));
         task.deadline = task.deadline.map(|d| d.plus(waited));
@@ -162,7 +162,7 @@ pub fn record(task: &mut Task, index: usize, result: &Result<Outcome, StepError>
         }
         Err(error) if error.is_retryable() && step.failed_attempts + 1 < step.max_attempts => {
             step.failed_attempts += 1;
-            let pause = backoff(step.failed_attempts);
+            let pause = step.action.policy().retry.pause(step.failed_attempts);
             step.message = Some(format!(
                 "attempt {} of {} failed: {error}; trying again in {} s",
                 step.failed_attempts,
@@ -282,6 +282,7 @@ mod tests {
 
     use super::*;
     use crate::kubernetes;
+    use gennaker_app::tasks::policy::RetryPolicy;
 
     const T0: i64 = 1_795_699_233_000;
 
@@ -445,7 +446,7 @@ mod tests {
         let mut now = 0;
         for attempt in 1..task.steps[0].max_attempts {
             record(&mut task, 0, &conflict(), at(now));
-            let pause = backoff(attempt).as_secs() as i64;
+            let pause = RetryPolicy::CALLS.pause(attempt).as_secs() as i64;
             assert_eq!(
                 task.steps[0].waiting,
                 Some(Waiting::Retry {
@@ -710,6 +711,6 @@ mod tests {
             },
         );
         assert_eq!(step.max_attempts, 6);
-        assert!(!step.action.waits());
+        assert_ne!(step.action.policy().timeout, Timeout::RunnerWait);
     }
 }

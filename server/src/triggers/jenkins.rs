@@ -182,5 +182,5 @@ async fn properties(
         .artifact(master, job, build.number, &artifact.relative_path)
         .await
         .map_err(|e| e.to_string())?;
-    crate::tasks::jenkins_steps::read_property_file(file, &text)
+    crate::tasks::steps::jenkins::read_property_file(file, &text)
 }

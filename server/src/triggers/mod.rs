@@ -37,7 +37,7 @@ use gennaker_app::auth::permissions::{Authorization, Policy};
 pub use index::Watched;
 
 /// The user automated executions run as, unless the trigger names one (`runAsUser`).
-pub const ANONYMOUS: &str = "[anonymous]";
+pub use gennaker_app::auth::model::ANONYMOUS;
 
 pub struct Triggers {
     pub configs: Arc<Configs>,

@@ -1,4 +1,4 @@
-//! A Gennaker server on 127.0.0.1 for integration tests, and a minimal HTTP/1.1 client.
+//! A Gennaker server on 127.0.0.1 for integration tests, and requests to it (reqwest).
 #![allow(
     dead_code,
     reason = "each test binary uses a different part of the support module"
@@ -162,7 +162,7 @@ impl Response {
 }
 
 /// Sends one request with an optional body (JSON unless `headers` give a Content-Type) and
-/// extra headers.
+/// extra headers, through reqwest: no redirect is followed, no proxy used.
 pub async fn request(
     addr: std::net::SocketAddr,
     method: &str,
@@ -170,45 +170,110 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Response {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
-    let mut text = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
-    if !headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
-    {
-        text.push_str(&format!("Host: {addr}\r\n"));
-    }
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if let Some(body) = body {
-        if !headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
-        {
-            text.push_str("Content-Type: application/json\r\n");
-        }
-        text.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    } else {
-        text.push_str("\r\n");
-    }
-    stream.write_all(text.as_bytes()).await.expect("send");
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).await.expect("read");
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw.as_str(), ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {raw}"));
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_lowercase(), v.trim().to_string()))
-        .collect();
+    let response = send(addr, method, path, headers, body).await;
+    let status = response.status().as_u16();
+    let headers = header_list(response.headers());
+    let body = response
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: reading the body: {e}"));
     Response {
         status,
         headers,
-        body: body.to_string(),
+        body,
+    }
+}
+
+/// The status and the head (status line and headers, names lowercased, one per line) of a
+/// request whose body is not waited for (the live-update stream never ends).
+pub async fn head_of(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String) {
+    let body = (method != "GET").then_some("");
+    let answer = send(addr, method, path, headers, body);
+    let response = tokio::time::timeout(std::time::Duration::from_secs(30), answer)
+        .await
+        .unwrap_or_else(|_| panic!("{method} {path}: no answer within 30 s"));
+    let status = response.status();
+    let mut head = format!("HTTP/1.1 {status}\r\n");
+    for (name, value) in header_list(response.headers()) {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    (status.as_u16(), head)
+}
+
+async fn send(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> reqwest::Response {
+    // A client per request: each test has its own runtime, and pooled connections are tied to
+    // the one that made them.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+        .expect("an HTTP client");
+    let verb = reqwest::Method::from_bytes(method.as_bytes()).expect("an HTTP method");
+    let mut call = client.request(verb, format!("http://{addr}{path}"));
+    let mut typed = false;
+    for (name, value) in headers {
+        typed |= name.eq_ignore_ascii_case("content-type");
+        call = call.header(*name, *value);
+    }
+    if let Some(body) = body {
+        if !typed && !body.is_empty() {
+            call = call.header("content-type", "application/json");
+        }
+        call = call.body(body.to_string());
+    }
+    call.send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+fn header_list(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).to_string();
+            (name.as_str().to_string(), value)
+        })
+        .collect()
+}
+
+/// A request written byte for byte, for a request target no HTTP client sends as it is
+/// (`/a/../..`: clients resolve the dots first); the answer's head is read with httparse.
+pub async fn raw_get(addr: std::net::SocketAddr, target: &str) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let text = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(text.as_bytes()).await.expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let mut names = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Response::new(&mut names);
+    let Ok(httparse::Status::Complete(length)) = parsed.parse(&raw) else {
+        panic!(
+            "GET {target}: not an HTTP answer: {}",
+            String::from_utf8_lossy(&raw)
+        );
+    };
+    let headers = parsed
+        .headers
+        .iter()
+        .map(|h| {
+            let value = String::from_utf8_lossy(h.value).to_string();
+            (h.name.to_lowercase(), value)
+        })
+        .collect();
+    Response {
+        status: parsed.code.unwrap_or_default(),
+        headers,
+        body: String::from_utf8_lossy(&raw[length..]).to_string(),
     }
 }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::Open;
-use super::dialogs::ReplicasTarget;
+use super::dialogs::{ReplicasTarget, deployment_manifest};
 use crate::components::dialog::Dialog;
 use crate::components::fields::SelectField;
 use crate::components::operation::{Confirm, OperationForm, start_operation};
@@ -12,17 +12,7 @@ use crate::error::AppError;
 use crate::infrastructure::server_groups::{ClusterView, DeploymentStatus, Rollout};
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::{ManifestRef, Operation};
-
-/// The Deployment a cluster shows, as a manifest to scale or delete.
-pub(super) fn deployment_manifest(cluster: &ClusterView) -> ManifestRef {
-    ManifestRef {
-        account: cluster.account.clone(),
-        namespace: cluster.namespace.clone(),
-        kind: "Deployment".into(),
-        name: cluster.name.clone(),
-    }
-}
+use crate::tasks::model::Operation;
 
 impl Confirm {
     fn delete_deployment(application: String, cluster: &ClusterView) -> Confirm {

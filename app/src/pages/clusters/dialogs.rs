@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 
-use super::deployments::deployment_manifest;
 use crate::components::dialog::Dialog;
 use crate::components::fields::{SelectField, TextArea, TextField};
 use crate::components::operation::{OperationForm, start_operation};
@@ -16,7 +15,7 @@ use crate::infrastructure::server_groups::{
     ClusterView, ObjectRef, ServerGroup, ServerGroupSpec, replicas_problem,
 };
 use crate::live::Live;
-use crate::tasks::model::Operation;
+use crate::tasks::model::{ManifestRef, Operation};
 
 /// "Create New Server Group", or "Clone Server Group" when `spec` is an existing one's. Once the
 /// user has tried to submit, the form is checked again as they type.
@@ -56,6 +55,16 @@ pub(super) fn CreateServerGroupDialog(
                 <ServerGroupForm fields errors=shown id_prefix="sg" live />
             </OperationForm>
         </Dialog>
+    }
+}
+
+/// The Deployment a cluster shows, as a manifest to scale or delete.
+pub(super) fn deployment_manifest(cluster: &ClusterView) -> ManifestRef {
+    ManifestRef {
+        account: cluster.account.clone(),
+        namespace: cluster.namespace.clone(),
+        kind: "Deployment".into(),
+        name: cluster.name.clone(),
     }
 }
 

@@ -7,19 +7,17 @@
 //! form, with [`types`], [`preconditions`], [`webhook`] and [`deploy`] per stage type; [`json`]
 //! edits it all as JSON; [`history`] shows versions and deletes.
 
-mod cluster_stages;
 mod config;
-mod deploy;
 mod draft;
+mod forms;
 mod history;
 mod json;
 mod notifications;
-mod preconditions;
+mod scope;
 mod stage;
 mod stages;
 mod triggers;
-mod types;
-mod webhook;
+mod widgets;
 mod window;
 
 use leptos::prelude::*;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::draft::{Draft, as_text};
-use super::stage::StageScope;
+use super::scope::StageScope;
 use crate::components::fields::{Binding, CheckboxField, SelectField, TextField};
 use crate::pipelines::notifications::{PIPELINE_EVENTS, event_label, stage_events};
 use crate::pipelines::secret_names;

@@ -6,26 +6,13 @@
 use leptos::prelude::*;
 
 use super::draft::Draft;
+use super::forms::TypeForm;
 use super::notifications::StageNotifications;
-use super::types::TypeForm;
+use super::scope::StageScope;
 use super::window::Window;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
 use crate::pipelines::graph::{may_depend_on, nodes};
 use crate::pipelines::model::{FailureChoice, StageEnabled, StageType};
-
-/// The stage a form edits: its refId, and its path for errors (`stages[2]`).
-#[derive(Clone)]
-pub(super) struct StageScope {
-    pub ref_id: String,
-    pub base: String,
-}
-
-impl StageScope {
-    /// The error path of `field` of this stage.
-    pub fn path(&self, field: &str) -> String {
-        format!("{}.{field}", self.base)
-    }
-}
 
 #[component]
 pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl IntoView {

@@ -428,7 +428,7 @@ fn SecretChoice(i: usize, #[prop(into)] none: String) -> impl IntoView {
 fn RunAsChoice(i: usize) -> impl IntoView {
     let names = Resource::new(|| (), |_| service_user_names());
     view! {
-        <ServerChoice i key="runAsUser" label="Run as" none="Nobody in particular ([anonymous])" names
+        <ServerChoice i key="runAsUser" label="Run as" none="Nobody in particular (anonymous)" names
             hint="A service user ([[auth.service_users]]) whose roles the trigger's executions have; you may pick one whose roles you hold." />
     }
 }

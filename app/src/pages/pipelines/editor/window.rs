@@ -6,8 +6,8 @@ use leptos::prelude::*;
 use serde_json::{Value, json};
 
 use super::draft::Draft;
-use super::stage::StageScope;
-use super::types::{Flag, Input, Setting};
+use super::scope::StageScope;
+use super::widgets::{Flag, Input, Setting};
 use crate::components::fields::CheckboxField;
 use crate::pipelines::windows::DAYS;
 use crate::pipelines::write::Seg;
