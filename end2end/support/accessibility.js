@@ -8,14 +8,24 @@ const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const FAILING = new Set(['serious', 'critical']);
 
+/** Pages whose context runs no script (`javaScriptEnabled: false`): axe cannot run there,
+ * and the same pages with JavaScript are checked where the tests visit them. */
+export const scriptless = new WeakSet();
+
+/** Waits at most `ms` for `promise`; `fallback` when it has not settled by then (an evaluate in a
+ * page that runs no script never settles). */
+function within(promise, ms, fallback) {
+  return Promise.race([promise.catch(() => fallback), new Promise((resolve) => setTimeout(() => resolve(fallback), ms))]);
+}
+
 /** The serious and critical axe findings of the page as it is now, as lines of text; `null`
- * when the page runs no script at all (a context with JavaScript off: the same pages with it
- * are checked where the tests visit them). */
+ * when the page runs no script. */
 export async function accessibilityProblems(page) {
+  if (scriptless.has(page)) return null;
   // Evaluated through the DevTools protocol, so the page's Content-Security-Policy does not apply.
-  const loaded = () => page.evaluate('typeof window.axe === "object"').catch(() => false);
+  const loaded = () => within(page.evaluate('typeof window.axe === "object"'), 5_000, false);
   if (!(await loaded())) {
-    await page.evaluate(AXE_SOURCE).catch(() => {});
+    await within(page.evaluate(AXE_SOURCE), 10_000, null);
     if (!(await loaded())) return null;
   }
   const violations = await page.evaluate(async () => {

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { checkAccessibility } from './accessibility.js';
+import { checkAccessibility, scriptless } from './accessibility.js';
 import { settings } from './server.js';
 
 export const VIEWPORTS = {
@@ -26,6 +26,7 @@ export async function launchBrowser() {
 export async function openPage(browser, viewport, options = {}) {
   const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
+  if (options.javaScriptEnabled === false) scriptless.add(page);
   const errors = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()}`);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { scriptless } from '../support/accessibility.js';
 import { act as clusters } from '../support/clusters.js';
 import { act, check, find } from '../support/pipelines.js';
 import { openPage, screenshot, VIEWPORTS, withServerAndBrowser } from '../support/browser.js';
@@ -30,6 +31,7 @@ describe('the Manual Judgment page without JavaScript, and what the execution pa
 
     const context = await env.browser.newContext({ viewport: VIEWPORTS.phone, javaScriptEnabled: false });
     const page = await context.newPage();
+    scriptless.add(page);
     const errors = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
