@@ -1391,8 +1391,20 @@ async fn triggers_run_as_their_service_user_and_need_its_permission() {
     .await;
 
     // Without a service user the trigger acts as nobody, who may not run hooked's pipelines.
-    let hook = || request(addr, "POST", "/webhooks/webhook/perm-hook", &[], Some("{}"));
-    let answer = hook().await;
+    // The trigger index is read again just after a save answers: a call until it has been is
+    // answered as if the trigger were not there yet (or as it was).
+    let hook = |ready: fn(&support::Response) -> bool| async move {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let answer =
+                request(addr, "POST", "/webhooks/webhook/perm-hook", &[], Some("{}")).await;
+            if ready(&answer) || std::time::Instant::now() > deadline {
+                return answer;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let answer = hook(|a| a.status != 404).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json()["started"], json!([]), "{}", answer.body);
     assert!(
@@ -1464,7 +1476,12 @@ async fn triggers_run_as_their_service_user_and_need_its_permission() {
     .await;
     assert_eq!(rewrite.status, 400, "{}", rewrite.body);
 
-    let answer = hook().await;
+    let answer = hook(|a| {
+        a.json()["started"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    })
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let id = answer.json()["started"][0]["executionId"]
         .as_str()
