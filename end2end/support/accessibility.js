@@ -19,14 +19,17 @@ function within(promise, ms, fallback) {
 }
 
 /** The serious and critical axe findings of the page as it is now, as lines of text; `null`
- * when the page runs no script. */
+ * when the page runs no script. A page that runs script but where axe cannot be loaded fails
+ * the check: it is never passed unchecked. */
 export async function accessibilityProblems(page) {
   if (scriptless.has(page)) return null;
   // Evaluated through the DevTools protocol, so the page's Content-Security-Policy does not apply.
   const loaded = () => within(page.evaluate('typeof window.axe === "object"'), 5_000, false);
-  if (!(await loaded())) {
+  // A page still navigating drops what was evaluated in it: load it again once it has loaded.
+  for (let attempt = 0; !(await loaded()); attempt += 1) {
+    if (attempt === 3) throw new Error(`axe-core could not be loaded into ${page.url()}`);
+    await within(page.waitForLoadState('load'), 10_000, null);
     await within(page.evaluate(AXE_SOURCE), 10_000, null);
-    if (!(await loaded())) return null;
   }
   const violations = await page.evaluate(async () => {
     const results = await window.axe.run(document, {

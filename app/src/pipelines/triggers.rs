@@ -19,14 +19,32 @@ pub fn full_match(pattern: &str) -> Result<regex_lite::Regex, String> {
         .map_err(|reason| format!("{pattern:?} is not a regular expression: {reason}"))
 }
 
-/// Whether `tag` starts a Docker Registry trigger whose tag pattern is `pattern`: the pattern
-/// matches the whole tag; no pattern matches any tag but `latest`. An invalid pattern matches
-/// nothing (saving refuses one).
-pub fn docker_tag_matches(pattern: &str, tag: &str) -> bool {
-    if pattern.is_empty() {
-        return tag != "latest";
+/// A Docker Registry trigger's tag pattern, compiled once for the tags it is matched against:
+/// the pattern matches the whole tag; no pattern matches any tag but `latest`.
+pub struct DockerTagPattern(Option<regex_lite::Regex>);
+
+impl DockerTagPattern {
+    /// `pattern` read as the trigger reads it; the error says why it is not a regular expression.
+    pub fn new(pattern: &str) -> Result<DockerTagPattern, String> {
+        if pattern.is_empty() {
+            return Ok(DockerTagPattern(None));
+        }
+        full_match(pattern).map(|re| DockerTagPattern(Some(re)))
     }
-    full_match(pattern).is_ok_and(|re| re.is_match(tag))
+
+    /// Whether `tag` starts the trigger.
+    pub fn matches(&self, tag: &str) -> bool {
+        match &self.0 {
+            None => tag != "latest",
+            Some(re) => re.is_match(tag),
+        }
+    }
+}
+
+/// Whether `tag` starts a Docker Registry trigger whose tag pattern is `pattern` (see
+/// [`DockerTagPattern`]). An invalid pattern matches nothing (saving refuses one).
+pub fn docker_tag_matches(pattern: &str, tag: &str) -> bool {
+    DockerTagPattern::new(pattern).is_ok_and(|p| p.matches(tag))
 }
 
 /// The trigger types Gennaker starts pipelines with.

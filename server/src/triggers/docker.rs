@@ -364,7 +364,10 @@ pub async fn newest(
         .registries
         .tags(&docker.account, &docker.repository)
         .await?;
-    let Some(tag) = tags.into_iter().find(|t| tag_matches(docker, t)) else {
+    let Ok(pattern) = gennaker_app::pipelines::triggers::DockerTagPattern::new(&docker.tag) else {
+        return Ok(None);
+    };
+    let Some(tag) = tags.into_iter().find(|t| pattern.matches(t)) else {
         return Ok(None);
     };
     let Some(digest) = triggers

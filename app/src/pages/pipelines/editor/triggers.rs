@@ -16,8 +16,7 @@ use crate::infrastructure::{
 use crate::pages::application::ApplicationContext;
 use crate::pipelines::model::Trigger;
 use crate::pipelines::triggers::{
-    DEFAULT_TIME_ZONE, GitSource, JENKINS_RESULTS, PIPELINE_STATUSES, TriggerType,
-    docker_tag_matches, full_match,
+    DEFAULT_TIME_ZONE, DockerTagPattern, GitSource, JENKINS_RESULTS, PIPELINE_STATUSES, TriggerType,
 };
 use crate::pipelines::{
     cron_runs, list_pipelines, secret_names, service_user_names, watched_repositories,
@@ -329,10 +328,8 @@ const TAGS_NAMED: usize = 6;
 /// "Matches 2 of 5 tags now: v1.1.0, v1.0.0": the repository's tags the pattern starts on, by
 /// the rule the server applies.
 fn tag_preview(pattern: &str, tags: &[String]) -> Option<String> {
-    let pattern = pattern.trim();
-    if !pattern.is_empty() && full_match(pattern).is_err() {
-        return None; // the field says what is wrong with it
-    }
+    // An invalid pattern: the field says what is wrong with it.
+    let pattern = DockerTagPattern::new(pattern.trim()).ok()?;
     if tags.is_empty() {
         return Some(
             "The repository has no tags yet: its first push starts the pipeline if it matches."
@@ -341,7 +338,7 @@ fn tag_preview(pattern: &str, tags: &[String]) -> Option<String> {
     }
     let hits: Vec<&str> = tags
         .iter()
-        .filter(|t| docker_tag_matches(pattern, t))
+        .filter(|t| pattern.matches(t))
         .map(String::as_str)
         .collect();
     let total = tags.len();
