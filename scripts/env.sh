@@ -29,12 +29,15 @@ SITE_ROOT="$REPO_ROOT/target/site"
 # commands they run side by side again (the server reads the hashed names when it starts).
 build_release() {
   (
-    cd "$REPO_ROOT"
-    cargo leptos build --release --split --precompress --frontend-only &
+    build_frontend &
     local frontend=$!
-    cargo leptos build --release --server-only || { kill "$frontend"; exit 1; }
+    cd "$REPO_ROOT" && cargo leptos build --release --server-only || { kill "$frontend"; exit 1; }
     wait "$frontend"
   )
+}
+# The browser bundle alone (make test pairs it with the debug server its tests build).
+build_frontend() {
+  (cd "$REPO_ROOT" && cargo leptos build --release --split --precompress --frontend-only)
   cp "$CARGO_TARGET_DIR/release/hash.txt" "$SITE_ROOT/hash.txt"
 }
 

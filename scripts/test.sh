@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: formatting, clippy on the server (ssr) and browser
-# (hydrate, wasm32) builds, a release build, a fresh local Kubernetes cluster, unit and
-# integration tests, the browser tests against the built server, then the first-load budget.
+# (hydrate, wasm32) builds, the release browser bundle, a fresh local Kubernetes cluster, unit and
+# integration tests, the browser tests against the server they built, then the first-load budget.
 # Stops what it started.
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$REPO_ROOT"
@@ -29,8 +29,38 @@ phase_table() {
 }
 trap phase_table EXIT
 
-phase "setup: Debian packages, Rust targets, cargo-leptos, wasm-bindgen, npm packages"
-"$REPO_ROOT/scripts/setup.sh"
+# Work that needs no other phase runs beside the foreground ones, niced, so a cold run fills the
+# cores a build leaves idle (a crate's last codegen unit, a link): the build tools, the cluster's
+# Go binaries, the debug build of the tests. Each writes a log, shown when it fails.
+background_dir="$(mktemp -d)"
+declare -A background_pid=()
+background() { # background NAME COMMAND...
+  local name=$1; shift
+  setsid bash -c 'started=$SECONDS; nice -n 10 "$@"; rc=$?; echo "$((SECONDS - started))" >"$0.seconds"; exit $rc' \
+    "$background_dir/$name" "$@" >"$background_dir/$name.log" 2>&1 &
+  background_pid[$name]=$!
+}
+await() { # await NAME: waits for a background job; its duration joins the phase table
+  local name=$1
+  if ! wait "${background_pid[$name]}"; then
+    cat "$background_dir/$name.log" >&2
+    die "$name failed (its output is above)"
+  fi
+  unset "background_pid[$name]"
+  tail -n 3 "$background_dir/$name.log" >&2
+  phases+=("$(cat "$background_dir/$name.seconds")	beside the others: $name")
+}
+stop_background() {
+  local pid
+  for pid in "${background_pid[@]}"; do kill -- "-$pid" 2>/dev/null || true; done
+  rm -rf "$background_dir"
+}
+trap 'phase_table; stop_background' EXIT
+
+phase "setup: Debian packages, Rust targets, npm packages"
+"$REPO_ROOT/scripts/setup.sh" packages
+background "build tools (cargo-leptos, wasm-bindgen)" "$REPO_ROOT/scripts/setup.sh" tools
+background "the local cluster's binaries (Go module proxy, cached)" "$REPO_ROOT/end2end/cluster/build.sh"
 
 phase "cargo fmt --check"
 cargo fmt --all -- --check
@@ -40,16 +70,27 @@ cargo clippy --locked -p gennaker -p gennaker-app --all-targets -- -D warnings
 phase "clippy: browser bundle (hydrate, wasm32)"
 cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unknown-unknown -- -D warnings
 
-phase "release build (cargo leptos build --release --split --precompress)"
-build_release
+# The tests and the browser tests use one server binary, the debug build `cargo test` makes for
+# the integration tests: one build of the server instead of a debug and a release one. It is
+# built with `--cfg erase_components` like the browser bundle (always-erase-components in
+# Cargo.toml), so the server's HTML and the bundle's hydration are the same code as a release.
+# Incremental caches only grow in CI-style runs (every clone rebuilds the workspace crates).
+export CARGO_INCREMENTAL=0
+test_env=(env RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components")
+background "debug build of the server and the tests" "${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app --no-run
+phase "build tools, then the browser bundle (cargo leptos build --release --split --precompress --frontend-only)"
+await "build tools (cargo-leptos, wasm-bindgen)"
+build_frontend
+phase "debug build of the server and the tests"
+await "debug build of the server and the tests"
 
 # The test services have their own state and ports, so a cluster from `make run` is left alone.
 export GENNAKER_CLUSTER_STATE="$GENNAKER_CACHE/test-cluster"
 export GENNAKER_ETCD_CLIENT_PORT=33790 GENNAKER_ETCD_PEER_PORT=33800 GENNAKER_APISERVER_PORT=26443
 export GENNAKER_CONTROLLER_MANAGER_PORT=20257 GENNAKER_SCHEDULER_PORT=20259 GENNAKER_KWOK_PORT=20247
-trap 'phase_table; "$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down; "$REPO_ROOT/end2end/services/oidc.sh" down' EXIT
-phase "building the local cluster's binaries (Go module proxy, cached)"
-"$REPO_ROOT/end2end/cluster/build.sh"
+trap 'phase_table; stop_background; "$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down; "$REPO_ROOT/end2end/services/oidc.sh" down' EXIT
+phase "the local cluster's binaries (Go module proxy, cached)"
+await "the local cluster's binaries (Go module proxy, cached)"
 phase "starting the local Kubernetes cluster"
 "$REPO_ROOT/end2end/cluster/up.sh" --fresh
 export KUBECONFIG="$GENNAKER_CLUSTER_STATE/kubeconfig"
@@ -72,20 +113,18 @@ phase "starting the OpenID Connect provider (oidc-provider from npm)"
 eval "$("$REPO_ROOT/end2end/services/oidc.sh" env | sed 's/^/export /')"
 
 phase "unit and integration tests"
-# Incremental caches only grow in CI-style runs (every clone rebuilds the workspace crates).
-export CARGO_INCREMENTAL=0
-cargo test --locked -p gennaker -p gennaker-app
+"${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app
 
 phase "browser tests (Playwright + chromium)"
 (
   cd "$REPO_ROOT/end2end"
-  GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm test
+  GENNAKER_BIN="$CARGO_TARGET_DIR/debug/gennaker" GENNAKER_SITE_ROOT="$SITE_ROOT" npm test
 )
 
 phase "first-load budget (end2end/budget.json)"
 (
   cd "$REPO_ROOT/end2end"
-  GENNAKER_BIN="$GENNAKER_BIN" GENNAKER_SITE_ROOT="$SITE_ROOT" npm run --silent budget
+  GENNAKER_BIN="$CARGO_TARGET_DIR/debug/gennaker" GENNAKER_SITE_ROOT="$SITE_ROOT" npm run --silent budget
 )
 
 phase_end
