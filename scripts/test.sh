@@ -33,22 +33,23 @@ trap phase_table EXIT
 # cores a build leaves idle (a crate's last codegen unit, a link): the build tools, the cluster's
 # Go binaries, the debug build of the tests. Each writes a log, shown when it fails.
 background_dir="$(mktemp -d)"
-declare -A background_pid=()
-background() { # background NAME COMMAND...
-  local name=$1; shift
+declare -A background_pid=() background_what=()
+background() { # background KEY DESCRIPTION COMMAND...
+  local key=$1 what=$2; shift 2
   setsid bash -c 'started=$SECONDS; nice -n 10 "$@"; rc=$?; echo "$((SECONDS - started))" >"$0.seconds"; exit $rc' \
-    "$background_dir/$name" "$@" >"$background_dir/$name.log" 2>&1 &
-  background_pid[$name]=$!
+    "$background_dir/$key" "$@" >"$background_dir/$key.log" 2>&1 &
+  background_pid[$key]=$!
+  background_what[$key]=$what
 }
-await() { # await NAME: waits for a background job; its duration joins the phase table
-  local name=$1
-  if ! wait "${background_pid[$name]}"; then
-    cat "$background_dir/$name.log" >&2
-    die "$name failed (its output is above)"
+await() { # await KEY: waits for a background job; its duration joins the phase table
+  local key=$1 what=${background_what[$1]}
+  if ! wait "${background_pid[$key]}"; then
+    cat "$background_dir/$key.log" >&2
+    die "$what failed (its output is above)"
   fi
-  unset "background_pid[$name]"
-  tail -n 3 "$background_dir/$name.log" >&2
-  phases+=("$(cat "$background_dir/$name.seconds")	beside the others: $name")
+  unset "background_pid[$key]"
+  tail -n 3 "$background_dir/$key.log" >&2
+  phases+=("$(cat "$background_dir/$key.seconds")	beside the others: $what")
 }
 stop_background() {
   local pid
@@ -59,16 +60,16 @@ trap 'phase_table; stop_background' EXIT
 
 phase "setup: Debian packages, Rust targets, npm packages"
 "$REPO_ROOT/scripts/setup.sh" packages
-background "build tools (cargo-leptos, wasm-bindgen)" "$REPO_ROOT/scripts/setup.sh" tools
-background "the local cluster's binaries (Go module proxy, cached)" "$REPO_ROOT/end2end/cluster/build.sh"
+background tools "build tools (cargo-leptos, wasm-bindgen)" "$REPO_ROOT/scripts/setup.sh" tools
+background cluster "the local cluster's binaries (Go module proxy, cached)" "$REPO_ROOT/end2end/cluster/build.sh"
 
 phase "cargo fmt --check"
 cargo fmt --all -- --check
 
 phase "clippy: server and UI (ssr)"
-cargo clippy --locked -p gennaker -p gennaker-app --all-targets -- -D warnings
+cargo clippy --locked -p gennaker -p gennaker-app -p gennaker-core --all-targets -- -D warnings
 phase "clippy: browser bundle (hydrate, wasm32)"
-cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked -p gennaker-frontend -p gennaker-app -p gennaker-core --target wasm32-unknown-unknown -- -D warnings
 
 # The tests and the browser tests use one server binary, the debug build `cargo test` makes for
 # the integration tests: one build of the server instead of a debug and a release one. It is
@@ -77,12 +78,12 @@ cargo clippy --locked -p gennaker-frontend -p gennaker-app --target wasm32-unkno
 # Incremental caches only grow in CI-style runs (every clone rebuilds the workspace crates).
 export CARGO_INCREMENTAL=0
 test_env=(env RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components")
-background "debug build of the server and the tests" "${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app --no-run
+background tests "debug build of the server and the tests" "${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app -p gennaker-core --no-run
 phase "build tools, then the browser bundle (cargo leptos build --release --split --precompress --frontend-only)"
-await "build tools (cargo-leptos, wasm-bindgen)"
+await tools
 build_frontend
 phase "debug build of the server and the tests"
-await "debug build of the server and the tests"
+await tests
 
 # The test services have their own state and ports, so a cluster from `make run` is left alone.
 export GENNAKER_CLUSTER_STATE="$GENNAKER_CACHE/test-cluster"
@@ -90,7 +91,7 @@ export GENNAKER_ETCD_CLIENT_PORT=33790 GENNAKER_ETCD_PEER_PORT=33800 GENNAKER_AP
 export GENNAKER_CONTROLLER_MANAGER_PORT=20257 GENNAKER_SCHEDULER_PORT=20259 GENNAKER_KWOK_PORT=20247
 trap 'phase_table; stop_background; "$REPO_ROOT/end2end/cluster/down.sh"; "$REPO_ROOT/end2end/services/s3.sh" down; "$REPO_ROOT/end2end/services/registry.sh" down; "$REPO_ROOT/end2end/services/jenkins.sh" down; "$REPO_ROOT/end2end/services/smtp.sh" down; "$REPO_ROOT/end2end/services/oidc.sh" down' EXIT
 phase "the local cluster's binaries (Go module proxy, cached)"
-await "the local cluster's binaries (Go module proxy, cached)"
+await cluster
 phase "starting the local Kubernetes cluster"
 "$REPO_ROOT/end2end/cluster/up.sh" --fresh
 export KUBECONFIG="$GENNAKER_CLUSTER_STATE/kubeconfig"
@@ -113,7 +114,7 @@ phase "starting the OpenID Connect provider (oidc-provider from npm)"
 eval "$("$REPO_ROOT/end2end/services/oidc.sh" env | sed 's/^/export /')"
 
 phase "unit and integration tests"
-"${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app
+"${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app -p gennaker-core
 
 phase "browser tests (Playwright + chromium)"
 (

@@ -43,20 +43,11 @@ pub enum AppError {
     Forbidden(String),
 }
 
-/// One problem with one field of the input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The field's name as in the JSON input, such as `ownerEmail`.
-    pub field: String,
-    pub message: String,
-}
+pub use gennaker_core::error::FieldError;
 
-impl FieldError {
-    pub fn new(field: &str, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.to_string(),
-            message: message.into(),
-        }
+impl From<FieldError> for AppError {
+    fn from(problem: FieldError) -> AppError {
+        AppError::Invalid(vec![problem])
     }
 }
 

@@ -4,23 +4,20 @@
 
 #![recursion_limit = "256"]
 
-pub mod accounts;
+pub use gennaker_core::{accounts, expressions, ids, registries, time};
+
 pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod components;
 pub mod error;
-pub mod expressions;
-pub mod ids;
 pub mod infrastructure;
 pub mod live;
 pub mod pages;
 pub mod pipelines;
-pub mod registries;
 #[cfg(feature = "ssr")]
 pub mod services;
 pub mod tasks;
-pub mod time;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

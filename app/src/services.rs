@@ -4,20 +4,20 @@
 
 use std::sync::Arc;
 
-use crate::accounts::KubernetesAccountSummary;
-use crate::applications::model::{
+use crate::error::{AppError, Handled};
+use gennaker_core::accounts::KubernetesAccountSummary;
+use gennaker_core::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
-use crate::error::{AppError, Handled};
-use crate::ids::{ExecutionId, TaskId};
-use crate::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
-use crate::infrastructure::server_groups::ClusterView;
-use crate::pipelines::execution::Execution;
-use crate::pipelines::model::PipelineConfig;
-use crate::pipelines::requests::{
+use gennaker_core::ids::{ExecutionId, TaskId};
+use gennaker_core::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
+use gennaker_core::infrastructure::server_groups::ClusterView;
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
 };
-use crate::tasks::model::{Operation, Task};
+use gennaker_core::tasks::model::{Operation, Task};
 
 /// Read access to the configured accounts.
 pub trait AccountDirectory: Send + Sync {
@@ -75,7 +75,7 @@ pub trait Infrastructure: Send + Sync {
     async fn jobs(
         &self,
         application: &str,
-    ) -> Result<Vec<crate::infrastructure::jobs::JobView>, AppError>;
+    ) -> Result<Vec<gennaker_core::infrastructure::jobs::JobView>, AppError>;
 }
 
 /// Durable tasks: every change to a cluster runs as one.
@@ -124,16 +124,18 @@ pub trait PipelineService: Send + Sync {
         expression: &str,
         time_zone: &str,
         trigger_id: &str,
-    ) -> Result<Vec<crate::pipelines::triggers::CronRun>, AppError>;
+    ) -> Result<Vec<gennaker_core::pipelines::triggers::CronRun>, AppError>;
     /// The repositories Docker Registry triggers watch, and how each was last seen.
-    async fn watched_repositories(&self) -> Vec<crate::pipelines::triggers::WatchedRepository>;
+    async fn watched_repositories(
+        &self,
+    ) -> Vec<gennaker_core::pipelines::triggers::WatchedRepository>;
     /// The notifications of an execution, oldest first.
     async fn deliveries(
         &self,
         id: ExecutionId,
-    ) -> Result<Vec<crate::pipelines::notifications::Delivery>, AppError>;
+    ) -> Result<Vec<gennaker_core::pipelines::notifications::Delivery>, AppError>;
     /// How each notification channel has been doing.
-    fn notification_channels(&self) -> Vec<crate::pipelines::notifications::ChannelHealth>;
+    fn notification_channels(&self) -> Vec<gennaker_core::pipelines::notifications::ChannelHealth>;
     /// The names of the server's secrets triggers may use (never their values).
     fn secret_names(&self) -> Vec<String>;
     /// Starts a manual execution.
@@ -167,7 +169,7 @@ pub trait PipelineService: Send + Sync {
         id: ExecutionId,
         stage: &str,
         judgment: Judgment,
-        who: &crate::auth::model::Principal,
+        who: &gennaker_core::auth::model::Principal,
     ) -> Result<Execution, AppError>;
     /// Ends a stage's wait for its execution window now.
     async fn skip_window(
@@ -187,11 +189,11 @@ pub trait PipelineService: Send + Sync {
 /// Docker-registry accounts: their health, repositories and tags.
 #[async_trait::async_trait]
 pub trait Registries: Send + Sync {
-    fn registries(&self) -> Vec<crate::registries::DockerRegistrySummary>;
+    fn registries(&self) -> Vec<gennaker_core::registries::DockerRegistrySummary>;
     async fn repositories(
         &self,
         registry: &str,
-    ) -> Result<crate::registries::RepositoryList, AppError>;
+    ) -> Result<gennaker_core::registries::RepositoryList, AppError>;
     /// Tags, newest-looking first.
     async fn tags(&self, registry: &str, repository: &str) -> Result<Vec<String>, AppError>;
 }
@@ -211,31 +213,37 @@ pub trait TokenService: Send + Sync {
     /// `who`'s tokens, newest first.
     async fn list(
         &self,
-        who: &crate::auth::model::Principal,
-    ) -> Result<Vec<crate::auth::model::ApiToken>, AppError>;
+        who: &gennaker_core::auth::model::Principal,
+    ) -> Result<Vec<gennaker_core::auth::model::ApiToken>, AppError>;
     /// A new token for `who`, named `name`, valid for `days`.
     async fn create(
         &self,
-        who: &crate::auth::model::Principal,
+        who: &gennaker_core::auth::model::Principal,
         name: &str,
         days: u32,
-    ) -> Result<crate::auth::model::NewToken, AppError>;
+    ) -> Result<gennaker_core::auth::model::NewToken, AppError>;
     /// Revokes `who`'s token `id`.
-    async fn revoke(&self, who: &crate::auth::model::Principal, id: &str) -> Result<(), AppError>;
+    async fn revoke(
+        &self,
+        who: &gennaker_core::auth::model::Principal,
+        id: &str,
+    ) -> Result<(), AppError>;
 }
 
 /// The audit log: entries are added, never changed.
 #[async_trait::async_trait]
 pub trait AuditLog: Send + Sync {
     /// Stores `entry` durably.
-    async fn record(&self, entry: crate::audit::model::AuditEntry) -> Result<(), AppError>;
+    async fn record(&self, entry: gennaker_core::audit::model::AuditEntry) -> Result<(), AppError>;
     /// The newest entries `filter` picks, at most `filter.limit()`, read until `visible`
     /// has let that many through.
     async fn entries(
         &self,
-        filter: &crate::audit::model::AuditFilter,
-        visible: &(dyn for<'e> Fn(&'e crate::audit::model::AuditEntry) -> bool + Send + Sync),
-    ) -> Result<Vec<crate::audit::model::AuditEntry>, AppError>;
+        filter: &gennaker_core::audit::model::AuditFilter,
+        visible: &(
+             dyn for<'e> Fn(&'e gennaker_core::audit::model::AuditEntry) -> bool + Send + Sync
+         ),
+    ) -> Result<Vec<gennaker_core::audit::model::AuditEntry>, AppError>;
 }
 
 /// What the services acting for one principal answer about that principal (implemented by
@@ -243,13 +251,15 @@ pub trait AuditLog: Send + Sync {
 #[async_trait::async_trait]
 pub trait Checks: Send + Sync {
     /// What the principal may do with `application`.
-    async fn access(&self, application: &str)
-    -> Result<crate::auth::permissions::Access, AppError>;
+    async fn access(
+        &self,
+        application: &str,
+    ) -> Result<gennaker_core::auth::permissions::Access, AppError>;
     /// The audit entries `filter` picks that the principal may see.
     async fn audit_entries(
         &self,
-        filter: &crate::audit::model::AuditFilter,
-    ) -> Result<Vec<crate::audit::model::AuditEntry>, AppError>;
+        filter: &gennaker_core::audit::model::AuditFilter,
+    ) -> Result<Vec<gennaker_core::audit::model::AuditEntry>, AppError>;
 }
 
 /// The changes the server announces to open pages (`/api/v1/events`).
@@ -286,7 +296,7 @@ pub struct Services {
     /// The OpenID Connect provider's name on the sign-in page, when one is configured.
     pub single_sign_on: Option<String>,
     /// Who may do anything (admin roles).
-    pub policy: crate::auth::permissions::Policy,
+    pub policy: gennaker_core::auth::permissions::Policy,
     /// The checks of the principal these services act for ([`Services::acting_as`]); `None`
     /// for the backend's own, unchecked services.
     pub guard: Option<Arc<dyn Checks>>,
@@ -300,7 +310,7 @@ pub fn services() -> Result<Services, AppError> {
     if let Some(parts) = leptos::prelude::use_context::<http::request::Parts>()
         && parts
             .extensions
-            .get::<crate::auth::model::Principal>()
+            .get::<gennaker_core::auth::model::Principal>()
             .is_none()
     {
         return Err(AppError::SignedOut("Sign in to use Gennaker.".into()));
@@ -319,12 +329,12 @@ pub fn acting_user(parts: &http::request::Parts) -> String {
 /// The principal the server's sign-in check attached to the request; everyone ("anonymous",
 /// open) when there is none, which happens only when Gennaker runs open: with sign-in on, no
 /// request reaches a server function without a principal.
-pub fn principal(parts: &http::request::Parts) -> crate::auth::model::Principal {
+pub fn principal(parts: &http::request::Parts) -> gennaker_core::auth::model::Principal {
     parts
         .extensions
-        .get::<crate::auth::model::Principal>()
+        .get::<gennaker_core::auth::model::Principal>()
         .cloned()
-        .unwrap_or_else(crate::auth::model::Principal::open)
+        .unwrap_or_else(gennaker_core::auth::model::Principal::open)
 }
 
 /// The request the current server function answers; an empty one outside a request.

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use gennaker::config::StoreConfig;
 use gennaker::tasks::store::TaskStore;
-use gennaker_app::ids::TaskId;
-use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{Operation, Origin, Outputs, Status, Task};
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::TaskId;
+use gennaker_core::infrastructure::server_groups::ObjectRef;
+use gennaker_core::tasks::model::{Operation, Origin, Outputs, Status, Task};
+use gennaker_core::time::Timestamp;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

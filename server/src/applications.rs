@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use gennaker_app::applications::model::{
-    Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
-};
 use gennaker_app::error::AppError;
 use gennaker_app::services::ApplicationCatalog;
-use gennaker_app::time::Timestamp;
+use gennaker_core::applications::model::{
+    Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
+};
+use gennaker_core::time::Timestamp;
 
 use crate::store::{Backend, Documents, HistoryEntry, StoreError, Stored};
 
@@ -79,7 +79,7 @@ impl ApplicationService {
 
     /// Refuses a name that could not be stored, before it reaches the store.
     fn check_name(name: &str) -> Result<(), AppError> {
-        match gennaker_app::applications::model::name_problem(name) {
+        match gennaker_core::applications::model::name_problem(name) {
             None => Ok(()),
             Some(_) => Err(AppError::NotFound(format!(
                 "Application {name:?} does not exist"

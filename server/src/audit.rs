@@ -7,7 +7,7 @@ use std::sync::Arc;
 use gennaker_app::audit::{AuditEntry, AuditFilter};
 use gennaker_app::error::AppError;
 use gennaker_app::services::AuditLog;
-use gennaker_app::time::Timestamp;
+use gennaker_core::time::Timestamp;
 
 use crate::store::records::{Layout, Opened, Record, Records};
 use crate::store::{Backend, StoreError};
@@ -27,10 +27,10 @@ const SCAN_MAX: usize = 20_000;
 const NO_APPLICATION: &str = "-gennaker";
 
 impl Record for AuditEntry {
-    type Kind = gennaker_app::ids::AuditKind;
+    type Kind = gennaker_core::ids::AuditKind;
     const SCHEMA: u64 = 1;
 
-    fn id(&self) -> gennaker_app::ids::AuditId {
+    fn id(&self) -> gennaker_core::ids::AuditId {
         self.id
     }
 

@@ -19,14 +19,14 @@ pub enum Change {
     /// A task was created or progressed.
     Task {
         application: String,
-        id: gennaker_app::ids::TaskId,
+        id: gennaker_core::ids::TaskId,
     },
     /// An account's health changed.
     Accounts,
     /// A pipeline execution was created or moved on.
     Execution {
         application: String,
-        id: gennaker_app::ids::ExecutionId,
+        id: gennaker_core::ids::ExecutionId,
     },
     /// A pipeline of `application` was created, saved, restored or deleted.
     PipelineConfig { application: String },

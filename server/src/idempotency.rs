@@ -6,13 +6,13 @@ pub const HEADER: &str = "Idempotency-Key";
 
 /// The key of one step of one task: the same for every retry and every run after a restart, and
 /// different for any other step or task (a stage attempt has its own task).
-pub fn step_key(task: gennaker_app::ids::TaskId, step: usize) -> String {
+pub fn step_key(task: gennaker_core::ids::TaskId, step: usize) -> String {
     format!("{task}-{step}")
 }
 
 /// A notification delivery's key: its execution and its key there (recorded before the first
 /// attempt), percent-encoded to the characters a header may carry, so two keys never become one.
-pub fn delivery_key(execution: gennaker_app::ids::ExecutionId, key: &str) -> String {
+pub fn delivery_key(execution: gennaker_core::ids::ExecutionId, key: &str) -> String {
     let mut encoded = String::with_capacity(key.len());
     for byte in key.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'/' | b':' | b'_') {
@@ -27,8 +27,8 @@ pub fn delivery_key(execution: gennaker_app::ids::ExecutionId, key: &str) -> Str
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gennaker_app::ids::ExecutionId;
-    use gennaker_app::time::Timestamp;
+    use gennaker_core::ids::ExecutionId;
+    use gennaker_core::time::Timestamp;
 
     #[test]
     fn delivery_keys_are_header_safe_and_distinct() {

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gennaker_app::accounts::{AccountHealth, HealthStatus};
 use gennaker_app::error::AppError;
-use gennaker_app::registries::{DockerRegistrySummary, RepositoryList, sort_tags};
+use gennaker_core::accounts::{AccountHealth, HealthStatus};
+use gennaker_core::registries::{DockerRegistrySummary, RepositoryList, sort_tags};
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client as OciClient, Reference};
@@ -217,7 +217,7 @@ impl DockerRegistries {
     /// The registry account with credentials that serves `image`, if the Kubernetes account may
     /// use it: it is among `linked`, or the account links none.
     pub fn for_image(&self, image: &str, linked: &[String]) -> Option<&str> {
-        let host = gennaker_app::infrastructure::image::ImageReference::parse(image)
+        let host = gennaker_core::infrastructure::image::ImageReference::parse(image)
             .ok()?
             .registry?;
         self.order.iter().map(String::as_str).find(|name| {

@@ -1348,7 +1348,7 @@ async fn triggers_run_as_their_service_user_and_need_its_permission() {
     use serde_json::json;
     let setup = support::Setup {
         auth: gennaker::config::AuthConfig {
-            service_users: vec![gennaker_app::auth::permissions::ServiceUser {
+            service_users: vec![gennaker_core::auth::permissions::ServiceUser {
                 name: "deploy-bot".into(),
                 roles: vec!["ops".into()],
             }],

@@ -58,7 +58,7 @@ impl Random {
 type Current = Arc<Mutex<Option<SocketAddr>>>;
 
 fn now_ms() -> i64 {
-    gennaker_app::time::Timestamp::now().as_millis()
+    gennaker_core::time::Timestamp::now().as_millis()
 }
 
 fn millis(value: &Value) -> i64 {

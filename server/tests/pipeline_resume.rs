@@ -61,7 +61,7 @@ async fn a_wait_a_judgment_and_a_deploy_each_finish_once_across_kill_9() {
         server.kill_9();
         let (server, addr) = start_binary(&kubeconfig, data.path());
         wait_until_serving(addr).await;
-        let restarted = gennaker_app::time::Timestamp::now().as_millis();
+        let restarted = gennaker_core::time::Timestamp::now().as_millis();
         let judging = wait_execution(addr, &id, "the judgment", |e| stage_status(e, "Approve") == "RUNNING").await;
         let wait_ended = millis(&stage(&judging, "Wait")["endTime"]);
         assert!(wait_ended - wait_started >= 12_000, "the wait ended early: {} ms", wait_ended - wait_started);

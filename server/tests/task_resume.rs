@@ -79,7 +79,7 @@ fn context_of(kubeconfig: &Path) -> String {
         .expect("a current context")
 }
 
-fn timestamp(value: &serde_json::Value) -> gennaker_app::time::Timestamp {
+fn timestamp(value: &serde_json::Value) -> gennaker_core::time::Timestamp {
     value
         .as_str()
         .and_then(|t| t.parse().ok())
@@ -120,7 +120,7 @@ async fn a_waiting_step_keeps_its_deadline_across_kill_9() {
         first.kill_9();
         let (second, addr) = start_binary_with(&kubeconfig, data.path(), &settings);
         wait_until_serving(addr).await;
-        let restarted = gennaker_app::time::Timestamp::now();
+        let restarted = gennaker_core::time::Timestamp::now();
         let (_, resumed) = call(addr, "GET", &format!("/api/v1/tasks/{id}"), None).await;
         assert_eq!(
             resumed["steps"][2]["deadline"], waiting["steps"][2]["deadline"],
@@ -175,9 +175,9 @@ async fn a_task_stored_by_the_previous_version_loads_and_resumes() {
 
         let id = "019ac1f2-6a3c-7d2e-8f40-2b9c1d0e5a71";
         // Started ten seconds ago, to the second; the fixture adds the fractions.
-        let now = gennaker_app::time::Timestamp::now().to_string();
-        let ten_seconds_ago = gennaker_app::time::Timestamp::from_millis(
-            gennaker_app::time::Timestamp::now().as_millis() - 10_000,
+        let now = gennaker_core::time::Timestamp::now().to_string();
+        let ten_seconds_ago = gennaker_core::time::Timestamp::from_millis(
+            gennaker_core::time::Timestamp::now().as_millis() - 10_000,
         )
         .to_string();
         let second = ten_seconds_ago.get(..19).unwrap_or(&now).to_string();

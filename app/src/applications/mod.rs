@@ -2,7 +2,7 @@
 //! is a thin door onto the `ApplicationCatalog` service, the same one the JSON API uses.
 //! Refusals (bad input, a conflict, a missing application) travel inside `Ok` as [`Handled`].
 
-pub mod model;
+pub use gennaker_core::applications::model;
 
 use leptos::prelude::*;
 
@@ -32,7 +32,7 @@ pub async fn create_application(input: ApplicationInput) -> Result<Handled<Appli
     let who = acting_user(&request_parts());
     let handled = match input.to_spec() {
         Ok(spec) => services()?.applications.create(spec, &who).await,
-        Err(refusal) => Err(refusal),
+        Err(refusal) => Err(refusal.into()),
     };
     answer_form::<CreateApplication, _>(handled, |app| format!("/applications/{}", app.spec.name))
 }

@@ -1,7 +1,7 @@
 //! The audit log: every change made through Gennaker, who made it and when. The server
 //! records entries (see the server crate's `audit` module); the Audit page reads them here.
 
-pub mod model;
+pub use gennaker_core::audit::model;
 
 use leptos::prelude::*;
 

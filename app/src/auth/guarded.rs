@@ -7,26 +7,26 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::accounts::KubernetesAccountSummary;
-use crate::applications::model::{
-    Application, ApplicationSort, ApplicationSpec, ApplicationVersion, Permissions,
-};
-use crate::audit::model::{AuditAction, AuditEntry, AuditFilter};
 use crate::error::AppError;
-use crate::ids::{ExecutionId, TaskId};
-use crate::infrastructure::jobs::JobView;
-use crate::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
-use crate::infrastructure::server_groups::ClusterView;
-use crate::pipelines::execution::Execution;
-use crate::pipelines::model::PipelineConfig;
-use crate::pipelines::requests::{
-    ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
-};
 use crate::services::{
     AccountDirectory, ApplicationCatalog, AuditLog, Checks, Infrastructure, PipelineService,
     Services, TaskService, TokenService,
 };
-use crate::tasks::model::{Operation, Task};
+use gennaker_core::accounts::KubernetesAccountSummary;
+use gennaker_core::applications::model::{
+    Application, ApplicationSort, ApplicationSpec, ApplicationVersion, Permissions,
+};
+use gennaker_core::audit::model::{AuditAction, AuditEntry, AuditFilter};
+use gennaker_core::ids::{ExecutionId, TaskId};
+use gennaker_core::infrastructure::jobs::JobView;
+use gennaker_core::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
+use gennaker_core::infrastructure::server_groups::ClusterView;
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::requests::{
+    ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
+};
+use gennaker_core::tasks::model::{Operation, Task};
 
 use super::model::Principal;
 use super::permissions::{Access, Authorization, Policy, Resource};
@@ -640,23 +640,25 @@ impl PipelineService for Guarded<dyn PipelineService> {
         expression: &str,
         time_zone: &str,
         trigger_id: &str,
-    ) -> Result<Vec<crate::pipelines::triggers::CronRun>, AppError> {
+    ) -> Result<Vec<gennaker_core::pipelines::triggers::CronRun>, AppError> {
         self.1.cron_runs(expression, time_zone, trigger_id).await
     }
 
-    async fn watched_repositories(&self) -> Vec<crate::pipelines::triggers::WatchedRepository> {
+    async fn watched_repositories(
+        &self,
+    ) -> Vec<gennaker_core::pipelines::triggers::WatchedRepository> {
         self.1.watched_repositories().await
     }
 
     async fn deliveries(
         &self,
         id: ExecutionId,
-    ) -> Result<Vec<crate::pipelines::notifications::Delivery>, AppError> {
+    ) -> Result<Vec<gennaker_core::pipelines::notifications::Delivery>, AppError> {
         self.execution_of(id, Read).await?;
         self.1.deliveries(id).await
     }
 
-    fn notification_channels(&self) -> Vec<crate::pipelines::notifications::ChannelHealth> {
+    fn notification_channels(&self) -> Vec<gennaker_core::pipelines::notifications::ChannelHealth> {
         self.1.notification_channels()
     }
 

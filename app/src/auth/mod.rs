@@ -4,8 +4,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod guarded;
-pub mod model;
-pub mod permissions;
+
+pub use gennaker_core::auth::{model, permissions};
 
 use leptos::prelude::*;
 

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::auth::permissions::{Access, Authorization};
+use gennaker_core::auth::permissions::{Access, Authorization};
 
 /// What the signed-in user may do with the application on screen; its page provides it.
 #[derive(Clone, Copy)]

@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::applications::model::{
-    ApplicationInput, ApplicationSpec, CloudProvider, RepositoryKind,
-};
 use crate::components::fields::TextField;
 use crate::error::AppError;
+use gennaker_core::applications::model::{
+    ApplicationInput, ApplicationSpec, CloudProvider, RepositoryKind,
+};
 
 /// The form's state: one signal per input, as text the user typed.
 #[derive(Clone, Copy)]
@@ -98,6 +98,7 @@ impl ApplicationFields {
             execute_roles: self.execute_roles.get_untracked(),
         }
         .to_spec()
+        .map_err(AppError::from)
     }
 }
 

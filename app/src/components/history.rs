@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::time::When;
 use crate::error::AppError;
-use crate::time::Timestamp;
+use gennaker_core::time::Timestamp;
 
 /// One saved version of a document.
 #[derive(Clone)]

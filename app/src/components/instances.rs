@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::infrastructure::server_groups::Instance;
+use gennaker_core::infrastructure::server_groups::Instance;
 
 /// One square per Pod, coloured by health. The health is text too: each square's tooltip, and
 /// for screen readers a list, "Instances of web-v003", whose items read "web-v003-x7k2p: Up".

@@ -9,10 +9,10 @@ use crate::components::fields::{SelectField, TextArea};
 use crate::components::operation::{OperationForm, start_operation};
 use crate::components::placement::{Placement, StackAndDetail};
 use crate::error::AppError;
-use crate::infrastructure::load_balancers::{LoadBalancerSpec, ServicePort, ServiceType};
-use crate::infrastructure::server_groups::Protocol;
 use crate::live::Live;
-use crate::tasks::model::Operation;
+use gennaker_core::infrastructure::load_balancers::{LoadBalancerSpec, ServicePort, ServiceType};
+use gennaker_core::infrastructure::server_groups::Protocol;
+use gennaker_core::tasks::model::Operation;
 
 /// Ports as lines: `port[:targetPort][:nodePort][/PROTOCOL] [name]`.
 pub fn ports_text(ports: &[ServicePort]) -> String {

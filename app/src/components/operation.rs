@@ -3,16 +3,16 @@
 
 use leptos::prelude::*;
 
-use crate::auth::permissions::Authorization;
 use crate::components::access::{RefusalNote, WithAccess};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::task_progress::TaskProgress;
 use crate::error::{AppError, settle};
-use crate::ids::TaskId;
 use crate::live::Live;
-use crate::tasks::model::{Operation, Task};
 use crate::tasks::submit_operation;
+use gennaker_core::auth::permissions::Authorization;
+use gennaker_core::ids::TaskId;
+use gennaker_core::tasks::model::{Operation, Task};
 
 /// A dialog's operation: the submit action, the refusal to show, and the started task's id.
 #[derive(Clone, Copy)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::AppError;
-use crate::infrastructure::server_groups::{ContainerPort, EnvVar, Protocol};
+use gennaker_core::infrastructure::server_groups::{ContainerPort, EnvVar, Protocol};
 
 /// Non-empty, trimmed lines.
 pub fn lines(text: &str) -> Vec<String> {

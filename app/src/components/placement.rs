@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::accounts::KubernetesAccountSummary;
 use crate::components::feedback::Loading;
 use crate::components::fields::{SelectField, TextField};
 use crate::error::AppError;
 use crate::infrastructure::list_kubernetes_accounts;
+use gennaker_core::accounts::KubernetesAccountSummary;
 
 /// Account and namespace selects filled from the configured accounts.
 #[component]

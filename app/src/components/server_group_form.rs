@@ -16,9 +16,9 @@ use crate::components::parse;
 use crate::components::placement::{Placement, StackAndDetail};
 use crate::error::AppError;
 use crate::infrastructure::application_load_balancers;
-use crate::infrastructure::load_balancers::LoadBalancer;
-use crate::infrastructure::server_groups::{Resources, ServerGroupSpec};
 use crate::live::Live;
+use gennaker_core::infrastructure::load_balancers::LoadBalancer;
+use gennaker_core::infrastructure::server_groups::{Resources, ServerGroupSpec};
 
 /// The inputs, as the user typed them, for the server group of one application.
 #[derive(Clone, Copy)]

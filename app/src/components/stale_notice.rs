@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::accounts::HealthStatus;
 use crate::infrastructure::list_kubernetes_accounts;
 use crate::live::Live;
+use gennaker_core::accounts::HealthStatus;
 
 #[component]
 pub fn StaleNotice(live: Live) -> impl IntoView {

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 
 use crate::components::feedback::ErrorPanel;
 use crate::error::settle;
-use crate::ids::TaskId;
 use crate::live::Live;
-use crate::tasks::model::{Status, Step, Task};
 use crate::tasks::{cancel_task, get_task};
-use crate::time::Timestamp;
+use gennaker_core::ids::TaskId;
+use gennaker_core::tasks::model::{Status, Step, Task};
+use gennaker_core::time::Timestamp;
 
 /// "2.3 s", "4 min 5 s": how long from `start` to `end` (or until now, by the page's clock).
 pub fn duration(start: Timestamp, end: Option<Timestamp>) -> String {
@@ -43,12 +43,12 @@ impl Badged for Status {
     }
 }
 
-impl Badged for crate::pipelines::execution::ExecutionStatus {
+impl Badged for gennaker_core::pipelines::execution::ExecutionStatus {
     fn label(self) -> &'static str {
-        crate::pipelines::execution::ExecutionStatus::label(self)
+        gennaker_core::pipelines::execution::ExecutionStatus::label(self)
     }
     fn class(self) -> &'static str {
-        crate::pipelines::execution::ExecutionStatus::class(self)
+        gennaker_core::pipelines::execution::ExecutionStatus::class(self)
     }
 }
 

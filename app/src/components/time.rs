@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::time::Timestamp;
+use gennaker_core::time::Timestamp;
 
 /// How often relative times are brought up to date.
 const TICK: Duration = Duration::from_secs(30);

@@ -3,19 +3,15 @@
 //! and their validation. The server functions here also list the accounts behind them:
 //! Kubernetes accounts and docker-registry accounts with their repositories and tags.
 
-pub mod image;
-pub mod jobs;
-pub mod load_balancers;
-pub mod names;
-pub mod server_groups;
+pub use gennaker_core::infrastructure::{image, jobs, load_balancers, names, server_groups};
 
 use leptos::prelude::*;
 
-use crate::accounts::KubernetesAccountSummary;
 use crate::error::{AppError, Handled};
-use crate::registries::{DockerRegistrySummary, RepositoryList};
 #[cfg(feature = "ssr")]
 use crate::services::services;
+use gennaker_core::accounts::KubernetesAccountSummary;
+use gennaker_core::registries::{DockerRegistrySummary, RepositoryList};
 use jobs::JobView;
 use load_balancers::{LoadBalancer, SecurityGroup};
 use server_groups::ClusterView;

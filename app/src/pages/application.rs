@@ -7,12 +7,10 @@ use leptos_meta::Title;
 use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
-use crate::applications::model::{Application, ApplicationSpec, ApplicationVersion};
 use crate::applications::{
     application_history, delete_application, get_application, restore_application,
     update_application,
 };
-use crate::auth::permissions::Authorization;
 use crate::components::access::{AccessResource, RefusalNote, WithAccess};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::feedback::{ErrorPanel, FormError, Loading, Notice};
@@ -20,6 +18,8 @@ use crate::components::history::{Comparison, DiffRow, SavedVersion, VersionHisto
 use crate::components::stale_notice::StaleNotice;
 use crate::components::time::When;
 use crate::error::{AppError, settle};
+use gennaker_core::applications::model::{Application, ApplicationSpec, ApplicationVersion};
+use gennaker_core::auth::permissions::Authorization;
 
 /// What the tabs share: the application's name, the loaded application, and a counter that
 /// reloads it (and its history) when bumped.

@@ -11,13 +11,15 @@ use leptos::web_sys;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::applications::model::{Application, ApplicationSort, ApplicationSpec, CloudProvider};
 use crate::applications::{CreateApplication, list_applications};
 use crate::components::application_form::{ApplicationFields, ApplicationForm};
 use crate::components::dialog::Dialog;
 use crate::components::feedback::{EmptyState, ErrorPanel, FormError, Loading};
 use crate::components::time::When;
 use crate::error::settle;
+use gennaker_core::applications::model::{
+    Application, ApplicationSort, ApplicationSpec, CloudProvider,
+};
 
 /// Where Create Application opens: the Applications list with the dialog open.
 const CREATE_HREF: &str = "/applications?create";

@@ -3,15 +3,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::accounts::KubernetesAccountSummary;
 use crate::components::{
     feedback::{EmptyState, ErrorPanel, Loading},
     layout::PageHeader,
 };
 use crate::infrastructure::{list_docker_registries, list_kubernetes_accounts};
 use crate::pipelines::notification_channels;
-use crate::pipelines::notifications::ChannelHealth;
-use crate::registries::DockerRegistrySummary;
+use gennaker_core::accounts::KubernetesAccountSummary;
+use gennaker_core::pipelines::notifications::ChannelHealth;
+use gennaker_core::registries::DockerRegistrySummary;
 
 lazy_page!(
     /// The Infrastructure page.

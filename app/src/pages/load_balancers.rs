@@ -7,10 +7,10 @@ use crate::components::load_balancer_form::{LoadBalancerDialog, new_load_balance
 use crate::components::object_tab::{EditAndDelete, ObjectTab, Opened};
 use crate::components::operation::Confirm;
 use crate::infrastructure::application_load_balancers;
-use crate::infrastructure::load_balancers::{LoadBalancer, LoadBalancerSpec};
-use crate::infrastructure::server_groups::Protocol;
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::Operation;
+use gennaker_core::infrastructure::load_balancers::{LoadBalancer, LoadBalancerSpec};
+use gennaker_core::infrastructure::server_groups::Protocol;
+use gennaker_core::tasks::model::Operation;
 
 lazy_page!(
     /// The Load Balancers tab.

@@ -11,13 +11,13 @@ use crate::components::parse;
 use crate::components::placement::{Placement, StackAndDetail};
 use crate::error::AppError;
 use crate::infrastructure::application_security_groups;
-use crate::infrastructure::load_balancers::{
-    IngressRule, Peer, RulePort, SecurityGroup, SecurityGroupSpec,
-};
-use crate::infrastructure::server_groups::Protocol;
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::Operation;
+use gennaker_core::infrastructure::load_balancers::{
+    IngressRule, Peer, RulePort, SecurityGroup, SecurityGroupSpec,
+};
+use gennaker_core::infrastructure::server_groups::Protocol;
+use gennaker_core::tasks::model::Operation;
 
 /// Rules as lines: `ports from sources`, such as `8080,9090/UDP from 10.0.0.0/8, pods:role=web`.
 fn rules_text(rules: &[IngressRule]) -> String {

@@ -9,11 +9,11 @@ use crate::components::feedback::{EmptyState, ErrorPanel, Loading};
 use crate::components::layout::PageHeader;
 use crate::components::task_progress::{StatusBadge, TaskSteps, duration};
 use crate::components::time::When;
-use crate::ids::TaskId;
 use crate::live::{Live, use_live};
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::Task;
 use crate::tasks::{cancel_task, list_tasks};
+use gennaker_core::ids::TaskId;
+use gennaker_core::tasks::model::Task;
 
 lazy_page!(
     /// The Tasks page.

@@ -1,27 +1,18 @@
-//! Pipelines: configurations and executions in Spinnaker's JSON, their validation, and the
-//! settings of each stage type Gennaker runs. The engine that runs them is on the server
-//! (`server/src/pipelines/`), on the same task runner as every other change.
+//! Pipelines' server functions. Their configurations, executions, validation and stage settings
+//! are in `gennaker_core::pipelines`, re-exported here; the engine that runs them is on the
+//! server (`server/src/pipelines/`).
 
-pub mod execution;
-pub mod graph;
-pub mod json_lines;
-pub mod loops;
-pub mod model;
-pub mod notifications;
-pub mod reader;
-pub mod requests;
-pub mod stages;
-pub mod triggers;
-pub mod validate;
-pub mod windows;
-pub mod write;
+pub use gennaker_core::pipelines::{
+    execution, graph, json_lines, loops, model, notifications, reader, requests, stages, triggers,
+    validate, windows, write,
+};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::{AppError, Handled};
-use crate::ids::ExecutionId;
 use execution::Execution;
+use gennaker_core::ids::ExecutionId;
 use model::PipelineConfig;
 use requests::{ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline};
 

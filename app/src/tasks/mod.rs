@@ -1,15 +1,14 @@
 //! Tasks: the server functions that start, list, follow and cancel them. Refusals (bad input,
 //! an unknown task) travel inside `Ok` as [`Handled`], like the applications' functions.
 
-pub mod model;
-pub mod policy;
+pub use gennaker_core::tasks::{model, policy};
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::error::Handled;
-use crate::ids::TaskId;
+use gennaker_core::ids::TaskId;
 use model::{Operation, Task};
 
 /// Checks and starts an operation; the answer is the new task.

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 
 use axum::Json;
-use gennaker_app::applications::model::{
+use gennaker_core::applications::model::{
     Application, ApplicationSort, ApplicationSpec, ApplicationVersion,
 };
 use serde::Deserialize;

@@ -5,12 +5,12 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
 
 use axum::Json;
-use gennaker_app::accounts::KubernetesAccountSummary;
-use gennaker_app::infrastructure::jobs::JobView;
-use gennaker_app::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
-use gennaker_app::infrastructure::server_groups::ClusterView;
+use gennaker_core::accounts::KubernetesAccountSummary;
+use gennaker_core::infrastructure::jobs::JobView;
+use gennaker_core::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
+use gennaker_core::infrastructure::server_groups::ClusterView;
 
-use gennaker_app::registries::{DockerRegistrySummary, RepositoryList};
+use gennaker_core::registries::{DockerRegistrySummary, RepositoryList};
 use serde::Deserialize;
 
 use super::Routes;

@@ -17,10 +17,10 @@ use axum::response::IntoResponse;
 
 use axum::Json;
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::execution::{Execution, ExecutionStatus};
-use gennaker_app::pipelines::model::PipelineConfig;
-use gennaker_app::pipelines::requests::{
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus};
+use gennaker_core::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
 };
 use serde::Deserialize;
@@ -226,7 +226,7 @@ async fn executions(
 async fn notifications(
     Serve(services): Serve,
     Path(id): Path<String>,
-) -> Result<Json<Vec<gennaker_app::pipelines::notifications::Delivery>>, ApiError> {
+) -> Result<Json<Vec<gennaker_core::pipelines::notifications::Delivery>>, ApiError> {
     let id = execution_id(&id)?;
     // An unknown execution is a 404, not an empty list.
     services.pipelines.execution(id).await?;
@@ -235,7 +235,7 @@ async fn notifications(
 
 async fn channels(
     Serve(services): Serve,
-) -> Json<Vec<gennaker_app::pipelines::notifications::ChannelHealth>> {
+) -> Json<Vec<gennaker_core::pipelines::notifications::ChannelHealth>> {
     Json(services.pipelines.notification_channels())
 }
 

@@ -8,8 +8,8 @@ use axum::response::IntoResponse;
 
 use axum::Json;
 use gennaker_app::error::AppError;
-use gennaker_app::ids::TaskId;
-use gennaker_app::tasks::model::{Operation, Task};
+use gennaker_core::ids::TaskId;
+use gennaker_core::tasks::model::{Operation, Task};
 use serde::Deserialize;
 
 use super::Acting;

@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use gennaker_app::applications::model::Application;
-use gennaker_app::pipelines::requests::StoredPipeline;
+use gennaker_core::applications::model::Application;
+use gennaker_core::pipelines::requests::StoredPipeline;
 use serde::Serialize;
 
 /// A stored document and the version it is.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 
 use axum::Json;
 use gennaker_app::error::AppError;
-use gennaker_app::pipelines::triggers::{CronRun, GitSource, WatchedRepository};
+use gennaker_core::pipelines::triggers::{CronRun, GitSource, WatchedRepository};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -156,7 +156,7 @@ async fn cron_runs(
     let params = query(params)?;
     let zone = params
         .time_zone
-        .unwrap_or_else(|| gennaker_app::pipelines::triggers::DEFAULT_TIME_ZONE.to_string());
+        .unwrap_or_else(|| gennaker_core::pipelines::triggers::DEFAULT_TIME_ZONE.to_string());
     let runs: Result<_, AppError> = services
         .pipelines
         .cron_runs(&params.expression, &zone, &params.id.unwrap_or_default())

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use gennaker_app::auth::{ApiToken, NewToken, Principal, SignedInWith, TOKEN_DAYS};
 use gennaker_app::error::AppError;
-use gennaker_app::time::Timestamp;
+use gennaker_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;

@@ -74,7 +74,7 @@ pub struct AuthConfig {
     /// Sign-in through an OpenID Connect provider, when configured.
     pub oidc: Option<OidcConfig>,
     /// The users triggers may run as (a trigger's `runAsUser`).
-    pub service_users: Vec<gennaker_app::auth::permissions::ServiceUser>,
+    pub service_users: Vec<gennaker_core::auth::permissions::ServiceUser>,
 }
 
 impl Default for AuthConfig {
@@ -116,8 +116,8 @@ impl std::fmt::Debug for OidcConfig {
 
 pub(super) fn resolve_service_users(
     raw: Vec<RawServiceUser>,
-) -> Result<Vec<gennaker_app::auth::permissions::ServiceUser>, ConfigError> {
-    let mut users: Vec<gennaker_app::auth::permissions::ServiceUser> = Vec::new();
+) -> Result<Vec<gennaker_core::auth::permissions::ServiceUser>, ConfigError> {
+    let mut users: Vec<gennaker_core::auth::permissions::ServiceUser> = Vec::new();
     for user in raw {
         if user.name.trim().is_empty() || user.name.starts_with('[') {
             return Err(ConfigError::Auth(format!(
@@ -131,7 +131,7 @@ pub(super) fn resolve_service_users(
                 user.name
             )));
         }
-        users.push(gennaker_app::auth::permissions::ServiceUser {
+        users.push(gennaker_core::auth::permissions::ServiceUser {
             name: user.name,
             roles: user.roles,
         });

@@ -7,7 +7,7 @@ use kube::config::{Kubeconfig, KubeconfigError};
 use serde::{Deserialize, Serialize};
 
 use super::error::ConfigError;
-use gennaker_app::infrastructure::names::dns_label_problem;
+use gennaker_core::infrastructure::names::dns_label_problem;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,7 +27,7 @@ pub(super) struct RawKubernetesAccount {
     #[serde(default)]
     pub(super) docker_registries: Vec<String>,
     #[serde(default)]
-    pub(super) permissions: gennaker_app::applications::model::Permissions,
+    pub(super) permissions: gennaker_core::applications::model::Permissions,
 }
 
 /// Kubernetes accounts, resolved against the kubeconfig.
@@ -79,7 +79,7 @@ pub struct KubernetesAccount {
     /// Docker-registry accounts whose images it deploys.
     pub docker_registries: Vec<String>,
     /// Roles that may see (READ) and change (WRITE) what runs in it; none: everyone.
-    pub permissions: gennaker_app::applications::model::Permissions,
+    pub permissions: gennaker_core::applications::model::Permissions,
 }
 
 impl KubernetesAccount {

@@ -183,8 +183,8 @@ pub struct Config {
 
 impl Config {
     /// Who may do anything, who triggers may run as, and the accounts' permissions.
-    pub fn policy(&self) -> gennaker_app::auth::permissions::Policy {
-        gennaker_app::auth::permissions::Policy {
+    pub fn policy(&self) -> gennaker_core::auth::permissions::Policy {
+        gennaker_core::auth::permissions::Policy {
             admin_roles: self.auth.admin_roles.clone(),
             service_users: self.auth.service_users.clone(),
             accounts: self

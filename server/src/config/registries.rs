@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ConfigError;
 use super::values::{ca_file, credentials};
-use gennaker_app::infrastructure::names::dns_label_problem;
+use gennaker_core::infrastructure::names::dns_label_problem;
 
 /// A docker-registry account as written: `[[docker_registries]]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The Jobs view: an application's Jobs with their outcome and Pods, from the cache.
 
-use gennaker_app::infrastructure::jobs::{JobState, JobView};
-use gennaker_app::time::Timestamp;
+use gennaker_core::infrastructure::jobs::{JobState, JobView};
+use gennaker_core::time::Timestamp;
 use k8s_openapi::api::batch::v1::Job;
 use kube::ResourceExt;
 

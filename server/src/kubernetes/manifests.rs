@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use gennaker_app::infrastructure::load_balancers::{
+use gennaker_core::infrastructure::load_balancers::{
     LoadBalancerSpec, Peer, SecurityGroupSpec, ServiceType,
 };
-use gennaker_app::infrastructure::names::keys;
-use gennaker_app::infrastructure::server_groups::ServerGroupSpec;
+use gennaker_core::infrastructure::names::keys;
+use gennaker_core::infrastructure::server_groups::ServerGroupSpec;
 use kube::Client;
 use kube::api::ApiResource;
 use kube::discovery::{Discovery, Scope};

@@ -11,7 +11,7 @@ pub mod views;
 
 use std::collections::BTreeMap;
 
-use gennaker_app::accounts::{AccountHealth, HealthStatus, KubernetesAccountSummary};
+use gennaker_core::accounts::{AccountHealth, HealthStatus, KubernetesAccountSummary};
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
@@ -204,7 +204,7 @@ impl gennaker_app::services::Infrastructure for Kubernetes {
         &self,
         application: &str,
     ) -> Result<
-        Vec<gennaker_app::infrastructure::server_groups::ClusterView>,
+        Vec<gennaker_core::infrastructure::server_groups::ClusterView>,
         gennaker_app::error::AppError,
     > {
         Ok(Kubernetes::clusters(self, application))
@@ -213,7 +213,7 @@ impl gennaker_app::services::Infrastructure for Kubernetes {
         &self,
         application: &str,
     ) -> Result<
-        Vec<gennaker_app::infrastructure::load_balancers::LoadBalancer>,
+        Vec<gennaker_core::infrastructure::load_balancers::LoadBalancer>,
         gennaker_app::error::AppError,
     > {
         Ok(Kubernetes::load_balancers(self, application))
@@ -222,7 +222,7 @@ impl gennaker_app::services::Infrastructure for Kubernetes {
         &self,
         application: &str,
     ) -> Result<
-        Vec<gennaker_app::infrastructure::load_balancers::SecurityGroup>,
+        Vec<gennaker_core::infrastructure::load_balancers::SecurityGroup>,
         gennaker_app::error::AppError,
     > {
         Ok(Kubernetes::security_groups(self, application))
@@ -230,7 +230,7 @@ impl gennaker_app::services::Infrastructure for Kubernetes {
     async fn jobs(
         &self,
         application: &str,
-    ) -> Result<Vec<gennaker_app::infrastructure::jobs::JobView>, gennaker_app::error::AppError>
+    ) -> Result<Vec<gennaker_core::infrastructure::jobs::JobView>, gennaker_app::error::AppError>
     {
         Ok(Kubernetes::jobs(self, application))
     }

@@ -2,7 +2,7 @@
 //! Spinnaker's `moniker.spinnaker.io/*` annotations when present, else from the
 //! `app.kubernetes.io/name` label and the object's name.
 
-use gennaker_app::infrastructure::names::{Moniker, keys, split_version};
+use gennaker_core::infrastructure::names::{Moniker, keys, split_version};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 /// The application an object belongs to, if it says.

@@ -3,16 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gennaker_app::infrastructure::load_balancers::{
+use gennaker_core::infrastructure::load_balancers::{
     IngressRule, LoadBalancer, LoadBalancerSpec, Peer, RulePort, SecurityGroup, SecurityGroupSpec,
     ServicePort, ServiceType,
 };
-use gennaker_app::infrastructure::names::keys;
-use gennaker_app::infrastructure::server_groups::{
+use gennaker_core::infrastructure::names::keys;
+use gennaker_core::infrastructure::server_groups::{
     ClusterView, ContainerPort, DeploymentStatus, EnvVar, Health, Instance, Protocol, Resources,
     Rollout, ServerGroup, ServerGroupSpec,
 };
-use gennaker_app::time::Timestamp;
+use gennaker_core::time::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
@@ -151,7 +151,7 @@ pub fn instance(pod: &Pod, disabled: bool) -> Instance {
 fn spec_of(
     account: &str,
     rs: &ReplicaSet,
-    moniker: &gennaker_app::infrastructure::names::Moniker,
+    moniker: &gennaker_core::infrastructure::names::Moniker,
 ) -> Option<ServerGroupSpec> {
     let template = rs.spec.as_ref()?.template.as_ref()?;
     let pod = template.spec.as_ref()?;
@@ -542,7 +542,7 @@ fn labels_of(selector: Option<&LabelSelector>) -> BTreeMap<String, String> {
 fn security_group_spec(
     account: &str,
     policy: &NetworkPolicy,
-    moniker: gennaker_app::infrastructure::names::Moniker,
+    moniker: gennaker_core::infrastructure::names::Moniker,
 ) -> SecurityGroupSpec {
     let spec = policy.spec.clone().unwrap_or_default();
     let mut pod_labels = labels_of(spec.pod_selector.as_ref());

@@ -1,8 +1,8 @@
 //! What a notification says: a title, text with the links, and the same as JSON for webhooks.
 
-use gennaker_app::pipelines::execution::Execution;
-use gennaker_app::pipelines::notifications::event_label;
 use gennaker_app::pipelines::{judgment_path, url_text};
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::notifications::event_label;
 use serde_json::{Value, json};
 
 use super::Due;

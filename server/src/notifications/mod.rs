@@ -17,13 +17,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::execution::{Execution, ExecutionStatus};
-use gennaker_app::pipelines::notifications::{
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus};
+use gennaker_core::pipelines::notifications::{
     self as model, ChannelHealth, Delivery, DeliveryStatus, Notification,
 };
-use gennaker_app::tasks::policy::RetryPolicy;
-use gennaker_app::time::Timestamp;
+use gennaker_core::tasks::policy::RetryPolicy;
+use gennaker_core::time::Timestamp;
 use tracing::Instrument;
 
 use crate::config::{NotificationsConfig, Secrets};

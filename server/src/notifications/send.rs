@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gennaker_app::pipelines::notifications::Channel;
+use gennaker_core::pipelines::notifications::Channel;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message as Mail, Tokio1Executor};

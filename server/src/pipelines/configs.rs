@@ -7,15 +7,15 @@
 use std::sync::Arc;
 
 use gennaker_app::error::{AppError, FieldError};
-use gennaker_app::expressions;
-use gennaker_app::pipelines::model::{PipelineConfig, StageType};
-use gennaker_app::pipelines::requests::{PipelineVersion, StoredPipeline};
-use gennaker_app::pipelines::stages::{
+use gennaker_core::expressions;
+use gennaker_core::pipelines::model::{PipelineConfig, StageType};
+use gennaker_core::pipelines::requests::{PipelineVersion, StoredPipeline};
+use gennaker_core::pipelines::stages::{
     self, Cleanup, ClusterTarget, FindImage, Precondition, StageSettings,
 };
-use gennaker_app::pipelines::validate;
-use gennaker_app::pipelines::windows;
-use gennaker_app::time::Timestamp;
+use gennaker_core::pipelines::validate;
+use gennaker_core::pipelines::windows;
+use gennaker_core::time::Timestamp;
 
 use crate::kubernetes::Kubernetes;
 use crate::store::{Backend, Documents, HistoryEntry, StoreError, Stored};
@@ -124,7 +124,7 @@ impl Configs {
     /// Every problem with `config` that the model and the server can see.
     async fn check(&self, config: &PipelineConfig, id: &str) -> Result<(), AppError> {
         let mut problems = validate::validate(config);
-        if let Some(problem) = gennaker_app::applications::model::name_problem(&config.application)
+        if let Some(problem) = gennaker_core::applications::model::name_problem(&config.application)
         {
             problems.push(FieldError::new("application", problem));
         }
@@ -138,7 +138,7 @@ impl Configs {
             },
         ));
         let stored: Vec<PipelineConfig> = self.all().await?.into_iter().map(|p| p.config).collect();
-        problems.extend(gennaker_app::pipelines::loops::self_starting_stages(
+        problems.extend(gennaker_core::pipelines::loops::self_starting_stages(
             config, &stored,
         ));
         let taken = stored.iter().any(|p| {

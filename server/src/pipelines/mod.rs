@@ -4,22 +4,21 @@
 
 pub mod configs;
 pub mod engine;
-pub mod jobs;
-pub mod plan;
+pub mod error;
 pub mod rules;
+pub mod stages;
 pub mod store;
-pub mod strategies;
 
 use std::sync::Arc;
 
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::execution::Execution;
-use gennaker_app::pipelines::model::PipelineConfig;
-use gennaker_app::pipelines::requests::{
+use gennaker_app::services::{ApplicationCatalog, PipelineService};
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
 };
-use gennaker_app::services::{ApplicationCatalog, PipelineService};
 
 use configs::Configs;
 use engine::PipelineEngine;
@@ -116,25 +115,25 @@ impl PipelineService for Pipelines {
         expression: &str,
         time_zone: &str,
         trigger_id: &str,
-    ) -> Result<Vec<gennaker_app::pipelines::triggers::CronRun>, AppError> {
+    ) -> Result<Vec<gennaker_core::pipelines::triggers::CronRun>, AppError> {
         crate::triggers::cron::next_runs(expression, time_zone, trigger_id, 5)
             .map_err(|problem| AppError::invalid("cronExpression", problem))
     }
 
     async fn watched_repositories(
         &self,
-    ) -> Vec<gennaker_app::pipelines::triggers::WatchedRepository> {
+    ) -> Vec<gennaker_core::pipelines::triggers::WatchedRepository> {
         self.triggers.docker.statuses()
     }
 
     async fn deliveries(
         &self,
         id: ExecutionId,
-    ) -> Result<Vec<gennaker_app::pipelines::notifications::Delivery>, AppError> {
+    ) -> Result<Vec<gennaker_core::pipelines::notifications::Delivery>, AppError> {
         self.notifier.deliveries(id).await
     }
 
-    fn notification_channels(&self) -> Vec<gennaker_app::pipelines::notifications::ChannelHealth> {
+    fn notification_channels(&self) -> Vec<gennaker_core::pipelines::notifications::ChannelHealth> {
         self.notifier.channels()
     }
 
@@ -150,17 +149,18 @@ impl PipelineService for Pipelines {
     ) -> Result<Execution, AppError> {
         let config = self.configs.get(id).await?.config;
         let trigger = self.triggers.manual(&config, who).await;
-        self.engine
+        Ok(self
+            .engine
             .start(config, request, trigger, None, None)
-            .await
+            .await?)
     }
 
     async fn executions(&self, filter: ExecutionFilter) -> Result<Vec<Execution>, AppError> {
-        self.engine.list(&filter).await
+        Ok(self.engine.list(&filter).await?)
     }
 
     async fn execution(&self, id: ExecutionId) -> Result<Execution, AppError> {
-        self.engine.get(id).await
+        Ok(self.engine.get(id).await?)
     }
 
     async fn cancel(
@@ -169,15 +169,15 @@ impl PipelineService for Pipelines {
         reason: Option<String>,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.engine.cancel(id, reason, who).await
+        Ok(self.engine.cancel(id, reason, who).await?)
     }
 
     async fn pause(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError> {
-        self.engine.pause(id, who).await
+        Ok(self.engine.pause(id, who).await?)
     }
 
     async fn resume(&self, id: ExecutionId, who: &str) -> Result<Execution, AppError> {
-        self.engine.resume(id, who).await
+        Ok(self.engine.resume(id, who).await?)
     }
 
     async fn restart_stage(
@@ -186,7 +186,7 @@ impl PipelineService for Pipelines {
         stage: &str,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.engine.restart_stage(id, stage, who).await
+        Ok(self.engine.restart_stage(id, stage, who).await?)
     }
 
     async fn skip_window(
@@ -195,7 +195,7 @@ impl PipelineService for Pipelines {
         stage: &str,
         who: &str,
     ) -> Result<Execution, AppError> {
-        self.engine.skip_window(id, stage, who).await
+        Ok(self.engine.skip_window(id, stage, who).await?)
     }
 
     async fn judge(
@@ -205,7 +205,7 @@ impl PipelineService for Pipelines {
         judgment: Judgment,
         who: &gennaker_app::auth::Principal,
     ) -> Result<Execution, AppError> {
-        self.engine.judge(id, stage, judgment, who).await
+        Ok(self.engine.judge(id, stage, judgment, who).await?)
     }
 
     async fn evaluate(
@@ -214,6 +214,6 @@ impl PipelineService for Pipelines {
         expression: &str,
     ) -> Result<serde_json::Value, AppError> {
         configs::check_expression(expression)?;
-        self.engine.evaluate(id, expression).await
+        Ok(self.engine.evaluate(id, expression).await?)
     }
 }

@@ -3,9 +3,9 @@
 //! unfinished (`execution-index/running/<id>`), so start-up reads only the executions still
 //! running or waiting.
 
-use gennaker_app::ids::{ExecutionId, ExecutionKind};
-use gennaker_app::pipelines::execution::Execution;
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::{ExecutionId, ExecutionKind};
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::time::Timestamp;
 
 use crate::store::records::{Layout, Record, Records};
 

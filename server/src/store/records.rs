@@ -15,8 +15,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use gennaker_app::ids::{Id, IdKind};
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::{Id, IdKind};
+use gennaker_core::time::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -3,8 +3,8 @@
 //! operation's plan and a stage's plan call these, so a Deploy stage creates a server group
 //! with exactly the steps of "Create Server Group".
 
-use gennaker_app::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
-use gennaker_app::tasks::model::{ManifestRef, Step, StepAction, Target};
+use gennaker_core::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
+use gennaker_core::tasks::model::{ManifestRef, Step, StepAction, Target};
 
 use crate::registries::pull_secret_name;
 

@@ -23,9 +23,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gennaker_app::error::AppError;
-use gennaker_app::ids::TaskId;
-use gennaker_app::tasks::model::{Operation, Origin, Outputs, Status, Step, Task};
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::TaskId;
+use gennaker_core::tasks::model::{Operation, Origin, Outputs, Status, Step, Task};
+use gennaker_core::time::Timestamp;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;

@@ -1,8 +1,8 @@
 //! What running a step once can report: an [`Outcome`] (done, not yet, wait until a time, wait
 //! for a person) or a [`StepError`] that says whether trying again can help.
 
-use gennaker_app::tasks::model::Outputs;
-use gennaker_app::time::Timestamp;
+use gennaker_core::tasks::model::Outputs;
+use gennaker_core::time::Timestamp;
 
 use crate::kubernetes;
 

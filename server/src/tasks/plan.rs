@@ -3,9 +3,9 @@
 //! that the objects it names exist and belong to the application.
 
 use gennaker_app::error::AppError;
-use gennaker_app::infrastructure::names::keys;
-use gennaker_app::infrastructure::server_groups::{ObjectRef, ServerGroup, replicas_problem};
-use gennaker_app::tasks::model::{ManifestRef, Operation, Step, StepAction};
+use gennaker_core::infrastructure::names::keys;
+use gennaker_core::infrastructure::server_groups::{ObjectRef, ServerGroup, replicas_problem};
+use gennaker_core::tasks::model::{ManifestRef, Operation, Step, StepAction};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 
 use super::builders::{self, named};
@@ -232,7 +232,7 @@ pub fn plan(
             for document in &documents {
                 if let (_, Some(ns)) = manifests::identity(document) {
                     if let Some(problem) =
-                        gennaker_app::infrastructure::names::dns_label_problem("Namespace", &ns)
+                        gennaker_core::infrastructure::names::dns_label_problem("Namespace", &ns)
                     {
                         return Err(AppError::invalid("manifest", problem));
                     }

@@ -3,8 +3,8 @@
 //! Start-up reads only the running tasks; tasks written by earlier versions (schema 1, no
 //! markers) are indexed once, at the first start.
 
-use gennaker_app::tasks::model::Task;
-use gennaker_app::time::Timestamp;
+use gennaker_core::tasks::model::Task;
+use gennaker_core::time::Timestamp;
 use serde_json::Value;
 
 use crate::store::records::{Layout, Record, Records};
@@ -21,11 +21,11 @@ pub const LAYOUT: Layout = Layout {
 };
 
 impl Record for Task {
-    type Kind = gennaker_app::ids::TaskKind;
+    type Kind = gennaker_core::ids::TaskKind;
     /// Schema 2: `origin` (an operation or a pipeline stage) instead of schema 1's `operation`.
     const SCHEMA: u64 = 2;
 
-    fn id(&self) -> gennaker_app::ids::TaskId {
+    fn id(&self) -> gennaker_core::ids::TaskId {
         self.id
     }
 

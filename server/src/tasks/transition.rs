@@ -6,9 +6,9 @@
 
 use std::time::Duration;
 
-use gennaker_app::tasks::model::{Status, Task, Waiting};
-use gennaker_app::tasks::policy::Timeout;
-use gennaker_app::time::Timestamp;
+use gennaker_core::tasks::model::{Status, Task, Waiting};
+use gennaker_core::tasks::policy::Timeout;
+use gennaker_core::time::Timestamp;
 
 use super::outcome::{Outcome, StepError};
 
@@ -273,16 +273,16 @@ fn human(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use gennaker_app::ids::TaskId;
-    use gennaker_app::infrastructure::server_groups::ObjectRef;
-    use gennaker_app::tasks::model::{
+    use gennaker_core::ids::TaskId;
+    use gennaker_core::infrastructure::server_groups::ObjectRef;
+    use gennaker_core::tasks::model::{
         ManifestRef, Operation, Origin, Outputs, Step, StepAction, Target,
     };
     use serde_json::json;
 
     use super::*;
     use crate::kubernetes;
-    use gennaker_app::tasks::policy::RetryPolicy;
+    use gennaker_core::tasks::policy::RetryPolicy;
 
     const T0: i64 = 1_795_699_233_000;
 

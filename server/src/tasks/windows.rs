@@ -1,8 +1,8 @@
 //! When an execution window next lets a stage start, in the window's own time zone (jiff, with
 //! its bundled time zone database, so it is the same on every machine).
 
-use gennaker_app::pipelines::windows::{ExecutionWindow, TimeRange};
-use gennaker_app::time::Timestamp;
+use gennaker_core::pipelines::windows::{ExecutionWindow, TimeRange};
+use gennaker_core::time::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 

@@ -2,9 +2,9 @@
 //! regular expressions, CRON expressions and time zones parse, the secrets they name exist, and
 //! a pipeline does not trigger itself.
 
-use gennaker_app::error::FieldError;
-use gennaker_app::pipelines::model::PipelineConfig;
-use gennaker_app::pipelines::triggers::{self, TriggerSettings};
+use gennaker_core::error::FieldError;
+use gennaker_core::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::triggers::{self, TriggerSettings};
 
 use super::full_match;
 
@@ -31,7 +31,7 @@ fn one_of(what: &str, name: &str, known: &[String], fix: &str) -> Option<String>
 /// checked by the model).
 pub fn problems(config: &PipelineConfig, known: &Known<'_>) -> Vec<FieldError> {
     let mut found = Vec::new();
-    for (path, secret) in gennaker_app::pipelines::notifications::secret_names(config) {
+    for (path, secret) in gennaker_core::pipelines::notifications::secret_names(config) {
         if let Some(problem) = one_of(
             "secret",
             &secret,

@@ -16,11 +16,11 @@ use chrono::{Datelike, Timelike};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds};
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::triggers::{
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::triggers::{
     CronRun, CronTrigger, MissedRuns, TriggerSettings, java_hash,
 };
-use gennaker_app::time::Timestamp;
+use gennaker_core::time::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, json};

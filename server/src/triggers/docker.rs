@@ -14,10 +14,10 @@ use std::sync::Mutex;
 
 use futures::StreamExt;
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::triggers::{DockerTrigger, TriggerSettings};
 use gennaker_app::services::Registries;
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::triggers::{DockerTrigger, TriggerSettings};
+use gennaker_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
@@ -44,7 +44,7 @@ struct Push {
     found_at: i64,
 }
 
-pub use gennaker_app::pipelines::triggers::WatchedRepository as RepositoryStatus;
+pub use gennaker_core::pipelines::triggers::WatchedRepository as RepositoryStatus;
 
 #[derive(Default)]
 pub struct DockerWatch {
@@ -92,7 +92,7 @@ fn key(account: &str, repository: &str) -> String {
 /// Whether `tag` starts `trigger`: its pattern matches the whole tag; no pattern matches any
 /// tag but `latest`. An invalid pattern matches nothing (saving refuses one).
 pub fn tag_matches(trigger: &DockerTrigger, tag: &str) -> bool {
-    gennaker_app::pipelines::triggers::docker_tag_matches(&trigger.tag, tag)
+    gennaker_core::pipelines::triggers::docker_tag_matches(&trigger.tag, tag)
 }
 
 fn docker_triggers(triggers: &Triggers) -> Vec<(Watched, DockerTrigger)> {
@@ -364,7 +364,7 @@ pub async fn newest(
         .registries
         .tags(&docker.account, &docker.repository)
         .await?;
-    let Ok(pattern) = gennaker_app::pipelines::triggers::DockerTagPattern::new(&docker.tag) else {
+    let Ok(pattern) = gennaker_core::pipelines::triggers::DockerTagPattern::new(&docker.tag) else {
         return Ok(None);
     };
     let Some(tag) = tags.into_iter().find(|t| pattern.matches(t)) else {

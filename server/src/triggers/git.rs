@@ -4,8 +4,8 @@
 //! GitLab's token — and starts the triggers whose project, repository and branch pattern match.
 //! The execution's trigger has Spinnaker's `source`, `project`, `slug`, `branch` and `hash`.
 
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::triggers::{GitSource, GitTrigger, TriggerSettings};
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::triggers::{GitSource, GitTrigger, TriggerSettings};
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 use sha2::Sha256;

@@ -4,7 +4,7 @@
 use std::sync::{Arc, RwLock};
 
 use gennaker_app::error::AppError;
-use gennaker_app::pipelines::triggers::{self, TriggerSettings};
+use gennaker_core::pipelines::triggers::{self, TriggerSettings};
 use tokio::sync::{Notify, broadcast};
 use tracing::Instrument;
 

@@ -6,9 +6,9 @@
 //! build, so a restart or a second look never starts a build's pipeline twice.
 
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::triggers::{JenkinsTrigger, TriggerSettings};
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::triggers::{JenkinsTrigger, TriggerSettings};
+use gennaker_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 

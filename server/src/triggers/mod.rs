@@ -19,11 +19,11 @@ pub mod webhook;
 use std::sync::Arc;
 
 use gennaker_app::error::AppError;
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::execution::{Execution, ExecutionTrigger};
-use gennaker_app::pipelines::model::{PipelineConfig, Trigger};
-use gennaker_app::pipelines::requests::StartRequest;
-use gennaker_app::pipelines::triggers::TriggerSettings;
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::{Execution, ExecutionTrigger};
+use gennaker_core::pipelines::model::{PipelineConfig, Trigger};
+use gennaker_core::pipelines::requests::StartRequest;
+use gennaker_core::pipelines::triggers::TriggerSettings;
 use serde_json::{Map, Value, json};
 
 use crate::config::{Secrets, TriggersConfig};
@@ -32,12 +32,12 @@ use crate::pipelines::engine::PipelineEngine;
 use crate::registries::DockerRegistries;
 use crate::store::Backend;
 use gennaker_app::auth::guarded::check_application;
-use gennaker_app::auth::permissions::{Authorization, Policy};
+use gennaker_core::auth::permissions::{Authorization, Policy};
 
 pub use index::Watched;
 
 /// The user automated executions run as, unless the trigger names one (`runAsUser`).
-pub use gennaker_app::auth::model::ANONYMOUS;
+pub use gennaker_core::auth::model::ANONYMOUS;
 
 pub struct Triggers {
     pub configs: Arc<Configs>,
@@ -220,7 +220,7 @@ impl Triggers {
             user: who.to_string(),
             ..ExecutionTrigger::default()
         };
-        let docker = gennaker_app::pipelines::triggers::enabled(config)
+        let docker = gennaker_core::pipelines::triggers::enabled(config)
             .into_iter()
             .find_map(|(_, settings)| match settings {
                 TriggerSettings::Docker(docker) => Some(docker),
@@ -241,7 +241,7 @@ impl Triggers {
 
 /// The trigger `watched` names in `config` as it is now, if it is still there and enabled.
 fn current_trigger<'a>(config: &'a PipelineConfig, watched: &Watched) -> Option<&'a Trigger> {
-    let found = gennaker_app::pipelines::triggers::enabled(config)
+    let found = gennaker_core::pipelines::triggers::enabled(config)
         .into_iter()
         .find(|(i, settings)| *i == watched.index && *settings == watched.settings)?;
     config.triggers.as_ref()?.get(found.0)
@@ -269,7 +269,7 @@ fn known_parameters(config: &PipelineConfig, given: Map<String, Value>) -> Map<S
 /// A regular expression matched against the whole text, as Java's `String.matches` does
 /// (Spinnaker's tag, branch and payload constraints are Java regexes); the editor's previews
 /// use the same.
-pub use gennaker_app::pipelines::triggers::full_match;
+pub use gennaker_core::pipelines::triggers::full_match;
 
 /// What a watcher remembers between looks, as JSON under `key` in the store.
 pub async fn load_state<T: serde::de::DeserializeOwned>(

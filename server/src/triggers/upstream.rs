@@ -7,10 +7,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::execution::{Execution, ExecutionStatus};
-use gennaker_app::pipelines::triggers::{PipelineTrigger, TriggerSettings};
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus};
+use gennaker_core::pipelines::triggers::{PipelineTrigger, TriggerSettings};
+use gennaker_core::time::Timestamp;
 use serde_json::{Map, Value, json};
 use tracing::Instrument;
 

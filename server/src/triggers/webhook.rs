@@ -5,8 +5,8 @@
 //! body is the execution's `trigger.payload`; its `parameters` object gives the pipeline's
 //! parameters.
 
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::triggers::{TriggerSettings, WebhookTrigger};
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::triggers::{TriggerSettings, WebhookTrigger};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 

@@ -11,8 +11,8 @@ use crate::components::fields::SelectField;
 use crate::components::instances::Instances;
 use crate::components::time::When;
 use crate::error::AppError;
-use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup};
 use crate::pages::application::ApplicationContext;
+use gennaker_core::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup};
 
 /// "All", then each distinct value, as filter options.
 fn distinct(values: impl Iterator<Item = String>) -> Vec<(String, String)> {

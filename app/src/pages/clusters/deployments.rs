@@ -9,10 +9,10 @@ use crate::components::dialog::Dialog;
 use crate::components::fields::SelectField;
 use crate::components::operation::{Confirm, OperationForm, start_operation};
 use crate::error::AppError;
-use crate::infrastructure::server_groups::{ClusterView, DeploymentStatus, Rollout};
 use crate::live::Live;
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::Operation;
+use gennaker_core::infrastructure::server_groups::{ClusterView, DeploymentStatus, Rollout};
+use gennaker_core::tasks::model::Operation;
 
 impl Confirm {
     fn delete_deployment(application: String, cluster: &ClusterView) -> Confirm {

@@ -11,11 +11,11 @@ use crate::components::parse;
 use crate::components::placement::Placement;
 use crate::components::server_group_form::{FIELDS, ServerGroupFields, ServerGroupForm};
 use crate::error::AppError;
-use crate::infrastructure::server_groups::{
+use crate::live::Live;
+use gennaker_core::infrastructure::server_groups::{
     ClusterView, ObjectRef, ServerGroup, ServerGroupSpec, replicas_problem,
 };
-use crate::live::Live;
-use crate::tasks::model::{ManifestRef, Operation};
+use gennaker_core::tasks::model::{ManifestRef, Operation};
 
 /// "Create New Server Group", or "Clone Server Group" when `spec` is an existing one's. Once the
 /// user has tried to submit, the form is checked again as they type.

@@ -8,9 +8,9 @@ use crate::components::instances::Instances;
 use crate::components::operation::Confirm;
 use crate::components::time::When;
 use crate::infrastructure::application_jobs;
-use crate::infrastructure::jobs::{JobState, JobView};
 use crate::pages::application::ApplicationContext;
-use crate::tasks::model::{ManifestRef, Operation};
+use gennaker_core::infrastructure::jobs::{JobState, JobView};
+use gennaker_core::tasks::model::{ManifestRef, Operation};
 
 /// The application's Jobs, newest first, when it has any: outcome, Pods, and Delete.
 #[component]

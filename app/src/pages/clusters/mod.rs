@@ -19,12 +19,14 @@ use leptos::prelude::*;
 use crate::components::feedback::{ErrorPanel, Loading};
 use crate::components::operation::{Confirm, ConfirmDialog};
 use crate::infrastructure::application_clusters;
-use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup, ServerGroupSpec};
 use crate::pages::application::ApplicationContext;
 use browser::ClusterBrowser;
 use deployments::UndoRolloutDialog;
 use dialogs::{
     CreateServerGroupDialog, ManifestDialog, ReplicasDialog, ReplicasTarget, RollbackDialog,
+};
+use gennaker_core::infrastructure::server_groups::{
+    ClusterView, ObjectRef, ServerGroup, ServerGroupSpec,
 };
 use jobs::JobsSection;
 

@@ -7,8 +7,8 @@ use super::Open;
 use super::dialogs::ReplicasTarget;
 use crate::components::operation::Confirm;
 use crate::components::time::When;
-use crate::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup};
-use crate::tasks::model::Operation;
+use gennaker_core::infrastructure::server_groups::{ClusterView, ObjectRef, ServerGroup};
+use gennaker_core::tasks::model::Operation;
 
 /// "v003" for sequence 3; "rev 3" for a Deployment's third revision.
 pub(super) fn version(group: &ServerGroup) -> String {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::{execution_href, judgment_href};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
-use crate::pipelines::execution::{Execution, ExecutionStatus, ExecutionTrigger};
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus, ExecutionTrigger};
 
 /// A mark beside the colour, so a status reads without telling colours apart.
 fn glyph(status: ExecutionStatus) -> &'static str {
@@ -65,7 +65,7 @@ pub fn started_by(trigger: &ExecutionTrigger) -> impl IntoView + use<> {
     if trigger.kind == "manual" || trigger.kind.is_empty() {
         view! { "manually by " <strong>{trigger.user.clone()}</strong> }.into_any()
     } else {
-        view! { "by " <span class="trigger-source">{crate::pipelines::triggers::describe(trigger)}</span> }.into_any()
+        view! { "by " <span class="trigger-source">{gennaker_core::pipelines::triggers::describe(trigger)}</span> }.into_any()
     }
 }
 

@@ -12,8 +12,8 @@ use crate::components::fields::{TextArea, TextField};
 use crate::error::{AppError, settle};
 use crate::pages::application::ApplicationContext;
 use crate::pipelines::create_pipeline;
-use crate::pipelines::model::PipelineConfig;
-use crate::pipelines::requests::StoredPipeline;
+use gennaker_core::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::requests::StoredPipeline;
 
 /// Creates `config`, giving its answer to `done` or its refusal to `errors`.
 fn creating(

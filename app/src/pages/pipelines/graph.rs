@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::pipelines::graph::{columns, nodes};
+use gennaker_core::pipelines::graph::{columns, nodes};
 
 /// One stage as the graph draws it.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,10 +14,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::feedback::{ErrorPanel, Loading};
 use crate::components::time::When;
 use crate::error::{AppError, settle};
-use crate::ids::ExecutionId;
 use crate::live::use_live;
-use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 use crate::pipelines::{DecideJudgment, get_execution, judgment_path};
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 
 lazy_page!(
     /// The Manual Judgment page: a chunk of its own, small, for a phone.

@@ -16,7 +16,7 @@ pub mod judgment;
 mod start;
 pub mod tab;
 
-use crate::ids::ExecutionId;
+use gennaker_core::ids::ExecutionId;
 
 /// The editor of pipeline `id`.
 pub fn editor_href(application: &str, id: &str) -> String {

@@ -10,10 +10,10 @@ use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::fields::{SelectField, TextField};
 use crate::error::{AppError, FieldError, settle};
-use crate::pipelines::execution::Execution;
-use crate::pipelines::model::Parameter;
-use crate::pipelines::requests::{StartRequest, StoredPipeline};
 use crate::pipelines::start_execution;
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::model::Parameter;
+use gennaker_core::pipelines::requests::{StartRequest, StoredPipeline};
 
 /// A parameter's error path, as the server names it.
 fn field(parameter: &Parameter) -> String {

@@ -9,15 +9,15 @@ use super::bars::ExecutionRow;
 use super::create::{CreatePipelineDialog, ImportDialog};
 use super::editor_href;
 use super::start::StartDialog;
-use crate::auth::permissions::Authorization;
 use crate::components::access::{RefusalNote, WithAccess};
 use crate::components::feedback::{EmptyState, ErrorPanel, Loading, Notice};
 use crate::components::fields::{Binding, SelectField};
 use crate::error::AppError;
 use crate::pages::application::ApplicationContext;
-use crate::pipelines::execution::{Execution, ExecutionStatus};
-use crate::pipelines::requests::{ExecutionFilter, StoredPipeline};
 use crate::pipelines::{list_executions, list_pipelines};
+use gennaker_core::auth::permissions::Authorization;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus};
+use gennaker_core::pipelines::requests::{ExecutionFilter, StoredPipeline};
 
 lazy_page!(
     /// An application's Pipelines tab.

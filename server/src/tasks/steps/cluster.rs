@@ -9,8 +9,8 @@
 
 use std::sync::Arc;
 
-use gennaker_app::infrastructure::server_groups::{ObjectRef, Rollout};
-use gennaker_app::tasks::model::{ClusterCleanup, ManifestRef};
+use gennaker_core::infrastructure::server_groups::{ObjectRef, Rollout};
+use gennaker_core::tasks::model::{ClusterCleanup, ManifestRef};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
@@ -170,7 +170,7 @@ impl Executor<'_> {
         if self.step.did.is_empty() {
             return Outcome::done(nothing);
         }
-        let mut outputs = gennaker_app::tasks::model::Outputs::new();
+        let mut outputs = gennaker_core::tasks::model::Outputs::new();
         outputs.insert(
             "destroyedServerGroups".into(),
             json!(self.step.did.keys().collect::<Vec<_>>()),
@@ -301,7 +301,7 @@ impl Executor<'_> {
             self.resize_to(&member.target, 0).await?;
             resized.push(member.target.name.clone());
         }
-        let mut outputs = gennaker_app::tasks::model::Outputs::new();
+        let mut outputs = gennaker_core::tasks::model::Outputs::new();
         outputs.insert("scaledDown".into(), json!(resized));
         Ok(Outcome::Done {
             message: if resized.is_empty() {

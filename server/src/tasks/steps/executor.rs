@@ -2,8 +2,8 @@
 //! task and step, progress reporting), the errors a Kubernetes call ends in, and the traits the
 //! runner and the pipeline engine give it.
 
-use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{Target, Task};
+use gennaker_core::infrastructure::server_groups::ObjectRef;
+use gennaker_core::tasks::model::{Target, Task};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use kube::api::Api;
 use serde_json::Value;
@@ -38,7 +38,7 @@ pub trait Progress: Send + Sync {
     /// recorded before (more than 0: the receiver may have seen it already).
     async fn sending(&self) -> Result<u32, String>;
     /// Records, durably and before the change is made, what the step is about to do to each
-    /// named thing (see [`Step::did`](gennaker_app::tasks::model::Step::did)).
+    /// named thing (see [`Step::did`](gennaker_core::tasks::model::Step::did)).
     async fn did(&self, done: Vec<(String, String)>) -> Result<(), String>;
 }
 
@@ -49,20 +49,20 @@ pub trait ChildPipelines: Send + Sync {
     /// `parent_stage` of execution `parent`; does nothing when `child` exists already.
     async fn start_child(
         &self,
-        child: gennaker_app::ids::ExecutionId,
+        child: gennaker_core::ids::ExecutionId,
         application: &str,
         pipeline: &str,
         parameters: &serde_json::Map<String, Value>,
-        parent: (gennaker_app::ids::ExecutionId, &str),
+        parent: (gennaker_core::ids::ExecutionId, &str),
         user: &str,
     ) -> Result<(), String>;
 
     /// The child's status, and why it failed when it did.
     async fn child_status(
         &self,
-        child: gennaker_app::ids::ExecutionId,
+        child: gennaker_core::ids::ExecutionId,
     ) -> Option<(
-        gennaker_app::pipelines::execution::ExecutionStatus,
+        gennaker_core::pipelines::execution::ExecutionStatus,
         Option<String>,
     )>;
 }
@@ -73,7 +73,7 @@ pub struct Executor<'a> {
     pub registries: &'a crate::registries::DockerRegistries,
     pub jenkins: &'a crate::jenkins::JenkinsMasters,
     pub task: &'a Task,
-    pub step: &'a gennaker_app::tasks::model::Step,
+    pub step: &'a gennaker_core::tasks::model::Step,
     /// The step's place in the task.
     pub index: usize,
     pub progress: &'a dyn Progress,

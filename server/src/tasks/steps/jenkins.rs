@@ -5,7 +5,7 @@
 //! step recording it can start a second build, as in Spinnaker: Jenkins has no way to ask for a
 //! build only once.
 
-use gennaker_app::tasks::model::Outputs;
+use gennaker_core::tasks::model::Outputs;
 use serde_json::{Map, Value, json};
 
 use super::executor::{Executor, StepResult};

@@ -3,8 +3,8 @@
 //! container's log, and fail the stage when the Job failed. The Job carries the id of the task
 //! that created it, so a restarted task finds its own Job and never creates a second one.
 
-use gennaker_app::infrastructure::jobs::JobState;
-use gennaker_app::tasks::model::{
+use gennaker_core::infrastructure::jobs::JobState;
+use gennaker_core::tasks::model::{
     Capture, JOB_LOGS_OUTPUT, JOB_STATUS_OUTPUT, ManifestRef, Outputs,
 };
 use k8s_openapi::api::batch::v1::Job;

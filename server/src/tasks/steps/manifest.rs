@@ -1,8 +1,8 @@
 //! The steps of one Kubernetes object by kind (Deploy, Delete, Scale and Undo Rollout
 //! (Manifest)): found through discovery, changed by server-side apply or a patch.
 
-use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::ManifestRef;
+use gennaker_core::infrastructure::server_groups::ObjectRef;
+use gennaker_core::tasks::model::ManifestRef;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};

@@ -19,7 +19,7 @@ mod server_group;
 pub mod stage;
 mod target;
 
-use gennaker_app::tasks::model::{ClusterCleanup, StepAction};
+use gennaker_core::tasks::model::{ClusterCleanup, StepAction};
 use kube::api::{DeleteParams, Patch, PatchParams};
 use serde_json::json;
 

@@ -2,8 +2,8 @@
 //! (recorded before the new one exists, so a restart moves traffic from the same one), moving
 //! a share of it at each step, and what a strategy's pipeline is told of the Deploy.
 
-use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{Deployed, Outputs, ROLLING_SOURCE_OUTPUT};
+use gennaker_core::infrastructure::server_groups::ObjectRef;
+use gennaker_core::tasks::model::{Deployed, Outputs, ROLLING_SOURCE_OUTPUT};
 use serde_json::{Map, Value, json};
 
 use super::executor::{Executor, StepResult};

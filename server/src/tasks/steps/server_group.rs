@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use gennaker_app::infrastructure::names::{MAX_SEQUENCE, keys, server_group_name, split_version};
-use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{Outputs, SERVER_GROUP_OUTPUT, Target};
+use gennaker_core::infrastructure::names::{MAX_SEQUENCE, keys, server_group_name, split_version};
+use gennaker_core::infrastructure::server_groups::ObjectRef;
+use gennaker_core::tasks::model::{Outputs, SERVER_GROUP_OUTPUT, Target};
 use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::{Pod, Service};
 use kube::ResourceExt;
@@ -74,7 +74,7 @@ impl Executor<'_> {
     /// this task made (by the task annotation) instead of making a second.
     pub(in crate::tasks) async fn create_replica_set(
         &self,
-        spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
+        spec: &gennaker_core::infrastructure::server_groups::ServerGroupSpec,
         pull_secret: Option<&str>,
     ) -> StepResult {
         let target = self.resolve(&Target::Created {
@@ -101,7 +101,7 @@ impl Executor<'_> {
     async fn write_replica_set(
         &self,
         target: &ObjectRef,
-        spec: &gennaker_app::infrastructure::server_groups::ServerGroupSpec,
+        spec: &gennaker_core::infrastructure::server_groups::ServerGroupSpec,
         pull_secret: Option<&str>,
     ) -> Result<String, StepError> {
         let (api, connection) = self.replica_sets(target)?;

@@ -4,10 +4,10 @@
 //! pipeline has its id fixed before it starts (so a second run finds it rather than starting
 //! another), and a webhook's status is polled from the URL stored by its call.
 
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::pipelines::execution::ExecutionStatus;
-use gennaker_app::tasks::model::{Origin, Outputs, WebhookMonitor, WebhookRequest};
-use gennaker_app::time::Timestamp;
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::ExecutionStatus;
+use gennaker_core::tasks::model::{Origin, Outputs, WebhookMonitor, WebhookRequest};
+use gennaker_core::time::Timestamp;
 use serde_json::{Map, Value, json};
 
 use super::executor::{Executor, StepResult};
@@ -35,7 +35,7 @@ impl Executor<'_> {
     /// the same opening), then `jitter_seconds` more; a "skip remaining window" ends it.
     pub(in crate::tasks) fn execution_window(
         &self,
-        window: &gennaker_app::pipelines::windows::ExecutionWindow,
+        window: &gennaker_core::pipelines::windows::ExecutionWindow,
         jitter_seconds: u64,
     ) -> StepResult {
         if let Some(input) = &self.step.input {
@@ -66,7 +66,7 @@ impl Executor<'_> {
             until: ready,
             message: format!(
                 "waiting for its execution window ({}): it opens {}{jitter}",
-                gennaker_app::pipelines::windows::describe(window),
+                gennaker_core::pipelines::windows::describe(window),
                 crate::tasks::windows::local_time(window, opens)
             ),
         })

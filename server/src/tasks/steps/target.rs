@@ -4,8 +4,8 @@
 //! task's outputs by a step that changes nothing, so the steps that act after it are fixed even
 //! when a restart runs them again.
 
-use gennaker_app::infrastructure::server_groups::ObjectRef;
-use gennaker_app::tasks::model::{
+use gennaker_core::infrastructure::server_groups::ObjectRef;
+use gennaker_core::tasks::model::{
     ImagePick, Outputs, PICKED_OUTPUT, Resize, ServerGroupPick, Target,
 };
 use serde_json::{Value, json};

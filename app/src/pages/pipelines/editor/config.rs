@@ -8,7 +8,7 @@ use super::draft::{Draft, typed};
 use super::notifications::PipelineNotifications;
 use super::triggers::TriggersForm;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
-use crate::pipelines::model::{Parameter, ParameterOption, PipelineConfig};
+use gennaker_core::pipelines::model::{Parameter, ParameterOption, PipelineConfig};
 
 /// Options as one value per line.
 fn options_text(parameter: &Parameter) -> String {

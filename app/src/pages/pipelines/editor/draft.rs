@@ -11,10 +11,10 @@ use serde_json::Value;
 
 use crate::components::fields::Binding;
 use crate::error::{AppError, FieldError};
-use crate::pipelines::model::{PipelineConfig, Stage};
-use crate::pipelines::requests::StoredPipeline;
-use crate::pipelines::validate::validate;
-use crate::pipelines::write::{self, Seg};
+use gennaker_core::pipelines::model::{PipelineConfig, Stage};
+use gennaker_core::pipelines::requests::StoredPipeline;
+use gennaker_core::pipelines::validate::validate;
+use gennaker_core::pipelines::write::{self, Seg};
 
 #[derive(Clone, Copy)]
 pub(super) struct Draft {

@@ -8,8 +8,8 @@ use super::draft::Draft;
 use crate::components::feedback::{ErrorPanel, FormError, Loading};
 use crate::components::history::{Comparison, DiffRow, SavedVersion, VersionHistory};
 use crate::error::{AppError, settle};
-use crate::pipelines::model::PipelineConfig;
 use crate::pipelines::{delete_pipeline, pipeline_history, restore_pipeline};
+use gennaker_core::pipelines::model::PipelineConfig;
 
 fn compact<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
@@ -58,7 +58,8 @@ fn rows(a: &PipelineConfig, b: &PipelineConfig) -> Vec<DiffRow> {
     for ref_id in ref_ids {
         let (left, right) = (a.stage(ref_id), b.stage(ref_id));
         let name = right.or(left).map(|s| s.name.as_str()).unwrap_or_default();
-        let text = |s: Option<&crate::pipelines::model::Stage>| s.map(compact).unwrap_or_default();
+        let text =
+            |s: Option<&gennaker_core::pipelines::model::Stage>| s.map(compact).unwrap_or_default();
         rows.push((format!("Stage {ref_id}: {name}"), text(left), text(right)));
     }
     rows

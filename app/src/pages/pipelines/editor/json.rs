@@ -7,8 +7,8 @@ use leptos::html::{Pre, Textarea};
 use leptos::prelude::*;
 
 use super::draft::Draft;
-use crate::pipelines::json_lines::line_of;
-use crate::pipelines::model::PipelineConfig;
+use gennaker_core::pipelines::json_lines::line_of;
+use gennaker_core::pipelines::model::PipelineConfig;
 
 fn pretty(config: &PipelineConfig) -> String {
     serde_json::to_string_pretty(config).unwrap_or_default()

@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use super::draft::{Draft, as_text};
 use super::scope::StageScope;
 use crate::components::fields::{Binding, CheckboxField, SelectField, TextField};
-use crate::pipelines::notifications::{PIPELINE_EVENTS, event_label, stage_events};
 use crate::pipelines::secret_names;
-use crate::pipelines::write::{self, Seg};
+use gennaker_core::pipelines::notifications::{PIPELINE_EVENTS, event_label, stage_events};
+use gennaker_core::pipelines::write::{self, Seg};
 
 /// Where the list lives: the pipeline's `notifications`, or a stage's.
 #[derive(Clone, PartialEq)]

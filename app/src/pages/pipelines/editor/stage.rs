@@ -11,8 +11,8 @@ use super::notifications::StageNotifications;
 use super::scope::StageScope;
 use super::window::Window;
 use crate::components::fields::{CheckboxField, TextArea, TextField};
-use crate::pipelines::graph::{may_depend_on, nodes};
-use crate::pipelines::model::{FailureChoice, StageEnabled, StageType};
+use gennaker_core::pipelines::graph::{may_depend_on, nodes};
+use gennaker_core::pipelines::model::{FailureChoice, StageEnabled, StageType};
 
 #[component]
 pub(super) fn StageForm(ref_id: String, index: usize, kind: String) -> impl IntoView {

@@ -10,8 +10,8 @@ use super::draft::Draft;
 use crate::components::dialog::Dialog;
 use crate::pages::application::ApplicationContext;
 use crate::pages::pipelines::graph::{GraphStage, StageColumns, waits_for};
-use crate::pipelines::graph::{next_ref_id, nodes};
-use crate::pipelines::model::{Stage, StageType};
+use gennaker_core::pipelines::graph::{next_ref_id, nodes};
+use gennaker_core::pipelines::model::{Stage, StageType};
 
 /// The settings a new stage of `kind` starts with, as Deck's defaults.
 fn defaults(kind: StageType, application: &str) -> Map<String, Value> {

@@ -14,12 +14,12 @@ use crate::infrastructure::{
     list_docker_registries, list_jenkins_masters, registry_repositories, registry_tags,
 };
 use crate::pages::application::ApplicationContext;
-use crate::pipelines::model::Trigger;
-use crate::pipelines::triggers::{
-    DEFAULT_TIME_ZONE, DockerTagPattern, GitSource, JENKINS_RESULTS, PIPELINE_STATUSES, TriggerType,
-};
 use crate::pipelines::{
     cron_runs, list_pipelines, secret_names, service_user_names, watched_repositories,
+};
+use gennaker_core::pipelines::model::Trigger;
+use gennaker_core::pipelines::triggers::{
+    DEFAULT_TIME_ZONE, DockerTagPattern, GitSource, JENKINS_RESULTS, PIPELINE_STATUSES, TriggerType,
 };
 
 /// A new trigger of `kind`, with the defaults its form starts from.
@@ -158,7 +158,7 @@ fn TriggerRow(i: usize) -> impl IntoView {
             c.triggers
                 .as_ref()
                 .and_then(|t| t.get(i))
-                .is_some_and(crate::pipelines::triggers::is_enabled)
+                .is_some_and(gennaker_core::pipelines::triggers::is_enabled)
         },
         move |c, on| {
             if let Some(t) = c.triggers.as_mut().and_then(|t| t.get_mut(i)) {

@@ -11,7 +11,7 @@ use crate::components::fields::{Binding, CheckboxField, SelectField, TextArea, T
 use crate::error::settle;
 use crate::infrastructure::list_kubernetes_accounts;
 use crate::pipelines::read_manifests;
-use crate::pipelines::write::{Seg, path_text};
+use gennaker_core::pipelines::write::{Seg, path_text};
 
 /// A labelled input with its error beside it, `hint` under it when there is one.
 #[component]

@@ -9,8 +9,8 @@ use super::draft::Draft;
 use super::scope::StageScope;
 use super::widgets::{Flag, Input, Setting};
 use crate::components::fields::CheckboxField;
-use crate::pipelines::windows::DAYS;
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::windows::DAYS;
+use gennaker_core::pipelines::write::Seg;
 
 const WINDOW: &str = "restrictedExecutionWindow";
 

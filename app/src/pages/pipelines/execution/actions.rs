@@ -2,19 +2,19 @@
 //! restart a finished stage (after a confirmation: it runs again with every stage after it).
 //! The page follows the result live, so an action only has to report a refusal.
 
-use crate::auth::permissions::Authorization;
 use crate::components::access::{RefusalNote, WithAccess};
+use gennaker_core::auth::permissions::Authorization;
 use leptos::prelude::*;
 
 use crate::components::dialog::Dialog;
 use crate::components::feedback::FormError;
 use crate::components::fields::TextField;
 use crate::error::{AppError, settle};
-use crate::ids::ExecutionId;
-use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 use crate::pipelines::{
     cancel_execution, pause_execution, restart_stage, resume_execution, skip_window,
 };
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
 
 /// A change asked of an execution.
 #[derive(Clone)]

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::components::fields::TextField;
 use crate::error::{AppError, settle};
-use crate::ids::ExecutionId;
 use crate::pipelines::evaluate_expression;
+use gennaker_core::ids::ExecutionId;
 
 /// The answer to an expression, and the execution it was evaluated against.
 type Answer = (ExecutionId, Result<serde_json::Value, AppError>);

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
-use crate::pipelines::execution::StageExecution;
-use crate::tasks::model::JOB_LOGS_OUTPUT;
+use gennaker_core::pipelines::execution::StageExecution;
+use gennaker_core::tasks::model::JOB_LOGS_OUTPUT;
 
 /// The properties a Job's log gave, as `name = value`.
 fn property_lines(stage: &StageExecution) -> Vec<(String, String)> {

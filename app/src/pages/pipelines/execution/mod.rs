@@ -21,12 +21,12 @@ use crate::components::feedback::{ErrorPanel, Loading};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
 use crate::error::{AppError, settle};
-use crate::ids::ExecutionId;
 use crate::pages::application::ApplicationContext;
-use crate::pipelines::execution::Execution;
 use crate::pipelines::get_execution;
 use actions::{ExecutionActions, OpenDialogs};
 use evaluate::{EvaluateBox, Evaluation};
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::execution::Execution;
 use stage::StageDetails;
 
 lazy_page!(

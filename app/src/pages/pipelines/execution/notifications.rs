@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::ids::ExecutionId;
 use crate::pipelines::execution_notifications;
-use crate::pipelines::notifications::event_label;
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::notifications::event_label;
 
 #[component]
 pub fn ExecutionNotifications(id: ExecutionId, live: Signal<u64>) -> impl IntoView {

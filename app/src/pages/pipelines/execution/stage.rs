@@ -9,10 +9,10 @@ use super::actions::{RestartStage, WindowWait};
 use super::job::{JobLogs, OutputProperties};
 use crate::components::task_progress::{StatusBadge, duration};
 use crate::components::time::When;
-use crate::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
-use crate::pipelines::model::StageType;
-use crate::pipelines::windows::WINDOW_STEP;
-use crate::tasks::model::{JOB_LOGS_OUTPUT, JOB_STATUS_OUTPUT};
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
+use gennaker_core::pipelines::model::StageType;
+use gennaker_core::pipelines::windows::WINDOW_STEP;
+use gennaker_core::tasks::model::{JOB_LOGS_OUTPUT, JOB_STATUS_OUTPUT};
 
 fn pretty(map: &Map<String, Value>) -> String {
     serde_json::to_string_pretty(map).unwrap_or_default()

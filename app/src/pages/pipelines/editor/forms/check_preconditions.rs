@@ -7,8 +7,8 @@ use serde_json::json;
 use crate::pages::pipelines::editor::draft::{Draft, as_text};
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{Choice, Flag, Setting, SettingList};
-use crate::pipelines::execution::ExecutionStatus;
-use crate::pipelines::write::{self, Seg};
+use gennaker_core::pipelines::execution::ExecutionStatus;
+use gennaker_core::pipelines::write::{self, Seg};
 
 const KINDS: [(&str, &str); 3] = [
     ("expression", "An expression is true"),

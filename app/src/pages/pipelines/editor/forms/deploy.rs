@@ -13,14 +13,14 @@ use crate::error::{AppError, FieldError};
 use crate::pages::application::ApplicationContext;
 use crate::pages::pipelines::editor::draft::Draft;
 use crate::pages::pipelines::editor::scope::StageScope;
-use crate::pipelines::graph::{depends_on, nodes};
 use crate::pipelines::list_pipelines;
-use crate::pipelines::model::{Stage, StageType};
-use crate::pipelines::stages::{
+use gennaker_core::pipelines::graph::{depends_on, nodes};
+use gennaker_core::pipelines::model::{Stage, StageType};
+use gennaker_core::pipelines::stages::{
     DEFAULT_PERCENTAGES, DeployCluster, StageSettings, Strategy, StrategyPipeline, read,
 };
-use crate::pipelines::triggers::TriggerType;
-use crate::pipelines::write::{self, Seg, deploy_cluster_entry};
+use gennaker_core::pipelines::triggers::TriggerType;
+use gennaker_core::pipelines::write::{self, Seg, deploy_cluster_entry};
 
 /// The stage's `clusters[]` entries.
 fn entries(stage: Option<&Stage>) -> Vec<Map<String, Value>> {

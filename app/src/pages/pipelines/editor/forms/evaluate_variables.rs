@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde_json::json;
 
 use crate::pages::pipelines::editor::widgets::{Setting, SettingList};
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 #[component]
 pub(super) fn EvaluateVariablesForm() -> impl IntoView {

@@ -4,8 +4,8 @@ use leptos::prelude::*;
 
 use super::targets::ClusterPlace;
 use crate::pages::pipelines::editor::widgets::{Choice, Flag};
-use crate::pipelines::write::Seg;
-use crate::tasks::model::ImagePick;
+use gennaker_core::pipelines::write::Seg;
+use gennaker_core::tasks::model::ImagePick;
 
 #[component]
 pub(super) fn FindImageFromClusterForm() -> impl IntoView {

@@ -8,7 +8,7 @@ use crate::infrastructure::{jenkins_jobs, list_jenkins_masters};
 use crate::pages::pipelines::editor::draft::Draft;
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{Flag, Input, Setting, parse_pairs, show_pairs};
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 #[component]
 pub(super) fn JenkinsForm() -> impl IntoView {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::pages::pipelines::editor::draft::{Draft, as_text};
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{Input, Setting};
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 /// One value per line, as `[{"value": ...}]`.
 fn show_inputs(value: Option<&Value>) -> String {

@@ -28,13 +28,13 @@ use leptos::prelude::*;
 
 use crate::pages::pipelines::editor::draft::Draft;
 use crate::pages::pipelines::editor::scope::StageScope;
-use crate::pipelines::model::StageType;
 use check_preconditions::CheckPreconditionsForm;
 use delete_manifest::DeleteManifestForm;
 use deploy::DeployForm;
 use deploy_manifest::DeployManifestForm;
 use evaluate_variables::EvaluateVariablesForm;
 use find_image_from_cluster::FindImageFromClusterForm;
+use gennaker_core::pipelines::model::StageType;
 use jenkins::JenkinsForm;
 use manual_judgment::ManualJudgmentForm;
 use pipeline::PipelineForm;

@@ -8,7 +8,7 @@ use crate::pages::pipelines::editor::draft::Draft;
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{Flag, Input, Setting, parse_pairs, show_pairs};
 use crate::pipelines::list_pipelines;
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 #[component]
 pub(super) fn PipelineForm() -> impl IntoView {

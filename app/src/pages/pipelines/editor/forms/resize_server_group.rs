@@ -6,7 +6,7 @@ use super::targets::{ClusterPlace, TargetChoice};
 use crate::pages::pipelines::editor::draft::{Draft, as_text};
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{Choice, Setting};
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 #[component]
 pub(super) fn ResizeServerGroupForm() -> impl IntoView {

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::pages::pipelines::editor::widgets::{AccountChoice, Flag, ManifestText, Setting};
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 #[component]
 pub(super) fn RunJobManifestForm() -> impl IntoView {

@@ -10,8 +10,8 @@ use crate::components::fields::SelectField;
 use crate::pages::pipelines::editor::draft::{Draft, as_text};
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{AccountChoice, Flag, Input, Setting};
-use crate::pipelines::write::Seg;
-use crate::tasks::model::ServerGroupPick;
+use gennaker_core::pipelines::write::Seg;
+use gennaker_core::tasks::model::ServerGroupPick;
 
 /// The value of the target choice that names a server group instead.
 const NAMED: &str = "named";

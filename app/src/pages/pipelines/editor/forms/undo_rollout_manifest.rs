@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::targets::ManifestObject;
 use crate::pages::pipelines::editor::widgets::Setting;
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 #[component]
 pub(super) fn UndoRolloutManifestForm() -> impl IntoView {

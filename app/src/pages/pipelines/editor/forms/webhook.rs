@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::pages::pipelines::editor::draft::{Draft, as_text};
 use crate::pages::pipelines::editor::scope::StageScope;
 use crate::pages::pipelines::editor::widgets::{Choice, Flag, Input, Setting, parse_map, show_map};
-use crate::pipelines::write::Seg;
+use gennaker_core::pipelines::write::Seg;
 
 const METHODS: [(&str, &str); 6] = [
     ("GET", "GET"),

@@ -3,11 +3,11 @@
 //! from the previous server group at each, with an optional validation pipeline between) and
 //! Custom (run a pipeline of the team's own with Spinnaker's parameters).
 
-use gennaker_app::ids::ExecutionId;
-use gennaker_app::infrastructure::server_groups::ServerGroupSpec;
-use gennaker_app::pipelines::execution::{Execution, StageExecution};
-use gennaker_app::pipelines::stages::{DeployCluster, StrategyPipeline};
-use gennaker_app::tasks::model::{Deployed, Step, StepAction, Target};
+use gennaker_core::ids::ExecutionId;
+use gennaker_core::infrastructure::server_groups::ServerGroupSpec;
+use gennaker_core::pipelines::execution::{Execution, StageExecution};
+use gennaker_core::pipelines::stages::{DeployCluster, StrategyPipeline};
+use gennaker_core::tasks::model::{Deployed, Step, StepAction, Target};
 use serde_json::{Map, Value, json};
 
 use crate::tasks::builders;

@@ -24,11 +24,11 @@ impl Timestamp {
 
     /// The current time: the system clock on the server, `Date.now()` in the browser.
     pub fn now() -> Timestamp {
-        #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+        #[cfg(target_arch = "wasm32")]
         {
-            Timestamp::from_millis(web_sys::js_sys::Date::now() as i64)
+            Timestamp::from_millis(js_sys::Date::now() as i64)
         }
-        #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+        #[cfg(not(target_arch = "wasm32"))]
         {
             let since = std::time::SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -49,7 +49,7 @@ pub struct Id<K> {
 
 impl<K: IdKind> Id<K> {
     /// A new id for now.
-    #[cfg(feature = "ssr")]
+    #[cfg(feature = "server")]
     #[expect(
         clippy::new_without_default,
         reason = "every call makes a different id; a default one would be a surprise"
@@ -59,7 +59,7 @@ impl<K: IdKind> Id<K> {
     }
 
     /// A new id for `at` (for tests and benchmarks that need a given age).
-    #[cfg(feature = "ssr")]
+    #[cfg(feature = "server")]
     pub fn at(at: Timestamp) -> Id<K> {
         let millis = u64::try_from(at.as_millis()).unwrap_or(0);
         let ts = uuid::Timestamp::from_unix(
@@ -187,7 +187,7 @@ impl<'de, K: IdKind> Deserialize<'de> for Id<K> {
     }
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(all(test, feature = "server"))]
 mod tests {
     use super::*;
 

@@ -148,7 +148,7 @@ pub struct AuditEntry {
     pub after: Option<Value>,
 }
 
-#[cfg(feature = "ssr")]
+#[cfg(feature = "server")]
 impl AuditEntry {
     /// An entry made now.
     pub fn now(user: &str, action: AuditAction, target: impl Into<String>) -> AuditEntry {

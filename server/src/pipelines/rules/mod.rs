@@ -12,11 +12,15 @@
 //!   CANCELED if one is, otherwise SUCCEEDED — or TERMINAL when a STOPPED stage has
 //!   `completeOtherBranchesThenFail`.
 
+pub mod commands;
+
 use std::collections::BTreeSet;
 
-use gennaker_app::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
-use gennaker_app::pipelines::model::{FailureChoice, PipelineConfig};
-use gennaker_app::tasks::model::Status;
+use gennaker_core::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
+use gennaker_core::pipelines::model::{FailureChoice, PipelineConfig};
+use gennaker_core::tasks::model::Status;
+
+pub use commands::Refusal;
 
 /// What the engine does next with an execution.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,10 +179,10 @@ pub fn release_waiting<T: Clone>(waiting: &[T], keep_waiting: bool) -> (Option<T
 
 #[cfg(test)]
 pub(super) mod tests {
-    use gennaker_app::ids::ExecutionId;
-    use gennaker_app::pipelines::execution::{ExecutionTrigger, initial_context};
-    use gennaker_app::pipelines::model::{PipelineConfig, Stage};
-    use gennaker_app::time::Timestamp;
+    use gennaker_core::ids::ExecutionId;
+    use gennaker_core::pipelines::execution::{ExecutionTrigger, initial_context};
+    use gennaker_core::pipelines::model::{PipelineConfig, Stage};
+    use gennaker_core::time::Timestamp;
     use serde_json::json;
 
     use super::ExecutionStatus::{

@@ -124,11 +124,11 @@ impl ApplicationInput {
 
     /// The spec the input describes; a port that is not a number is refused here, the rest is
     /// validated by the service.
-    pub fn to_spec(&self) -> Result<ApplicationSpec, crate::error::AppError> {
+    pub fn to_spec(&self) -> Result<ApplicationSpec, FieldError> {
         let instance_port = match self.instance_port.trim() {
             "" => None,
             text => Some(text.parse::<u16>().map_err(|_| {
-                crate::error::AppError::invalid(
+                FieldError::new(
                     "instancePort",
                     format!("Instance port must be a number from 1 to 65535, not {text:?}."),
                 )

@@ -1,0 +1,3 @@
+//! Applications: their settings, validation and permissions.
+
+pub mod model;

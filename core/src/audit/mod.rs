@@ -1,0 +1,3 @@
+//! The audit log's entries and filters.
+
+pub mod model;

@@ -1,0 +1,4 @@
+//! Who acts (a principal) and what they may do (permissions), without sign-in itself.
+
+pub mod model;
+pub mod permissions;

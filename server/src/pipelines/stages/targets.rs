@@ -1,0 +1,115 @@
+//! What the stages that act on an object or a cluster share: the object or cluster, with its
+//! account and namespace checked, and the step that picks a server group when the stage runs.
+
+use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::stages::{Cleanup, ClusterRef, ClusterTarget, ManifestTarget};
+use gennaker_core::tasks::model::{
+    ClusterCleanup, ManifestRef, ServerGroupPick, Step, StepAction, Target,
+};
+use serde_json::Value;
+
+use super::PlanError;
+use crate::kubernetes::Kubernetes;
+use crate::tasks::steps::DEPLOYED_OUTPUT;
+
+pub(super) fn manifest_ref(
+    kubernetes: &Kubernetes,
+    target: ManifestTarget,
+) -> Result<ManifestRef, PlanError> {
+    kubernetes
+        .connection_for(&target.account, &target.namespace)
+        .map_err(|e| e.to_string())?;
+    if target.kind.trim().is_empty() || target.name.trim().is_empty() {
+        return Err("manifestName: give the kind and the name of the object".into());
+    }
+    Ok(ManifestRef {
+        account: target.account,
+        namespace: target.namespace,
+        kind: target.kind,
+        name: target.name,
+    })
+}
+
+/// Waits until a scaled or rolled back object is stable again.
+pub(super) fn wait_for_object(target: ManifestRef) -> Step {
+    Step::new(
+        format!("Wait for {} {} to be stable", target.kind, target.name),
+        StepAction::WaitForManifests {
+            account: target.account.clone(),
+            namespace: target.namespace.clone(),
+            objects: vec![target],
+        },
+    )
+}
+
+/// The cluster, with its account and namespace checked.
+pub(super) fn checked_cluster(
+    kubernetes: &Kubernetes,
+    cluster: ClusterRef,
+) -> Result<ClusterRef, PlanError> {
+    kubernetes
+        .connection_for(&cluster.account, &cluster.namespace)
+        .map_err(|e| e.to_string())?;
+    Ok(cluster)
+}
+
+/// The step that picks a server group stage's target when it runs, and the target the steps
+/// after it act on.
+pub(super) fn pick(
+    kubernetes: &Kubernetes,
+    target: ClusterTarget,
+) -> Result<(Vec<Step>, Target), PlanError> {
+    let cluster = checked_cluster(kubernetes, target.cluster)?;
+    let label = match &target.pick {
+        ServerGroupPick::Named { name } => format!("Find server group {name}"),
+        other => format!("Pick {} of {}", other.describe(), cluster.cluster),
+    };
+    let picked = Target::Picked {
+        account: cluster.account.clone(),
+        namespace: cluster.namespace.clone(),
+    };
+    let step = Step::new(
+        label,
+        StepAction::PickServerGroup {
+            account: cluster.account,
+            namespace: cluster.namespace,
+            cluster: cluster.cluster,
+            pick: target.pick,
+        },
+    );
+    Ok((vec![step], picked))
+}
+
+/// The server groups of `cluster` that stages of this execution deployed.
+fn deployed_here(execution: &Execution, cluster: &ClusterRef) -> Vec<String> {
+    execution
+        .stages
+        .iter()
+        .filter_map(|s| s.outputs.get(DEPLOYED_OUTPUT).and_then(Value::as_array))
+        .flatten()
+        .filter(|d| {
+            d["account"] == cluster.account.as_str()
+                && d["namespace"] == cluster.namespace.as_str()
+                && d["cluster"] == cluster.cluster.as_str()
+        })
+        .filter_map(|d| d["name"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// Shrink Cluster's or Scale Down Cluster's settings, sparing what this execution deployed.
+pub(super) fn cluster_cleanup(
+    execution: &Execution,
+    kubernetes: &Kubernetes,
+    cleanup: Cleanup,
+) -> Result<ClusterCleanup, PlanError> {
+    let cluster = checked_cluster(kubernetes, cleanup.cluster)?;
+    Ok(ClusterCleanup {
+        exclude: deployed_here(execution, &cluster),
+        account: cluster.account,
+        namespace: cluster.namespace,
+        cluster: cluster.cluster,
+        keep: cleanup.keep,
+        prefer_larger: cleanup.prefer_larger,
+        allow_active: cleanup.allow_active,
+    })
+}
