@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use gennaker_app::error::AppError;
 use gennaker_core::accounts::{AccountHealth, HealthStatus};
+use gennaker_core::infrastructure::image::ImageReference;
 use gennaker_core::registries::{DockerRegistrySummary, RepositoryList, sort_tags};
 use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::secrets::RegistryAuth;
@@ -208,6 +209,19 @@ impl JsonValue for reqwest::Response {
     }
 }
 
+/// The OCI client's reference to `repository:tag` in the registry at `address`, checked by the
+/// one image reference parser (`gennaker_core`'s, which the UI and validation use too) and
+/// handed to the client in parts, so it never parses a reference itself.
+fn oci_reference(address: &str, repository: &str, tag: &str) -> Result<Reference, AppError> {
+    ImageReference::parse(&format!("{address}/{repository}:{tag}"))
+        .map_err(|problem| AppError::invalid("repository", problem))?;
+    Ok(Reference::with_tag(
+        address.to_string(),
+        repository.to_string(),
+        tag.to_string(),
+    ))
+}
+
 /// The name of the Secret holding a registry account's credentials in a namespace.
 pub fn pull_secret_name(registry: &str) -> String {
     format!("gennaker-registry-{registry}")
@@ -217,9 +231,7 @@ impl DockerRegistries {
     /// The registry account with credentials that serves `image`, if the Kubernetes account may
     /// use it: it is among `linked`, or the account links none.
     pub fn for_image(&self, image: &str, linked: &[String]) -> Option<&str> {
-        let host = gennaker_core::infrastructure::image::ImageReference::parse(image)
-            .ok()?
-            .registry?;
+        let host = ImageReference::parse(image).ok()?.registry?;
         self.order.iter().map(String::as_str).find(|name| {
             self.registries.get(*name).is_some_and(|r| {
                 r.settings.address == host
@@ -305,14 +317,7 @@ impl DockerRegistries {
         tag: &str,
     ) -> Result<Option<String>, AppError> {
         let registry = self.registry(name)?;
-        let reference: Reference = format!("{}/{repository}:{tag}", registry.settings.address)
-            .parse()
-            .map_err(|e| {
-                AppError::invalid(
-                    "repository",
-                    format!("{repository}:{tag} is not an image reference: {e}"),
-                )
-            })?;
+        let reference = oci_reference(&registry.settings.address, repository, tag)?;
         match registry
             .oci
             .fetch_manifest_digest(&reference, &registry.auth())
@@ -455,14 +460,7 @@ impl gennaker_app::services::Registries for DockerRegistries {
 
     async fn tags(&self, name: &str, repository: &str) -> Result<Vec<String>, AppError> {
         let registry = self.registry(name)?;
-        let reference: Reference = format!("{}/{repository}:latest", registry.settings.address)
-            .parse()
-            .map_err(|e| {
-                AppError::invalid(
-                    "repository",
-                    format!("{repository:?} is not a repository name: {e}"),
-                )
-            })?;
+        let reference = oci_reference(&registry.settings.address, repository, "latest")?;
         let mut tags = registry
             .oci
             .list_tags(&reference, &registry.auth(), None, None)

@@ -54,7 +54,10 @@ async fn an_unreachable_cluster_is_reported_and_recovers_by_itself() {
     )
     .expect("write the kubeconfig");
 
-    let server = support::start_with(kubernetes_config(&relayed)).await;
+    let server = support::Setup::default()
+        .kubernetes(kubernetes_config(&relayed))
+        .start()
+        .await;
     let down = wait_for_status(server.addr, "Unreachable").await;
     assert!(
         down["health"]["message"]

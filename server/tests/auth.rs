@@ -1465,7 +1465,7 @@ async fn triggers_run_as_their_service_user_and_need_its_permission() {
     );
     let mut rewritten: serde_json::Value =
         serde_json::from_str(&pipeline(Some("deploy-bot"))).expect("json");
-    rewritten["stages"] = json!([{"refId": "1", "type": "wait", "name": "Wait", "waitTime": 1}]);
+    rewritten["stages"] = json!([support::pipelines::wait_stage("1", "Wait", 1, &[])]);
     let rewrite = request(
         addr,
         "PUT",

@@ -47,7 +47,7 @@ async fn server_group_and_cluster_stages_pick_their_targets_when_they_run() {
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let (app, lb) = application_with_load_balancer(addr, "cs", &namespace).await;
         let cluster = format!("{app}-web");
@@ -134,7 +134,7 @@ async fn scale_and_undo_rollout_of_a_deployment() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let app = unique("um");
         create_application(addr, &app).await;

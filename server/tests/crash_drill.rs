@@ -86,14 +86,14 @@ async fn fifty_executions_survive_two_dozen_kill_9s() {
         addr,
         json!({"application": app, "name": "Child",
         "limitConcurrent": false,
-        "stages": [{"refId": "1", "type": "wait", "name": "Child wait", "waitTime": 1}]}),
+        "stages": [support::pipelines::wait_stage("1", "Child wait", 1, &[])]}),
     )
     .await;
     let pipeline = support::pipelines::create_pipeline(addr, json!({
         "application": app, "name": "Drill", "limitConcurrent": false,
         "stages": [
-            {"refId": "1", "type": "wait", "name": "First wait", "waitTime": 1},
-            {"refId": "2", "requisiteStageRefIds": ["1"], "type": "wait", "name": "Left wait", "waitTime": 2},
+            support::pipelines::wait_stage("1", "First wait", 1, &[]),
+            support::pipelines::wait_stage("2", "Left wait", 2, &["1"]),
             {"refId": "3", "requisiteStageRefIds": ["1"], "type": "evaluateVariables", "name": "Variables",
              "variables": [{"key": "color", "value": "blue"}]},
             {"refId": "4", "requisiteStageRefIds": ["2", "3"], "type": "checkPreconditions", "name": "Check",

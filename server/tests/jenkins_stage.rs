@@ -7,7 +7,7 @@
 
 mod support;
 
-use gennaker::config::{JenkinsMaster, KubernetesConfig};
+use gennaker::config::JenkinsMaster;
 use serde_json::{Value, json};
 use support::cluster::{call, create_application, unique};
 use support::pipelines::{create_pipeline, finished, stage, stage_error, start_execution, summary};
@@ -75,7 +75,7 @@ async fn a_jenkins_stage_runs_a_job_and_hands_on_its_property_file() {
     let Some(masters) = test_masters() else {
         return;
     };
-    let server = support::start_full(KubernetesConfig::default(), Vec::new(), masters).await;
+    let server = support::Setup::default().jenkins(masters).start().await;
     let addr = server.addr;
     let app = unique("jenkins");
     create_application(addr, &app).await;

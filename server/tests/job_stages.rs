@@ -57,7 +57,7 @@ async fn run_job_and_script_hand_their_output_properties_to_later_stages() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let app = unique("jobs");
         create_application(addr, &app).await;
@@ -118,7 +118,7 @@ async fn a_failed_job_fails_its_stage_with_the_reason_and_keeps_its_log() {
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let app = unique("jobfail");
         create_application(addr, &app).await;
@@ -152,7 +152,10 @@ async fn job_stages_with_bad_settings_are_refused_on_save() {
     let Some((_client, kubeconfig)) = test_cluster().await else {
         return;
     };
-    let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+    let server = support::Setup::default()
+        .kubernetes(kubernetes_config(&kubeconfig))
+        .start()
+        .await;
     let addr = server.addr;
     let app = unique("jobbad");
     create_application(addr, &app).await;

@@ -304,7 +304,7 @@ async fn a_webhook_that_keeps_failing_is_retried_and_shows_on_the_channels() {
         addr,
         json!({"application": "failing", "name": "Unheard",
             "notifications": [{"type": "webhook", "address": format!("http://{closed}/hook"), "when": ["pipeline.starting"]}],
-            "stages": [{"refId": "1", "type": "wait", "name": "Wait", "waitTime": 0, "requisiteStageRefIds": []}]}),
+            "stages": [support::pipelines::wait_stage("1", "Wait", 0, &[])]}),
     )
     .await;
     let id = start_execution(addr, &pipeline, json!({})).await;

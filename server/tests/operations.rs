@@ -47,7 +47,10 @@ async fn server_groups_load_balancers_security_groups_and_manifests() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let server = support::start_with(kubernetes_config(&path)).await;
+        let server = support::Setup::default()
+            .kubernetes(kubernetes_config(&path))
+            .start()
+            .await;
         exercise(server.addr, client, namespace).await;
     })
     .await;
@@ -435,7 +438,7 @@ async fn bad_input_is_refused_before_anything_reaches_the_cluster() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let server = support::start_with(kubernetes_config(&path)).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&path)).start().await;
         let addr = server.addr;
         let app = unique("bad");
         create_application(addr, &app).await;

@@ -73,7 +73,7 @@ async fn the_cache_catches_up_right_after_the_api_server_returns() {
         return;
     };
     in_scratch_namespace(&client, move |client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let app = unique("outage");
         create_application(addr, &app).await;

@@ -43,7 +43,7 @@ async fn a_wait_a_judgment_and_a_deploy_each_finish_once_across_kill_9() {
         let account = current_context(&kubeconfig);
         let label = unique("p");
         let pipeline = create_pipeline(addr, json!({"application": app, "name": "Survives", "stages": [
-            {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Wait", "waitTime": 12},
+            support::pipelines::wait_stage("1", "Wait", 12, &[]),
             {"refId": "2", "requisiteStageRefIds": ["1"], "type": "manualJudgment", "name": "Approve"},
             {"refId": "3", "requisiteStageRefIds": ["2"], "type": "deploy", "name": "Deploy", "clusters": [{
                 "account": account, "namespace": namespace, "stack": "web", "targetSize": 1,

@@ -45,7 +45,7 @@ async fn a_fork_and_a_join_with_a_judgment_and_a_highlander_deploy() {
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let app = unique("pipe");
         create_application(addr, &app).await;
@@ -54,7 +54,7 @@ async fn a_fork_and_a_join_with_a_judgment_and_a_highlander_deploy() {
             "parameterConfig": [{"name": "greeting", "required": true, "hasOptions": true,
                 "options": [{"value": "hello"}, {"value": "hi"}]}],
             "stages": [
-                {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Wait", "waitTime": 1},
+                support::pipelines::wait_stage("1", "Wait", 1, &[]),
                 {"refId": "2", "requisiteStageRefIds": ["1"], "type": "manualJudgment", "name": "Approve",
                  "instructions": "Ship ${parameters.greeting}?", "judgmentInputs": [{"value": "ship"}, {"value": "hold"}]},
                 {"refId": "3", "requisiteStageRefIds": ["1"], "type": "evaluateVariables", "name": "Variables",
@@ -147,7 +147,7 @@ async fn red_black_disables_the_old_group_and_a_failed_deploy_rolls_back() {
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let (app, lb) = application_with_load_balancer(addr, "rb", &namespace).await;
         let red_black = |extra: Value| deploy_stage("1", &[], &app, &namespace, {
@@ -202,12 +202,12 @@ async fn red_black_disables_the_old_group_and_a_failed_deploy_rolls_back() {
 fn failing_branch(app: &str, choice: (&str, bool, bool, bool)) -> Value {
     let (_, fail, cont, then_fail) = choice;
     json!({"application": app, "name": format!("Fails: {}", choice.0), "stages": [
-        {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Start", "waitTime": 0},
+        support::pipelines::wait_stage("1", "Start", 0, &[]),
         {"refId": "2", "requisiteStageRefIds": ["1"], "type": "checkPreconditions", "name": "Fails",
          "failPipeline": fail, "continuePipeline": cont, "completeOtherBranchesThenFail": then_fail,
          "preconditions": [{"type": "expression", "context": {"expression": "${1 == 2}", "failureMessage": "one is not two"}}]},
-        {"refId": "3", "requisiteStageRefIds": ["1"], "type": "wait", "name": "Other branch", "waitTime": 2},
-        {"refId": "4", "requisiteStageRefIds": ["2"], "type": "wait", "name": "After it", "waitTime": 0}
+        support::pipelines::wait_stage("3", "Other branch", 2, &["1"]),
+        support::pipelines::wait_stage("4", "After it", 0, &["2"])
     ]})
 }
 
@@ -284,7 +284,7 @@ async fn cancel_pause_resume_restart_and_conditions() {
     let id = create_pipeline(addr, json!({"application": app, "name": "Waits",
         "parameterConfig": [{"name": "skip", "default": "false"}],
         "stages": [
-            {"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Short", "waitTime": 0},
+            support::pipelines::wait_stage("1", "Short", 0, &[]),
             {"refId": "2", "requisiteStageRefIds": ["1"], "type": "wait", "name": "Maybe",
              "waitTime": 0, "stageEnabled": {"type": "expression", "expression": "parameters.skip != 'true'"}},
             {"refId": "3", "requisiteStageRefIds": ["2"], "type": "wait", "name": "Long", "waitTime": 30,
@@ -409,7 +409,7 @@ async fn only_one_execution_runs_at_a_time_when_concurrency_is_limited() {
     let wait_for = |keep: bool| {
         json!({"application": app, "name": format!("Queue keep={keep}"),
         "limitConcurrent": true, "keepWaitingPipelines": keep,
-        "stages": [{"refId": "1", "requisiteStageRefIds": [], "type": "wait", "name": "Wait", "waitTime": 2}]})
+        "stages": [support::pipelines::wait_stage("1", "Wait", 2, &[])]})
     };
     for keep in [false, true] {
         let id = create_pipeline(addr, wait_for(keep)).await;

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use gennaker::config::{DockerRegistryAccount, KubernetesConfig};
+use gennaker::config::DockerRegistryAccount;
 use serde_json::Value;
 use support::cluster::{
     call, create_application, in_scratch_namespace, kubernetes_config, run, test_cluster, unique,
@@ -38,7 +38,10 @@ async fn repositories_and_tags_come_from_the_registry() {
     let Some(registry) = test_registry() else {
         return;
     };
-    let server = support::start_configured(KubernetesConfig::default(), vec![registry]).await;
+    let server = support::Setup::default()
+        .registries(vec![registry])
+        .start()
+        .await;
     let addr = server.addr;
     let health = health_of(addr, "test").await;
     assert_eq!(health["status"], "Healthy", "{health}");
@@ -104,11 +107,10 @@ async fn wrong_credentials_an_unknown_ca_and_an_unreachable_registry_are_reporte
         address: "127.0.0.1:1".into(),
         ..good.clone()
     };
-    let server = support::start_configured(
-        KubernetesConfig::default(),
-        vec![wrong_password, unknown_ca, unreachable],
-    )
-    .await;
+    let server = support::Setup::default()
+        .registries(vec![wrong_password, unknown_ca, unreachable])
+        .start()
+        .await;
     let addr = server.addr;
 
     let health = health_of(addr, "wrong-password").await;
@@ -183,7 +185,11 @@ async fn a_server_group_from_a_linked_registry_pulls_with_its_credentials() {
             .clone()
             .map(|(u, _)| u)
             .unwrap_or_default();
-        let server = support::start_configured(kubernetes, vec![registry]).await;
+        let server = support::Setup::default()
+            .kubernetes(kubernetes)
+            .registries(vec![registry])
+            .start()
+            .await;
         let app = unique("pull");
         create_application(server.addr, &app).await;
         let task = run(

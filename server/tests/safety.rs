@@ -44,7 +44,7 @@ async fn a_pipeline_stage_survives_kill_9_and_its_child_runs_once() {
     let child = create_pipeline(
         addr,
         json!({"application": app, "name": "Child", "stages": [
-        {"refId": "1", "type": "wait", "name": "Wait", "waitTime": 6}]}),
+        support::pipelines::wait_stage("1", "Wait", 6, &[])]}),
     )
     .await;
     let parent = create_pipeline(addr, json!({"application": app, "name": "Parent", "stages": [
@@ -85,7 +85,7 @@ async fn pipelines_that_start_themselves_are_refused_or_stopped() {
     let first = create_pipeline(
         addr,
         json!({"application": app, "name": "First", "stages": [
-        {"refId": "1", "type": "wait", "name": "Wait", "waitTime": 1}]}),
+        support::pipelines::wait_stage("1", "Wait", 1, &[])]}),
     )
     .await;
     create_pipeline(
@@ -144,7 +144,7 @@ async fn pipelines_that_start_themselves_are_refused_or_stopped() {
     let slow = create_pipeline(
         addr,
         json!({"application": app, "name": "Slow", "stages": [
-        {"refId": "1", "type": "wait", "name": "Wait", "waitTime": 600}]}),
+        support::pipelines::wait_stage("1", "Wait", 600, &[])]}),
     )
     .await;
     let parent = create_pipeline(addr, json!({"application": app, "name": "Parent", "stages": [
@@ -210,7 +210,7 @@ async fn huge_pipelines_and_greedy_expressions_are_refused_and_the_server_lives(
     let quick = create_pipeline(
         addr,
         json!({"application": app, "name": "Quick", "stages": [
-        {"refId": "1", "type": "wait", "name": "Wait", "waitTime": 1}]}),
+        support::pipelines::wait_stage("1", "Wait", 1, &[])]}),
     )
     .await;
     let run = start_execution(addr, &quick, json!({})).await;

@@ -88,7 +88,7 @@ async fn rolling_red_black_moves_traffic_step_by_step_and_tells_its_validation_p
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let (app, lb) = application_with_load_balancer(addr, "rrb", &namespace).await;
         let v = |n: u32| format!("{app}-web-v{n:03}");
@@ -146,7 +146,7 @@ async fn a_failed_validation_puts_the_previous_server_group_back() {
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let (app, lb) = application_with_load_balancer(addr, "rrf", &namespace).await;
         let v = |n: u32| format!("{app}-web-v{n:03}");
@@ -183,7 +183,7 @@ async fn a_custom_strategy_runs_its_pipeline_with_the_new_server_group() {
         return;
     };
     in_scratch_namespace(&client, move |_client, namespace| async move {
-        let server = support::start_configured(kubernetes_config(&kubeconfig), Vec::new()).await;
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
         let addr = server.addr;
         let (app, lb) = application_with_load_balancer(addr, "cst", &namespace).await;
         let strategy = recorder(addr, &app, "Strategy", &[

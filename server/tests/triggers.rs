@@ -17,7 +17,7 @@ use support::pipelines::{create_pipeline, finished, start_execution};
 use support::{Setup, request, start_setup};
 
 fn wait_stage() -> Value {
-    json!({"refId": "1", "type": "wait", "name": "Wait", "waitTime": 0, "requisiteStageRefIds": []})
+    json!(support::pipelines::wait_stage("1", "Wait", 0, &[]))
 }
 
 /// The executions of `pipeline`, newest first.
@@ -596,7 +596,7 @@ async fn a_pipeline_trigger_starts_when_the_watched_pipeline_ends_as_chosen() {
     let upstream = create_pipeline(
         addr,
         json!({"application": "chain", "name": "Build", "stages": [
-            {"refId": "1", "type": "wait", "name": "Wait", "waitTime": 0, "requisiteStageRefIds": []}]}),
+            support::pipelines::wait_stage("1", "Wait", 0, &[])]}),
     )
     .await;
     let downstream = create_pipeline(
@@ -631,8 +631,10 @@ async fn a_pipeline_trigger_starts_when_the_watched_pipeline_ends_as_chosen() {
         addr,
         "PUT",
         &format!("/api/v1/pipelines/{upstream}?version=1"),
-        Some(json!({"id": upstream, "application": "chain", "name": "Build", "stages": [
-            {"refId": "1", "type": "wait", "name": "Wait", "waitTime": 600, "requisiteStageRefIds": []}]})),
+        Some(
+            json!({"id": upstream, "application": "chain", "name": "Build", "stages": [
+            support::pipelines::wait_stage("1", "Wait", 600, &[])]}),
+        ),
     )
     .await;
     assert_eq!(status, 200, "{body}");

@@ -12,12 +12,13 @@ use crate::live::Live;
 use crate::tasks::submit_operation;
 use gennaker_core::auth::permissions::Authorization;
 use gennaker_core::ids::TaskId;
-use gennaker_core::tasks::model::{Operation, Task};
+use gennaker_core::tasks::model::Operation;
+use gennaker_core::tasks::view::TaskView;
 
 /// A dialog's operation: the submit action, the refusal to show, and the started task's id.
 #[derive(Clone, Copy)]
 pub struct OperationState {
-    pub submit: Action<Operation, Result<Task, AppError>>,
+    pub submit: Action<Operation, Result<TaskView, AppError>>,
     pub errors: RwSignal<Option<AppError>>,
     pub started: Memo<Option<TaskId>>,
 }

@@ -8,7 +8,8 @@ use crate::error::settle;
 use crate::live::Live;
 use crate::tasks::{cancel_task, get_task};
 use gennaker_core::ids::TaskId;
-use gennaker_core::tasks::model::{Status, Step, Task};
+use gennaker_core::tasks::model::Status;
+use gennaker_core::tasks::view::{StepView, TaskView};
 use gennaker_core::time::Timestamp;
 
 /// "2.3 s", "4 min 5 s": how long from `start` to `end` (or until now, by the page's clock).
@@ -60,7 +61,7 @@ pub fn StatusBadge<S: Badged>(status: S) -> impl IntoView {
 
 /// The steps of a task.
 #[component]
-pub fn TaskSteps(steps: Vec<Step>) -> impl IntoView {
+pub fn TaskSteps(steps: Vec<StepView>) -> impl IntoView {
     view! {
         <ol class="task-steps">
             {steps
@@ -97,7 +98,7 @@ pub fn TaskProgress(id: TaskId, live: Live) -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Starting the task…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
-                        task.await.map(|task: Task| {
+                        task.await.map(|task: TaskView| {
                             let id = task.id;
                             let running = !task.status.is_finished();
                             view! {

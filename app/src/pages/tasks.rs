@@ -13,7 +13,7 @@ use crate::live::{Live, use_live};
 use crate::pages::application::ApplicationContext;
 use crate::tasks::{cancel_task, list_tasks};
 use gennaker_core::ids::TaskId;
-use gennaker_core::tasks::model::Task;
+use gennaker_core::tasks::view::TaskView;
 
 lazy_page!(
     /// The Tasks page.
@@ -84,7 +84,7 @@ fn TaskList(
 
 #[component]
 fn TaskRow(
-    task: Task,
+    task: TaskView,
     expanded: RwSignal<Option<TaskId>>,
     show_application: bool,
 ) -> impl IntoView {

@@ -27,39 +27,9 @@ pub struct TestServer {
     pub data: tempfile::TempDir,
 }
 
+/// A server with no accounts; `Setup::default().kubernetes(...).start()` configures one.
 pub async fn start() -> TestServer {
-    start_with(KubernetesConfig::default()).await
-}
-
-/// A server whose Kubernetes accounts are `kubernetes`.
-pub async fn start_with(kubernetes: KubernetesConfig) -> TestServer {
-    start_configured(kubernetes, Vec::new()).await
-}
-
-/// A server with these Kubernetes and docker-registry accounts.
-pub async fn start_configured(
-    kubernetes: KubernetesConfig,
-    docker_registries: Vec<DockerRegistryAccount>,
-) -> TestServer {
-    start_full(kubernetes, docker_registries, Vec::new()).await
-}
-
-/// A server with these Kubernetes accounts, docker-registry accounts and Jenkins masters.
-pub async fn start_full(
-    kubernetes: KubernetesConfig,
-    docker_registries: Vec<DockerRegistryAccount>,
-    jenkins_masters: Vec<JenkinsMaster>,
-) -> TestServer {
-    start_setup(
-        Setup {
-            kubernetes,
-            docker_registries,
-            jenkins_masters,
-            ..Setup::default()
-        },
-        None,
-    )
-    .await
+    Setup::default().start().await
 }
 
 /// What a test server is configured with.
@@ -74,6 +44,34 @@ pub struct Setup {
     /// A fixed port (where a registry sends its notifications); any free one when `None`.
     pub port: Option<u16>,
     pub auth: gennaker::config::AuthConfig,
+}
+
+impl Setup {
+    /// With these Kubernetes accounts.
+    pub fn kubernetes(self, kubernetes: KubernetesConfig) -> Setup {
+        Setup { kubernetes, ..self }
+    }
+
+    /// With these docker-registry accounts.
+    pub fn registries(self, docker_registries: Vec<DockerRegistryAccount>) -> Setup {
+        Setup {
+            docker_registries,
+            ..self
+        }
+    }
+
+    /// With these Jenkins masters.
+    pub fn jenkins(self, jenkins_masters: Vec<JenkinsMaster>) -> Setup {
+        Setup {
+            jenkins_masters,
+            ..self
+        }
+    }
+
+    /// Starts a server so configured, in a new data directory.
+    pub async fn start(self) -> TestServer {
+        start_setup(self, None).await
+    }
 }
 
 /// A server configured by `setup`, in `data` (a new directory when `None`).

@@ -7,6 +7,14 @@ use serde_json::{Value, json};
 
 use super::cluster::call;
 
+/// A Wait stage in Spinnaker's JSON: `ref_id` after `after`, waiting `seconds`.
+pub fn wait_stage(ref_id: &str, name: &str, seconds: u64, after: &[&str]) -> Value {
+    json!({
+        "refId": ref_id, "requisiteStageRefIds": after, "type": "wait", "name": name,
+        "waitTime": seconds
+    })
+}
+
 /// Stores a pipeline and returns its id.
 pub async fn create_pipeline(addr: SocketAddr, config: Value) -> String {
     let (status, body) = call(addr, "POST", "/api/v1/pipelines", Some(config)).await;
