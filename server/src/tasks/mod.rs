@@ -304,26 +304,22 @@ impl TaskEngine {
     /// Pauses a task: its current step stops where it is (a wait keeps waiting, but nothing
     /// runs) until [`TaskEngine::resume`]; paused time does not count toward its deadlines.
     pub async fn pause(&self, id: TaskId) -> Result<Task, TaskError> {
-        let task = self.get(id).await?;
-        if task.status.is_finished() {
-            return Err(TaskError::Finished(finished_verb(task.status)));
-        }
-        let now = Timestamp::now();
-        let task = self.update(id, |t| transition::pause(t, now)).await?;
-        if let Some(signals) = self.signals(id) {
-            signals.wake.notify_one();
-        }
-        Ok(task)
+        self.hold(id, transition::pause).await
     }
 
     /// Lets a paused task go on.
     pub async fn resume(&self, id: TaskId) -> Result<Task, TaskError> {
+        self.hold(id, transition::resume).await
+    }
+
+    /// Pauses or resumes an unfinished task, then wakes its runner to notice.
+    async fn hold(&self, id: TaskId, change: fn(&mut Task, Timestamp)) -> Result<Task, TaskError> {
         let task = self.get(id).await?;
         if task.status.is_finished() {
             return Err(TaskError::Finished(finished_verb(task.status)));
         }
         let now = Timestamp::now();
-        let task = self.update(id, |t| transition::resume(t, now)).await?;
+        let task = self.update(id, |t| change(t, now)).await?;
         if let Some(signals) = self.signals(id) {
             signals.wake.notify_one();
         }

@@ -34,11 +34,7 @@ impl PipelineEngine {
         let execution = self
             .change(id, |e| Ok(commands::pause(e, who, Timestamp::now())?))
             .await?;
-        for task in Self::running_tasks(&execution) {
-            if let Err(error) = self.tasks.pause(task).await {
-                tracing::warn!("pausing task {task} failed: {error}");
-            }
-        }
+        self.hold_running(&execution, Hold::Pause).await;
         Ok(execution)
     }
 
@@ -46,11 +42,7 @@ impl PipelineEngine {
         let execution = self
             .change(id, |e| Ok(commands::resume(e, who, Timestamp::now())?))
             .await?;
-        for task in Self::running_tasks(&execution) {
-            if let Err(error) = self.tasks.resume(task).await {
-                tracing::warn!("resuming task {task} failed: {error}");
-            }
-        }
+        self.hold_running(&execution, Hold::Resume).await;
         self.poke(id);
         Ok(execution)
     }
@@ -114,4 +106,25 @@ impl PipelineEngine {
         self.hand_in(&execution, stage_key).await;
         Ok(execution)
     }
+
+    /// Pauses or resumes the tasks of the running stages; a task that cannot be (it finished
+    /// meanwhile) is logged, since the execution's own state is already stored.
+    async fn hold_running(&self, execution: &Execution, hold: Hold) {
+        for task in Self::running_tasks(execution) {
+            let held = match hold {
+                Hold::Pause => self.tasks.pause(task).await,
+                Hold::Resume => self.tasks.resume(task).await,
+            };
+            if let Err(error) = held {
+                tracing::warn!("{hold:?} of task {task} failed: {error}");
+            }
+        }
+    }
+}
+
+/// What [`PipelineEngine::hold_running`] does to the running stages' tasks.
+#[derive(Clone, Copy, Debug)]
+enum Hold {
+    Pause,
+    Resume,
 }

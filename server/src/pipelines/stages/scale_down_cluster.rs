@@ -4,22 +4,20 @@
 use gennaker_core::pipelines::stages::Cleanup;
 use gennaker_core::tasks::model::{Step, StepAction};
 
-use super::targets::cluster_cleanup;
+use super::targets::cluster_cleanup_step;
 use super::{PlanError, Planning};
 
 /// Its one step.
 pub fn plan(p: &Planning, cleanup: Cleanup) -> Result<Vec<Step>, PlanError> {
-    let Planning {
-        execution,
-        kubernetes,
-        ..
-    } = *p;
-    let cleanup = cluster_cleanup(execution, kubernetes, cleanup)?;
-    Ok(vec![Step::new(
-        format!(
-            "Scale down {} but {} full-size server group(s)",
-            cleanup.cluster, cleanup.keep
-        ),
-        StepAction::ScaleDownClusterExcess { cleanup },
-    )])
+    cluster_cleanup_step(
+        p,
+        cleanup,
+        |c| {
+            format!(
+                "Scale down {} but {} full-size server group(s)",
+                c.cluster, c.keep
+            )
+        },
+        |cleanup| StepAction::ScaleDownClusterExcess { cleanup },
+    )
 }

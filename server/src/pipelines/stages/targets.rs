@@ -8,7 +8,7 @@ use gennaker_core::tasks::model::{
 };
 use serde_json::Value;
 
-use super::PlanError;
+use super::{PlanError, Planning};
 use crate::kubernetes::Kubernetes;
 use crate::tasks::steps::DEPLOYED_OUTPUT;
 
@@ -96,20 +96,23 @@ fn deployed_here(execution: &Execution, cluster: &ClusterRef) -> Vec<String> {
         .collect()
 }
 
-/// Shrink Cluster's or Scale Down Cluster's settings, sparing what this execution deployed.
-pub(super) fn cluster_cleanup(
-    execution: &Execution,
-    kubernetes: &Kubernetes,
+/// Shrink Cluster's or Scale Down Cluster's one step: the cleanup's settings, sparing what this
+/// execution deployed, with the stage's label and action for them.
+pub(super) fn cluster_cleanup_step(
+    p: &Planning,
     cleanup: Cleanup,
-) -> Result<ClusterCleanup, PlanError> {
-    let cluster = checked_cluster(kubernetes, cleanup.cluster)?;
-    Ok(ClusterCleanup {
-        exclude: deployed_here(execution, &cluster),
+    label: impl FnOnce(&ClusterCleanup) -> String,
+    action: impl FnOnce(ClusterCleanup) -> StepAction,
+) -> Result<Vec<Step>, PlanError> {
+    let cluster = checked_cluster(p.kubernetes, cleanup.cluster)?;
+    let cleanup = ClusterCleanup {
+        exclude: deployed_here(p.execution, &cluster),
         account: cluster.account,
         namespace: cluster.namespace,
         cluster: cluster.cluster,
         keep: cleanup.keep,
         prefer_larger: cleanup.prefer_larger,
         allow_active: cleanup.allow_active,
-    })
+    };
+    Ok(vec![Step::new(label(&cleanup), action(cleanup))])
 }
