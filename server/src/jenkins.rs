@@ -41,6 +41,25 @@ pub enum JenkinsError {
         what: String,
         problem: String,
     },
+    #[error("Jenkins master {master:?}: the CA certificate cannot be read: {source}")]
+    CaCertificate {
+        master: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("Jenkins master {master:?}: the address {address:?} is not a URL: {source}")]
+    Address {
+        master: String,
+        address: String,
+        #[source]
+        source: url::ParseError,
+    },
+    #[error("Jenkins master {master:?}: cannot build an HTTP client: {source}")]
+    HttpClient {
+        master: String,
+        #[source]
+        source: reqwest::Error,
+    },
 }
 
 fn detail(body: &str) -> String {
@@ -57,7 +76,11 @@ impl JenkinsError {
         match self {
             JenkinsError::Unreachable { .. } => true,
             JenkinsError::Status { status, .. } => *status >= 500 || *status == 429,
-            JenkinsError::UnknownMaster { .. } | JenkinsError::Invalid { .. } => false,
+            JenkinsError::UnknownMaster { .. }
+            | JenkinsError::Invalid { .. }
+            | JenkinsError::CaCertificate { .. }
+            | JenkinsError::Address { .. }
+            | JenkinsError::HttpClient { .. } => false,
         }
     }
 }
@@ -114,7 +137,7 @@ fn job_path(job: &str) -> String {
 }
 
 impl JenkinsMasters {
-    pub fn new(masters: &[JenkinsMaster]) -> Result<JenkinsMasters, String> {
+    pub fn new(masters: &[JenkinsMaster]) -> Result<JenkinsMasters, JenkinsError> {
         let mut built = Vec::with_capacity(masters.len());
         for settings in masters {
             let mut http = reqwest::Client::builder()
@@ -123,23 +146,27 @@ impl JenkinsMasters {
                 // The queue item is named by the Location header of a 201; never follow it.
                 .redirect(reqwest::redirect::Policy::none());
             if let Some(pem) = &settings.ca_pem {
-                for certificate in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                    format!(
-                        "Jenkins master {:?}: the CA certificate cannot be read: {e}",
-                        settings.name
-                    )
+                for certificate in reqwest::Certificate::from_pem_bundle(pem).map_err(|source| {
+                    JenkinsError::CaCertificate {
+                        master: settings.name.clone(),
+                        source,
+                    }
                 })? {
                     http = http.add_root_certificate(certificate);
                 }
             }
-            let base = Url::parse(&settings.address)
-                .map_err(|e| format!("Jenkins master {:?}: {e}", settings.name))?;
+            let base = Url::parse(&settings.address).map_err(|source| JenkinsError::Address {
+                master: settings.name.clone(),
+                address: settings.address.clone(),
+                source,
+            })?;
             built.push(Master {
                 settings: settings.clone(),
                 base,
-                http: http
-                    .build()
-                    .map_err(|e| format!("Jenkins master {:?}: {e}", settings.name))?,
+                http: http.build().map_err(|source| JenkinsError::HttpClient {
+                    master: settings.name.clone(),
+                    source,
+                })?,
             });
         }
         Ok(JenkinsMasters { masters: built })

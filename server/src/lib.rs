@@ -53,12 +53,16 @@ pub enum ServerError {
     },
     #[error("cannot open the store: {0}")]
     Store(#[source] store::StoreError),
-    #[error("{0}")]
-    Registries(String),
-    #[error("{0}")]
-    Jenkins(String),
-    #[error("{0}")]
-    Auth(String),
+    #[error(transparent)]
+    Registries(#[from] registries::RegistryError),
+    #[error(transparent)]
+    Jenkins(#[from] jenkins::JenkinsError),
+    #[error("cannot read the users: {0}")]
+    Users(#[source] auth::AuthError),
+    #[error(transparent)]
+    Unprotected(#[from] auth::Unprotected),
+    #[error(transparent)]
+    Oidc(#[from] auth::oidc::OidcError),
     #[error("the HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -154,14 +158,12 @@ async fn serve_with(
         opened.records,
         opened.running
     );
-    let registries = std::sync::Arc::new(
-        registries::DockerRegistries::new(&config.docker_registries, events.clone())
-            .map_err(ServerError::Registries)?,
-    );
+    let registries = std::sync::Arc::new(registries::DockerRegistries::new(
+        &config.docker_registries,
+        events.clone(),
+    )?);
     registries.watch_health();
-    let jenkins = std::sync::Arc::new(
-        jenkins::JenkinsMasters::new(&config.jenkins_masters).map_err(ServerError::Jenkins)?,
-    );
+    let jenkins = std::sync::Arc::new(jenkins::JenkinsMasters::new(&config.jenkins_masters)?);
     let engine = tasks::TaskEngine::new(
         task_store,
         kubernetes.clone(),

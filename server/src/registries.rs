@@ -37,20 +37,59 @@ pub struct DockerRegistries {
     events: EventBus,
 }
 
+/// What went wrong talking to a registry, or setting up the client for one.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(
+        "docker registry {registry:?}: the CA certificate cannot be read: {}",
+        describe(source)
+    )]
+    CaCertificate {
+        registry: String,
+        source: reqwest::Error,
+    },
+    #[error(
+        "docker registry {registry:?}: cannot build an HTTP client: {}",
+        describe(source)
+    )]
+    HttpClient {
+        registry: String,
+        source: reqwest::Error,
+    },
+    /// The request failed on the way (refused connection, unknown certificate authority, ...).
+    #[error("{}", describe(.0))]
+    Request(reqwest::Error),
+    #[error("the registry's token challenge names no realm")]
+    NoRealm,
+    #[error("the token service answered without a token")]
+    NoToken,
+    #[error("the registry answered {status}: {body}")]
+    Status { status: StatusCode, body: String },
+    #[error("the registry's answer is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("there is no docker registry account {0:?}")]
+    NoAccount(String),
+    #[error("docker registry {0:?} has no credentials")]
+    NoCredentials(String),
+}
+
 fn unavailable(registry: &str, what: &str, error: impl std::fmt::Display) -> AppError {
     AppError::Unavailable(format!("Docker registry {registry:?}: {what}: {error}"))
 }
 
 impl Registry {
-    fn new(settings: DockerRegistryAccount) -> Result<Registry, String> {
+    fn new(settings: DockerRegistryAccount) -> Result<Registry, RegistryError> {
         let mut http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .connect_timeout(TIMEOUT);
         let mut extra = Vec::new();
         if let Some(pem) = &settings.ca_pem {
-            for certificate in reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("the CA certificate cannot be read: {e}"))?
-            {
+            for certificate in reqwest::Certificate::from_pem_bundle(pem).map_err(|source| {
+                RegistryError::CaCertificate {
+                    registry: settings.name.clone(),
+                    source,
+                }
+            })? {
                 http = http.add_root_certificate(certificate);
             }
             extra.push(Certificate {
@@ -58,9 +97,10 @@ impl Registry {
                 data: pem.clone(),
             });
         }
-        let http = http
-            .build()
-            .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+        let http = http.build().map_err(|source| RegistryError::HttpClient {
+            registry: settings.name.clone(),
+            source,
+        })?;
         let oci = OciClient::new(ClientConfig {
             protocol: if settings.plain_http {
                 ClientProtocol::Http
@@ -100,7 +140,7 @@ impl Registry {
     }
 
     /// GET `path` with the account's credentials, following a bearer-token challenge.
-    async fn get(&self, path: &str, scope: &str) -> Result<reqwest::Response, String> {
+    async fn get(&self, path: &str, scope: &str) -> Result<reqwest::Response, RegistryError> {
         let url = format!("{}{path}", self.base());
         let with_basic = |request: reqwest::RequestBuilder| match &self.settings.credentials {
             Some((user, password)) => request.basic_auth(user, Some(password)),
@@ -109,7 +149,7 @@ impl Registry {
         let response = with_basic(self.http.get(&url))
             .send()
             .await
-            .map_err(|e| describe(&e))?;
+            .map_err(RegistryError::Request)?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
@@ -129,7 +169,7 @@ impl Registry {
                     .map(|v| v.trim_matches('"').to_string())
             })
         };
-        let realm = param("realm").ok_or("the registry's token challenge names no realm")?;
+        let realm = param("realm").ok_or(RegistryError::NoRealm)?;
         let mut query = vec![("scope", scope.to_string())];
         if let Some(service) = param("service") {
             query.push(("service", service));
@@ -137,20 +177,20 @@ impl Registry {
         let token: serde_json::Value = with_basic(self.http.get(&realm).query(&query))
             .send()
             .await
-            .map_err(|e| describe(&e))?
+            .map_err(RegistryError::Request)?
             .json_value()
             .await?;
         let token = token
             .get("token")
             .or_else(|| token.get("access_token"))
             .and_then(|t| t.as_str())
-            .ok_or("the token service answered without a token")?;
+            .ok_or(RegistryError::NoToken)?;
         self.http
             .get(&url)
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| describe(&e))
+            .map_err(RegistryError::Request)
     }
 
     async fn check(&self) -> AccountHealth {
@@ -169,7 +209,7 @@ impl Registry {
             },
             Err(error) => AccountHealth {
                 status: HealthStatus::Unreachable,
-                message: Some(error),
+                message: Some(error.to_string()),
             },
         }
     }
@@ -188,24 +228,20 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 trait JsonValue {
-    async fn json_value(self) -> Result<serde_json::Value, String>;
+    async fn json_value(self) -> Result<serde_json::Value, RegistryError>;
 }
 
 impl JsonValue for reqwest::Response {
-    async fn json_value(self) -> Result<serde_json::Value, String> {
+    async fn json_value(self) -> Result<serde_json::Value, RegistryError> {
         let status = self.status();
-        let bytes = self.bytes().await.map_err(|e| describe(&e))?;
+        let bytes = self.bytes().await.map_err(RegistryError::Request)?;
         if !status.is_success() {
-            return Err(format!(
-                "the registry answered {status}: {}",
-                String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .take(300)
-                    .collect::<String>()
-            ));
+            return Err(RegistryError::Status {
+                status,
+                body: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+            });
         }
-        serde_json::from_slice(&bytes)
-            .map_err(|e| format!("the registry's answer is not JSON: {e}"))
+        serde_json::from_slice(&bytes).map_err(RegistryError::NotJson)
     }
 }
 
@@ -246,16 +282,16 @@ impl DockerRegistries {
         &self,
         registry: &str,
         namespace: &str,
-    ) -> Result<serde_json::Value, String> {
+    ) -> Result<serde_json::Value, RegistryError> {
         let account = self
             .registries
             .get(registry)
-            .ok_or_else(|| format!("there is no docker registry account {registry:?}"))?;
+            .ok_or_else(|| RegistryError::NoAccount(registry.to_string()))?;
         let (username, password) = account
             .settings
             .credentials
             .as_ref()
-            .ok_or_else(|| format!("docker registry {registry:?} has no credentials"))?;
+            .ok_or_else(|| RegistryError::NoCredentials(registry.to_string()))?;
         let config = serde_json::json!({"auths": {account.settings.address.clone(): {"username": username, "password": password}}});
         Ok(serde_json::json!({
             "apiVersion": "v1",
@@ -273,12 +309,11 @@ impl DockerRegistries {
     pub fn new(
         accounts: &[DockerRegistryAccount],
         events: EventBus,
-    ) -> Result<DockerRegistries, String> {
+    ) -> Result<DockerRegistries, RegistryError> {
         let mut registries = BTreeMap::new();
         let mut order = Vec::new();
         for account in accounts {
-            let registry = Registry::new(account.clone())
-                .map_err(|e| format!("docker registry {:?}: {e}", account.name))?;
+            let registry = Registry::new(account.clone())?;
             order.push(account.name.clone());
             registries.insert(account.name.clone(), registry);
         }

@@ -38,6 +38,12 @@ pub enum AuthError {
     Invalid(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("cannot hash the password: {0}")]
+    Hash(argon2::password_hash::Error),
+    #[error("cannot hash the password: {0}")]
+    HashTask(#[source] tokio::task::JoinError),
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(#[source] getrandom::Error),
 }
 
 /// Whether people sign in.
@@ -104,8 +110,8 @@ impl Auth {
             || Users::new(backend.clone())
                 .any()
                 .await
-                .map_err(|e| crate::ServerError::Auth(format!("cannot read the users: {e}")))?;
-        exposure(listen, configured).map_err(|e| crate::ServerError::Auth(e.to_string()))
+                .map_err(crate::ServerError::Users)?;
+        Ok(exposure(listen, configured)?)
     }
 
     /// Sign-in for a server on `listen` in `mode` (from [`Auth::check`]).
@@ -117,9 +123,7 @@ impl Auth {
         audit: Arc<dyn AuditLog>,
     ) -> Result<Arc<Auth>, crate::ServerError> {
         let single_sign_on = match &config.oidc {
-            Some(settings) => {
-                Some(oidc::SingleSignOn::new(settings.clone()).map_err(crate::ServerError::Auth)?)
-            }
+            Some(settings) => Some(oidc::SingleSignOn::new(settings.clone())?),
             None => None,
         };
         let users = Users::new(backend.clone());

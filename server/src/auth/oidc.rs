@@ -76,6 +76,28 @@ type Client = openidconnect::Client<
     EndpointMaybeSet,
 >;
 
+/// Why a sign-in through the provider could not start or finish. The provider's own errors are
+/// generic over its response types, so they are kept as their text with their causes.
+#[derive(Debug, thiserror::Error)]
+pub enum OidcError {
+    #[error("cannot build an HTTP client for OpenID Connect: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    #[error("auth.oidc.issuer is not a URL: {0}")]
+    Issuer(#[source] url::ParseError),
+    #[error("cannot read the OpenID Connect provider's discovery document at {issuer}: {problem}")]
+    Discovery { issuer: String, problem: String },
+    #[error("bad redirect address: {0}")]
+    Redirect(#[source] url::ParseError),
+    #[error("the provider has no token endpoint: {0}")]
+    NoTokenEndpoint(String),
+    #[error("the provider refused the code: {0}")]
+    CodeRefused(String),
+    #[error("the provider answered without an ID token")]
+    NoIdToken,
+    #[error("the ID token is not valid: {0}")]
+    InvalidToken(String),
+}
+
 /// A sign-in sent to the provider and not back yet.
 pub struct Pending {
     verifier: String,
@@ -93,13 +115,13 @@ pub struct SingleSignOn {
 }
 
 impl SingleSignOn {
-    pub fn new(settings: OidcConfig) -> Result<SingleSignOn, String> {
+    pub fn new(settings: OidcConfig) -> Result<SingleSignOn, OidcError> {
         // Following redirects would let a provider's answer send Gennaker elsewhere (SSRF).
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(15))
             .build()
-            .map_err(|e| format!("cannot build an HTTP client for OpenID Connect: {e}"))?;
+            .map_err(OidcError::HttpClient)?;
         Ok(SingleSignOn {
             settings,
             http,
@@ -114,33 +136,28 @@ impl SingleSignOn {
     }
 
     /// The provider's metadata, read at most once an hour.
-    async fn metadata(&self) -> Result<CoreProviderMetadata, String> {
+    async fn metadata(&self) -> Result<CoreProviderMetadata, OidcError> {
         let mut cached = self.metadata.lock().await;
         if let Some((metadata, read)) = cached.as_ref()
             && read.elapsed() < METADATA_FOR
         {
             return Ok(metadata.clone());
         }
-        let issuer = IssuerUrl::new(self.settings.issuer.clone())
-            .map_err(|e| format!("auth.oidc.issuer is not a URL: {e}"))?;
+        let issuer = IssuerUrl::new(self.settings.issuer.clone()).map_err(OidcError::Issuer)?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
-            .map_err(|e| {
-                format!(
-                    "cannot read the OpenID Connect provider's discovery document at {}: {}",
-                    self.settings.issuer,
-                    error_chain(&e)
-                )
+            .map_err(|e| OidcError::Discovery {
+                issuer: self.settings.issuer.clone(),
+                problem: error_chain(&e),
             })?;
         *cached = Some((metadata.clone(), Instant::now()));
         Ok(metadata)
     }
 
     /// A client of the provider that sends the browser back to `redirect`.
-    async fn client(&self, redirect: String) -> Result<Client, String> {
+    async fn client(&self, redirect: String) -> Result<Client, OidcError> {
         let metadata = self.metadata().await?;
-        let redirect =
-            RedirectUrl::new(redirect).map_err(|e| format!("bad redirect address: {e}"))?;
+        let redirect = RedirectUrl::new(redirect).map_err(OidcError::Redirect)?;
         Ok(Client::from_provider_metadata(
             metadata,
             ClientId::new(self.settings.client_id.clone()),
@@ -150,7 +167,11 @@ impl SingleSignOn {
     }
 
     /// The provider's authorization address for a new sign-in that goes on to `next`.
-    pub async fn begin(&self, next: String, redirect: String) -> Result<(String, String), String> {
+    pub async fn begin(
+        &self,
+        next: String,
+        redirect: String,
+    ) -> Result<(String, String), OidcError> {
         let client = self.client(redirect.clone()).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client.authorize_url(
@@ -195,21 +216,21 @@ impl SingleSignOn {
     }
 
     /// Finishes a sign-in with the provider's `code`: who signed in.
-    pub async fn finish(&self, pending: Pending, code: String) -> Result<Principal, String> {
+    pub async fn finish(&self, pending: Pending, code: String) -> Result<Principal, OidcError> {
         let client = self.client(pending.redirect).await?;
         let token = client
             .exchange_code(AuthorizationCode::new(code))
-            .map_err(|e| format!("the provider has no token endpoint: {e}"))?
+            .map_err(|e| OidcError::NoTokenEndpoint(e.to_string()))?
             .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
             .request_async(&self.http)
             .await
-            .map_err(|e| format!("the provider refused the code: {}", error_chain(&e)))?;
-        let id_token = openidconnect::TokenResponse::id_token(&token)
-            .ok_or("the provider answered without an ID token")?;
+            .map_err(|e| OidcError::CodeRefused(error_chain(&e)))?;
+        let id_token =
+            openidconnect::TokenResponse::id_token(&token).ok_or(OidcError::NoIdToken)?;
         let verifier = client.id_token_verifier();
         let claims = id_token
             .claims(&verifier, &Nonce::new(pending.nonce))
-            .map_err(|e| format!("the ID token is not valid: {e}"))?;
+            .map_err(|e| OidcError::InvalidToken(e.to_string()))?;
         let other = &claims.additional_claims().claims;
         let name = claim_text(other, &self.settings.name_claim)
             .unwrap_or_else(|| claims.subject().as_str().to_string());

@@ -23,12 +23,12 @@ pub fn problem(password: &str) -> Option<String> {
 }
 
 /// The PHC string of `password` with a new random salt.
-pub fn hash(password: &str) -> Result<String, String> {
+pub fn hash(password: &str) -> Result<String, super::AuthError> {
     let salt = SaltString::generate(&mut rand_core::OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|e| format!("cannot hash the password: {e}"))
+        .map_err(super::AuthError::Hash)
 }
 
 /// Whether `password` is the one `phc` was made from. A malformed hash matches nothing.

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use gennaker_app::auth::Principal;
 use sha2::{Digest, Sha256};
 
+use super::AuthError;
+
 /// The name of the session cookie.
 pub const COOKIE: &str = "gennaker_session";
 
@@ -72,10 +74,9 @@ impl Sessions {
 
     /// Starts a session for `principal` (of the user's `generation`); returns its token, to be
     /// sent once, in the cookie.
-    pub fn start(&self, principal: Principal, generation: String) -> Result<String, String> {
+    pub fn start(&self, principal: Principal, generation: String) -> Result<String, AuthError> {
         let mut random = [0u8; 32];
-        getrandom::fill(&mut random)
-            .map_err(|e| format!("the operating system gave no random bytes: {e}"))?;
+        getrandom::fill(&mut random).map_err(AuthError::Random)?;
         let token = hex::encode(random);
         let now = Instant::now();
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());

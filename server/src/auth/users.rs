@@ -87,14 +87,12 @@ impl Users {
         let password = password.to_string();
         let password_hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
             .await
-            .map_err(|e| AuthError::Invalid(format!("cannot hash the password: {e}")))?
-            .map_err(AuthError::Invalid)?;
+            .map_err(AuthError::HashTask)??;
         let mut roles = roles.to_vec();
         roles.sort();
         roles.dedup();
         let mut random = [0u8; 16];
-        getrandom::fill(&mut random)
-            .map_err(|e| AuthError::Invalid(format!("no random bytes from the system: {e}")))?;
+        getrandom::fill(&mut random).map_err(AuthError::Random)?;
         let user = LocalUser {
             name: name.to_string(),
             roles,

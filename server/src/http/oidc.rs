@@ -149,7 +149,7 @@ async fn callback(
     let principal = match sso.finish(pending, code).await {
         Ok(principal) => principal,
         Err(why) => {
-            auth.record(failed(why)).await;
+            auth.record(failed(why.to_string())).await;
             return refused(&next);
         }
     };

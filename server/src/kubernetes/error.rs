@@ -19,7 +19,11 @@ pub enum Error {
         allowed: String,
     },
     #[error("Kubernetes account {account:?} has no connection: {reason}")]
-    NoConnection { account: String, reason: String },
+    NoConnection {
+        account: String,
+        #[source]
+        reason: std::sync::Arc<super::ConnectError>,
+    },
     /// A request to the API server failed; `action` says what Gennaker was doing.
     #[error("{action}: {}", describe(source))]
     Api {

@@ -10,6 +10,7 @@ pub mod moniker;
 pub mod views;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use gennaker_core::accounts::{AccountHealth, HealthStatus, KubernetesAccountSummary};
 use kube::Client;
@@ -23,8 +24,19 @@ pub use error::{Error, Result};
 /// One account: its settings, its client and its cache.
 pub struct Account {
     pub settings: KubernetesAccount,
-    /// `None` when the client could not be built (the error says why).
-    connection: Result<Connection, String>,
+    /// An error when the client could not be built (it says why).
+    connection: std::result::Result<Connection, Arc<ConnectError>>,
+}
+
+/// Why an account has no client.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("no kubeconfig was loaded")]
+    NoKubeconfig,
+    #[error("the kubeconfig entry cannot be used: {0}")]
+    Kubeconfig(#[source] kube::config::KubeconfigError),
+    #[error("cannot build a client: {0}")]
+    Client(#[source] kube::Error),
 }
 
 pub struct Connection {
@@ -39,7 +51,7 @@ impl Account {
             .as_ref()
             .map_err(|reason| Error::NoConnection {
                 account: self.settings.name.clone(),
-                reason: reason.clone(),
+                reason: Arc::clone(reason),
             })
     }
 }
@@ -70,8 +82,9 @@ impl Kubernetes {
                             Cache::start(&settings.name, client.clone(), scope, events.clone());
                         Connection { client, cache }
                     }),
-                None => Err("no kubeconfig was loaded".to_string()),
-            };
+                None => Err(ConnectError::NoKubeconfig),
+            }
+            .map_err(Arc::new);
             if let Err(error) = &connection {
                 tracing::error!(account = %settings.name, "cannot connect: {error}");
             }
@@ -158,7 +171,7 @@ impl Kubernetes {
                     Err(error) => (
                         AccountHealth {
                             status: HealthStatus::Unreachable,
-                            message: Some(error.clone()),
+                            message: Some(error.to_string()),
                         },
                         account.settings.namespaces.clone(),
                     ),
@@ -181,15 +194,15 @@ impl Kubernetes {
 async fn client_for(
     kubeconfig: &Kubeconfig,
     account: &KubernetesAccount,
-) -> Result<Client, String> {
+) -> std::result::Result<Client, ConnectError> {
     let options = KubeConfigOptions {
         context: account.context.clone(),
         ..KubeConfigOptions::default()
     };
     let config = kube::Config::from_custom_kubeconfig(kubeconfig.clone(), &options)
         .await
-        .map_err(|e| format!("the kubeconfig entry cannot be used: {e}"))?;
-    Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"))
+        .map_err(ConnectError::Kubeconfig)?;
+    Client::try_from(config).map_err(ConnectError::Client)
 }
 
 impl gennaker_app::services::AccountDirectory for Kubernetes {

@@ -330,7 +330,8 @@ impl Notifier {
             let result = self
                 .sender
                 .send(&due.notification.channel, &message, &key)
-                .await;
+                .await
+                .map_err(|e| e.to_string());
             let done = result.is_ok() || !RETRY.retries_after(attempts);
             self.note_health(&due, result.as_ref().err());
             match &result {

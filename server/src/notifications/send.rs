@@ -15,6 +15,66 @@ use crate::config::{Secrets, SmtpSettings, SmtpTls};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Why a message did not go out; the text says what to fix and never carries a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("the secret {0:?} is not in the server's configuration ([[secrets]])")]
+    MissingSecret(String),
+    /// The request did not reach the target. reqwest's own text is left out: it names the URL,
+    /// which may come from a secret.
+    #[error("{target} cannot be reached{}", reach_detail(*timed_out, *refused))]
+    Unreachable {
+        target: String,
+        timed_out: bool,
+        refused: bool,
+    },
+    #[error("{target} answered {status}: {body}")]
+    Status {
+        target: String,
+        status: reqwest::StatusCode,
+        body: String,
+    },
+    #[error("no SMTP server is configured: add [notifications.smtp] to the server's configuration")]
+    NoSmtp,
+    #[error("the sender {from:?} is not an address: {source}")]
+    Sender {
+        from: String,
+        #[source]
+        source: lettre::address::AddressError,
+    },
+    #[error("{address:?} is not an e-mail address: {source}")]
+    Recipient {
+        address: String,
+        #[source]
+        source: lettre::address::AddressError,
+    },
+    #[error("the e-mail cannot be written: {0}")]
+    Compose(#[source] lettre::error::Error),
+    #[error("SMTP {host}: {source}")]
+    Relay {
+        host: String,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+    #[error("SMTP {host}:{port} refused the e-mail: {source}")]
+    Refused {
+        host: String,
+        port: u16,
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
+}
+
+fn reach_detail(timed_out: bool, refused: bool) -> &'static str {
+    if timed_out {
+        " (timed out)"
+    } else if refused {
+        " (connection refused or no route)"
+    } else {
+        ""
+    }
+}
+
 pub struct Sender {
     secrets: Secrets,
     smtp: Option<SmtpSettings>,
@@ -41,7 +101,7 @@ impl Sender {
         channel: &Channel,
         message: &Message,
         key: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), SendError> {
         match channel {
             Channel::Email { to } => self.email(to, message).await,
             Channel::Slack { secret, channel } => {
@@ -64,10 +124,10 @@ impl Sender {
         }
     }
 
-    fn secret(&self, name: &str) -> Result<&str, String> {
-        self.secrets.get(name).ok_or_else(|| {
-            format!("the secret {name:?} is not in the server's configuration ([[secrets]])")
-        })
+    fn secret(&self, name: &str) -> Result<&str, SendError> {
+        self.secrets
+            .get(name)
+            .ok_or_else(|| SendError::MissingSecret(name.to_string()))
     }
 
     /// POSTs `body`; `shown` names the target in errors (never a URL from a secret).
@@ -77,61 +137,63 @@ impl Sender {
         body: &serde_json::Value,
         shown: &str,
         key: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), SendError> {
         let request = self
             .http
             .post(url)
             .header(crate::idempotency::HEADER, key)
             .json(body);
-        let response = request.send().await.map_err(|e| {
-            let mut text = format!("{shown} cannot be reached");
-            if e.is_timeout() {
-                text.push_str(" (timed out)");
-            } else if e.is_connect() {
-                text.push_str(" (connection refused or no route)");
-            }
-            text
+        let response = request.send().await.map_err(|e| SendError::Unreachable {
+            target: shown.to_string(),
+            timed_out: e.is_timeout(),
+            refused: e.is_connect(),
         })?;
         let status = response.status();
         if status.is_success() {
             Ok(())
         } else {
             let body = response.text().await.unwrap_or_default();
-            Err(format!(
-                "{shown} answered {status}: {}",
-                body.chars().take(200).collect::<String>()
-            ))
+            Err(SendError::Status {
+                target: shown.to_string(),
+                status,
+                body: body.chars().take(200).collect(),
+            })
         }
     }
 
-    async fn email(&self, to: &[String], message: &Message) -> Result<(), String> {
-        let smtp = self.smtp.as_ref().ok_or(
-            "no SMTP server is configured: add [notifications.smtp] to the server's configuration",
-        )?;
-        let from: Mailbox = smtp
-            .from
-            .parse()
-            .map_err(|e| format!("the sender {:?} is not an address: {e}", smtp.from))?;
+    async fn email(&self, to: &[String], message: &Message) -> Result<(), SendError> {
+        let smtp = self.smtp.as_ref().ok_or(SendError::NoSmtp)?;
+        let from: Mailbox = smtp.from.parse().map_err(|source| SendError::Sender {
+            from: smtp.from.clone(),
+            source,
+        })?;
         let mut builder = Mail::builder().from(from).subject(message.title.clone());
         for address in to {
-            let mailbox: Mailbox = address
-                .parse()
-                .map_err(|e| format!("{address:?} is not an e-mail address: {e}"))?;
+            let mailbox: Mailbox = address.parse().map_err(|source| SendError::Recipient {
+                address: address.clone(),
+                source,
+            })?;
             builder = builder.to(mailbox);
         }
         let mail = builder
             .body(message.text.clone())
-            .map_err(|e| format!("the e-mail cannot be written: {e}"))?;
+            .map_err(SendError::Compose)?;
         let transport = match smtp.tls {
             SmtpTls::None => {
                 AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.as_str())
             }
-            SmtpTls::StartTls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(smtp.host.as_str())
-                    .map_err(|e| format!("SMTP {}: {e}", smtp.host))?
-            }
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(
+                smtp.host.as_str(),
+            )
+            .map_err(|source| SendError::Relay {
+                host: smtp.host.clone(),
+                source,
+            })?,
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(smtp.host.as_str())
-                .map_err(|e| format!("SMTP {}: {e}", smtp.host))?,
+                .map_err(|source| SendError::Relay {
+                    host: smtp.host.clone(),
+                    source,
+                })?,
         };
         let mut transport = transport.port(smtp.port).timeout(Some(TIMEOUT));
         if let Some((user, password)) = &smtp.credentials {
@@ -142,6 +204,10 @@ impl Sender {
             .send(mail)
             .await
             .map(|_| ())
-            .map_err(|e| format!("SMTP {}:{} refused the e-mail: {e}", smtp.host, smtp.port))
+            .map_err(|source| SendError::Refused {
+                host: smtp.host.clone(),
+                port: smtp.port,
+                source,
+            })
     }
 }

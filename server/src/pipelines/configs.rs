@@ -458,7 +458,7 @@ fn zone_problems(config: &PipelineConfig) -> Vec<FieldError> {
         {
             problems.push(FieldError::new(
                 &format!("{path}.restrictedExecutionWindow.timeZone"),
-                problem,
+                problem.to_string(),
             ));
         }
     }

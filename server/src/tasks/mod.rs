@@ -542,25 +542,21 @@ impl Progress for StoredProgress<'_> {
         }
     }
 
-    async fn sending(&self) -> Result<u32, String> {
+    async fn sending(&self) -> Result<u32, StoreError> {
         let index = self.index;
         let task = self
             .engine
             .update(self.id, |t| t.steps[index].sent += 1)
-            .await
-            .map_err(|e| {
-                format!("the request was not sent, as it could not be recorded first: {e}")
-            })?;
+            .await?;
         Ok(task.steps[index].sent.saturating_sub(1))
     }
 
-    async fn did(&self, done: Vec<(String, String)>) -> Result<(), String> {
+    async fn did(&self, done: Vec<(String, String)>) -> Result<(), StoreError> {
         let index = self.index;
         self.engine
             .update(self.id, |t| t.steps[index].did.extend(done))
             .await
             .map(drop)
-            .map_err(|e| format!("nothing was changed, as it could not be recorded first: {e}"))
     }
 }
 

@@ -53,8 +53,8 @@ pub enum StepError {
     Webhook { message: String, retryable: bool },
     /// What the step was about to do could not be stored first, so it did nothing; tried
     /// again.
-    #[error("{0}")]
-    Unrecorded(String),
+    #[error("nothing was changed, as it could not be recorded first: {0}")]
+    Unrecorded(#[source] crate::store::StoreError),
 }
 
 impl StepError {

@@ -6,20 +6,28 @@ use gennaker_core::time::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+/// Why a window's next opening cannot be told.
+#[derive(Debug, thiserror::Error)]
+pub enum WindowError {
+    #[error("{0:?} is not a time zone: use a name such as UTC, Europe/Berlin or America/New_York")]
+    UnknownZone(String),
+    /// A time outside what the calendar can hold (years beyond 9999).
+    #[error("{0}")]
+    OutOfRange(#[source] jiff::Error),
+    #[error("the window never opens: allow at least one day and time")]
+    NeverOpens,
+}
+
 /// The zone named `name`, or what to fix.
-pub fn zone(name: &str) -> Result<TimeZone, String> {
-    TimeZone::get(name).map_err(|_| {
-        format!(
-            "{name:?} is not a time zone: use a name such as UTC, Europe/Berlin or America/New_York"
-        )
-    })
+pub fn zone(name: &str) -> Result<TimeZone, WindowError> {
+    TimeZone::get(name).map_err(|_| WindowError::UnknownZone(name.to_string()))
 }
 
 /// The first instant at or after `after` the window allows.
-pub fn next_open(window: &ExecutionWindow, after: Timestamp) -> Result<Timestamp, String> {
+pub fn next_open(window: &ExecutionWindow, after: Timestamp) -> Result<Timestamp, WindowError> {
     let tz = zone(&window.time_zone)?;
     let now = jiff::Timestamp::from_millisecond(after.as_millis())
-        .map_err(|e| format!("{e}"))?
+        .map_err(WindowError::OutOfRange)?
         .to_zoned_datetime(tz.clone());
     let whole_day = [TimeRange {
         start: 0,
@@ -47,16 +55,16 @@ pub fn next_open(window: &ExecutionWindow, after: Timestamp) -> Result<Timestamp
                 }
             }
         }
-        date = date.tomorrow().map_err(|e| format!("{e}"))?;
+        date = date.tomorrow().map_err(WindowError::OutOfRange)?;
     }
-    Err("the window never opens: allow at least one day and time".into())
+    Err(WindowError::NeverOpens)
 }
 
 /// `minutes` after midnight of `date` in `tz` (1440 is the next midnight); a time a clock
 /// change skips is taken as the first time after the change.
-fn at(date: Date, minutes: u16, tz: &TimeZone) -> Result<jiff::ZonedDateTime, String> {
+fn at(date: Date, minutes: u16, tz: &TimeZone) -> Result<jiff::ZonedDateTime, WindowError> {
     let (date, minutes) = if minutes >= 24 * 60 {
-        (date.tomorrow().map_err(|e| format!("{e}"))?, 0)
+        (date.tomorrow().map_err(WindowError::OutOfRange)?, 0)
     } else {
         (date, minutes)
     };
@@ -64,7 +72,7 @@ fn at(date: Date, minutes: u16, tz: &TimeZone) -> Result<jiff::ZonedDateTime, St
     let minute = i8::try_from(minutes % 60).unwrap_or(0);
     date.at(hour, minute, 0, 0)
         .to_zoned_datetime(tz.clone())
-        .map_err(|e| format!("{e}"))
+        .map_err(WindowError::OutOfRange)
 }
 
 /// The window's next opening as its people read it: "Mon 2026-11-30 09:00 (Europe/Berlin)".
@@ -108,23 +116,26 @@ mod tests {
         let weekdays_nine_to_five = window(&[2, 3, 4, 5, 6], &[(9 * 60, 17 * 60)], "Europe/Berlin");
         // Friday 10:00 UTC is 11:00 in Berlin: open now.
         let inside = utc("2026-11-27T10:00:00Z");
-        assert_eq!(next_open(&weekdays_nine_to_five, inside), Ok(inside));
+        assert_eq!(next_open(&weekdays_nine_to_five, inside).ok(), Some(inside));
         // Friday 17:30 UTC is 18:30 in Berlin: closed until Monday 09:00 Berlin (08:00 UTC).
         assert_eq!(
-            next_open(&weekdays_nine_to_five, utc("2026-11-27T17:30:00Z")),
-            Ok(utc("2026-11-30T08:00:00Z"))
+            next_open(&weekdays_nine_to_five, utc("2026-11-27T17:30:00Z")).ok(),
+            Some(utc("2026-11-30T08:00:00Z"))
         );
         // Across midnight: 22:00–02:00 in New York, Saturdays only (7).
         let nights = window(&[7], &[(22 * 60, 2 * 60)], "America/New_York");
         assert_eq!(
-            next_open(&nights, utc("2026-11-27T12:00:00Z")),
-            Ok(utc("2026-11-28T05:00:00Z")),
+            next_open(&nights, utc("2026-11-27T12:00:00Z")).ok(),
+            Some(utc("2026-11-28T05:00:00Z")),
             "Saturday 00:00 in New York opens the after-midnight part"
         );
         // Every day, all day: always open.
         let always = window(&[], &[], "UTC");
-        assert_eq!(next_open(&always, inside), Ok(inside));
-        assert!(next_open(&window(&[], &[], "Mars/Olympus"), inside).is_err());
+        assert_eq!(next_open(&always, inside).ok(), Some(inside));
+        assert!(matches!(
+            next_open(&window(&[], &[], "Mars/Olympus"), inside),
+            Err(WindowError::UnknownZone(zone)) if zone == "Mars/Olympus"
+        ));
     }
 
     #[test]

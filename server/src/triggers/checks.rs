@@ -88,7 +88,7 @@ pub fn problems(config: &PipelineConfig, known: &Known<'_>) -> Vec<FieldError> {
         match settings {
             TriggerSettings::Cron(cron) => {
                 if let Err(problem) = crate::tasks::windows::zone(&cron.time_zone) {
-                    note("timeZone", problem);
+                    note("timeZone", problem.to_string());
                 } else if let Err(problem) =
                     super::cron::parse(&cron.expression, &cron.id, &cron.time_zone)
                 {

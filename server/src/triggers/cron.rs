@@ -56,7 +56,7 @@ fn fuzz(fields: &mut [String], quartz: bool, trigger_id: &str) {
 
 /// Parses `expression` for the trigger `trigger_id` in `time_zone`; the error says what to fix.
 pub fn parse(expression: &str, trigger_id: &str, time_zone: &str) -> Result<Schedule, String> {
-    let zone = crate::tasks::windows::zone(time_zone)?;
+    let zone = crate::tasks::windows::zone(time_zone).map_err(|e| e.to_string())?;
     let mut fields: Vec<String> = expression.split_whitespace().map(str::to_string).collect();
     let quartz = match fields.len() {
         5 => false,

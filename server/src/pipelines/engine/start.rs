@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::PipelineEngine;
 use crate::pipelines::error::Error;
 use crate::pipelines::rules;
-use crate::tasks::steps::ChildPipelines;
+use crate::tasks::steps::{ChildError, ChildPipelines};
 
 /// How many executions may start one another in a chain (a Pipeline stage's child is one
 /// deeper than its parent, a Pipeline trigger's execution one deeper than the one that ended).
@@ -204,7 +204,7 @@ impl ChildPipelines for PipelineEngine {
         parameters: &Map<String, Value>,
         parent: (ExecutionId, &str),
         user: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), ChildError> {
         if self.executions.get(child).await.ok().flatten().is_some() {
             return Ok(());
         }
@@ -214,16 +214,13 @@ impl ChildPipelines for PipelineEngine {
         if let Ok(Some(parent_execution)) = parent_execution
             && parent_execution.canceled
         {
-            return Err(format!(
-                "its execution {} was canceled, so the pipeline was not started",
-                parent.0
-            ));
+            return Err(ChildError::ParentCanceled(parent.0));
         }
         let config = self
             .configs
             .find(application, pipeline)
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| ChildError::NotStarted(Box::new(e)))?
             .config;
         self.start(
             config,
@@ -243,7 +240,7 @@ impl ChildPipelines for PipelineEngine {
         )
         .await
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(|e| ChildError::NotStarted(Box::new(e)))
     }
 
     async fn child_status(&self, child: ExecutionId) -> Option<(ExecutionStatus, Option<String>)> {

@@ -239,7 +239,7 @@ pub fn plan(
     }
     let steps = match window {
         Some((window, jitter)) => {
-            crate::tasks::windows::zone(&window.time_zone)?;
+            crate::tasks::windows::zone(&window.time_zone).map_err(|e| e.to_string())?;
             let manual = execution.trigger.kind == "manual";
             let jitter_seconds = jitter
                 .filter(|j| !(j.skip_manual && manual))

@@ -9,6 +9,7 @@ use kube::api::Api;
 use serde_json::Value;
 
 use crate::kubernetes::{self, Connection, Kubernetes};
+use crate::store::StoreError;
 use crate::tasks::outcome::{Outcome, StepError};
 
 /// The output listing every server group a task created: `[{account, namespace, cluster, name}]`.
@@ -36,10 +37,20 @@ pub trait Progress: Send + Sync {
     async fn report(&self, message: String);
     /// Records, durably, that the step is about to send a request; returns how many it had
     /// recorded before (more than 0: the receiver may have seen it already).
-    async fn sending(&self) -> Result<u32, String>;
+    async fn sending(&self) -> Result<u32, StoreError>;
     /// Records, durably and before the change is made, what the step is about to do to each
     /// named thing (see [`Step::did`](gennaker_core::tasks::model::Step::did)).
-    async fn did(&self, done: Vec<(String, String)>) -> Result<(), String>;
+    async fn did(&self, done: Vec<(String, String)>) -> Result<(), StoreError>;
+}
+
+/// Why a Pipeline stage's child was not started.
+#[derive(Debug, thiserror::Error)]
+pub enum ChildError {
+    #[error("its execution {0} was canceled, so the pipeline was not started")]
+    ParentCanceled(gennaker_core::ids::ExecutionId),
+    /// The pipeline engine refused or failed to start it; its error says why.
+    #[error("{0}")]
+    NotStarted(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Runs the child pipelines of Pipeline stages (the pipeline engine).
@@ -55,7 +66,7 @@ pub trait ChildPipelines: Send + Sync {
         parameters: &serde_json::Map<String, Value>,
         parent: (gennaker_core::ids::ExecutionId, &str),
         user: &str,
-    ) -> Result<(), String>;
+    ) -> Result<(), ChildError>;
 
     /// The child's status, and why it failed when it did.
     async fn child_status(
@@ -93,8 +104,10 @@ impl Executor<'_> {
             .progress
             .sending()
             .await
-            .map_err(|message| StepError::Webhook {
-                message,
+            .map_err(|e| StepError::Webhook {
+                message: format!(
+                    "the request was not sent, as it could not be recorded first: {e}"
+                ),
                 retryable: true,
             })?;
         let key = crate::idempotency::step_key(self.task.id, self.index);

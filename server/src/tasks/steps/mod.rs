@@ -26,7 +26,7 @@ use serde_json::json;
 use crate::tasks::outcome::{Outcome, StepError};
 
 pub use executor::{
-    ChildPipelines, DEPLOYED_OUTPUT, Executor, FIELD_MANAGER, Progress, StepResult,
+    ChildError, ChildPipelines, DEPLOYED_OUTPUT, Executor, FIELD_MANAGER, Progress, StepResult,
 };
 pub(in crate::tasks) use executor::{api_error, is_status};
 
@@ -49,7 +49,7 @@ impl Executor<'_> {
                 let secret = self
                     .registries
                     .pull_secret(registry, namespace)
-                    .map_err(StepError::Refused)?;
+                    .map_err(|e| StepError::refused(e.to_string()))?;
                 self.apply(account, namespace, std::slice::from_ref(&secret))
                     .await
             }

@@ -48,8 +48,8 @@ impl Executor<'_> {
             )));
         }
         let started = self.step.started_at.unwrap_or_else(Timestamp::now);
-        let opens =
-            crate::tasks::windows::next_open(window, started).map_err(StepError::Refused)?;
+        let opens = crate::tasks::windows::next_open(window, started)
+            .map_err(|e| StepError::refused(e.to_string()))?;
         let ready = opens.plus(std::time::Duration::from_secs(jitter_seconds));
         let jitter = if jitter_seconds > 0 {
             format!(" and {jitter_seconds} s more")
@@ -145,7 +145,7 @@ impl Executor<'_> {
                 &self.task.created_by,
             )
             .await
-            .map_err(StepError::Refused)?;
+            .map_err(|e| StepError::refused(e.to_string()))?;
         let mut outputs = Outputs::new();
         outputs.insert("executionId".into(), json!(child.to_string()));
         if !wait {
