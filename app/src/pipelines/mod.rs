@@ -3,8 +3,8 @@
 //! server (`server/src/pipelines/`).
 
 pub use gennaker_core::pipelines::{
-    execution, graph, json_lines, loops, model, notifications, reader, requests, stages, triggers,
-    validate, windows, write,
+    execution, graph, json_lines, judgment, loops, model, notifications, reader, requests, stages,
+    triggers, validate, windows, write,
 };
 
 use leptos::prelude::*;
@@ -13,6 +13,7 @@ use leptos::server_fn::codec::Json;
 use crate::error::{AppError, Handled};
 use execution::Execution;
 use gennaker_core::ids::ExecutionId;
+use judgment::JudgmentView;
 use model::PipelineConfig;
 use requests::{ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline};
 
@@ -94,6 +95,20 @@ pub async fn list_executions(filter: ExecutionFilter) -> Result<Vec<Execution>, 
 #[server]
 pub async fn get_execution(id: ExecutionId) -> Result<Handled<Execution>, AppError> {
     Ok(services()?.pipelines.execution(id).await)
+}
+
+/// The Manual Judgment page's view of an execution: the judgment `stage` names (refId or id),
+/// else the waiting one, else the last decided.
+#[server]
+pub async fn get_judgment(
+    id: ExecutionId,
+    stage: Option<String>,
+) -> Result<Handled<JudgmentView>, AppError> {
+    Ok(services()?
+        .pipelines
+        .execution(id)
+        .await
+        .map(|execution| JudgmentView::of(&execution, stage.as_deref())))
 }
 
 #[server]
@@ -253,7 +268,7 @@ pub async fn decide_judgment(
     stage: String,
     decision: String,
     input: Option<String>,
-) -> Result<Handled<Execution>, AppError> {
+) -> Result<Handled<()>, AppError> {
     if from_plain_form() {
         leptos_axum::redirect(&judgment_path(&application, &id, Some(&stage)));
     }
@@ -274,7 +289,8 @@ pub async fn decide_judgment(
             judgment,
             &crate::services::principal(&request_parts()),
         )
-        .await)
+        .await
+        .map(drop))
 }
 
 /// Reads the YAML (or JSON) text of a Deploy (Manifest) stage into the objects Spinnaker keeps

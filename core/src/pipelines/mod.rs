@@ -5,6 +5,7 @@
 pub mod execution;
 pub mod graph;
 pub mod json_lines;
+pub mod judgment;
 pub mod loops;
 pub mod model;
 pub mod notifications;

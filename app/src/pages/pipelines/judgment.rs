@@ -15,46 +15,32 @@ use crate::components::feedback::{ErrorPanel, Loading};
 use crate::components::time::When;
 use crate::error::{AppError, settle};
 use crate::live::use_live;
-use crate::pipelines::{DecideJudgment, get_execution, judgment_path};
+use crate::pipelines::{DecideJudgment, get_judgment, judgment_path};
 use gennaker_core::ids::ExecutionId;
-use gennaker_core::pipelines::execution::{Execution, ExecutionStatus, StageExecution};
+use gennaker_core::pipelines::judgment::{JudgmentStage, JudgmentView};
 
 lazy_page!(
     /// The Manual Judgment page: a chunk of its own, small, for a phone.
     JudgmentRoute => JudgmentPage
 );
 
-/// The Manual Judgment this page is about: the one named by `?stage=`, else the one waiting,
-/// else the last one decided.
-fn judgment_stage(execution: &Execution, named: Option<&str>) -> Option<StageExecution> {
-    let judgments = || {
-        execution
-            .stages
-            .iter()
-            .filter(|s| s.kind == "manualJudgment")
-    };
-    match named {
-        Some(key) => judgments().find(|s| s.ref_id == key || s.id == key),
-        None => execution
-            .waiting_judgment()
-            .or_else(|| judgments().rfind(|s| s.context.contains_key("judgmentStatus"))),
-    }
-    .cloned()
-}
-
 #[component]
 pub fn JudgmentPage() -> impl IntoView {
     let params = use_params_map();
     let application = params.read_untracked().get("name").unwrap_or_default();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    // The stage is named when the page is fetched (tap 1 adds it to the address, and need not
+    // fetch again for it).
+    let query = use_query_map();
     let live = use_live(Some(application.clone()));
     let decide = ServerAction::<DecideJudgment>::new();
-    let execution = Resource::new(
+    let view = Resource::new(
         move || (id.get(), live.pipeline.get(), decide.version().get()),
-        |(id, _, _)| async move {
+        move |(id, _, _)| async move {
+            let named = query.read_untracked().get("stage");
             let id = ExecutionId::parse(&id)
                 .map_err(|_| AppError::NotFound(format!("There is no execution {id:?}.")))?;
-            settle(get_execution(id).await)
+            settle(get_judgment(id, named).await)
         },
     );
     view! {
@@ -64,7 +50,7 @@ pub fn JudgmentPage() -> impl IntoView {
             <Transition fallback=|| view! { <Loading label="Loading the execution…" /> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorPanel errors /> }>
                     {move || Suspend::new(async move {
-                        execution.await.map(|execution| view! { <Judgment execution decide /> })
+                        view.await.map(|judgment| view! { <Judgment judgment decide /> })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -73,40 +59,36 @@ pub fn JudgmentPage() -> impl IntoView {
 }
 
 #[component]
-fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl IntoView {
-    let query = use_query_map();
-    let named = query.read_untracked().get("stage");
+fn Judgment(judgment: JudgmentView, decide: ServerAction<DecideJudgment>) -> impl IntoView {
     let details = format!(
         "/applications/{}/executions/{}",
-        execution.application, execution.id
+        judgment.application, judgment.execution_id
     );
-    let Some(stage) = judgment_stage(&execution, named.as_deref()) else {
+    let Some(stage) = judgment.stage.clone() else {
         return view! {
-            <h1>{execution.name.clone()}</h1>
+            <h1>{judgment.pipeline.clone()}</h1>
             <p class="judgment-state">"Nothing to decide: this execution has no Manual Judgment waiting."</p>
-            <p>"It is " <strong>{execution.status.label()}</strong> ". " <a href=details>"See the execution"</a></p>
+            <p>"It is " <strong>{judgment.status.label()}</strong> ". " <a href=details>"See the execution"</a></p>
         }
         .into_any();
     };
-    let waiting =
-        stage.status == ExecutionStatus::Running && !stage.context.contains_key("judgmentStatus");
-    let body = if waiting {
+    let body = if stage.waiting() {
         // Who is looking decides whether the buttons work: someone without one of the
         // judgment's roles sees why instead of a refusal after the tap.
         let viewer = expect_context::<crate::components::layout::ViewerResource>().0;
-        let (execution, stage) = (execution.clone(), stage.clone());
+        let (judgment, stage) = (judgment.clone(), stage.clone());
         view! {
             <Suspense fallback=|| ()>
                 {move || {
-                    let (execution, stage) = (execution.clone(), stage.clone());
+                    let (judgment, stage) = (judgment.clone(), stage.clone());
                     Suspend::new(async move {
                         let refusal = match viewer.await {
                             Ok(crate::auth::Viewer::SignedIn(principal)) => {
-                                principal.judgment_refusal(&stage.judgment_roles())
+                                principal.judgment_refusal(&stage.roles)
                             }
                             _ => None,
                         };
-                        view! { <Decide execution stage decide refusal /> }
+                        view! { <Decide judgment stage decide refusal /> }
                     })
                 }}
             </Suspense>
@@ -117,10 +99,10 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
     };
     view! {
         <h1>
-            <span class="judgment-pipeline">{execution.name.clone()}</span>
+            <span class="judgment-pipeline">{judgment.pipeline.clone()}</span>
             <span class="judgment-stage">{stage.name.clone()}</span>
         </h1>
-        {stage.context_text("instructions").map(|text| view! { <p class="judgment-instructions">{text}</p> })}
+        {stage.instructions.clone().map(|text| view! { <p class="judgment-instructions">{text}</p> })}
         {body}
         <p class="judgment-footer"><a href=details>"See the whole execution"</a></p>
     }
@@ -129,8 +111,8 @@ fn Judgment(execution: Execution, decide: ServerAction<DecideJudgment>) -> impl 
 
 /// Who decided and when, or why there is nothing to decide.
 #[component]
-fn Decided(stage: StageExecution) -> impl IntoView {
-    match (stage.judgment_decision(), stage.last_modified.clone()) {
+fn Decided(stage: JudgmentStage) -> impl IntoView {
+    match (stage.decision.clone(), stage.last_modified.clone()) {
         (Some((continued, input)), Some(by)) => {
             let (verb, class) = if continued { ("Continued", "succeeded") } else { ("Stopped", "failed") };
             view! {
@@ -142,7 +124,7 @@ fn Decided(stage: StageExecution) -> impl IntoView {
             .into_any()
         }
         _ => view! {
-            <p class="judgment-state">{format!("Nothing to decide: the stage is {}.", stage.status.label().to_lowercase())}</p>
+            <p class="judgment-state">{format!("Nothing to decide: the stage is {}.", stage.status.label().to_ascii_lowercase())}</p>
         }
         .into_any(),
     }
@@ -153,22 +135,21 @@ fn Decided(stage: StageExecution) -> impl IntoView {
 /// to `decide_judgment`.
 #[component]
 fn Decide(
-    execution: Execution,
-    stage: StageExecution,
+    judgment: JudgmentView,
+    stage: JudgmentStage,
     decide: ServerAction<DecideJudgment>,
     /// Why the viewer may not decide, if they may not: the buttons are disabled and say so.
     refusal: Option<String>,
 ) -> impl IntoView {
     let not_allowed = refusal.is_some();
     let query = use_query_map();
-    let here = judgment_path(&execution.application, &execution.id.to_string(), None);
-    let continue_label = stage
-        .context_text("continueButtonLabel")
-        .unwrap_or_else(|| "Continue".into());
-    let stop_label = stage
-        .context_text("stopButtonLabel")
-        .unwrap_or_else(|| "Stop".into());
-    let options = stage.judgment_options();
+    let here = judgment_path(
+        &judgment.application,
+        &judgment.execution_id.to_string(),
+        None,
+    );
+    let (continue_button, stop_button) = (stage.continue_button.clone(), stage.stop_button.clone());
+    let options = stage.options.clone();
     let answer = move || match decide.value().get() {
         Some(Ok(Err(error)) | Err(error)) => Some(error.to_string()),
         _ => None,
@@ -182,14 +163,15 @@ fn Decide(
             .map(|d| (d, q.get("input").unwrap_or_default()))
     };
     let (application, id, ref_id) = (
-        execution.application.clone(),
-        execution.id.to_string(),
+        judgment.application.clone(),
+        judgment.execution_id.to_string(),
         stage.ref_id.clone(),
     );
     let choices = move || match chosen() {
         None => {
             let (options, ref_id) = (options.clone(), ref_id.clone());
-            let (continue_label, stop_label) = (continue_label.clone(), stop_label.clone());
+            let (continue_label, stop_label) =
+                (continue_button.label.clone(), stop_button.label.clone());
             view! {
             <Form method="GET" action=here.clone()>
                 <input type="hidden" name="stage" value=ref_id />
@@ -212,11 +194,12 @@ fn Decide(
             .into_any()
         }
         Some((decision, input)) => {
-            let label = if decision == "continue" {
-                continue_label.clone()
+            let button = if decision == "continue" {
+                continue_button.clone()
             } else {
-                stop_label.clone()
+                stop_button.clone()
             };
+            let label = button.label;
             let question = if input.is_empty() {
                 format!("{label}?")
             } else {
@@ -239,7 +222,7 @@ fn Decide(
                     <input type="hidden" name="input" value=input />
                     <div class="judgment-choices">
                         <button type="submit" class=class id="confirm-judgment" disabled=move || not_allowed || decide.pending().get()>
-                            {format!("Yes, {}", label.to_lowercase())}
+                            {button.confirm}
                         </button>
                         <a class="button big" href=back>"Back"</a>
                     </div>
