@@ -436,6 +436,36 @@ impl Execution {
     }
 }
 
+/// An execution of `stages` for tests: pipeline "Deploy" (`p`) of application `web`, running,
+/// made at a fixed time.
+#[cfg(any(test, feature = "fixtures"))]
+pub fn fixture(stages: Vec<StageExecution>) -> Execution {
+    let made = Timestamp::from_millis(1_795_699_233_000);
+    Execution {
+        kind: "PIPELINE".into(),
+        id: ExecutionId::derived(made, "fixture"),
+        application: "web".into(),
+        name: "Deploy".into(),
+        pipeline_config_id: "p".into(),
+        status: ExecutionStatus::Running,
+        build_time: made,
+        start_time: None,
+        end_time: None,
+        canceled: false,
+        canceled_by: None,
+        cancellation_reason: None,
+        paused: None,
+        limit_concurrent: false,
+        keep_waiting_pipelines: false,
+        max_concurrent_executions: 0,
+        trigger: ExecutionTrigger::default(),
+        stages,
+        origin: "api".into(),
+        pipeline_config: Arc::default(),
+        parent_execution: None,
+    }
+}
+
 /// A shared part of an execution in JSON: written and read as the value itself.
 mod shared {
     use super::*;

@@ -105,7 +105,6 @@ mod tests {
 
     use super::*;
     use crate::pipelines::model::Stage;
-    use crate::time::Timestamp;
 
     fn execution(stages: &[(&str, ExecutionStatus, serde_json::Value)]) -> Execution {
         let stages = stages
@@ -126,29 +125,7 @@ mod tests {
                 }
             })
             .collect();
-        Execution {
-            kind: "PIPELINE".into(),
-            id: ExecutionId::derived(Timestamp::from_millis(1_795_699_233_000), "judgment"),
-            application: "web".into(),
-            name: "Release".into(),
-            pipeline_config_id: "p".into(),
-            status: ExecutionStatus::Running,
-            build_time: Timestamp::from_millis(1_795_699_233_000),
-            start_time: None,
-            end_time: None,
-            canceled: false,
-            canceled_by: None,
-            cancellation_reason: None,
-            paused: None,
-            limit_concurrent: false,
-            keep_waiting_pipelines: false,
-            max_concurrent_executions: 0,
-            trigger: Default::default(),
-            stages,
-            origin: "api".into(),
-            pipeline_config: Default::default(),
-            parent_execution: None,
-        }
+        crate::pipelines::execution::fixture(stages)
     }
 
     #[test]

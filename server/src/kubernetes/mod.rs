@@ -4,6 +4,8 @@
 
 pub mod cache;
 pub mod error;
+#[cfg(test)]
+pub mod fake;
 pub mod jobs;
 pub mod manifests;
 pub mod moniker;
@@ -44,6 +46,19 @@ pub struct Connection {
     pub cache: Cache,
 }
 
+impl Connection {
+    /// The account's connection on `client`, its cache's watchers started.
+    fn start(settings: &KubernetesAccount, client: Client, events: EventBus) -> Connection {
+        let scope = if settings.namespaces.is_empty() {
+            Scope::All
+        } else {
+            Scope::Namespaces(settings.namespaces.clone())
+        };
+        let cache = Cache::start(&settings.name, client.clone(), scope, events);
+        Connection { client, cache }
+    }
+}
+
 impl Account {
     /// The connection, or an error a user can act on.
     pub fn connection(&self) -> Result<&Connection> {
@@ -72,16 +87,7 @@ impl Kubernetes {
             let connection = match &config.kubeconfig {
                 Some(loaded) => client_for(&loaded.kubeconfig, settings)
                     .await
-                    .map(|client| {
-                        let scope = if settings.namespaces.is_empty() {
-                            Scope::All
-                        } else {
-                            Scope::Namespaces(settings.namespaces.clone())
-                        };
-                        let cache =
-                            Cache::start(&settings.name, client.clone(), scope, events.clone());
-                        Connection { client, cache }
-                    }),
+                    .map(|client| Connection::start(settings, client, events.clone())),
                 None => Err(ConnectError::NoKubeconfig),
             }
             .map_err(Arc::new);
@@ -98,6 +104,25 @@ impl Kubernetes {
             );
         }
         Kubernetes { accounts, order }
+    }
+
+    /// One account on a client made elsewhere (a test's mocked API server, say); its cache
+    /// watches through that client as a connected account's does.
+    pub fn from_client(
+        settings: KubernetesAccount,
+        client: Client,
+        events: EventBus,
+    ) -> Kubernetes {
+        let connection = Connection::start(&settings, client, events);
+        let name = settings.name.clone();
+        let account = Account {
+            settings,
+            connection: Ok(connection),
+        };
+        Kubernetes {
+            accounts: BTreeMap::from([(name.clone(), account)]),
+            order: vec![name],
+        }
     }
 
     pub fn account(&self, name: &str) -> Result<&Account> {

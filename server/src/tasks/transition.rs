@@ -273,11 +273,8 @@ fn human(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
-    use gennaker_core::ids::TaskId;
     use gennaker_core::infrastructure::server_groups::ObjectRef;
-    use gennaker_core::tasks::model::{
-        ManifestRef, Operation, Origin, Outputs, Step, StepAction, Target,
-    };
+    use gennaker_core::tasks::model::{ManifestRef, Operation, Outputs, Step, StepAction, Target};
     use serde_json::json;
 
     use super::*;
@@ -307,42 +304,30 @@ mod tests {
             namespace: "default".into(),
             name: "web-v001".into(),
         };
-        Task {
-            id: TaskId::at(at(0)),
-            application: "web".into(),
-            description: "Resize web-v001 to 3".into(),
-            origin: Origin::Operation {
-                operation: Operation::ResizeServerGroup {
-                    application: "web".into(),
-                    server_group,
+        let steps = vec![
+            Step::new(
+                "Set replicas",
+                StepAction::SetReplicas {
+                    target: target(),
                     replicas: 3,
                 },
-            },
-            steps: vec![
-                Step::new(
-                    "Set replicas",
-                    StepAction::SetReplicas {
-                        target: target(),
-                        replicas: 3,
-                    },
-                ),
-                Step::new(
-                    "Wait for 3/3 Pods to be Ready",
-                    StepAction::WaitForHealthy {
-                        target: target(),
-                        replicas: Some(3),
-                    },
-                ),
-            ],
-            status: Status::Running,
+            ),
+            Step::new(
+                "Wait for 3/3 Pods to be Ready",
+                StepAction::WaitForHealthy {
+                    target: target(),
+                    replicas: Some(3),
+                },
+            ),
+        ];
+        let operation = Operation::ResizeServerGroup {
+            application: "web".into(),
+            server_group,
+            replicas: 3,
+        };
+        Task {
             created_by: "anonymous".into(),
-            created_at: at(0),
-            ended_at: None,
-            cancel_requested: false,
-            outputs: Outputs::new(),
-            error: None,
-            deadline: None,
-            paused_at: None,
+            ..gennaker_core::tasks::model::fixture(operation, steps, at(0), "resize")
         }
     }
 

@@ -224,6 +224,28 @@ pub struct Task {
     pub paused_at: Option<Timestamp>,
 }
 
+/// A running task of application `web` for tests: `operation`'s, with `steps`, made by `test`
+/// at `created_at` (its id derived from that time and `seed`).
+#[cfg(any(test, feature = "fixtures"))]
+pub fn fixture(operation: Operation, steps: Vec<Step>, created_at: Timestamp, seed: &str) -> Task {
+    Task {
+        id: TaskId::derived(created_at, seed),
+        application: operation.application().to_string(),
+        description: operation.description(),
+        origin: Origin::Operation { operation },
+        steps,
+        status: Status::Running,
+        created_by: "test".into(),
+        created_at,
+        ended_at: None,
+        cancel_requested: false,
+        outputs: Outputs::new(),
+        error: None,
+        deadline: None,
+        paused_at: None,
+    }
+}
+
 impl Task {
     /// The step running now, or the next to run.
     pub fn current_step(&self) -> Option<usize> {

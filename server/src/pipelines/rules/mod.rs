@@ -179,10 +179,8 @@ pub fn release_waiting<T: Clone>(waiting: &[T], keep_waiting: bool) -> (Option<T
 
 #[cfg(test)]
 pub(super) mod tests {
-    use gennaker_core::ids::ExecutionId;
-    use gennaker_core::pipelines::execution::{ExecutionTrigger, initial_context};
+    use gennaker_core::pipelines::execution::initial_context;
     use gennaker_core::pipelines::model::{PipelineConfig, Stage};
-    use gennaker_core::time::Timestamp;
     use serde_json::json;
 
     use super::ExecutionStatus::{
@@ -209,35 +207,15 @@ pub(super) mod tests {
             stage("2", &["1"]),
             stage("3", &["1"]),
         ];
-        Execution {
-            kind: "PIPELINE".into(),
-            id: ExecutionId::at(Timestamp::from_millis(1_795_699_233_000)),
-            application: "web".into(),
-            name: "Deploy".into(),
-            pipeline_config_id: "p".into(),
-            status: Running,
-            build_time: Timestamp::from_millis(1_795_699_233_000),
-            start_time: None,
-            end_time: None,
-            canceled: false,
-            canceled_by: None,
-            cancellation_reason: None,
-            paused: None,
-            limit_concurrent: false,
-            keep_waiting_pipelines: false,
-            max_concurrent_executions: 0,
-            trigger: ExecutionTrigger::default(),
-            stages: stages
+        gennaker_core::pipelines::execution::fixture(
+            stages
                 .iter()
                 .map(|s| StageExecution {
                     context: initial_context(s),
                     ..StageExecution::from_config(s, s.ref_id.clone())
                 })
                 .collect(),
-            origin: "api".into(),
-            pipeline_config: std::sync::Arc::default(),
-            parent_execution: None,
-        }
+        )
     }
 
     fn with(mut execution: Execution, statuses: &[(&str, ExecutionStatus)]) -> Execution {

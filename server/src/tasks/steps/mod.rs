@@ -14,6 +14,8 @@ mod executor;
 pub mod jenkins;
 pub mod job;
 mod manifest;
+#[cfg(test)]
+mod mocked_api;
 mod rolling;
 mod server_group;
 pub mod stage;
