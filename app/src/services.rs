@@ -13,6 +13,7 @@ use gennaker_core::ids::{ExecutionId, TaskId};
 use gennaker_core::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use gennaker_core::infrastructure::server_groups::ClusterView;
 use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::import::{ImportOptions, ImportReport, Prepared};
 use gennaker_core::pipelines::model::PipelineConfig;
 use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
@@ -99,6 +100,15 @@ pub trait PipelineService: Send + Sync {
     async fn get(&self, id: &str) -> Result<StoredPipeline, AppError>;
     /// Stores a new pipeline (with the id it has, as an import does, or a new one).
     async fn create(&self, config: PipelineConfig, who: &str) -> Result<StoredPipeline, AppError>;
+    /// Imports pipelines as Spinnaker wrote them, made ready by
+    /// [`gennaker_core::pipelines::import::prepare`], into `options.application`: each `Ok` is
+    /// stored whole, what keeps it from running marked; an `Err` is reported, not stored.
+    async fn import(
+        &self,
+        pipelines: Vec<Result<Prepared, String>>,
+        options: ImportOptions,
+        who: &str,
+    ) -> Result<ImportReport, AppError>;
     /// Saves `config` if the pipeline is still at `version`.
     async fn update(
         &self,

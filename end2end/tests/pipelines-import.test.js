@@ -1,6 +1,7 @@
 // A pipeline exported from Spinnaker, pasted into Import JSON: it keeps its id and its
-// bakeManifest stage, which the tab and the editor show as not supported; Start Manual
-// Execution is refused with the server's message naming that stage. A pipeline saved elsewhere
+// bakeManifest stage, which the report, the tab and the editor show as not supported; Start
+// Manual Execution is refused with the server's message naming that stage. A backup array with a
+// Spinnaker account name imports each pipeline, the account chosen in the dialog. A pipeline saved elsewhere
 // shows up in an open tab, and goes when deleted, without a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -47,6 +48,12 @@ describe('importing a pipeline exported from Spinnaker', () => {
     const config = exported('somewhere-else');
     await dialog.locator('#import-json').fill(JSON.stringify(config, null, 2));
     await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    // The report, by path: what the import changed, and what keeps it from running here.
+    await dialog.getByText('Imported, needs fixing before it runs').waitFor();
+    await dialog.locator('.path-list code', { hasText: 'stages[0].type' }).waitFor();
+    await dialog.locator('.path-list li', { hasText: 'was somewhere-else; joins' }).waitFor();
+    await screenshot(page, 'pipelines-import-report-1280');
+    await dialog.getByRole('button', { name: 'Done', exact: true }).click();
     await dialog.waitFor({ state: 'detached' });
     await find.notice(page, 'Imported Bake and deploy.').waitFor();
 
@@ -72,6 +79,41 @@ describe('importing a pipeline exported from Spinnaker', () => {
     await act.selectStage(page, 'Bake');
     await page.getByText('Gennaker does not run bakeManifest stages yet.').waitFor();
     await page.getByLabel("The stage's settings").getByText('"templateRenderer": "HELM3"').waitFor();
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+  test('a backup naming a Spinnaker account: each pipeline imports, the account is chosen in the dialog', async () => {
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);
+    await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);
+    await page.locator('#import-pipeline').click();
+    const dialog = find.dialog(page, 'Import JSON');
+    const gke = 'gke_acme-prod_europe-west1-b_apps';
+    const backup = [
+      { application: 'storefront', name: 'Mapped deploy', stages: [
+        { refId: '1', requisiteStageRefIds: [], type: 'deleteManifest', name: 'Clean up', account: gke,
+          location: 'default', manifestName: 'configMap old-settings', cloudProvider: 'kubernetes' },
+      ] },
+      // Deck's "Edit as JSON" copy: no application, no name.
+      { stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Pause', waitTime: 1 }] },
+    ];
+    await dialog.locator('#import-json').fill(JSON.stringify(backup));
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    const account = dialog.getByLabel(`Account ${gke}`);
+    await account.waitFor();
+    const chosen = await account.inputValue();
+    assert.notEqual(chosen, '', 'a configured account is chosen to start with');
+    await screenshot(page, 'pipelines-import-accounts-360');
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.locator('.import-pipeline', { hasText: 'Mapped deploy' }).locator('.path-list li', { hasText: `account ${gke} is ${chosen} here` }).waitFor();
+    await dialog.locator('.import-pipeline', { hasText: 'Imported pipeline' }).waitFor();
+    await screenshot(page, 'pipelines-import-done-360');
+    await dialog.getByRole('button', { name: 'Done', exact: true }).click();
+    await find.notice(page, 'Imported 2 pipelines.').waitFor();
+    await find.pipeline(page, 'Mapped deploy').waitFor();
+    await find.pipeline(page, 'Imported pipeline').waitFor();
+    const listed = await act.api(env.server.url, `/applications/${app}/pipelines`);
+    const mapped = listed.find((p) => p.config.name === 'Mapped deploy');
+    assert.equal(mapped.config.stages[0].account, chosen);
     shellCheck.noConsoleErrors(errors);
     await close();
   });

@@ -328,10 +328,16 @@ impl DockerRegistries {
         self.registries.get(name).ok_or_else(|| {
             AppError::invalid(
                 "registry",
-                format!(
-                    "There is no docker registry account {name:?}; the accounts are: {}.",
-                    self.order.join(", ")
-                ),
+                if self.order.is_empty() {
+                    format!(
+                        "There is no docker registry account {name:?}; no docker registries are configured: add one to [[docker_registries]]."
+                    )
+                } else {
+                    format!(
+                        "There is no docker registry account {name:?}; the accounts are: {}.",
+                        self.order.join(", ")
+                    )
+                },
             )
         })
     }

@@ -755,7 +755,9 @@ fn need(method: &str, path: &str) -> Option<Need> {
         ("PUT" | "DELETE", "/applications/{name}") => Write,
         ("POST", "/applications/{name}/history/{version}/restore") => Write,
         ("GET", p) if p.starts_with("/pipelines/{id}") || p.starts_with("/executions/{id}") => Read,
-        ("POST", "/pipelines") | ("PUT" | "DELETE", "/pipelines/{id}") => Write,
+        ("POST", "/pipelines" | "/pipelines/import") | ("PUT" | "DELETE", "/pipelines/{id}") => {
+            Write
+        }
         ("POST", "/pipelines/{id}/history/{version}/restore") => Write,
         ("POST", "/pipelines/{id}/executions") => Execute,
         ("POST", "/executions/{id}/evaluate") => Read,
@@ -906,6 +908,8 @@ async fn every_api_route_checks_the_applications_permissions() {
         ("DELETE", "/api/v1/applications/{name}") => "?version=999&confirm=nope",
         ("PUT" | "DELETE", p) if !p.contains("/tokens") => "?version=999",
         ("POST", p) if p.ends_with("/restore") => "?version=999",
+        // A dry run: checked like an import, stores nothing.
+        ("POST", "/api/v1/pipelines/import") => "?application=x&dryRun=true",
         _ => "",
     };
     let mut checked = 0;

@@ -3,8 +3,8 @@
 //! server (`server/src/pipelines/`).
 
 pub use gennaker_core::pipelines::{
-    execution, graph, json_lines, judgment, loops, model, notifications, reader, requests, stages,
-    triggers, validate, windows, write,
+    execution, graph, import, json_lines, judgment, loops, model, notifications, reader, requests,
+    stages, triggers, validate, windows, write,
 };
 
 use leptos::prelude::*;
@@ -13,6 +13,7 @@ use leptos::server_fn::codec::Json;
 use crate::error::{AppError, Handled};
 use execution::Execution;
 use gennaker_core::ids::ExecutionId;
+use import::ImportReport;
 use judgment::JudgmentView;
 use model::PipelineConfig;
 use requests::{ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline};
@@ -40,6 +41,35 @@ pub async fn get_pipeline(id: String) -> Result<Handled<StoredPipeline>, AppErro
 #[server(input = Json)]
 pub async fn create_pipeline(config: PipelineConfig) -> Result<Handled<StoredPipeline>, AppError> {
     Ok(services()?.pipelines.create(config, &who()).await)
+}
+
+/// Imports the pipelines of `text` (one as Spinnaker exports it, Deck's "Edit as JSON" copy,
+/// or a `pipelineConfigs` array) into `application`, renaming `accounts`; with `dry_run`, only
+/// says what would be imported and which accounts are not configured here.
+#[server(input = Json)]
+pub async fn import_pipelines(
+    application: String,
+    text: String,
+    accounts: std::collections::BTreeMap<String, String>,
+    dry_run: bool,
+) -> Result<Handled<ImportReport>, AppError> {
+    let pipelines = match import::read(&text) {
+        Ok(pipelines) => pipelines,
+        Err(problem) => return Ok(Err(AppError::Invalid(vec![problem]))),
+    };
+    let options = import::ImportOptions {
+        application,
+        accounts,
+        dry_run,
+    };
+    let prepared = pipelines
+        .into_iter()
+        .map(|p| import::prepare(p, &options))
+        .collect();
+    Ok(services()?
+        .pipelines
+        .import(prepared, options, &who())
+        .await)
 }
 
 /// Saves `config` if the pipeline is still at `version`.

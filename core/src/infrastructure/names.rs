@@ -142,6 +142,33 @@ pub fn dns_label_problem(what: &str, value: &str) -> Option<String> {
     None
 }
 
+/// Why `value` is not a Kubernetes account's name, if it is not. Spinnaker's names are allowed
+/// as they are written (`gke_my-project_europe-west1-b_prod`: underscores, dots, up to 253
+/// characters), so an exported pipeline's accounts can be configured under the same names.
+pub fn account_name_problem(what: &str, value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some(format!("{what} is required."));
+    }
+    if value.len() > 253 {
+        return Some(format!(
+            "{what} must be at most 253 characters (it has {}).",
+            value.len()
+        ));
+    }
+    let edge = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if !value
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'))
+        || !edge(value.bytes().next())
+        || !edge(value.bytes().last())
+    {
+        return Some(format!(
+            "{what} {value:?} may contain only lowercase letters, digits, '-', '_' and '.', and must start and end with a letter or digit."
+        ));
+    }
+    None
+}
+
 /// Why `key` is not a label key (`prefix/name`), if it is not.
 pub fn label_key_problem(key: &str) -> Option<String> {
     let (prefix, name) = match key.rsplit_once('/') {
@@ -204,6 +231,18 @@ pub fn quantity_ok(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spinnakers_account_names_are_account_names() {
+        assert_eq!(
+            account_name_problem("The name", "gke_acme-prod_europe-west1-b_apps"),
+            None
+        );
+        assert_eq!(account_name_problem("The name", "prod.eu"), None);
+        for bad in ["", "_x", "x_", "Prod", "a b", &"a".repeat(254)] {
+            assert!(account_name_problem("The name", bad).is_some(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn clusters_are_named_like_spinnaker() {

@@ -4,6 +4,7 @@
 
 pub mod execution;
 pub mod graph;
+pub mod import;
 pub mod json_lines;
 pub mod judgment;
 pub mod loops;

@@ -19,6 +19,10 @@ pub struct StoredPipeline {
     pub created_by: String,
     pub updated_at: Timestamp,
     pub updated_by: String,
+    /// What keeps it from running on this server now, by path (an imported pipeline's
+    /// accounts that are not configured here, say); made when it is read, never stored.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::error::FieldError>,
 }
 
 /// One saved version of a pipeline.

@@ -1,7 +1,8 @@
 //! Pipelines and executions over HTTP, in Spinnaker's JSON:
 //!
-//! - `GET /applications/{app}/pipelines`, `POST /pipelines` (create or import; keeps a given
-//!   id), `GET|PUT|DELETE /pipelines/{id}` (`ETag` / `If-Match` versions), `GET
+//! - `GET /applications/{app}/pipelines`, `POST /pipelines` (create; keeps a given id), `POST
+//!   /pipelines/import?application=&accounts=&dryRun=` (Spinnaker's exports, one or an array,
+//!   never refused for what can be fixed later), `GET|PUT|DELETE /pipelines/{id}` (`ETag` / `If-Match` versions), `GET
 //!   /pipelines/{id}/export` (the config exactly as Spinnaker writes it), history and restore;
 //! - `POST /pipelines/{id}/executions` (start, with `parameters`), `GET /executions` (filters:
 //!   `application`, `pipeline`, `status` (comma-separated), `limit`), `GET /executions/{id}`,
@@ -9,6 +10,8 @@
 //!   /executions/{id}/stages/{stage}/restart`, `POST /executions/{id}/stages/{stage}/judgment`,
 //!   `POST /executions/{id}/stages/{stage}/skipWindow`,
 //!   `POST /executions/{id}/evaluate` (`{"expression": "..."}`).
+
+use std::collections::BTreeMap;
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query};
@@ -19,6 +22,7 @@ use axum::Json;
 use gennaker_app::error::AppError;
 use gennaker_core::ids::ExecutionId;
 use gennaker_core::pipelines::execution::{Execution, ExecutionStatus};
+use gennaker_core::pipelines::import::{self, ImportOptions, ImportReport};
 use gennaker_core::pipelines::model::PipelineConfig;
 use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
@@ -36,6 +40,7 @@ pub fn routes() -> Routes {
     Routes::default()
         .get("/applications/{app}/pipelines", list)
         .post("/pipelines", create)
+        .post("/pipelines/import", import)
         .get("/pipelines/{id}", read)
         .put("/pipelines/{id}", update)
         .delete("/pipelines/{id}", remove)
@@ -88,6 +93,66 @@ async fn read(
     Path(id): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     Ok(with_etag(services.pipelines.get(&id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ImportParams {
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    dry_run: bool,
+    /// `from:to,from:to`: account names as the pipelines write them, and the configured ones.
+    #[serde(default)]
+    accounts: String,
+}
+
+/// `from:to,from:to` as a map, or what is wrong with it.
+fn account_map(text: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once(':') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                Ok((from.trim().to_string(), to.trim().to_string()))
+            }
+            _ => Err(ApiError::BadRequest(format!(
+                "accounts: {pair:?} is not from:to (write accounts=gke_project_zone_prod:prod,...)"
+            ))),
+        })
+        .collect()
+}
+
+/// Imports one pipeline, or an array of them (a `pipelineConfigs` backup), into
+/// `?application=`; answers what became of each.
+async fn import(
+    Serve(services): Serve,
+    who: Acting,
+    params: Result<Query<ImportParams>, QueryRejection>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<ImportReport>, ApiError> {
+    let params = query(params)?;
+    if params.application.trim().is_empty() {
+        return Err(ApiError::BadRequest(
+            "application: name the application the pipelines join (?application=NAME)".into(),
+        ));
+    }
+    let options = ImportOptions {
+        application: params.application.trim().to_string(),
+        accounts: account_map(&params.accounts)?,
+        dry_run: params.dry_run,
+    };
+    let pipelines = import::split(json(body)?).map_err(|e| AppError::Invalid(vec![e]))?;
+    let prepared = pipelines
+        .into_iter()
+        .map(|p| import::prepare(p, &options))
+        .collect();
+    Ok(Json(
+        services
+            .pipelines
+            .import(prepared, options, &who.0.name)
+            .await?,
+    ))
 }
 
 async fn export(

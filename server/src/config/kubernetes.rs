@@ -7,7 +7,7 @@ use kube::config::{Kubeconfig, KubeconfigError};
 use serde::{Deserialize, Serialize};
 
 use super::error::ConfigError;
-use gennaker_core::infrastructure::names::dns_label_problem;
+use gennaker_core::infrastructure::names::{account_name_problem, dns_label_problem};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -161,7 +161,7 @@ pub(super) fn resolve_accounts(
             account: account.name.clone(),
             problem,
         };
-        if let Some(problem) = dns_label_problem("The name", &account.name) {
+        if let Some(problem) = account_name_problem("The name", &account.name) {
             return Err(fail(problem));
         }
         if accounts.iter().any(|a| a.name == account.name) {

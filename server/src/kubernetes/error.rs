@@ -10,7 +10,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("There is no Kubernetes account {name:?}; the accounts are: {known}.")]
+    #[error("There is no Kubernetes account {name:?}; {}", known_accounts(known))]
     UnknownAccount { name: String, known: String },
     #[error("Account {account:?} may not use namespace {namespace:?}; it may use: {allowed}.")]
     NamespaceNotAllowed {
@@ -39,6 +39,16 @@ pub enum Error {
     /// Manifest text that is not a list of Kubernetes objects.
     #[error("{0}")]
     Manifest(String),
+}
+
+/// The configured accounts to choose from, or that there are none.
+fn known_accounts(known: &str) -> String {
+    if known.is_empty() {
+        "no Kubernetes accounts are configured: add one to [[kubernetes.accounts]] (or give a kubeconfig)."
+            .into()
+    } else {
+        format!("the accounts are: {known}.")
+    }
 }
 
 /// The cluster's own words for a refusal, or why it could not be reached.

@@ -2,12 +2,18 @@
 //! save is a version with history, and a save based on an older version is refused with a
 //! conflict. Before anything is stored a configuration is checked: the model's own rules
 //! (names, refIds, cycles, parameters, expression syntax, stage fields) and what only the
-//! server knows (the application exists, accounts and namespaces, a name not taken).
+//! server knows (the application exists, accounts and namespaces, a name not taken). An import
+//! stores what fails those checks all the same, and every read marks the pipeline with what
+//! keeps it from running ([`Configs::problems`]).
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use gennaker_app::error::{AppError, FieldError};
 use gennaker_core::expressions;
+use gennaker_core::pipelines::import::{
+    self, ImportOptions, ImportReport, ImportedPipeline, Prepared,
+};
 use gennaker_core::pipelines::model::{PipelineConfig, StageType};
 use gennaker_core::pipelines::requests::{PipelineVersion, StoredPipeline};
 use gennaker_core::pipelines::stages::{
@@ -40,6 +46,7 @@ fn stored(stored: Stored<PipelineConfig>) -> StoredPipeline {
         created_by: stored.created_by,
         updated_at: timestamp(stored.updated_at),
         updated_by: stored.updated_by,
+        problems: Vec::new(),
     }
 }
 
@@ -121,8 +128,12 @@ impl Configs {
         }
     }
 
-    /// Every problem with `config` that the model and the server can see.
-    async fn check(&self, config: &PipelineConfig, id: &str) -> Result<(), AppError> {
+    /// What keeps `config` from running on this server now, by path: the model's rules and what
+    /// only the server knows (accounts and namespaces, Jenkins masters, time zones, trigger and
+    /// notification secrets), with no store read. A save is refused with these; an import keeps
+    /// the pipeline and marks them; a start is refused naming them; a trigger with one of its own
+    /// does not fire.
+    pub fn problems(&self, config: &PipelineConfig) -> Vec<FieldError> {
         let mut problems = validate::validate(config);
         if let Some(problem) = gennaker_core::applications::model::name_problem(&config.application)
         {
@@ -137,6 +148,13 @@ impl Configs {
                 secrets: &self.secrets,
             },
         ));
+        problems
+    }
+
+    /// Every problem with `config` that the model and the server can see, the other stored
+    /// pipelines included (its name, Pipeline stages starting their own pipeline).
+    async fn check(&self, config: &PipelineConfig, id: &str) -> Result<(), AppError> {
+        let mut problems = self.problems(config);
         let stored: Vec<PipelineConfig> = self.all().await?.into_iter().map(|p| p.config).collect();
         problems.extend(gennaker_core::pipelines::loops::self_starting_stages(
             config, &stored,
@@ -287,8 +305,15 @@ impl Configs {
             .await
             .map_err(from_store)?
             .into_iter()
-            .map(stored)
+            .map(|s| self.marked(s))
             .collect())
+    }
+
+    /// A stored pipeline with what keeps it from running now ([`Configs::problems`]).
+    fn marked(&self, document: Stored<PipelineConfig>) -> StoredPipeline {
+        let mut pipeline = stored(document);
+        pipeline.problems = self.problems(&pipeline.config);
+        pipeline
     }
 
     /// The application's pipelines, by `index`, then name.
@@ -300,7 +325,7 @@ impl Configs {
             .map_err(from_store)?
             .into_iter()
             .filter(|p| p.value.application == application)
-            .map(stored)
+            .map(|s| self.marked(s))
             .collect();
         found.sort_by(|a, b| {
             (a.config.index.unwrap_or(i64::MAX), &a.config.name)
@@ -313,7 +338,11 @@ impl Configs {
         if id_problem(id).is_some() {
             return Err(AppError::NotFound(format!("There is no pipeline {id:?}.")));
         }
-        self.documents.get(id).await.map(stored).map_err(from_store)
+        self.documents
+            .get(id)
+            .await
+            .map(|s| self.marked(s))
+            .map_err(from_store)
     }
 
     /// Finds a pipeline of `application` by id or, failing that, by name (a Pipeline stage
@@ -357,6 +386,126 @@ impl Configs {
             .map_err(from_store)?;
         tracing::info!(pipeline.id = %id, app = %created.value.application, "created pipeline {}", created.value.name);
         Ok(stored(created))
+    }
+
+    /// Imports `pipelines` (Spinnaker's JSON made ready by [`import::prepare`]: what is missing
+    /// filled, accounts renamed) into `options.application`: a taken id or name is replaced,
+    /// and each pipeline is stored whole with what keeps it from running marked, never refused
+    /// for it. Only what is not a pipeline at all (an `Err`) is left out, with the reason. With
+    /// `options.dry_run` nothing is stored.
+    pub async fn import(
+        &self,
+        pipelines: Vec<Result<Prepared, String>>,
+        options: &ImportOptions,
+        who: &str,
+    ) -> Result<ImportReport, AppError> {
+        let existing: Vec<PipelineConfig> =
+            self.all().await?.into_iter().map(|p| p.config).collect();
+        let mut ids: BTreeSet<String> = existing.iter().map(|p| p.id.clone()).collect();
+        let mut names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for pipeline in &existing {
+            names
+                .entry(pipeline.application.clone())
+                .or_default()
+                .insert(pipeline.name.trim().to_string());
+        }
+        let known: Vec<String> = self
+            .kubernetes
+            .summaries()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        let mut report = ImportReport {
+            known_accounts: known.clone(),
+            ..ImportReport::default()
+        };
+        let mut unknown = BTreeSet::new();
+        for (index, prepared) in pipelines.into_iter().enumerate() {
+            let Prepared {
+                mut config,
+                mut changes,
+            } = match prepared {
+                Ok(prepared) => prepared,
+                Err(reason) => {
+                    report.pipelines.push(ImportedPipeline {
+                        index,
+                        id: String::new(),
+                        name: String::new(),
+                        application: options.application.clone(),
+                        changes: Vec::new(),
+                        problems: Vec::new(),
+                        stored: false,
+                        refused: Some(reason),
+                    });
+                    continue;
+                }
+            };
+            let new_id = || uuid::Uuid::now_v7().to_string();
+            if config.id.is_empty() {
+                config.id = new_id();
+            } else if let Some(problem) = id_problem(&config.id) {
+                changes.push(FieldError::new(
+                    "id",
+                    format!("{problem} It was given a new id."),
+                ));
+                config.id = new_id();
+            } else if ids.contains(&config.id) {
+                changes.push(FieldError::new(
+                    "id",
+                    format!(
+                        "{} is another pipeline's here; imported with a new id.",
+                        config.id
+                    ),
+                ));
+                config.id = new_id();
+            }
+            let taken = names.entry(config.application.clone()).or_default();
+            let name = import::free_name(config.name.trim(), taken);
+            if name != config.name {
+                changes.push(FieldError::new(
+                    "name",
+                    format!(
+                        "{:?} is taken in {}; named {name:?}",
+                        config.name, config.application
+                    ),
+                ));
+                config.name = name;
+            }
+            taken.insert(config.name.clone());
+            ids.insert(config.id.clone());
+            unknown.extend(
+                import::accounts_named(&config)
+                    .into_iter()
+                    .filter(|a| !known.contains(a)),
+            );
+            let mut problems = self.problems(&config);
+            problems.extend(validate::blockers(&config));
+            problems.extend(gennaker_core::pipelines::loops::self_starting_stages(
+                &config, &existing,
+            ));
+            let id = config.id.clone();
+            let (name, application) = (config.name.clone(), config.application.clone());
+            if !options.dry_run {
+                name_cron_triggers(&mut config);
+                self.documents
+                    .create(&id, config, who)
+                    .await
+                    .map_err(from_store)?;
+                tracing::info!(pipeline.id = %id, app = %application, problems = problems.len(), "imported pipeline {name}");
+            }
+            report.pipelines.push(ImportedPipeline {
+                index,
+                id,
+                name,
+                application,
+                changes,
+                problems,
+                stored: !options.dry_run,
+                refused: None,
+            });
+        }
+        report.unknown_accounts = unknown.into_iter().collect();
+        Ok(report)
     }
 
     pub async fn update(

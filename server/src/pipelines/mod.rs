@@ -15,6 +15,7 @@ use gennaker_app::error::AppError;
 use gennaker_app::services::{ApplicationCatalog, PipelineService};
 use gennaker_core::ids::ExecutionId;
 use gennaker_core::pipelines::execution::Execution;
+use gennaker_core::pipelines::import::{ImportOptions, ImportReport, Prepared};
 use gennaker_core::pipelines::model::PipelineConfig;
 use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
@@ -72,6 +73,21 @@ impl PipelineService for Pipelines {
         let application = config.application.clone();
         let created = self.configs.create(config, who).await;
         self.announce(&application, created)
+    }
+
+    async fn import(
+        &self,
+        pipelines: Vec<Result<Prepared, String>>,
+        options: ImportOptions,
+        who: &str,
+    ) -> Result<ImportReport, AppError> {
+        self.application_exists(&options.application).await?;
+        let report = self.configs.import(pipelines, &options, who).await;
+        if options.dry_run {
+            report
+        } else {
+            self.announce(&options.application, report)
+        }
     }
 
     async fn update(

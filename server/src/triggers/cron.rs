@@ -54,6 +54,30 @@ fn fuzz(fields: &mut [String], quartz: bool, trigger_id: &str) {
     }
 }
 
+/// Writes Quartz's `start/step` (`0/1`, `1/1`: from `start` to the field's end) as the range
+/// `start-end/step` the parser takes; Deck's own hourly default is `0 0 0/1 1/1 * ? *`.
+fn quartz_steps(fields: &mut [String], quartz: bool) {
+    let ends: &[u32] = if quartz {
+        &[59, 59, 23, 31, 12, 7]
+    } else {
+        &[59, 23, 31, 12, 6]
+    };
+    for (field, end) in fields.iter_mut().zip(ends) {
+        let parts: Vec<String> = field
+            .split(',')
+            .map(|part| match part.split_once('/') {
+                Some((start, step))
+                    if !start.is_empty() && start.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    format!("{start}-{end}/{step}")
+                }
+                _ => part.to_string(),
+            })
+            .collect();
+        *field = parts.join(",");
+    }
+}
+
 /// Parses `expression` for the trigger `trigger_id` in `time_zone`; the error says what to fix.
 pub fn parse(expression: &str, trigger_id: &str, time_zone: &str) -> Result<Schedule, String> {
     let zone = crate::tasks::windows::zone(time_zone).map_err(|e| e.to_string())?;
@@ -68,6 +92,7 @@ pub fn parse(expression: &str, trigger_id: &str, time_zone: &str) -> Result<Sche
         }
     };
     fuzz(&mut fields, quartz, trigger_id);
+    quartz_steps(&mut fields, quartz);
     let parser = CronParser::builder()
         .seconds(if quartz {
             Seconds::Required
@@ -430,6 +455,25 @@ mod tests {
         assert_eq!(
             s.next_after(at("2026-11-27T00:00:00Z")),
             Some(at("2027-01-01T12:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn quartz_start_and_step_run_from_the_start() {
+        // Deck's hourly default.
+        let s = parse("0 0 0/1 1/1 * ? *", "t", "UTC").expect("Quartz's start/step parses");
+        assert_eq!(
+            s.upcoming(at("2026-11-27T10:20:00Z"), 2),
+            [at("2026-11-27T11:00:00Z"), at("2026-11-27T12:00:00Z")]
+        );
+        let s = parse("0 5/20 * * * ?", "t", "UTC").expect("parses");
+        assert_eq!(
+            s.upcoming(at("2026-11-27T10:06:00Z"), 3),
+            [
+                at("2026-11-27T10:25:00Z"),
+                at("2026-11-27T10:45:00Z"),
+                at("2026-11-27T11:05:00Z")
+            ]
         );
     }
 

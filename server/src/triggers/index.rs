@@ -55,6 +55,17 @@ impl TriggerIndex {
         for stored in configs.all().await? {
             let config = stored.config;
             for (index, settings) in triggers::enabled(&config) {
+                // A trigger with a problem of its own (an imported Git trigger with its secret
+                // inline, say) does not fire until it is fixed.
+                let path = format!("triggers[{index}]");
+                if let Some(problem) = stored.problems.iter().find(|p| {
+                    p.field
+                        .strip_prefix(&path)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                }) {
+                    tracing::info!(pipeline.id = %config.id, "{path} does not fire: {}: {}", problem.field, problem.message);
+                    continue;
+                }
                 let key = config
                     .triggers
                     .as_ref()

@@ -184,6 +184,7 @@ fn PipelineGroup(
     let edit = editor_href(&config.application, &config.id);
     let disabled = config.is_disabled();
     let unsupported = config.unsupported_stages();
+    let problems = pipeline.problems.clone();
     let running = runs
         .iter()
         .filter(|e| !e.status.is_complete() && e.status != ExecutionStatus::NotStarted)
@@ -206,6 +207,7 @@ fn PipelineGroup(
                     <a id=heading href=edit.clone()>{name.clone()}</a>
                     {disabled.then(|| view! { <span class="kind-badge">"Disabled"</span> })}
                     {(!unsupported.is_empty()).then(|| view! { <span class="kind-badge unsupported">"Not supported"</span> })}
+                    {(!problems.is_empty()).then(|| view! { <span class="kind-badge unsupported">"Needs fixing"</span> })}
                     {(running > 0).then(|| view! { <span class="badge">{format!("{running} running")}</span> })}
                 </h2>
                 <div class="pipeline-actions">
@@ -229,6 +231,14 @@ fn PipelineGroup(
                     "Gennaker does not run these stages yet: " {unsupported.join(", ")}
                     ". They are kept as they are; the pipeline cannot start until they are removed or replaced."
                 </p>
+            })}
+            {(!problems.is_empty()).then(|| view! {
+                <div class="warning pipeline-problems">
+                    <p>"It cannot run here until these are fixed in the editor:"</p>
+                    <ul class="path-list">
+                        {problems.iter().map(|p| view! { <li><code>{p.field.clone()}</code> " " {p.message.clone()}</li> }).collect_view()}
+                    </ul>
+                </div>
             })}
             {if runs.is_empty() {
                 view! { <p class="hint">{empty}</p> }.into_any()

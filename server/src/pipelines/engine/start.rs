@@ -60,6 +60,8 @@ impl PipelineEngine {
             )));
         }
         Error::from_fields(validate::blockers(&config))?;
+        // An imported pipeline is kept with what it needs fixed; it never half-runs.
+        Error::from_fields(self.configs.problems(&config))?;
         let first_parent = parent
             .as_ref()
             .map(|p| p.id)

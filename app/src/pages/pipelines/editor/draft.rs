@@ -64,7 +64,11 @@ impl Draft {
     pub fn new(stored: StoredPipeline) -> Draft {
         let config = RwSignal::new(stored.config.clone());
         let local = RwSignal::new(BTreeMap::<String, String>::new());
-        let refused = RwSignal::new(None::<(PipelineConfig, Vec<FieldError>)>);
+        // What the server marks on the stored pipeline (an import's accounts not configured
+        // here, say) shows on its fields, as a refused save's problems do, until it is edited.
+        let refused = RwSignal::new(
+            (!stored.problems.is_empty()).then(|| (stored.config.clone(), stored.problems.clone())),
+        );
         let problems = Memo::new(move |_| {
             let current = config.get();
             // What the user typed but could not be read comes first: an input shows the first
