@@ -62,6 +62,7 @@ phase "setup: Debian packages, Rust targets, npm packages"
 "$REPO_ROOT/scripts/setup.sh" packages
 background tools "build tools (cargo-leptos, wasm-bindgen)" "$REPO_ROOT/scripts/setup.sh" tools
 background cluster "the local cluster's binaries (Go module proxy, cached)" "$REPO_ROOT/end2end/cluster/build.sh"
+background spin "the spin CLI for the Gate API tests (Go module proxy, cached)" "$REPO_ROOT/end2end/services/spin.sh" build
 
 phase "cargo fmt --check"
 cargo fmt --all -- --check
@@ -112,6 +113,10 @@ eval "$("$REPO_ROOT/end2end/services/smtp.sh" env | sed 's/^/export /')"
 phase "starting the OpenID Connect provider (oidc-provider from npm)"
 "$REPO_ROOT/end2end/services/oidc.sh" up
 eval "$("$REPO_ROOT/end2end/services/oidc.sh" env | sed 's/^/export /')"
+
+phase "the spin CLI (Go module proxy, cached)"
+await spin
+eval "$("$REPO_ROOT/end2end/services/spin.sh" env | sed 's/^/export /')"
 
 phase "unit and integration tests"
 "${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app -p gennaker-core

@@ -13,7 +13,7 @@ use gennaker_core::ids::{ExecutionId, TaskId};
 use gennaker_core::infrastructure::load_balancers::{LoadBalancer, SecurityGroup};
 use gennaker_core::infrastructure::server_groups::ClusterView;
 use gennaker_core::pipelines::execution::Execution;
-use gennaker_core::pipelines::import::{ImportOptions, ImportReport, Prepared};
+use gennaker_core::pipelines::import::{ImportOptions, Imported, Prepared};
 use gennaker_core::pipelines::model::PipelineConfig;
 use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
@@ -108,7 +108,7 @@ pub trait PipelineService: Send + Sync {
         pipelines: Vec<Result<Prepared, String>>,
         options: ImportOptions,
         who: &str,
-    ) -> Result<ImportReport, AppError>;
+    ) -> Result<Imported, AppError>;
     /// Saves `config` if the pipeline is still at `version`.
     async fn update(
         &self,

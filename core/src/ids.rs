@@ -36,7 +36,16 @@ impl IdKind for AuditKind {
     const NAME: &'static str = "audit entry";
 }
 
+/// Gate's tasks (Orca's orchestrations): an application created, changed or deleted through
+/// `POST /tasks`.
+#[derive(Debug)]
+pub enum OrchestrationKind {}
+impl IdKind for OrchestrationKind {
+    const NAME: &'static str = "task";
+}
+
 pub type AuditId = Id<AuditKind>;
+pub type OrchestrationId = Id<OrchestrationKind>;
 pub type TaskId = Id<TaskKind>;
 pub type ExecutionId = Id<ExecutionKind>;
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod expressions;
+pub mod gate;
 pub mod ids;
 pub mod infrastructure;
 pub mod pipelines;

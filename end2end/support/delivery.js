@@ -40,6 +40,9 @@ export const check = {
       const response = await find.raw(`${baseUrl}${path}`, encoding);
       assert.equal(response.status, 200, `${path} (${encoding ?? 'identity'})`);
       assert.equal(response.headers['cache-control'], IMMUTABLE, `${path} is cached for a year`);
+      for (const unused of ['last-modified', 'etag', 'accept-ranges']) {
+        assert.equal(response.headers[unused], undefined, `${path}: a file kept for a year is sent without ${unused}`);
+      }
       assert.equal(response.headers['content-encoding'], encoding ?? undefined, `${path} is sent ${encoding ?? 'uncompressed'}`);
       assert.ok(find.builtFile(path + suffix).equals(response.body), `${path} (${encoding ?? 'identity'}) is the file the build wrote`);
     }

@@ -1,8 +1,9 @@
 // The stages that act on a cluster and on a Kubernetes object, built in the editor and run:
 // Find Image from Cluster feeding a Deploy ("Image from" the Find Image stage), Resize, Disable,
 // Enable and Destroy Server Group (newest, previous, oldest or named), Scale Down Cluster and
-// Shrink Cluster, and on a branch of their own Scale (Manifest) and Undo Rollout (Manifest) of a
-// Deployment. The run's details say what each stage acted on or found.
+// Shrink Cluster, and on a branch of their own Scale (Manifest), Undo Rollout (Manifest) and
+// Rolling Restart (Manifest) of a Deployment. The run's details say what each stage acted on or
+// found.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -123,6 +124,8 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     await act.addStage(page, 'Undo Rollout (Manifest)');
     await manifestObject(page);
     await page.locator('#stage-undo-back').fill('1');
+    await act.addStage(page, 'Rolling Restart (Manifest)');
+    await manifestObject(page);
 
     await screenshot(page, 'editor-manifest-stages-1280');
     await find.save(page).click();
@@ -141,6 +144,8 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     assert.equal(byName['Shrink Cluster'].allowDeleteActive, true);
     assert.equal(byName['Scale (Manifest)'].manifestName, `deployment ${api}`);
     assert.equal(byName['Undo Rollout (Manifest)'].numRevisionsBack, 1);
+    assert.equal(byName['Rolling Restart (Manifest)'].manifestName, `deployment ${api}`);
+    assert.deepEqual(byName['Rolling Restart (Manifest)'].requisiteStageRefIds, [byName['Undo Rollout (Manifest)'].refId]);
 
     // Run it from the tab and follow it to its end.
     await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);

@@ -1,7 +1,8 @@
 // The editor checks as you type: Depends On offers no choice that would close a circle, a bad
 // expression is shown beside its field and Save waits until it is fixed; Edit as JSON puts a
 // circle (and a syntax error) at its line. History compares two versions and restores one;
-// delete asks for the name.
+// delete asks for the name. Deploy (Manifest) switches to reading its manifests from an expected
+// artifact and keeps the manifests it no longer shows.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -173,6 +174,50 @@ describe('the pipeline editor', () => {
     assert.equal(byType.deployManifest.account, 'local');
     assert.deepEqual(byType.deployManifest.manifests, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { mode: 'fast' } }]);
     for (const type of ['webhook', 'pipeline', 'deployManifest']) assert.deepEqual(byType[type].requisiteStageRefIds, ['1'], type);
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
+  test('Deploy (Manifest) reads its manifests from an expected artifact', async () => {
+    const artifactPipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'From an artifact',
+      expectedArtifacts: [
+        { id: 'manifest', displayName: 'web-manifest', matchArtifact: { type: 'git/repo', name: 'deploy' } },
+        { id: 'image', displayName: 'web-image', matchArtifact: { type: 'docker/image', name: 'registry.local/web' } },
+      ],
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'deployManifest', name: 'Deploy web', account: 'local',
+        manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' } }] }],
+    });
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/pipelines/${artifactPipeline.id}/edit`);
+    await page.locator('#pipeline-config-name').waitFor();
+    await act.selectStage(page, 'Deploy web');
+    const source = page.locator('#stage-manifest-source');
+    assert.equal(await source.inputValue(), 'text', 'a stage without source is written here');
+    await source.selectOption('artifact');
+    await page.locator('#stage-manifests').waitFor({ state: 'detached' });
+    await page.locator('#stage-manifest-artifact').fill('manifest');
+    await page.locator('#stage-manifest-skip-expressions').check();
+    await page.locator('#stage-manifest-required').fill('image');
+    await screenshot(page, 'editor-deploy-manifest-artifact-1280');
+    await page.waitForFunction(() => !document.querySelector('#save-pipeline')?.disabled);
+    await find.save(page).click();
+    await find.notice(page, 'Saved as version 2').waitFor();
+
+    const saved = (await act.api(env.server.url, `/pipelines/${artifactPipeline.id}`)).config.stages[0];
+    assert.equal(saved.source, 'artifact');
+    assert.equal(saved.manifestArtifactId, 'manifest');
+    assert.equal(saved.skipExpressionEvaluation, true);
+    assert.deepEqual(saved.requiredArtifactIds, ['image']);
+    assert.deepEqual(saved.manifests, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' } }], 'what is not shown is kept');
+
+    // Opened again, the form shows what was saved.
+    await page.reload();
+    await page.locator('#pipeline-config-name').waitFor();
+    await act.selectStage(page, 'Deploy web');
+    assert.equal(await page.locator('#stage-manifest-source').inputValue(), 'artifact');
+    assert.equal(await page.locator('#stage-manifest-artifact').inputValue(), 'manifest');
+    assert.equal(await page.locator('#stage-manifest-required').inputValue(), 'image');
     shellCheck.noConsoleErrors(errors);
     await close();
   });

@@ -7,12 +7,14 @@
 
 pub mod api;
 pub mod applications;
+pub mod artifacts;
 pub mod audit;
 pub mod auth;
 pub mod caching;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod gate;
 pub mod health;
 pub mod http;
 pub mod idempotency;
@@ -144,6 +146,13 @@ async fn serve_with(
         config.notifications.public_url.as_deref(),
         std::sync::Arc::new(audit),
     )?;
+    let (orchestrations, opened) =
+        gate::store::Orchestrations::open(backend.clone(), config.tasks.retention)
+            .await
+            .map_err(ServerError::Store)?;
+    tracing::info!(tasks = opened.records, "Gate's tasks opened");
+    let orchestrations = std::sync::Arc::new(orchestrations);
+    orchestrations.keep_tidy();
     let events = events::EventBus::default();
     let kubernetes = std::sync::Arc::new(
         kubernetes::Kubernetes::connect(&config.kubernetes, events.clone()).await,
@@ -169,6 +178,7 @@ async fn serve_with(
         kubernetes.clone(),
         registries.clone(),
         jenkins.clone(),
+        std::sync::Arc::new(artifacts::ArtifactReader::new(&config.artifact_accounts)),
         events.clone(),
         config.tasks,
     );
@@ -243,6 +253,7 @@ async fn serve_with(
             notifier,
             events,
             auth,
+            orchestrations,
         },
         listener.local_addr().map_err(ServerError::Serve)?,
     );

@@ -13,22 +13,24 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use crate::state::AppState;
 use crate::{api, caching, health, http};
 
-/// The routes the server's own code declares: health checks, the API and its webhooks, and
-/// signing in and out.
-fn declared() -> api::Routes {
+/// The routes the server's own code declares: health checks, the API and its webhooks,
+/// signing in and out, and Spinnaker's Gate API under `gate_path`.
+fn declared(gate_path: &str) -> api::Routes {
     api::Routes::default()
         .get("/healthz", health::healthz)
         .get("/readyz", health::readyz)
         .merge(api::routes())
         .merge(http::login::routes())
         .merge(http::oidc::routes())
+        .merge(crate::gate::routes().under(gate_path))
 }
 
 /// Every route the server answers, listed from what the router is built of: the declared
 /// routes, the UI's pages and its server functions. The static files of the UI (and the
-/// not-found page) are the fallback, which is public.
+/// not-found page) are the fallback, which is public. Gate's routes are listed where they are
+/// mounted unless configured otherwise.
 pub fn route_list() -> Vec<api::Route> {
-    let mut list = declared().into_parts().1;
+    let mut list = declared(crate::gate::DEFAULT_PATH).into_parts().1;
     for page in generate_route_list(App) {
         for method in page.methods() {
             let method = match method {
@@ -60,8 +62,12 @@ pub fn build(state: AppState) -> Router {
     let context = move || provide_context(services.clone());
     let options = state.leptos_options.clone();
     let render = move || shell(options.clone());
-    let auth = state.auth.clone();
-    let (declared, _) = declared().into_parts();
+    let guarded = (
+        state.auth.clone(),
+        std::sync::Arc::<str>::from(state.gate_path.as_str()),
+    );
+    let json_api = guarded.1.clone();
+    let (declared, _) = declared(&state.gate_path).into_parts();
 
     declared
         .leptos_routes_with_context(&state, routes, context.clone(), render)
@@ -69,10 +75,13 @@ pub fn build(state: AppState) -> Router {
             context, shell,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            auth,
+            guarded,
             http::guard::guard,
         ))
-        .layer(axum::middleware::from_fn(api::error::json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            json_api,
+            api::error::json_errors,
+        ))
         .layer(axum::middleware::from_fn(caching::cache_control))
         .layer(CompressionLayer::new())
         .layer(

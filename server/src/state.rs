@@ -35,6 +35,10 @@ pub struct AppState {
     pub stopping: tokio_util::sync::CancellationToken,
     /// Who signs in, and their sessions.
     pub auth: Arc<crate::auth::Auth>,
+    /// Gate's tasks (`POST /tasks`).
+    pub orchestrations: Arc<crate::gate::store::Orchestrations>,
+    /// Where Gate's routes are mounted.
+    pub gate_path: String,
 }
 
 /// The running backend parts the state is built from.
@@ -50,6 +54,7 @@ pub struct Backends {
     pub notifier: Arc<crate::notifications::Notifier>,
     pub events: EventBus,
     pub auth: Arc<crate::auth::Auth>,
+    pub orchestrations: Arc<crate::gate::store::Orchestrations>,
 }
 
 impl AppState {
@@ -109,6 +114,8 @@ impl AppState {
             triggers: backends.triggers,
             stopping: tokio_util::sync::CancellationToken::new(),
             auth: backends.auth,
+            orchestrations: backends.orchestrations,
+            gate_path: config.gate_path.clone(),
         }
     }
 }

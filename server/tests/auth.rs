@@ -139,7 +139,7 @@ async fn every_route_needs_a_session_but_the_public_ones() {
 
     for Route { method, path } in &routes {
         let target = concrete(path);
-        let rule = access(path, true);
+        let rule = access(path, true, gennaker::gate::DEFAULT_PATH);
         let method = method.as_str();
         let page = [("Accept", "text/html")];
         let (status, head) = head_of(addr, method, &target, &page).await;
@@ -768,6 +768,25 @@ fn need(method: &str, path: &str) -> Option<Need> {
     })
 }
 
+/// What each Gate route needs of application x, as [`need`] says for `/api/v1`; `None` for a
+/// route that has no rule here yet. Its sign-in form is public.
+fn gate_need(method: &str, path: &str) -> Option<Need> {
+    use Need::*;
+    let path = path.strip_prefix(gennaker::gate::DEFAULT_PATH)?;
+    Some(match (method, path) {
+        ("GET", "/version" | "/auth/user") | ("POST", "/login") => Anyone,
+        ("GET", "/applications" | "/executions") => Filtered,
+        ("GET", p) if p.starts_with("/applications/{app}") || p.starts_with("/pipelines/{id}") => {
+            Read
+        }
+        ("GET", "/tasks/{id}") => Read,
+        ("POST", "/tasks" | "/pipelines") | ("DELETE", "/pipelines/{id}/{name}") => Write,
+        ("POST", "/pipelines/{id}/{name}") => Execute,
+        ("PUT", "/pipelines/{id}/cancel" | "/applications/{app}/pipelines/{id}/cancel") => Execute,
+        _ => return None,
+    })
+}
+
 #[tokio::test]
 async fn every_api_route_checks_the_applications_permissions() {
     use serde_json::json;
@@ -870,6 +889,36 @@ async fn every_api_route_checks_the_applications_permissions() {
         "Only ops may change account local; deployer has the roles deployers."
     );
 
+    // A Gate task of x, made by writer.
+    let gate_task = request(
+        addr,
+        "POST",
+        "/gate/tasks",
+        &writer,
+        Some(&json!({"job": [{"type": "updateApplication", "application": {"name": "x"}}], "application": "x"}).to_string()),
+    )
+    .await;
+    assert_eq!(gate_task.status, 200, "{}", gate_task.body);
+    let gate_task = gate_task.json()["ref"]
+        .as_str()
+        .expect("a ref")
+        .trim_start_matches("/tasks/")
+        .to_string();
+    // Gate's routes name applications, pipelines by name and executions; the concrete ones.
+    let gate_target = |method: &str, path: &str| -> String {
+        let path = path.strip_prefix("/gate").unwrap_or(path);
+        let target = match (method, path) {
+            ("GET", "/tasks/{id}") => format!("/tasks/{gate_task}"),
+            ("GET", "/executions") => format!("/executions?executionIds={execution}"),
+            ("DELETE", "/pipelines/{id}/{name}") => "/pipelines/x/Another".into(),
+            ("POST", "/pipelines/{id}/{name}") => "/pipelines/x/Gate".into(),
+            _ => path
+                .replace("{app}", "x")
+                .replace("{name}", "Gate")
+                .replace("{id}", &execution),
+        };
+        format!("/gate{target}")
+    };
     let concrete_for = |path: &str| {
         let path = path
             .replace("/pipelines/{id}", "/pipelines/xpipe")
@@ -900,6 +949,16 @@ async fn every_api_route_checks_the_applications_permissions() {
             ("POST", "/api/v1/executions/{id}/stages/{stage}/judgment") => {
                 Some(json!({"judgmentStatus": "stop"}).to_string())
             }
+            ("POST", "/gate/tasks") => Some(
+                json!({"job": [{"type": "updateApplication", "application": {"name": "x"}}], "application": "x"})
+                    .to_string(),
+            ),
+            ("POST", "/gate/pipelines") => Some(
+                json!({"application": "x", "name": "Another", "stages": []}).to_string(),
+            ),
+            ("POST", "/gate/pipelines/{id}/{name}") => {
+                Some(json!({"type": "manual"}).to_string())
+            }
             ("POST", _) => Some("{}".into()),
             _ => None,
         }
@@ -914,14 +973,21 @@ async fn every_api_route_checks_the_applications_permissions() {
     };
     let mut checked = 0;
     for Route { method, path } in gennaker::router::route_list() {
-        if !path.starts_with("/api/v1/") {
+        let gate = path.starts_with("/gate/");
+        if !path.starts_with("/api/v1/") && !gate {
             continue;
         }
         let method = method.as_str();
-        let rule = need(method, &path).unwrap_or_else(|| {
-            panic!("{method} {path} has no permission rule in this test: add one")
-        });
-        let target = format!("{}{}", concrete_for(&path), query_for(method, &path));
+        let rule = need(method, &path)
+            .or_else(|| gate_need(method, &path))
+            .unwrap_or_else(|| {
+                panic!("{method} {path} has no permission rule in this test: add one")
+            });
+        let target = if gate {
+            gate_target(method, &path)
+        } else {
+            format!("{}{}", concrete_for(&path), query_for(method, &path))
+        };
         let body = body_for(method, &path);
         let send = |user: &str| {
             let cookie = cookies[user].clone();
@@ -1012,7 +1078,10 @@ async fn every_api_route_checks_the_applications_permissions() {
         }
         checked += 1;
     }
-    assert!(checked > 40, "only {checked} API routes were walked");
+    assert!(
+        checked > 55,
+        "only {checked} API and Gate routes were walked"
+    );
 
     // Starting a pipeline changes the accounts its stages name: deployers may run x's
     // pipelines, but not this one, which names the account "local" (WRITE: ops).

@@ -2,7 +2,9 @@
 //! API against the local cluster: Find Image from Cluster feeding a Deploy; Resize, Disable,
 //! Enable and Destroy Server Group on the newest, previous, oldest, largest and a named server
 //! group; Shrink Cluster and Scale Down Cluster sparing what the execution deployed; Scale
-//! (Manifest) and Undo Rollout (Manifest) on a Deployment.
+//! (Manifest), Undo Rollout (Manifest) and Rolling Restart (Manifest) on a Deployment; Deploy (Manifest) from artifacts
+//! (an expected artifact bound at the start, a git repository served on loopback), binding
+//! the image of a docker/image artifact.
 
 mod support;
 
@@ -163,6 +165,7 @@ async fn scale_and_undo_rollout_of_a_deployment() {
         let pipeline = create_pipeline(addr, json!({"application": app, "name": "Scale and undo", "stages": [
             with(json!({"refId": "1", "type": "scaleManifest", "name": "Scale", "replicas": "${1 + 2}"})),
             with(json!({"refId": "2", "requisiteStageRefIds": ["1"], "type": "undoRolloutManifest", "name": "Undo", "numRevisionsBack": 1})),
+            with(json!({"refId": "3", "requisiteStageRefIds": ["2"], "type": "rollingRestartManifest", "name": "Restart"})),
         ]})).await;
         let done = finished(addr, &start_execution(addr, &pipeline, json!({})).await).await;
         assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
@@ -170,18 +173,92 @@ async fn scale_and_undo_rollout_of_a_deployment() {
 
         let deployments: Api<Deployment> = Api::namespaced(client, &namespace);
         let deployment = deployments.get(&name).await.expect("the Deployment");
+        let restarted = deployment.spec.as_ref().and_then(|s| s.template.metadata.as_ref())
+            .and_then(|m| m.annotations.as_ref())
+            .and_then(|a| a.get("kubectl.kubernetes.io/restartedAt").cloned());
+        assert!(restarted.is_some(), "Rolling Restart stamps the Pod template");
         let spec = deployment.spec.expect("a spec");
         assert_eq!(spec.replicas, Some(3));
         let image = spec.template.spec.and_then(|p| p.containers.first().and_then(|c| c.image.clone()));
         assert_eq!(image.as_deref(), Some("nginx:1.25"), "back one revision");
 
-        // Three revisions now (1 became 3): going back 5 fails, saying how many there are.
+        // Four revisions now (1 became 3, the restart made 4): going back 5 fails, saying how many there are.
         let too_far = create_pipeline(addr, json!({"application": app, "name": "Too far", "stages": [
             with(json!({"refId": "1", "type": "undoRolloutManifest", "name": "Undo", "numRevisionsBack": 5}))]})).await;
         let failed = finished(addr, &start_execution(addr, &too_far, json!({})).await).await;
         assert_eq!(failed["status"], "TERMINAL");
         let error = stage_error(&failed, "Undo");
         assert!(error.contains("cannot go 5 back"), "{error}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deploy_manifest_reads_its_manifests_from_artifacts_and_binds_images() {
+    use base64::Engine;
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let git = support::artifact_servers::GitServer::start(None).await;
+        git.repository("config", &[&[("deploy/settings.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: \"${kept.as.written}\"\n")]]);
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
+        let addr = server.addr;
+        let app = unique("ar");
+        create_application(addr, &app).await;
+        let name = format!("{app}-web");
+        let manifest = format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  labels:\n    started-by: \"${{trigger.type}}\"\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers:\n      - name: web\n        image: nginx\n");
+        let encoded = base64::engine::general_purpose::STANDARD.encode(manifest);
+        let expected = json!([
+            {"id": "manifest", "displayName": "web-manifest", "useDefaultArtifact": true,
+             "matchArtifact": {"type": "embedded/base64", "name": "web-manifest"},
+             "defaultArtifact": {"type": "embedded/base64", "name": "web-manifest", "reference": encoded}},
+            {"id": "image", "displayName": "web-image", "useDefaultArtifact": true,
+             "matchArtifact": {"type": "docker/image", "name": "nginx"},
+             "defaultArtifact": {"type": "docker/image", "name": "nginx", "reference": "nginx:1.27", "version": "1.27"}},
+            {"id": "db-image", "useDefaultArtifact": true,
+             "matchArtifact": {"type": "docker/image", "name": "postgres"},
+             "defaultArtifact": {"type": "docker/image", "name": "postgres", "reference": "postgres:17"}}
+        ]);
+        let id = create_pipeline(addr, json!({"application": app, "name": "From artifacts", "expectedArtifacts": expected, "stages": [
+            {"refId": "1", "type": "deployManifest", "name": "Web", "account": "local", "cloudProvider": "kubernetes",
+             "source": "artifact", "manifestArtifactId": "manifest", "requiredArtifactIds": ["image"],
+             "namespaceOverride": namespace},
+            {"refId": "2", "requisiteStageRefIds": ["1"], "type": "deployManifest", "name": "Settings", "account": "local",
+             "cloudProvider": "kubernetes", "source": "artifact", "skipExpressionEvaluation": true, "namespaceOverride": namespace,
+             "manifestArtifact": {"type": "git/repo", "reference": git.url("config"), "version": "main",
+                 "metadata": {"subPath": "deploy"}}}
+        ]})).await;
+        let done = finished(addr, &start_execution(addr, &id, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        let outputs = &stage(&done, "Web")["outputs"];
+        assert_eq!(outputs["outputs.manifestNamesByNamespace"][&namespace], json!([format!("deployment {name}")]));
+        assert_eq!(outputs["outputs.boundArtifacts"][0]["reference"], "nginx:1.27", "{outputs}");
+
+        let deployment = Api::<Deployment>::namespaced(client.clone(), &namespace).get(&name).await.expect("the Deployment");
+        let labels = deployment.metadata.labels.clone().unwrap_or_default();
+        assert_eq!(labels.get("started-by").map(String::as_str), Some("manual"), "expressions in an artifact's manifests are evaluated");
+        let image = deployment.spec.and_then(|s| s.template.spec).and_then(|p| p.containers.first().and_then(|c| c.image.clone()));
+        assert_eq!(image.as_deref(), Some("nginx:1.27"), "the docker/image artifact is bound");
+        let settings = Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(client, &namespace).get("settings").await.expect("the ConfigMap");
+        assert_eq!(settings.data.and_then(|d| d.get("greeting").cloned()).as_deref(), Some("${kept.as.written}"));
+
+        // A required artifact no container names fails the stage, naming it.
+        let unbound = create_pipeline(addr, json!({"application": app, "name": "Unbound", "expectedArtifacts": expected, "stages": [
+            {"refId": "1", "type": "deployManifest", "name": "Web", "account": "local", "cloudProvider": "kubernetes",
+             "source": "artifact", "manifestArtifactId": "manifest", "requiredArtifactIds": ["db-image"], "namespaceOverride": namespace}]})).await;
+        let failed = finished(addr, &start_execution(addr, &unbound, json!({})).await).await;
+        assert_eq!(failed["status"], "TERMINAL");
+        let error = stage_error(&failed, "Web");
+        assert!(error.contains("postgres") && error.contains("could not be bound"), "{error}");
+        // An id no expected artifact has fails before anything runs, saying which there are.
+        let unknown = create_pipeline(addr, json!({"application": app, "name": "Unknown", "expectedArtifacts": expected, "stages": [
+            {"refId": "1", "type": "deployManifest", "name": "Web", "account": "local", "cloudProvider": "kubernetes",
+             "source": "artifact", "manifestArtifactId": "nope", "namespaceOverride": namespace}]})).await;
+        let failed = finished(addr, &start_execution(addr, &unknown, json!({})).await).await;
+        let error = stage_error(&failed, "Web");
+        assert!(error.contains("\"nope\"") && error.contains("manifest, image, db-image"), "{error}");
     })
     .await;
 }

@@ -128,6 +128,28 @@ async fn spinnaker_exports_import_whole_and_are_marked_where_they_cannot_run() {
     );
     let deploy_id = deploy["id"].as_str().expect("an id");
     assert_eq!(deploy_id, backup[0]["id"], "its id is kept");
+    let (_, audit) = call(
+        addr,
+        "GET",
+        &format!("/api/v1/audit?application={app}&action=pipelineCreated"),
+        None,
+    )
+    .await;
+    let audited: Vec<&str> = audit
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["after"]["id"].as_str())
+        .collect();
+    let stored = kept["pipelines"].as_array().into_iter().flatten();
+    for imported in stored.filter(|p| p["stored"] == true) {
+        assert!(
+            imported["id"]
+                .as_str()
+                .is_some_and(|id| audited.contains(&id)),
+            "each imported pipeline is audited as created: {imported:#} {audit:#}"
+        );
+    }
     let (_, exported) = call(
         addr,
         "GET",
@@ -254,4 +276,59 @@ async fn spinnaker_exports_import_whole_and_are_marked_where_they_cannot_run() {
     assert_eq!(status, 400, "the application is required");
     let (status, body) = import(format!("application={app}&accounts=nonsense"), json!({})).await;
     assert_eq!(status, 400, "{body:#}");
+}
+
+/// Deck's export of a pipeline deploying from artifacts (a git/repo default, an embedded
+/// ConfigMap, an image bound from a Docker trigger) imports with nothing marked on its stages,
+/// and exports exactly as it came; turning on traffic management, which Gennaker does not run
+/// yet, marks the stage instead.
+#[tokio::test]
+async fn deploy_manifest_from_artifacts_imports_unmarked_and_round_trips() {
+    let Some((_client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    let server = support::Setup::default()
+        .kubernetes(kubernetes_config(&kubeconfig))
+        .start()
+        .await;
+    let addr = server.addr;
+    let app = unique("art");
+    create_application(addr, &app).await;
+    let original = fixture("deploy-manifest-from-artifacts.json");
+    let (status, report) = call(
+        addr,
+        "POST",
+        &format!("/api/v1/pipelines/import?application={app}"),
+        Some(original.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{report:#}");
+    let imported = &report["pipelines"][0];
+    assert_eq!(imported["stored"], true, "{imported:#}");
+    let marked = fields(&imported["problems"]);
+    assert!(
+        marked.iter().all(|f| f.starts_with("triggers[0]")),
+        "only the Docker trigger's registry account, which is not configured here: {imported:#}"
+    );
+    let id = imported["id"].as_str().expect("an id");
+    let (_, exported) = call(addr, "GET", &format!("/api/v1/pipelines/{id}/export"), None).await;
+    same_but(exported, &original, &["application"]);
+
+    let mut traffic = original.clone();
+    traffic["id"] = json!("6e1b9e7f-0000-4000-8000-000000000001");
+    traffic["name"] = json!("Deploy with traffic management");
+    traffic["stages"][1]["trafficManagement"]["enabled"] = json!(true);
+    let (status, report) = call(
+        addr,
+        "POST",
+        &format!("/api/v1/pipelines/import?application={app}"),
+        Some(traffic),
+    )
+    .await;
+    assert_eq!(status, 200, "{report:#}");
+    let problems = &report["pipelines"][0]["problems"];
+    assert!(
+        fields(problems).contains(&"stages[1].trafficManagement".to_string()),
+        "{problems:#}"
+    );
 }

@@ -69,7 +69,8 @@ pub async fn import_pipelines(
     Ok(services()?
         .pipelines
         .import(prepared, options, &who())
-        .await)
+        .await
+        .map(|imported| imported.report))
 }
 
 /// Saves `config` if the pipeline is still at `version`.

@@ -4,7 +4,8 @@
 //! single argument. Of Spinnaker's other helpers, those that reach the network or the
 //! cluster (`#fromUrl`, `#jsonFromUrl`, `#manifestLabelValue`, `#deployedServerGroups`, …)
 //! and the rest (`#readYaml`, `#toBase64`, `#stageExists`, `#stageByRefId`, `#currentStage`,
-//! `#pipelineId`, …) are not provided.
+//! `#pipelineId`, …) are not provided. `#triggerResolvedArtifact('name')` gives an artifact
+//! bound at the start (see `pipelines::artifacts`).
 
 use std::borrow::Cow;
 
@@ -24,10 +25,11 @@ pub(super) enum Function {
     Alphanumerical,
     Stage,
     Judgment,
+    TriggerResolvedArtifact,
 }
 
 /// Every name a function answers to; `judgement` is Spinnaker's alias for `judgment`.
-const NAMES: [(&str, Function); 9] = [
+const NAMES: [(&str, Function); 10] = [
     ("toInt", Function::ToInt),
     ("toFloat", Function::ToFloat),
     ("toBoolean", Function::ToBoolean),
@@ -37,6 +39,7 @@ const NAMES: [(&str, Function); 9] = [
     ("stage", Function::Stage),
     ("judgment", Function::Judgment),
     ("judgement", Function::Judgment),
+    ("triggerResolvedArtifact", Function::TriggerResolvedArtifact),
 ];
 
 /// The only `#name` that is not a function.
@@ -83,6 +86,9 @@ impl Function {
             }
             Function::Stage => return Ok(Cow::Borrowed(self.stage(argument, root)?)),
             Function::Judgment => return self.judgment(argument, root).map(Cow::Borrowed),
+            Function::TriggerResolvedArtifact => {
+                return self.resolved_artifact(argument, root).map(Cow::Borrowed);
+            }
         };
         Ok(Cow::Owned(owned))
     }
@@ -118,6 +124,30 @@ impl Function {
                 EvalError::new(format!(
                     "there is no stage named {name:?} in this execution (its stages: {})",
                     name_list(stages.iter().filter_map(name_of))
+                ))
+            })
+    }
+
+    /// The artifact bound at the start to the expected artifact whose bound artifact has this
+    /// name (Orca's `#triggerResolvedArtifact`), from `trigger.resolvedExpectedArtifacts`.
+    fn resolved_artifact<'r>(self, argument: &Value, root: &'r Value) -> Evaluated<&'r Value> {
+        let name = self.text(argument)?;
+        let bound: Vec<&'r Value> = root
+            .pointer("/trigger/resolvedExpectedArtifacts")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("boundArtifact"))
+            .collect();
+        let name_of = |artifact: &&'r Value| artifact.get("name").and_then(Value::as_str);
+        bound
+            .iter()
+            .find(|a| name_of(a) == Some(name.as_str()))
+            .copied()
+            .ok_or_else(|| {
+                EvalError::new(format!(
+                    "no artifact named {name:?} was bound when the execution started (bound: {})",
+                    name_list(bound.iter().filter_map(name_of))
                 ))
             })
     }

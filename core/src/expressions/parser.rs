@@ -745,7 +745,7 @@ mod tests {
         let unknown = parse("#toInteger(1)").unwrap_err().message;
         assert_eq!(
             unknown,
-            "unknown function #toInteger (there are: alphanumerical, judgement, judgment, readJson, root, stage, toBoolean, toFloat, toInt, toJson)"
+            "unknown function #toInteger (there are: alphanumerical, judgement, judgment, readJson, root, stage, toBoolean, toFloat, toInt, toJson, triggerResolvedArtifact)"
         );
     }
 

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::model::PipelineConfig;
+use super::requests::StoredPipeline;
 use crate::error::FieldError;
 
 /// The name an imported pipeline without one gets.
@@ -65,6 +66,14 @@ pub struct ImportReport {
     pub unknown_accounts: Vec<String>,
     /// The configured Kubernetes accounts, to map the unknown ones to.
     pub known_accounts: Vec<String>,
+}
+
+/// What an import did: the report for whoever asked, and the pipelines it stored (for the
+/// audit, which records each as created).
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    pub report: ImportReport,
+    pub created: Vec<StoredPipeline>,
 }
 
 /// The pipelines of `text`: one object, or an array of them.

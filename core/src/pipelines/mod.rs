@@ -2,6 +2,7 @@
 //! settings of each stage type Gennaker runs. The engine that runs them is on the server
 //! (`server/src/pipelines/`), on the same task runner as every other change.
 
+pub mod artifacts;
 pub mod execution;
 pub mod graph;
 pub mod import;

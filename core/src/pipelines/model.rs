@@ -389,18 +389,20 @@ pub enum StageType {
     ShrinkCluster,
     ScaleManifest,
     UndoRolloutManifest,
+    RollingRestartManifest,
     RunJobManifest,
     Script,
     Jenkins,
 }
 
 impl StageType {
-    pub const ALL: [StageType; 21] = [
+    pub const ALL: [StageType; 22] = [
         StageType::Deploy,
         StageType::DeployManifest,
         StageType::DeleteManifest,
         StageType::ScaleManifest,
         StageType::UndoRolloutManifest,
+        StageType::RollingRestartManifest,
         StageType::RunJobManifest,
         StageType::Script,
         StageType::Jenkins,
@@ -440,6 +442,7 @@ impl StageType {
             StageType::ShrinkCluster => "shrinkCluster",
             StageType::ScaleManifest => "scaleManifest",
             StageType::UndoRolloutManifest => "undoRolloutManifest",
+            StageType::RollingRestartManifest => "rollingRestartManifest",
             StageType::RunJobManifest => "runJobManifest",
             StageType::Script => "script",
             StageType::Jenkins => "jenkins",
@@ -471,6 +474,7 @@ impl StageType {
             StageType::ShrinkCluster => "Shrink Cluster",
             StageType::ScaleManifest => "Scale (Manifest)",
             StageType::UndoRolloutManifest => "Undo Rollout (Manifest)",
+            StageType::RollingRestartManifest => "Rolling Restart (Manifest)",
             StageType::RunJobManifest => "Run Job (Manifest)",
             StageType::Script => "Script",
             StageType::Jenkins => "Jenkins",
@@ -518,6 +522,9 @@ impl StageType {
                 "Scales a Kubernetes object (Deployment, ReplicaSet, StatefulSet)."
             }
             StageType::UndoRolloutManifest => "Rolls a Deployment back a number of revisions.",
+            StageType::RollingRestartManifest => {
+                "Restarts the Pods of a Deployment, StatefulSet or DaemonSet one after another."
+            }
             StageType::RunJobManifest => {
                 "Runs a Kubernetes Job to completion, with its logs and output properties."
             }

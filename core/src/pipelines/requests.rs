@@ -43,6 +43,10 @@ pub struct PipelineVersion {
 pub struct StartRequest {
     #[serde(default)]
     pub parameters: Map<String, Value>,
+    /// Artifacts given with the start, in Spinnaker's JSON (`{"type", "name", "reference",
+    /// ...}`), matched to the pipeline's `expectedArtifacts` like a trigger's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Value>,
 }
 
 /// A Manual Judgment's decision, as Deck sends it.

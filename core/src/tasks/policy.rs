@@ -104,6 +104,7 @@ impl StepAction {
             | A::WaitForTraffic { .. }
             | A::WaitForDeleted { .. }
             | A::WaitForManifests { .. }
+            | A::WaitForApplied { .. }
             | A::DestroyOtherServerGroups { .. }
             | A::DisableOtherServerGroups { .. }
             | A::ShrinkCluster { .. }
@@ -119,6 +120,8 @@ impl StepAction {
             | A::SetTraffic { .. }
             | A::DeleteReplicaSet { .. }
             | A::Apply { .. }
+            | A::ApplyArtifact { .. }
+            | A::RollingRestart { .. }
             | A::Delete { .. }
             | A::Scale { .. }
             | A::UndoRollout { .. }

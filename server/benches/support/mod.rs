@@ -39,6 +39,7 @@ pub async fn serve_with(
         kubernetes,
         docker_registries: Vec::new(),
         jenkins_masters: Vec::new(),
+        artifact_accounts: Vec::new(),
         secrets: Default::default(),
         triggers: Default::default(),
         notifications: Default::default(),
@@ -46,6 +47,7 @@ pub async fn serve_with(
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),
         auth: gennaker::config::AuthConfig::default(),
+        gate_path: gennaker::gate::DEFAULT_PATH.to_string(),
     };
     let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
     (addr, server)

@@ -78,13 +78,20 @@ pub const LONGEST_URI: usize = 8 * 1024;
 /// not take, a body too large, an address too long), which would otherwise be empty or the
 /// UI's HTML page.
 pub async fn json_errors(
+    axum::extract::State(gate): axum::extract::State<std::sync::Arc<str>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    // Only the JSON API: the UI's server functions (`/api/<name>`) answer in their own
-    // encoding, which the browser decodes.
+    // Only the JSON APIs, `/api/v1` and Gate's: the UI's server functions (`/api/<name>`)
+    // answer in their own encoding, which the browser decodes.
     let path = request.uri().path();
-    if !(path == "/api/v1" || path.starts_with("/api/v1/")) {
+    let under = |prefix: &str| {
+        path == prefix
+            || path
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    if !(under("/api/v1") || under(&gate)) {
         return next.run(request).await;
     }
     let length = request
@@ -113,7 +120,7 @@ pub async fn json_errors(
     }
     let message = match status {
         StatusCode::NOT_FOUND => format!(
-            "There is no API route {path}; the routes are listed in the README (under /api/v1)."
+            "There is no API route {path}; the routes are listed in the README (under /api/v1, and Gate's)."
         ),
         StatusCode::METHOD_NOT_ALLOWED => {
             format!("{path} does not take {method}; see the README for its methods.")

@@ -7,7 +7,7 @@ mod audit;
 pub mod error;
 mod events;
 mod infrastructure;
-mod pipelines;
+pub(crate) mod pipelines;
 mod tasks;
 mod tokens;
 mod versioned;
@@ -153,18 +153,18 @@ impl axum::extract::FromRequestParts<AppState> for Serve {
 }
 
 /// The body, or a 400 saying what is wrong with it.
-fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn json<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     body.map(|Json(value)| value)
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-fn path<T>(params: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+pub(crate) fn path<T>(params: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
     params
         .map(|Path(value)| value)
         .map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
-fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+pub(crate) fn query<T>(params: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     params
         .map(|Query(value)| value)
         .map_err(|e| ApiError::BadRequest(e.body_text()))

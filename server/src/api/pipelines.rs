@@ -62,7 +62,33 @@ pub fn routes() -> Routes {
 }
 
 /// The execution id in the path; a malformed one is a 404, like an unknown one.
-fn execution_id(text: &str) -> Result<ExecutionId, ApiError> {
+/// Comma-separated Orca statuses (`RUNNING,NOT_STARTED`), each once; an unknown one is refused
+/// as `field`, naming the known.
+pub(crate) fn statuses(text: Option<&str>, field: &str) -> Result<Vec<ExecutionStatus>, ApiError> {
+    let mut statuses = Vec::new();
+    for name in text
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let status = ExecutionStatus::parse(name).ok_or_else(|| {
+            AppError::invalid(
+                field,
+                format!(
+                    "{name:?} is not a status; use {}.",
+                    ExecutionStatus::ALL.map(|s| s.as_str()).join(", ")
+                ),
+            )
+        })?;
+        if !statuses.contains(&status) {
+            statuses.push(status);
+        }
+    }
+    Ok(statuses)
+}
+
+pub(crate) fn execution_id(text: &str) -> Result<ExecutionId, ApiError> {
     ExecutionId::parse(text).map_err(|_| {
         ApiError::App(AppError::NotFound(format!(
             "There is no execution {text:?}."
@@ -151,7 +177,8 @@ async fn import(
         services
             .pipelines
             .import(prepared, options, &who.0.name)
-            .await?,
+            .await?
+            .report,
     ))
 }
 
@@ -250,23 +277,7 @@ async fn executions(
     params: Result<Query<ExecutionParams>, QueryRejection>,
 ) -> Result<Json<Vec<Execution>>, ApiError> {
     let params = query(params)?;
-    let mut statuses = Vec::new();
-    for text in params
-        .status
-        .iter()
-        .flat_map(|s| s.split(','))
-        .filter(|s| !s.trim().is_empty())
-    {
-        statuses.push(ExecutionStatus::parse(text).ok_or_else(|| {
-            ApiError::App(AppError::invalid(
-                "status",
-                format!(
-                    "{text:?} is not a status; use {}.",
-                    ExecutionStatus::ALL.map(|s| s.as_str()).join(", ")
-                ),
-            ))
-        })?);
-    }
+    let statuses = statuses(params.status.as_deref(), "status")?;
     let limit = params.limit.unwrap_or(25);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::App(AppError::invalid(

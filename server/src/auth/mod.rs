@@ -10,6 +10,7 @@
 //! Browser requests that change something must come from Gennaker's own pages
 //! ([`crate::http::guard`] checks their `Origin`), so another site cannot act with a user's cookie.
 
+pub mod basic;
 pub mod cli;
 pub mod limiter;
 pub mod oidc;
@@ -96,6 +97,8 @@ pub struct Auth {
     pub single_sign_on: Option<oidc::SingleSignOn>,
     /// `[notifications] public_url`: where people reach Gennaker.
     public_url: Option<String>,
+    /// `Authorization: Basic` pairs that were right lately.
+    basic: basic::Remembered,
 }
 
 impl Auth {
@@ -153,6 +156,7 @@ impl Auth {
             audit,
             single_sign_on,
             public_url: public_url.map(str::to_string),
+            basic: basic::Remembered::default(),
         }))
     }
 
@@ -173,8 +177,9 @@ impl Auth {
         self.public_host.as_deref()
     }
 
-    /// Who a request with these headers acts as: its API token (`Authorization: Bearer`), else
-    /// its session cookie; `None` when neither is valid.
+    /// Who a request with these headers acts as: its API token (`Authorization: Bearer`), a
+    /// local user's name and password (`Authorization: Basic`), else its session cookie; `None`
+    /// when none is valid.
     pub async fn principal(&self, headers: &axum::http::HeaderMap) -> Option<Principal> {
         if self.mode == Mode::Open {
             return Some(Principal::open());
@@ -182,8 +187,60 @@ impl Auth {
         if let Some(bearer) = bearer_token(headers) {
             return self.tokens.principal(bearer).await;
         }
+        if let Some((user, password)) = basic::credentials(headers) {
+            return self.basic_principal(&user, &password).await;
+        }
         self.session_principal(session_token(headers).as_deref())
             .await
+    }
+
+    /// Who a request signed with a local user's name and password acts as (`Authorization:
+    /// Basic`): remembered for a minute once right; otherwise checked, and when wrong counted
+    /// against the sign-in limits and audited, as a sign-in is.
+    async fn basic_principal(&self, user: &str, password: &str) -> Option<Principal> {
+        if let Some(principal) = self.basic.get(user, password) {
+            return Some(principal);
+        }
+        if self.limiter.attempt(user, None).is_err() {
+            tracing::warn!(user = %user, "Basic sign-in refused: too many attempts");
+            return None;
+        }
+        match self.users.verify(user, password).await {
+            Ok(Some((principal, _))) => {
+                self.basic.remember(user, password, principal.clone());
+                Some(principal)
+            }
+            Ok(None) => {
+                self.wrong_password(user, None, "with Authorization: Basic")
+                    .await;
+                None
+            }
+            Err(error) => {
+                tracing::error!(user = %user, "Basic sign-in failed: {error}");
+                None
+            }
+        }
+    }
+
+    /// Counts a wrong password for `user` against the limits and audits it (`detail`: how it
+    /// came). A name that is nobody's may be a password typed into the wrong field: it is
+    /// neither logged nor kept.
+    pub async fn wrong_password(
+        &self,
+        user: &str,
+        address: Option<std::net::IpAddr>,
+        detail: &str,
+    ) {
+        self.limiter.wrong(user, address);
+        let known = matches!(self.users.find(user).await, Ok(Some(_)));
+        let who = if known { user } else { "(unknown user)" };
+        tracing::info!(user = %who, address = ?address, "sign-in failed ({detail}): wrong user name or password");
+        let entry = gennaker_app::audit::AuditEntry::now(
+            who,
+            gennaker_app::audit::AuditAction::SignInFailed,
+            format!("user {who}"),
+        );
+        self.record(entry.detail(detail)).await;
     }
 
     /// Who a request with this session token acts as. A session whose user was removed ends

@@ -43,12 +43,16 @@ pub enum ConfigError {
     Registry { registry: String, problem: String },
     #[error("Jenkins master {master:?}: {problem}")]
     Jenkins { master: String, problem: String },
+    #[error("artifact account {account:?}: {problem}")]
+    ArtifactAccount { account: String, problem: String },
     #[error("secret {secret:?}: {problem}")]
     Secret { secret: String, problem: String },
     #[error("[notifications]: {0}")]
     Notifications(String),
     #[error("[auth]: {0}")]
     Auth(String),
+    #[error("[gate] path = {value:?}: {problem}")]
+    GatePath { value: String, problem: String },
     #[error("{key} = {value:?} is not a duration such as \"15m\", \"2h\" or \"30days\": {source}")]
     Duration {
         key: &'static str,

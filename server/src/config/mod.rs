@@ -6,9 +6,11 @@
 //! One module per area of the file, each with its settings as written (`Raw…`), as validated,
 //! and the checks between: [`auth`] (`[auth]`), [`engine`] (`[pipelines]`, `[tasks]`,
 //! `[triggers]`), [`notifications`], [`secrets`] (`[[secrets]]`), [`store`], [`kubernetes`],
-//! [`registries`] (`[[docker_registries]]`), [`jenkins`] (`[[jenkins_masters]]`); [`values`]
+//! [`registries`] (`[[docker_registries]]`), [`jenkins`] (`[[jenkins_masters]]`), [`artifacts`]
+//! (`[[artifact_accounts]]`); [`values`]
 //! reads durations, secrets given inline or as files, and CA certificates.
 
+mod artifacts;
 mod auth;
 mod engine;
 mod error;
@@ -30,6 +32,7 @@ use figment::{
 use serde::{Deserialize, Serialize};
 use tracing_subscriber::EnvFilter;
 
+pub use artifacts::{ACCOUNT_TYPES as ARTIFACT_ACCOUNT_TYPES, ArtifactAccount};
 pub use auth::{AuthConfig, OidcConfig};
 pub use engine::{PipelinesConfig, TasksConfig, TriggersConfig};
 pub use error::ConfigError;
@@ -40,6 +43,7 @@ pub use registries::DockerRegistryAccount;
 pub use secrets::Secrets;
 pub use store::StoreConfig;
 
+use artifacts::{RawArtifactAccount, resolve_artifact_accounts};
 use auth::{RawAuth, resolve_auth};
 use engine::{
     RawPipelines, RawTasks, RawTriggers, resolve_pipelines, resolve_tasks, resolve_triggers,
@@ -56,7 +60,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "gennaker.toml";
 
 /// The environment variables that map to configuration keys (`GENNAKER_LISTEN` → `listen`,
 /// `GENNAKER_STORE__S3__BUCKET` → `store.s3.bucket`).
-const ENV_KEYS: [&str; 18] = [
+const ENV_KEYS: [&str; 19] = [
     "listen",
     "data_dir",
     "site_root",
@@ -75,6 +79,7 @@ const ENV_KEYS: [&str; 18] = [
     "pipelines__execution_retention",
     "pipelines__keep_executions",
     "auth__session_ttl",
+    "gate__path",
 ];
 
 /// Values given on the command line; `None` leaves the key to the lower layers.
@@ -111,6 +116,8 @@ struct RawConfig {
     #[serde(default)]
     jenkins_masters: Vec<RawJenkinsMaster>,
     #[serde(default)]
+    artifact_accounts: Vec<RawArtifactAccount>,
+    #[serde(default)]
     secrets: Vec<RawSecret>,
     #[serde(default)]
     triggers: RawTriggers,
@@ -124,6 +131,82 @@ struct RawConfig {
     pipelines: RawPipelines,
     #[serde(default)]
     auth: RawAuth,
+    #[serde(default)]
+    gate: RawGate,
+}
+
+/// `[gate]`: where Spinnaker's Gate API is mounted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGate {
+    #[serde(default = "default_gate_path")]
+    path: String,
+}
+
+/// Where the Gate routes are mounted unless `[gate] path` says otherwise.
+pub const DEFAULT_GATE_PATH: &str = "/gate";
+
+fn default_gate_path() -> String {
+    DEFAULT_GATE_PATH.to_string()
+}
+
+impl Default for RawGate {
+    fn default() -> Self {
+        RawGate {
+            path: default_gate_path(),
+        }
+    }
+}
+
+/// The first path segments Gennaker's own pages and routes use, which Gate's cannot share.
+const TAKEN_SEGMENTS: [&str; 14] = [
+    "api",
+    "applications",
+    "auth",
+    "audit",
+    "executions",
+    "healthz",
+    "infrastructure",
+    "login",
+    "pkg",
+    "pipelines",
+    "readyz",
+    "tasks",
+    "tokens",
+    "webhooks",
+];
+
+/// `[gate] path`: `/gate`, `/spinnaker/api`; not `/` (the UI's pages are there), and not under a
+/// path of Gennaker's own.
+fn resolve_gate_path(path: &str) -> Result<String, ConfigError> {
+    let problem = |problem: &str| ConfigError::GatePath {
+        value: path.to_string(),
+        problem: problem.to_string(),
+    };
+    let trimmed = path.trim_end_matches('/');
+    if !trimmed.starts_with('/') {
+        return Err(problem(
+            "write a path that starts with /, such as /gate (spin's endpoint is then http://HOST:PORT/gate)",
+        ));
+    }
+    let segments: Vec<&str> = trimmed[1..].split('/').collect();
+    if segments.iter().any(|s| {
+        s.is_empty()
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    }) {
+        return Err(problem(
+            "path segments may hold letters, digits, '-', '_' and '.', and none may be empty",
+        ));
+    }
+    if TAKEN_SEGMENTS.contains(&segments[0]) {
+        return Err(problem(&format!(
+            "/{} is Gennaker's own (its pages or API); mount Gate elsewhere, such as /gate",
+            segments[0]
+        )));
+    }
+    Ok(trimmed.to_string())
 }
 
 impl Default for RawConfig {
@@ -137,6 +220,7 @@ impl Default for RawConfig {
             kubernetes: RawKubernetes::default(),
             docker_registries: Vec::new(),
             jenkins_masters: Vec::new(),
+            artifact_accounts: Vec::new(),
             secrets: Vec::new(),
             triggers: RawTriggers::default(),
             notifications: RawNotifications::default(),
@@ -144,6 +228,7 @@ impl Default for RawConfig {
             tasks: RawTasks::default(),
             pipelines: RawPipelines::default(),
             auth: RawAuth::default(),
+            gate: RawGate::default(),
         }
     }
 }
@@ -165,6 +250,8 @@ pub struct Config {
     pub docker_registries: Vec<DockerRegistryAccount>,
     /// Jenkins masters the Jenkins stage runs jobs on.
     pub jenkins_masters: Vec<JenkinsMaster>,
+    /// `[[artifact_accounts]]`: what artifacts are read with.
+    pub artifact_accounts: Vec<ArtifactAccount>,
     /// Named secrets (webhook keys, notification URLs, SMTP passwords), read at start.
     pub secrets: Secrets,
     /// How triggers look for changes.
@@ -179,6 +266,8 @@ pub struct Config {
     pub pipelines: PipelinesConfig,
     /// How people sign in.
     pub auth: AuthConfig,
+    /// Where Spinnaker's Gate API is mounted (`[gate] path`).
+    pub gate_path: String,
 }
 
 impl Config {
@@ -248,11 +337,13 @@ impl Config {
         let jenkins_masters = resolve_jenkins(raw.jenkins_masters)?;
         let secrets = resolve_secrets(raw.secrets, |name| std::env::var(name).ok())?;
         let triggers = resolve_triggers(&raw.triggers)?;
+        let artifact_accounts = resolve_artifact_accounts(raw.artifact_accounts, &secrets)?;
         let notifications = resolve_notifications(raw.notifications, &secrets)?;
         let store = resolve_store(raw.store, &raw.data_dir)?;
         let tasks = resolve_tasks(&raw.tasks)?;
         let pipelines = resolve_pipelines(&raw.pipelines)?;
         let auth = resolve_auth(raw.auth, &secrets)?;
+        let gate_path = resolve_gate_path(&raw.gate.path)?;
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -264,6 +355,7 @@ impl Config {
             },
             docker_registries,
             jenkins_masters,
+            artifact_accounts,
             secrets,
             triggers,
             notifications,
@@ -271,6 +363,7 @@ impl Config {
             tasks,
             pipelines,
             auth,
+            gate_path,
         })
     }
 }
@@ -318,6 +411,26 @@ contexts:
         match result {
             Ok(config) => panic!("expected an error, got {config:?}"),
             Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn gate_is_mounted_where_gennaker_has_nothing() {
+        assert_eq!(resolve_gate_path("/gate").ok().as_deref(), Some("/gate"));
+        assert_eq!(
+            resolve_gate_path("/spinnaker/gate/").ok().as_deref(),
+            Some("/spinnaker/gate")
+        );
+        for (path, says) in [
+            ("/", "starts with /"),
+            ("gate", "starts with /"),
+            ("/api/gate", "Gennaker's own"),
+            ("/applications", "Gennaker's own"),
+            ("/a//b", "none may be empty"),
+            ("/a b", "letters, digits"),
+        ] {
+            let error = resolve_gate_path(path).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains(says), "{path}: {error}");
         }
     }
 

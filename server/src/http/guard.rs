@@ -44,10 +44,20 @@ fn static_file(path: &str) -> bool {
 }
 
 /// The rule for a request to `path`; `routed` is false when no route matched it (the UI's
-/// files and the not-found page are served then).
-pub fn access(path: &str, routed: bool) -> Access {
+/// files and the not-found page are served then). `gate` is where Gate's routes are mounted:
+/// its sign-in form is public, the rest is API.
+pub fn access(path: &str, routed: bool, gate: &str) -> Access {
     use leptos::server_fn::ServerFn;
 
+    if let Some(rest) = path.strip_prefix(gate)
+        && (rest.is_empty() || rest.starts_with('/'))
+    {
+        return if rest == "/login" {
+            Access::Public
+        } else {
+            Access::SignedIn(Surface::Api)
+        };
+    }
     if !routed {
         return if static_file(path) {
             Access::Public
@@ -146,10 +156,14 @@ pub fn cross_site(method: &Method, headers: &HeaderMap, allowed: Option<&str>) -
 }
 
 /// The middleware: attaches the principal to the request, or answers for the handler.
-pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
+pub async fn guard(
+    State((auth, gate)): State<(Arc<Auth>, Arc<str>)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_string();
     let routed = request.extensions().get::<MatchedPath>().is_some();
-    let access = access(&path, routed);
+    let access = access(&path, routed, &gate);
     let (headers, public) = (request.headers(), auth.public_host());
     let foreign = (auth.mode() == crate::auth::Mode::Open)
         .then(|| foreign_host(headers, public))
@@ -177,6 +191,8 @@ pub async fn guard(State(auth): State<Arc<Auth>>, mut request: Request, next: Ne
             let headers = request.headers();
             let message = if crate::auth::bearer_token(headers).is_some() {
                 "The API token is unknown, revoked or expired: make a new one on the API tokens page."
+            } else if crate::auth::basic::credentials(headers).is_some() {
+                "Wrong user name or password (Authorization: Basic), or too many attempts: wait a minute."
             } else if crate::auth::session_token(headers).is_some() {
                 "Your session has ended: sign in again."
             } else {
@@ -276,45 +292,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_route_kind_has_its_rule() {
-        assert_eq!(access("/healthz", true), Access::Public);
-        assert_eq!(access("/login", true), Access::Public);
-        assert_eq!(access("/pkg/gennaker.wasm", false), Access::Public);
-        assert_eq!(access("/favicon.svg", false), Access::Public);
+    fn gates_routes_are_api_but_its_sign_in() {
+        let gate = crate::gate::DEFAULT_PATH;
+        assert_eq!(access("/gate/login", true, gate), Access::Public);
         assert_eq!(
-            access("/applications/", false),
+            access("/gate/applications", true, gate),
+            Access::SignedIn(Surface::Api)
+        );
+        assert_eq!(
+            access("/gate/nothing", false, gate),
+            Access::SignedIn(Surface::Api)
+        );
+        assert_eq!(
+            access("/gateway", false, gate),
+            Access::SignedIn(Surface::Page),
+            "only what is under the mount"
+        );
+        assert_eq!(access("/spin/login", true, "/spin"), Access::Public);
+    }
+
+    #[test]
+    fn every_route_kind_has_its_rule() {
+        assert_eq!(access("/healthz", true, "/gate"), Access::Public);
+        assert_eq!(access("/login", true, "/gate"), Access::Public);
+        assert_eq!(access("/pkg/gennaker.wasm", false, "/gate"), Access::Public);
+        assert_eq!(access("/favicon.svg", false, "/gate"), Access::Public);
+        assert_eq!(
+            access("/applications/", false, "/gate"),
             Access::SignedIn(Surface::Page),
             "the UI's router takes it for /applications"
         );
         assert_eq!(
-            access("/applications/x.js", false),
+            access("/applications/x.js", false, "/gate"),
             Access::SignedIn(Surface::Page)
         );
-        assert_eq!(access("/webhooks/git/github", true), Access::Webhook);
         assert_eq!(
-            access("/api/v1/applications", true),
+            access("/webhooks/git/github", true, "/gate"),
+            Access::Webhook
+        );
+        assert_eq!(
+            access("/api/v1/applications", true, "/gate"),
             Access::SignedIn(Surface::Api)
         );
         {
             use leptos::server_fn::ServerFn;
             assert_eq!(
-                access(gennaker_app::auth::CurrentViewer::PATH, true),
+                access(gennaker_app::auth::CurrentViewer::PATH, true, "/gate"),
                 Access::Public
             );
             assert_eq!(
                 access(
                     &format!("{}0", gennaker_app::auth::CurrentViewer::PATH),
-                    true
+                    true,
+                    "/gate"
                 ),
                 Access::SignedIn(Surface::ServerFunction)
             );
         }
         assert_eq!(
-            access("/api/list_pipelines987", true),
+            access("/api/list_pipelines987", true, "/gate"),
             Access::SignedIn(Surface::ServerFunction)
         );
         assert_eq!(
-            access("/applications", true),
+            access("/applications", true, "/gate"),
             Access::SignedIn(Surface::Page)
         );
     }

@@ -24,6 +24,8 @@ use crate::auth::{Auth, Mode};
 /// The sign-in form.
 #[derive(Deserialize)]
 pub struct Credentials {
+    /// `user` from the sign-in page, `username` from `spin`'s form (Gate's `POST /login`).
+    #[serde(alias = "username")]
     pub user: String,
     pub password: String,
     #[serde(default)]
@@ -94,7 +96,7 @@ fn refused(
     ApiError::App(error).into_response()
 }
 
-async fn login(
+pub(crate) async fn login(
     State(auth): State<Arc<Auth>>,
     connect: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
@@ -127,13 +129,7 @@ async fn login(
     let (principal, generation) = match auth.users.verify(user, &form.password).await {
         Ok(Some(verified)) => verified,
         Ok(None) => {
-            // A name that is nobody's may be a password typed into the wrong field: it is
-            // neither logged nor kept.
-            let known = matches!(auth.users.find(user).await, Ok(Some(_)));
-            let who = if known { user } else { "(unknown user)" };
-            tracing::info!(user = %who, address = ?address, "sign-in failed: wrong user name or password");
-            let entry = AuditEntry::now(who, AuditAction::SignInFailed, format!("user {who}"));
-            auth.record(entry.detail(from(address))).await;
+            auth.wrong_password(user, address, &from(address)).await;
             return refuse(StatusCode::UNAUTHORIZED, SignInRefusal::Wrong, None);
         }
         Err(error) => {

@@ -147,6 +147,11 @@ impl FakeApiServer {
         let method = request.method().clone();
         let path = request.uri().path().to_string();
         let query = request.uri().query().unwrap_or_default().to_string();
+        // Server-side apply is a PATCH of this type; a merge patch of a missing object is a 404.
+        let apply = request
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/apply-patch"));
         let body = match request.into_body().collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(error) => {
@@ -196,7 +201,6 @@ impl FakeApiServer {
                         .get(&collection)
                         .and_then(|o| o.get(&name))
                         .cloned();
-                    let apply = query.contains("fieldManager=") && existing.is_none();
                     match existing {
                         Some(mut object) => {
                             merge(&mut object, &patch);

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use gennaker_app::error::{AppError, FieldError};
 use gennaker_core::expressions;
 use gennaker_core::pipelines::import::{
-    self, ImportOptions, ImportReport, ImportedPipeline, Prepared,
+    self, ImportOptions, ImportReport, Imported, ImportedPipeline, Prepared,
 };
 use gennaker_core::pipelines::model::{PipelineConfig, StageType};
 use gennaker_core::pipelines::requests::{PipelineVersion, StoredPipeline};
@@ -258,7 +258,8 @@ impl Configs {
                 ),
                 StageSettings::DeleteManifest(target)
                 | StageSettings::ScaleManifest(target, _)
-                | StageSettings::UndoRolloutManifest(target, _) => check(
+                | StageSettings::UndoRolloutManifest(target, _)
+                | StageSettings::RollingRestartManifest(target) => check(
                     path,
                     ("account", "location"),
                     &target.account,
@@ -398,9 +399,15 @@ impl Configs {
         pipelines: Vec<Result<Prepared, String>>,
         options: &ImportOptions,
         who: &str,
-    ) -> Result<ImportReport, AppError> {
-        let existing: Vec<PipelineConfig> =
-            self.all().await?.into_iter().map(|p| p.config).collect();
+    ) -> Result<Imported, AppError> {
+        let existing: Vec<PipelineConfig> = self
+            .documents
+            .list()
+            .await
+            .map_err(from_store)?
+            .into_iter()
+            .map(|p| p.value)
+            .collect();
         let mut ids: BTreeSet<String> = existing.iter().map(|p| p.id.clone()).collect();
         let mut names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for pipeline in &existing {
@@ -420,6 +427,7 @@ impl Configs {
             ..ImportReport::default()
         };
         let mut unknown = BTreeSet::new();
+        let mut created = Vec::new();
         for (index, prepared) in pipelines.into_iter().enumerate() {
             let Prepared {
                 mut config,
@@ -487,11 +495,15 @@ impl Configs {
             let (name, application) = (config.name.clone(), config.application.clone());
             if !options.dry_run {
                 name_cron_triggers(&mut config);
-                self.documents
+                let made = self
+                    .documents
                     .create(&id, config, who)
                     .await
                     .map_err(from_store)?;
                 tracing::info!(pipeline.id = %id, app = %application, problems = problems.len(), "imported pipeline {name}");
+                let mut made = stored(made);
+                made.problems = problems.clone();
+                created.push(made);
             }
             report.pipelines.push(ImportedPipeline {
                 index,
@@ -505,7 +517,7 @@ impl Configs {
             });
         }
         report.unknown_accounts = unknown.into_iter().collect();
-        Ok(report)
+        Ok(Imported { report, created })
     }
 
     pub async fn update(

@@ -15,7 +15,7 @@ use gennaker_app::error::AppError;
 use gennaker_app::services::{ApplicationCatalog, PipelineService};
 use gennaker_core::ids::ExecutionId;
 use gennaker_core::pipelines::execution::Execution;
-use gennaker_core::pipelines::import::{ImportOptions, ImportReport, Prepared};
+use gennaker_core::pipelines::import::{ImportOptions, Imported, Prepared};
 use gennaker_core::pipelines::model::PipelineConfig;
 use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
@@ -80,7 +80,7 @@ impl PipelineService for Pipelines {
         pipelines: Vec<Result<Prepared, String>>,
         options: ImportOptions,
         who: &str,
-    ) -> Result<ImportReport, AppError> {
+    ) -> Result<Imported, AppError> {
         self.application_exists(&options.application).await?;
         let report = self.configs.import(pipelines, &options, who).await;
         if options.dry_run {

@@ -104,6 +104,7 @@ pub struct TaskEngine {
     kubernetes: Arc<Kubernetes>,
     registries: Arc<DockerRegistries>,
     jenkins: Arc<JenkinsMasters>,
+    artifacts: Arc<crate::artifacts::ArtifactReader>,
     events: EventBus,
     rules: Rules,
     retention: Duration,
@@ -125,6 +126,7 @@ impl TaskEngine {
         kubernetes: Arc<Kubernetes>,
         registries: Arc<DockerRegistries>,
         jenkins: Arc<JenkinsMasters>,
+        artifacts: Arc<crate::artifacts::ArtifactReader>,
         events: EventBus,
         config: TasksConfig,
     ) -> Arc<TaskEngine> {
@@ -133,6 +135,7 @@ impl TaskEngine {
             kubernetes,
             registries,
             jenkins,
+            artifacts,
             events,
             rules: Rules {
                 wait_timeout: config.wait_timeout,
@@ -441,6 +444,7 @@ impl TaskEngine {
                         kubernetes: &self.kubernetes,
                         registries: &self.registries,
                         jenkins: &self.jenkins,
+                        artifacts: &self.artifacts,
                         task: &task,
                         step,
                         index,

@@ -51,6 +51,9 @@ pub enum StepError {
     /// A webhook did not answer, or answered with a status the stage retries or fails on.
     #[error("{message}")]
     Webhook { message: String, retryable: bool },
+    /// An artifact could not be read; its error says whether to retry.
+    #[error(transparent)]
+    Artifact(#[from] crate::artifacts::ArtifactError),
     /// What the step was about to do could not be stored first, so it did nothing; tried
     /// again.
     #[error("nothing was changed, as it could not be recorded first: {0}")]
@@ -67,6 +70,7 @@ impl StepError {
         match self {
             StepError::Kubernetes(error) => error.is_retryable(),
             StepError::Jenkins(error) => error.is_retryable(),
+            StepError::Artifact(error) => error.is_retryable(),
             StepError::Refused(_) => false,
             StepError::Webhook { retryable, .. } => *retryable,
             StepError::Unrecorded(_) => true,

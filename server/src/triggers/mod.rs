@@ -133,7 +133,10 @@ impl Triggers {
             .engine
             .start(
                 config,
-                StartRequest { parameters },
+                StartRequest {
+                    parameters,
+                    ..StartRequest::default()
+                },
                 ExecutionTrigger {
                     kind: trigger.kind.clone(),
                     user,

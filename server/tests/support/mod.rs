@@ -4,6 +4,7 @@
     reason = "each test binary uses a different part of the support module"
 )]
 
+pub mod artifact_servers;
 pub mod binary;
 pub mod cluster;
 pub mod pipelines;
@@ -38,6 +39,7 @@ pub struct Setup {
     pub kubernetes: KubernetesConfig,
     pub docker_registries: Vec<DockerRegistryAccount>,
     pub jenkins_masters: Vec<JenkinsMaster>,
+    pub artifact_accounts: Vec<gennaker::config::ArtifactAccount>,
     pub secrets: Secrets,
     pub triggers: TriggersConfig,
     pub notifications: gennaker::config::NotificationsConfig,
@@ -89,6 +91,7 @@ pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestS
         kubernetes: setup.kubernetes,
         docker_registries: setup.docker_registries,
         jenkins_masters: setup.jenkins_masters,
+        artifact_accounts: setup.artifact_accounts,
         secrets: setup.secrets,
         triggers: setup.triggers,
         notifications: setup.notifications,
@@ -98,6 +101,7 @@ pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestS
         tasks: TasksConfig::default(),
         pipelines: PipelinesConfig::default(),
         auth: setup.auth,
+        gate_path: gennaker::gate::DEFAULT_PATH.to_string(),
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {

@@ -4,7 +4,7 @@
 use gennaker_core::audit::model::AuditAction;
 use gennaker_core::ids::ExecutionId;
 use gennaker_core::pipelines::execution::Execution;
-use gennaker_core::pipelines::import::{ImportOptions, ImportReport, Prepared};
+use gennaker_core::pipelines::import::{ImportOptions, Imported, Prepared};
 use gennaker_core::pipelines::model::PipelineConfig;
 use gennaker_core::pipelines::requests::{
     ExecutionFilter, Judgment, PipelineVersion, StartRequest, StoredPipeline,
@@ -98,19 +98,17 @@ impl PipelineService for Guarded<dyn PipelineService> {
         pipelines: Vec<Result<Prepared, String>>,
         options: ImportOptions,
         who: &str,
-    ) -> Result<ImportReport, AppError> {
+    ) -> Result<Imported, AppError> {
         self.0.application(&options.application, Write).await?;
         for prepared in pipelines.iter().flatten() {
             self.0.run_as(&prepared.config)?;
         }
-        let report = self.1.import(pipelines, options, who).await?;
-        for imported in report.pipelines.iter().filter(|p| p.stored) {
-            if let Ok(made) = self.1.get(&imported.id).await {
-                self.record_pipeline(AuditAction::PipelineCreated, None, &made)
-                    .await;
-            }
+        let imported = self.1.import(pipelines, options, who).await?;
+        for made in &imported.created {
+            self.record_pipeline(AuditAction::PipelineCreated, None, made)
+                .await;
         }
-        Ok(report)
+        Ok(imported)
     }
 
     async fn update(

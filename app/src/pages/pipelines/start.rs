@@ -69,7 +69,10 @@ pub fn StartDialog(
         });
         if missing.is_empty() {
             errors.set(None);
-            start.dispatch(StartRequest { parameters });
+            start.dispatch(StartRequest {
+                parameters,
+                ..StartRequest::default()
+            });
         } else {
             errors.set(Some(AppError::Invalid(missing)));
         }

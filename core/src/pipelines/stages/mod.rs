@@ -25,6 +25,7 @@ mod webhook;
 
 use serde_json::Value;
 
+use super::artifacts;
 use super::model::{Stage, StageType};
 use super::reader::Reader;
 use crate::error::FieldError;
@@ -32,7 +33,7 @@ use crate::tasks::model::Resize;
 
 pub use check_preconditions::Precondition;
 pub use deploy::{DEFAULT_PERCENTAGES, DeployCluster, Strategy, StrategyPipeline};
-pub use deploy_manifest::DeployManifest;
+pub use deploy_manifest::{ArtifactChoice, DeployManifest, ManifestSource};
 pub use find_image_from_cluster::FindImage;
 pub use jenkins::JenkinsBuild;
 pub use manual_judgment::ManualJudgment;
@@ -64,6 +65,7 @@ pub enum StageSettings {
     ShrinkCluster(Cleanup),
     ScaleManifest(ManifestTarget, i64),
     UndoRolloutManifest(ManifestTarget, u64),
+    RollingRestartManifest(ManifestTarget),
     RunJob(RunJob),
     Script(Script),
     Jenkins(JenkinsBuild),
@@ -99,6 +101,9 @@ pub fn read(
         StageType::UndoRolloutManifest => {
             let (target, back) = undo_rollout_manifest::read(r);
             StageSettings::UndoRolloutManifest(target, back)
+        }
+        StageType::RollingRestartManifest => {
+            StageSettings::RollingRestartManifest(targets::manifest_target(r))
         }
         StageType::ResizeServerGroup => {
             let (target, resize) = resize_server_group::read(r);
@@ -155,14 +160,33 @@ pub fn unsupported_features(stage: &Stage, path: &str) -> Vec<FieldError> {
                 }
             }
         }
-        Some(StageType::DeployManifest)
-            if stage.settings.get("source").and_then(Value::as_str) == Some("artifact")
-                || stage.settings.contains_key("manifestArtifactId") =>
-        {
-            note(
-                format!("{path}.manifestArtifactId"),
-                "manifests from artifacts are not supported yet (paste the manifest as text)",
-            );
+        Some(StageType::DeployManifest) => {
+            if stage
+                .settings
+                .get("trafficManagement")
+                .and_then(|t| t.get("enabled"))
+                .and_then(Value::as_bool)
+                == Some(true)
+            {
+                note(
+                    format!("{path}.trafficManagement"),
+                    "traffic management (Red/Black or Highlander behind services) is not supported yet; turn it off to deploy the manifests as they are",
+                );
+            }
+            let kind = stage
+                .settings
+                .get("manifestArtifact")
+                .and_then(|a| a.get("type"))
+                .and_then(Value::as_str);
+            if let Some(kind) = kind.filter(|k| !artifacts::CONTENT_TYPES.contains(k)) {
+                note(
+                    format!("{path}.manifestArtifact.type"),
+                    &format!(
+                        "manifests cannot be read from a {kind} artifact yet; Gennaker reads them from {}",
+                        artifacts::CONTENT_TYPES.join(", ")
+                    ),
+                );
+            }
         }
         _ => {}
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{ClusterCleanup, ImagePick, ManifestRef, Outputs, Resize, ServerGroupPick, Target};
 use crate::ids::ExecutionId;
 use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
+use crate::pipelines::artifacts::Artifact;
 
 /// One instruction of a task. Each is idempotent: run twice, it changes the cluster once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,8 +73,34 @@ pub enum StepAction {
         namespace: String,
         documents: Vec<serde_json::Value>,
     },
+    /// Deploy (Manifest) from an artifact: reads the artifact's manifests, evaluates their
+    /// `${...}` against the stage unless told not to, binds `required` (each must bind) and
+    /// `optional` artifacts, sets `namespace_override` on every object when given, and
+    /// applies them server-side. Its outputs are Spinnaker's `outputs.manifests`,
+    /// `outputs.manifestNamesByNamespace` and `outputs.boundArtifacts`.
+    ApplyArtifact {
+        account: String,
+        namespace: String,
+        namespace_override: Option<String>,
+        artifact: Artifact,
+        evaluate_expressions: bool,
+        required: Vec<Artifact>,
+        optional: Vec<Artifact>,
+    },
+    /// Waits until the objects an earlier step of the task applied (its
+    /// `outputs.manifests`) are stable.
+    WaitForApplied {
+        account: String,
+        namespace: String,
+    },
     Delete {
         target: ManifestRef,
+    },
+    /// Sets `kubectl.kubernetes.io/restartedAt` on the object's Pod template to `restarted_at`
+    /// (`kubectl rollout restart`): the same value again changes nothing.
+    RollingRestart {
+        target: ManifestRef,
+        restarted_at: String,
     },
     Scale {
         target: ManifestRef,

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use gennaker_core::error::FieldError;
 use gennaker_core::ids::ExecutionId;
+use gennaker_core::pipelines::artifacts::{self, Artifact, ExpectedArtifact};
 use gennaker_core::pipelines::execution::{
     Execution, ExecutionStatus, ExecutionTrigger, ParentExecution, StageExecution,
 };
@@ -68,6 +69,9 @@ impl PipelineEngine {
             .or_else(|| triggered_by(&trigger));
         self.check_depth(&config, first_parent).await?;
         let parameters = resolve_parameters(&config, request.parameters)?;
+        let mut trigger = trigger;
+        self.bind_artifacts(&config, &mut trigger, request.artifacts)
+            .await?;
         let now = Timestamp::now();
         let id = id.unwrap_or_else(ExecutionId::new);
         let queued = rules::should_queue(&config, self.active(&config.id).await)
@@ -112,6 +116,83 @@ impl PipelineEngine {
         self.publish(&execution);
         self.poke(execution.id);
         Ok(execution)
+    }
+
+    /// Binds the pipeline's expected artifacts (those the trigger's `expectedArtifactIds` names,
+    /// or all of them when it names none, as a manual start does) to the artifacts the trigger
+    /// brought and `given`, the previous execution's, or their defaults (see
+    /// [`artifacts::resolve`]); the trigger then carries `artifacts` and
+    /// `resolvedExpectedArtifacts`. An expected artifact nothing gives refuses the start.
+    async fn bind_artifacts(
+        &self,
+        config: &PipelineConfig,
+        trigger: &mut ExecutionTrigger,
+        given: Vec<Value>,
+    ) -> Result<(), Error> {
+        let refuse = |message: String| Error::NotStartable(message);
+        let mut received: Vec<Value> = trigger
+            .extra
+            .get("artifacts")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let given_any = !given.is_empty();
+        received.extend(given);
+        let raw = received.clone();
+        let received: Vec<Artifact> =
+            artifacts::read(&received, "trigger.artifacts").map_err(refuse)?;
+        let listed = config.expected_artifacts.clone().unwrap_or_default();
+        let mut expected: Vec<ExpectedArtifact> =
+            artifacts::read(&listed, "expectedArtifacts").map_err(refuse)?;
+        let wanted: Vec<&str> = trigger
+            .extra
+            .get("expectedArtifactIds")
+            .and_then(Value::as_array)
+            .map(|ids| ids.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if !wanted.is_empty() {
+            expected.retain(|e| wanted.contains(&e.id.as_str()));
+        }
+        if expected.is_empty() {
+            // Nothing to bind: what the trigger brought stays as it came.
+            if given_any {
+                trigger.extra.insert("artifacts".into(), Value::Array(raw));
+            }
+            return Ok(());
+        }
+        let prior = if expected.iter().any(|e| e.use_prior_artifact) {
+            self.prior_artifacts(config).await
+        } else {
+            Vec::new()
+        };
+        let resolved = artifacts::resolve(expected, received, &prior).map_err(refuse)?;
+        trigger
+            .extra
+            .insert("artifacts".into(), json_of(&resolved.artifacts));
+        trigger.extra.insert(
+            "resolvedExpectedArtifacts".into(),
+            json_of(&resolved.expected),
+        );
+        Ok(())
+    }
+
+    /// The artifacts of the pipeline's newest execution (its trigger's), for
+    /// `usePriorArtifact`.
+    async fn prior_artifacts(&self, config: &PipelineConfig) -> Vec<Artifact> {
+        let group = format!("{}/{}", config.application, config.id);
+        let newest = match self.executions.list(Some(&group), 1).await {
+            Ok(newest) => newest,
+            Err(error) => {
+                tracing::warn!(pipeline.id = %config.id, "cannot read the previous execution's artifacts: {error}");
+                return Vec::new();
+            }
+        };
+        newest
+            .first()
+            .and_then(|e| e.trigger.extra.get("artifacts"))
+            .and_then(Value::as_array)
+            .and_then(|list| artifacts::read(list, "artifacts").ok())
+            .unwrap_or_default()
     }
 
     /// Refuses a start that would make the chain of executions starting one another (Pipeline
@@ -228,6 +309,7 @@ impl ChildPipelines for PipelineEngine {
             config,
             StartRequest {
                 parameters: parameters.clone(),
+                ..StartRequest::default()
             },
             ExecutionTrigger {
                 kind: "pipeline".into(),
@@ -254,6 +336,17 @@ impl ChildPipelines for PipelineEngine {
             .or(execution.cancellation_reason.clone());
         Some((execution.status, reason))
     }
+
+    async fn expression_root(&self, execution: ExecutionId, stage_ref_id: &str) -> Option<Value> {
+        let execution = self.executions.get(execution).await.ok().flatten()?;
+        let stage = execution.stage(stage_ref_id)?;
+        Some(crate::pipelines::stages::expression_root(&execution, stage))
+    }
+}
+
+/// Artifacts as the trigger keeps them (their serialization cannot fail: maps and text).
+fn json_of<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

@@ -1,15 +1,22 @@
 //! Deploy (Manifest): applies the stage's objects server-side, then waits until they are stable.
+//! Written manifests are checked and planned now; an artifact's are read, evaluated and bound
+//! by the step that applies them (see `tasks::steps::artifact`), with the artifacts chosen now.
 
-use gennaker_core::pipelines::stages::DeployManifest;
+use gennaker_core::pipelines::stages::{DeployManifest, ManifestSource};
 use gennaker_core::tasks::model::{ManifestRef, Step, StepAction};
 use serde_json::{Value, json};
 
-use super::{PlanError, Planning};
+use super::{PlanError, Planning, artifacts};
 use crate::kubernetes::manifests;
 
 /// Apply, then wait.
 pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError> {
-    let Planning { kubernetes, .. } = *p;
+    let Planning {
+        kubernetes,
+        execution,
+        stage,
+        ..
+    } = *p;
     let namespace = deploy
         .namespace_override
         .clone()
@@ -17,18 +24,57 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
     kubernetes
         .connection_for(&deploy.account, &namespace)
         .map_err(|e| e.to_string())?;
-    let text = serde_json::to_string(&deploy.manifests).map_err(|e| e.to_string())?;
+    let written = match deploy.source {
+        ManifestSource::Text(written) => written,
+        ManifestSource::Artifact {
+            artifact,
+            evaluate_expressions,
+        } => {
+            let artifact = artifacts::resolve(execution, stage, &artifact)?;
+            let required = deploy
+                .required
+                .iter()
+                .map(|choice| artifacts::resolve(execution, stage, choice))
+                .collect::<Result<Vec<_>, _>>()?;
+            let label = format!(
+                "Read the manifests of {} and apply them (server-side, field manager gennaker)",
+                artifact.describe()
+            );
+            return Ok(vec![
+                Step::new(
+                    label,
+                    StepAction::ApplyArtifact {
+                        account: deploy.account.clone(),
+                        namespace: namespace.clone(),
+                        namespace_override: deploy.namespace_override,
+                        artifact,
+                        evaluate_expressions,
+                        required,
+                        optional: artifacts::available(execution, stage),
+                    },
+                ),
+                Step::new(
+                    "Wait for the objects to be stable",
+                    StepAction::WaitForApplied {
+                        account: deploy.account,
+                        namespace,
+                    },
+                ),
+            ]);
+        }
+    };
+    let text = serde_json::to_string(&written).map_err(|e| e.to_string())?;
     let documents = manifests::parse_documents(&text)
         .or_else(|_| {
             // A list of objects is one JSON document; each item is checked on its own.
             let mut all = Vec::new();
-            for item in &deploy.manifests {
+            for item in &written {
                 all.extend(manifests::parse_documents(&item.to_string())?);
             }
             Ok::<_, crate::kubernetes::Error>(all)
         })
         .map_err(|e| e.to_string())?;
-    let documents: Vec<Value> = documents
+    let mut documents: Vec<Value> = documents
         .into_iter()
         .map(|mut d| {
             if let Some(ns) = &deploy.namespace_override {
@@ -37,6 +83,18 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
             d
         })
         .collect();
+    // As from an artifact: the execution's artifacts bind where they fit, the required ones
+    // must.
+    let required = deploy
+        .required
+        .iter()
+        .map(|choice| artifacts::resolve(execution, stage, choice))
+        .collect::<Result<Vec<_>, _>>()?;
+    gennaker_core::pipelines::artifacts::bind_required(
+        &mut documents,
+        &required,
+        &artifacts::available(execution, stage),
+    )?;
     let objects = documents
         .iter()
         .map(|d| {

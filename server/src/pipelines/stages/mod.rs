@@ -8,6 +8,7 @@
 //! forms: each turns the stage's settings into its steps. Run Job and Script share `jobs`, the
 //! stages that act on an object or a cluster share `targets`.
 
+mod artifacts;
 mod check_preconditions;
 mod delete_manifest;
 mod deploy;
@@ -19,6 +20,7 @@ mod jobs;
 mod manual_judgment;
 mod pipeline;
 mod resize_server_group;
+mod rolling_restart_manifest;
 mod run_job_manifest;
 mod scale_down_cluster;
 mod scale_manifest;
@@ -175,11 +177,19 @@ pub fn plan(
     let kind = StageType::parse(&stage.kind)
         .ok_or_else(|| format!("Gennaker does not run {} stages", stage.kind))?;
     let root = expression_root(execution, stage);
-    let evaluated = expressions::evaluate_all(&Value::Object(stage.context.clone()), &root)
+    // `skipExpressionEvaluation`: a Deploy (Manifest)'s manifests are applied as written.
+    let mut settings = stage.context.clone();
+    let skipped = (settings.get("skipExpressionEvaluation") == Some(&Value::Bool(true)))
+        .then(|| settings.remove("manifests"))
+        .flatten();
+    let evaluated = expressions::evaluate_all(&Value::Object(settings), &root)
         .map_err(|e| format!("an expression could not be evaluated: {e}"))?;
-    let Value::Object(context) = evaluated else {
+    let Value::Object(mut context) = evaluated else {
         return Err("the stage's settings are not an object".into());
     };
+    if let Some(manifests) = skipped {
+        context.insert("manifests".into(), manifests);
+    }
     let config = Stage {
         ref_id: stage.ref_id.clone(),
         requisite_stage_ref_ids: stage.requisite_stage_ref_ids.clone(),
@@ -215,6 +225,7 @@ pub fn plan(
         StageSettings::ScaleManifest(target, replicas) => {
             scale_manifest::plan(p, target, replicas)?
         }
+        StageSettings::RollingRestartManifest(target) => rolling_restart_manifest::plan(p, target)?,
         StageSettings::UndoRolloutManifest(target, back) => {
             undo_rollout_manifest::plan(p, target, back)?
         }

@@ -76,6 +76,14 @@ pub trait ChildPipelines: Send + Sync {
         gennaker_core::pipelines::execution::ExecutionStatus,
         Option<String>,
     )>;
+
+    /// What expressions of stage `stage_ref_id` of `execution` see now (a manifest read
+    /// from an artifact is evaluated against it); `None` when there is no such stage.
+    async fn expression_root(
+        &self,
+        execution: gennaker_core::ids::ExecutionId,
+        stage_ref_id: &str,
+    ) -> Option<Value>;
 }
 
 /// Runs one step of one task, once.
@@ -83,6 +91,8 @@ pub struct Executor<'a> {
     pub kubernetes: &'a Kubernetes,
     pub registries: &'a crate::registries::DockerRegistries,
     pub jenkins: &'a crate::jenkins::JenkinsMasters,
+    /// For steps that read artifacts (Deploy (Manifest) from an artifact).
+    pub artifacts: &'a crate::artifacts::ArtifactReader,
     pub task: &'a Task,
     pub step: &'a gennaker_core::tasks::model::Step,
     /// The step's place in the task.

@@ -56,6 +56,7 @@ struct Fixture {
     kubernetes: Kubernetes,
     registries: DockerRegistries,
     jenkins: JenkinsMasters,
+    artifacts: crate::artifacts::ArtifactReader,
     http: reqwest::Client,
 }
 
@@ -81,6 +82,7 @@ impl Fixture {
             kubernetes,
             registries: DockerRegistries::new(&[], events).expect("no registries"),
             jenkins: JenkinsMasters::new(&[]).expect("no Jenkins masters"),
+            artifacts: crate::artifacts::ArtifactReader::new(&[]),
             http: reqwest::Client::new(),
         }
     }
@@ -93,6 +95,7 @@ impl Fixture {
             kubernetes: &self.kubernetes,
             registries: &self.registries,
             jenkins: &self.jenkins,
+            artifacts: &self.artifacts,
             task,
             step,
             index,

@@ -4,11 +4,13 @@
 //! runs it again when the cache changes.
 //!
 //! [`Executor::run`] picks the step's code, which lives by family: [`server_group`] (create,
-//! resize, traffic, delete a ReplicaSet), [`manifest`] (objects by kind), [`cluster`] (a cluster's
+//! resize, traffic, delete a ReplicaSet), [`manifest`] (objects by kind), [`artifact`] (manifests
+//! read from an artifact), [`cluster`] (a cluster's
 //! other server groups: Highlander, Red/Black, cleanup), [`rolling`] (Rolling Red/Black),
 //! [`target`] (picking a server group), [`job`] (Run Job, Script), [`jenkins`], [`stage`]
 //! (Wait, Manual Judgment, webhooks, Pipeline stages, windows).
 
+mod artifact;
 mod cluster;
 mod executor;
 pub mod jenkins;
@@ -111,7 +113,52 @@ impl Executor<'_> {
                 namespace,
                 documents,
             } => self.apply(account, namespace, documents).await,
+            StepAction::ApplyArtifact {
+                account,
+                namespace,
+                namespace_override,
+                artifact,
+                evaluate_expressions,
+                required,
+                optional,
+            } => {
+                self.apply_artifact(artifact::FromArtifact {
+                    account,
+                    namespace,
+                    namespace_override: namespace_override.as_deref(),
+                    artifact,
+                    evaluate_expressions: *evaluate_expressions,
+                    required,
+                    optional,
+                })
+                .await
+            }
+            StepAction::WaitForApplied { account, namespace } => {
+                self.wait_for_applied(account, namespace).await
+            }
             StepAction::Delete { target } => self.delete(target).await,
+            StepAction::RollingRestart {
+                target,
+                restarted_at,
+            } => {
+                let api = self.dynamic(target).await?;
+                let restart = json!({"spec": {"template": {"metadata": {"annotations": {
+                    "kubectl.kubernetes.io/restartedAt": restarted_at}}}}});
+                api.patch(
+                    &target.name,
+                    &PatchParams::default(),
+                    &Patch::Merge(&restart),
+                )
+                .await
+                .map_err(api_error(format!(
+                    "restarting {} {}",
+                    target.kind, target.name
+                )))?;
+                Ok(Outcome::done(format!(
+                    "{} {} replaces its Pods (restarted at {restarted_at})",
+                    target.kind, target.name
+                )))
+            }
             StepAction::Scale { target, replicas } => {
                 let api = self.dynamic(target).await?;
                 api.patch_scale(

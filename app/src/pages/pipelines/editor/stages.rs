@@ -50,6 +50,8 @@ fn defaults(kind: StageType, application: &str) -> Map<String, Value> {
             "location": "", "manifestName": "", "mode": "static", "replicas": 1}),
         StageType::UndoRolloutManifest => json!({"cloudProvider": "kubernetes", "account": "",
             "location": "", "manifestName": "", "mode": "static", "numRevisionsBack": 1}),
+        StageType::RollingRestartManifest => json!({"cloudProvider": "kubernetes", "account": "",
+            "location": "", "manifestName": "", "mode": "static"}),
         StageType::RunJobManifest => json!({"cloudProvider": "kubernetes", "source": "text",
             "account": "", "application": application, "deleteJob": false,
             "manifest": {"apiVersion": "batch/v1", "kind": "Job",

@@ -188,6 +188,31 @@ pub(super) fn AccountChoice(
     }
 }
 
+/// A list of texts as the editor shows it: separated by commas.
+pub(super) fn show_list(value: Option<&Value>) -> String {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| as_text(Some(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// Comma-separated text as a list of texts; blank entries are left out, nothing at all is none.
+pub(super) fn parse_list(text: &str) -> Result<Option<Value>, String> {
+    let items: Vec<Value> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Value::String(t.to_string()))
+        .collect();
+    Ok((!items.is_empty()).then_some(Value::Array(items)))
+}
+
 /// An object of text as lines of `key{separator}value`.
 pub(super) fn show_map(value: Option<&Value>, separator: &str) -> String {
     value

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::pages::pipelines::editor::draft::{Draft, as_text};
 use crate::pages::pipelines::editor::scope::StageScope;
-use crate::pages::pipelines::editor::widgets::{Input, Setting};
+use crate::pages::pipelines::editor::widgets::{Input, Setting, parse_list, show_list};
 use gennaker_core::pipelines::write::Seg;
 
 /// One value per line, as `[{"value": ...}]`.
@@ -34,26 +34,11 @@ fn parse_inputs(text: &str) -> Result<Option<Value>, String> {
 
 /// Spinnaker's `selectedStageRoles` as the editor shows it: separated by commas.
 fn show_roles(value: Option<&Value>) -> String {
-    value
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .map(|i| as_text(Some(i)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
+    show_list(value)
 }
 
 fn parse_roles(text: &str) -> Result<Option<Value>, String> {
-    let roles: Vec<Value> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(|r| json!(r))
-        .collect();
-    Ok((!roles.is_empty()).then_some(Value::Array(roles)))
+    parse_list(text)
 }
 
 #[component]

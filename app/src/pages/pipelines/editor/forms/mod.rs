@@ -13,6 +13,7 @@ mod jenkins;
 mod manual_judgment;
 mod pipeline;
 mod resize_server_group;
+mod rolling_restart_manifest;
 mod run_job_manifest;
 mod scale_down_cluster;
 mod scale_manifest;
@@ -39,6 +40,7 @@ use jenkins::JenkinsForm;
 use manual_judgment::ManualJudgmentForm;
 use pipeline::PipelineForm;
 use resize_server_group::ResizeServerGroupForm;
+use rolling_restart_manifest::RollingRestartManifestForm;
 use run_job_manifest::RunJobManifestForm;
 use scale_down_cluster::ScaleDownClusterForm;
 use scale_manifest::ScaleManifestForm;
@@ -74,6 +76,7 @@ pub(super) fn TypeForm(kind: String) -> impl IntoView {
         StageType::ShrinkCluster => view! { <ShrinkClusterForm /> }.into_any(),
         StageType::ScaleManifest => view! { <ScaleManifestForm /> }.into_any(),
         StageType::UndoRolloutManifest => view! { <UndoRolloutManifestForm /> }.into_any(),
+        StageType::RollingRestartManifest => view! { <RollingRestartManifestForm /> }.into_any(),
         StageType::RunJobManifest => view! { <RunJobManifestForm /> }.into_any(),
         StageType::Script => view! { <ScriptForm /> }.into_any(),
         StageType::Jenkins => view! { <JenkinsForm /> }.into_any(),
