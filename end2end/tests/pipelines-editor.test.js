@@ -212,7 +212,7 @@ describe('the pipeline editor', () => {
     assert.deepEqual(saved.manifests, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' } }], 'what is not shown is kept');
 
     // Opened again, the form shows what was saved.
-    await page.reload();
+    await shell.open(page, page.url());
     await page.locator('#pipeline-config-name').waitFor();
     await act.selectStage(page, 'Deploy web');
     assert.equal(await page.locator('#stage-manifest-source').inputValue(), 'artifact');
