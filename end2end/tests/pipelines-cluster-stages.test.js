@@ -2,7 +2,8 @@
 // Find Image from Cluster feeding a Deploy ("Image from" the Find Image stage), Resize, Disable,
 // Enable and Destroy Server Group (newest, previous, oldest or named), Scale Down Cluster and
 // Shrink Cluster, and on a branch of their own Scale (Manifest), Undo Rollout (Manifest) and
-// Rolling Restart (Manifest) of a Deployment. The run's details say what each stage acted on or
+// Rolling Restart (Manifest) of a Deployment (the last chosen from its cluster when it runs), and
+// Delete (Manifest) of the ConfigMaps whose labels match. The run's details say what each stage acted on or
 // found.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -43,6 +44,12 @@ describe('cluster and manifest stages, built in the editor and run', () => {
       } });
       // The Deployment's revisions 1 and 2.
       await operate({ type: 'applyManifest', application: app, account: 'local', namespace: 'default', manifest: deployment(`nginx:${tag}`) });
+    }
+    // Two ConfigMaps for a Delete (Manifest) by label: only the cache one matches.
+    for (const tier of ['cache', 'db']) {
+      const configMap = { apiVersion: 'v1', kind: 'ConfigMap',
+        metadata: { name: `${app}-${tier}`, namespace: 'default', labels: { 'app.kubernetes.io/name': app, tier } }, data: { tier } };
+      await operate({ type: 'applyManifest', application: app, account: 'local', namespace: 'default', manifest: JSON.stringify(configMap) });
     }
     pipeline = await act.createPipeline(env.server.url, {
       application: app, name: 'Cluster stages',
@@ -124,8 +131,20 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     await act.addStage(page, 'Undo Rollout (Manifest)');
     await manifestObject(page);
     await page.locator('#stage-undo-back').fill('1');
+    // Chosen when the stage runs: the newest of the Deployment's cluster.
     await act.addStage(page, 'Rolling Restart (Manifest)');
-    await manifestObject(page);
+    await page.locator('#stage-manifest-account').selectOption('local');
+    await page.locator('#stage-manifest-namespace').fill('default');
+    await page.locator('#stage-manifest-mode').selectOption('dynamic');
+    await page.locator('#stage-manifest-cluster').fill(`deployment ${api}`);
+    assert.equal(await page.locator('#stage-manifest-criteria').inputValue(), 'newest');
+    // Found by their labels when the stage runs.
+    await act.addStage(page, 'Delete (Manifest)');
+    await page.locator('#stage-manifest-account').selectOption('local');
+    await page.locator('#stage-manifest-namespace').fill('default');
+    await page.locator('#stage-manifest-mode').selectOption('label');
+    await page.locator('#stage-manifest-kinds').fill('configMap');
+    await page.locator('#stage-manifest-labels').fill(`app.kubernetes.io/name=${app}, tier in (cache)`);
 
     await screenshot(page, 'editor-manifest-stages-1280');
     await find.save(page).click();
@@ -144,7 +163,15 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     assert.equal(byName['Shrink Cluster'].allowDeleteActive, true);
     assert.equal(byName['Scale (Manifest)'].manifestName, `deployment ${api}`);
     assert.equal(byName['Undo Rollout (Manifest)'].numRevisionsBack, 1);
-    assert.equal(byName['Rolling Restart (Manifest)'].manifestName, `deployment ${api}`);
+    assert.equal(byName['Rolling Restart (Manifest)'].mode, 'dynamic');
+    assert.equal(byName['Rolling Restart (Manifest)'].cluster, `deployment ${api}`);
+    assert.equal(byName['Rolling Restart (Manifest)'].criteria, 'newest');
+    assert.equal(byName['Delete (Manifest)'].mode, 'label');
+    assert.deepEqual(byName['Delete (Manifest)'].kinds, ['configMap']);
+    assert.deepEqual(byName['Delete (Manifest)'].labelSelectors.selectors, [
+      { kind: 'EQUALS', key: 'app.kubernetes.io/name', values: [app] },
+      { kind: 'CONTAINS', key: 'tier', values: ['cache'] },
+    ]);
     assert.deepEqual(byName['Rolling Restart (Manifest)'].requisiteStageRefIds, [byName['Undo Rollout (Manifest)'].refId]);
 
     // Run it from the tab and follow it to its end.
@@ -168,6 +195,10 @@ describe('cluster and manifest stages, built in the editor and run', () => {
     await says('Scale Down Cluster', `Scaled down ${v(0)}`);
     await says('Destroy Server Group', `Acted on ${v(1)}`);
     await says('Undo Rollout (Manifest)', 'Rolled back from revision 2 to revision 1');
+    await says('Rolling Restart (Manifest)', `Acted on deployment ${api} in default`);
+    await says('Delete (Manifest)', `Acted on configMap ${app}-cache in default`);
+    const configMaps = clusters.kubectl('get', 'configmaps', '-n', 'default', '-l', `app.kubernetes.io/name=${app}`, '-o', 'name');
+    assert.deepEqual(configMaps.trim().split('\n'), [`configmap/${app}-db`]);
     await screenshot(page, 'execution-cluster-stages-1280');
 
     // What is left: only what this execution deployed, with the image Find Image found.

@@ -199,6 +199,12 @@ describe('the pipeline editor', () => {
     await page.locator('#stage-manifest-artifact').fill('manifest');
     await page.locator('#stage-manifest-skip-expressions').check();
     await page.locator('#stage-manifest-required').fill('image');
+    // Traffic management: the ReplicaSet as its cluster's next version, Red/Black.
+    assert.equal(await page.locator('#stage-traffic-services').count(), 0, 'shown once turned on');
+    await page.locator('#stage-traffic-enabled').check();
+    await page.locator('#stage-traffic-services').fill('web, web-canary');
+    await page.locator('#stage-traffic-enable').check();
+    await page.locator('#stage-traffic-strategy').selectOption('redblack');
     await screenshot(page, 'editor-deploy-manifest-artifact-1280');
     await page.waitForFunction(() => !document.querySelector('#save-pipeline')?.disabled);
     await find.save(page).click();
@@ -209,6 +215,8 @@ describe('the pipeline editor', () => {
     assert.equal(saved.manifestArtifactId, 'manifest');
     assert.equal(saved.skipExpressionEvaluation, true);
     assert.deepEqual(saved.requiredArtifactIds, ['image']);
+    assert.deepEqual(saved.trafficManagement, { enabled: true,
+      options: { services: ['service web', 'service web-canary'], enableTraffic: true, strategy: 'redblack' } });
     assert.deepEqual(saved.manifests, [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' } }], 'what is not shown is kept');
 
     // Opened again, the form shows what was saved.
@@ -218,6 +226,8 @@ describe('the pipeline editor', () => {
     assert.equal(await page.locator('#stage-manifest-source').inputValue(), 'artifact');
     assert.equal(await page.locator('#stage-manifest-artifact').inputValue(), 'manifest');
     assert.equal(await page.locator('#stage-manifest-required').inputValue(), 'image');
+    assert.equal(await page.locator('#stage-traffic-services').inputValue(), 'web, web-canary');
+    assert.equal(await page.locator('#stage-traffic-strategy').inputValue(), 'redblack');
     shellCheck.noConsoleErrors(errors);
     await close();
   });

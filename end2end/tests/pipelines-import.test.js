@@ -2,8 +2,10 @@
 // bakeManifest stage, which the report, the tab and the editor show as not supported; Start
 // Manual Execution is refused with the server's message naming that stage. A backup array with a
 // Spinnaker account name imports each pipeline, the account chosen in the dialog. A pipeline saved elsewhere
-// shows up in an open tab, and goes when deleted, without a reload.
+// shows up in an open tab, and goes when deleted, without a reload. The server tests' Spinnaker
+// fixtures import through the dialog and export as they came.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { act as clusters } from '../support/clusters.js';
@@ -116,6 +118,42 @@ describe('importing a pipeline exported from Spinnaker', () => {
     assert.equal(mapped.config.stages[0].account, chosen);
     shellCheck.noConsoleErrors(errors);
     await close();
+  });
+  test('the Spinnaker fixtures of the server tests import through the dialog, export as they came, and open in the editor', async () => {
+    const fixtures = new URL('../../server/tests/fixtures/spinnaker/', import.meta.url);
+    for (const file of ['deploy-manifest-from-artifacts.json', 'manifest-targets-by-selector.json']) {
+      const original = JSON.parse(readFileSync(new URL(file, fixtures), 'utf8'));
+      const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+      await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);
+      await page.locator('#import-pipeline').click();
+      const dialog = find.dialog(page, 'Import JSON');
+      await dialog.locator('#import-json').fill(JSON.stringify(original, null, 2));
+      await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+      const accounts = dialog.getByLabel(/^Account /);
+      const report = dialog.locator('.import-pipeline', { hasText: original.name });
+      await report.or(accounts.first()).waitFor();
+      const mapped = (await accounts.count()) > 0;
+      if (mapped) {
+        for (const select of await accounts.all()) await select.selectOption('local');
+        await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+      }
+      await report.waitFor();
+      await screenshot(page, `pipelines-import-${file.replace('.json', '')}-1280`);
+      await dialog.getByRole('button', { name: 'Done', exact: true }).click();
+      await dialog.waitFor({ state: 'detached' });
+
+      const exportedBack = await act.api(env.server.url, `/pipelines/${original.id}/export`);
+      for (const [key, value] of Object.entries(original)) {
+        if (key === 'application') continue;
+        const expected = key === 'stages' && mapped ? value.map((stage) => ({ ...stage, account: 'local' })) : value;
+        assert.deepEqual(exportedBack[key], expected, `${file}: ${key} as it came`);
+      }
+      await shell.open(page, `${env.server.url}/applications/${app}/pipelines/${original.id}/edit`);
+      await page.locator('#pipeline-config-name').waitFor();
+      await act.selectStage(page, original.stages[0].name);
+      shellCheck.noConsoleErrors(errors);
+      await close();
+    }
   });
   test('a pipeline saved elsewhere appears in an open Pipelines tab, and goes when deleted, without a reload', async () => {
     const { page, errors, close } = await openPage(env.browser, VIEWPORTS.phone);

@@ -2,7 +2,8 @@
 //! API against the local cluster: Find Image from Cluster feeding a Deploy; Resize, Disable,
 //! Enable and Destroy Server Group on the newest, previous, oldest, largest and a named server
 //! group; Shrink Cluster and Scale Down Cluster sparing what the execution deployed; Scale
-//! (Manifest), Undo Rollout (Manifest) and Rolling Restart (Manifest) on a Deployment; Deploy (Manifest) from artifacts
+//! (Manifest), Undo Rollout (Manifest) and Rolling Restart (Manifest) on a Deployment, and
+//! Delete and Scale (Manifest) on objects found when they run (by cluster, by label); Deploy (Manifest) from artifacts
 //! (an expected artifact bound at the start, a git repository served on loopback), binding
 //! the image of a docker/image artifact.
 
@@ -194,6 +195,92 @@ async fn scale_and_undo_rollout_of_a_deployment() {
 }
 
 #[tokio::test]
+async fn manifest_stages_find_their_objects_by_cluster_and_by_label_when_they_run() {
+    use k8s_openapi::api::apps::v1::ReplicaSet;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
+        let addr = server.addr;
+        let app = unique("sel");
+        create_application(addr, &app).await;
+        let config_map = |name: &str, labels: Value| json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": format!("{app}-{name}"), "labels": labels}, "data": {"k": "v"}});
+        let replica_set = |version: &str| {
+            let name = format!("{app}-web-{version}");
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": name},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"rs": name}},
+                    "template": {"metadata": {"labels": {"rs": name}},
+                        "spec": {"containers": [{"name": "web", "image": "nginx:1.25"}]}}}})
+        };
+        let applied = create_pipeline(addr, json!({"application": app, "name": "Objects", "stages": [
+            {"refId": "1", "type": "deployManifest", "name": "Apply", "account": "local", "cloudProvider": "kubernetes",
+             "namespaceOverride": namespace, "source": "text", "manifests": [
+                config_map("cache", json!({"tier": "cache"})),
+                config_map("db", json!({"tier": "db"})),
+                config_map("kept", json!({"tier": "cache", "keep": "yes"})),
+                replica_set("v001"), replica_set("v002")]}]})).await;
+        let done = finished(addr, &start_execution(addr, &applied, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+
+        let at = json!({"account": "local", "location": namespace, "cloudProvider": "kubernetes"});
+        let with = |extra: Value| {
+            let mut stage = at.clone();
+            if let (Some(s), Some(e)) = (stage.as_object_mut(), extra.as_object()) {
+                s.extend(e.clone());
+            }
+            stage
+        };
+        let cluster = format!("replicaSet {app}-web");
+        let pipeline = create_pipeline(addr, json!({"application": app, "name": "Select", "stages": in_sequence(vec![
+            with(json!({"refId": "1", "type": "deleteManifest", "name": "Delete cache", "mode": "label",
+                "kinds": ["configMap"], "labelSelectors": {"selectors": [
+                    {"kind": "EQUALS", "key": "tier", "values": ["cache"]}, {"kind": "NOT_EXISTS", "key": "keep", "values": []}]}})),
+            with(json!({"refId": "2", "type": "scaleManifest", "name": "Scale previous", "mode": "dynamic",
+                "cluster": cluster, "criteria": "second_newest", "kind": "replicaSet", "replicas": 0})),
+            with(json!({"refId": "3", "type": "deleteManifest", "name": "Delete newest", "mode": "dynamic",
+                "cluster": cluster, "criteria": "newest"})),
+        ])})).await;
+        let done = finished(addr, &start_execution(addr, &pipeline, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        let found = |name: &str| stage(&done, name)["outputs"]["outputs.manifestNamesByNamespace"][&namespace].clone();
+        assert_eq!(found("Delete cache"), json!([format!("configMap {app}-cache")]));
+        assert_eq!(found("Scale previous"), json!([format!("replicaSet {app}-web-v001")]));
+        assert_eq!(found("Delete newest"), json!([format!("replicaSet {app}-web-v002")]));
+
+        let config_maps: Api<ConfigMap> = Api::namespaced(client.clone(), &namespace);
+        let left: Vec<String> = config_maps.list(&Default::default()).await.expect("ConfigMaps").items
+            .into_iter().filter_map(|c| c.metadata.name).filter(|n| n.starts_with(&app)).collect();
+        assert_eq!(left, vec![format!("{app}-db"), format!("{app}-kept")], "only the labelled one is gone");
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), &namespace);
+        let previous = replica_sets.get(&format!("{app}-web-v001")).await.expect("the previous one stays");
+        assert_eq!(previous.spec.and_then(|s| s.replicas), Some(0));
+        let newest = replica_sets.get_opt(&format!("{app}-web-v002")).await.expect("a read");
+        assert!(newest.is_none_or(|rs| rs.metadata.deletion_timestamp.is_some()), "the newest is deleted");
+
+        // Nothing left to be the second newest: the stage fails saying so, and nothing changes.
+        let alone = create_pipeline(addr, json!({"application": app, "name": "Alone", "stages": [
+            with(json!({"refId": "1", "type": "deleteManifest", "name": "Delete previous", "mode": "dynamic",
+                "cluster": cluster, "criteria": "second_newest"}))]})).await;
+        let failed = finished(addr, &start_execution(addr, &alone, json!({})).await).await;
+        assert_eq!(failed["status"], "TERMINAL");
+        let error = stage_error(&failed, "Delete previous");
+        assert!(error.contains("has only 1 replicaSet, so there is no second newest one"), "{error}");
+        assert!(replica_sets.get_opt(&format!("{app}-web-v001")).await.expect("a read").is_some());
+
+        // Saving refuses a selector that would change the query's meaning, naming the field.
+        let (status, body) = call(addr, "POST", "/api/v1/pipelines", Some(json!({"application": app, "name": "Bad", "stages": [
+            with(json!({"refId": "1", "type": "deleteManifest", "name": "D", "mode": "label", "kinds": ["configMap"],
+                "labelSelectors": {"selectors": [{"kind": "EQUALS", "key": "tier", "values": ["cache,tier!=db"]}]}}))]}))).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body.to_string().contains("stages[0].labelSelectors.selectors[0].key"), "{body}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn deploy_manifest_reads_its_manifests_from_artifacts_and_binds_images() {
     use base64::Engine;
     let Some((client, kubeconfig)) = test_cluster().await else {
@@ -259,6 +346,84 @@ async fn deploy_manifest_reads_its_manifests_from_artifacts_and_binds_images() {
         let failed = finished(addr, &start_execution(addr, &unknown, json!({})).await).await;
         let error = stage_error(&failed, "Web");
         assert!(error.contains("\"nope\"") && error.contains("manifest, image, db-image"), "{error}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deploy_manifest_from_git_with_traffic_management_red_black_then_highlander() {
+    use k8s_openapi::api::apps::v1::ReplicaSet;
+    let Some((client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    in_scratch_namespace(&client, move |client, namespace| async move {
+        let server = support::Setup::default().kubernetes(kubernetes_config(&kubeconfig)).start().await;
+        let addr = server.addr;
+        let app = unique("tm");
+        create_application(addr, &app).await;
+        let name = format!("{app}-web");
+        let git = support::artifact_servers::GitServer::start(None).await;
+        git.repository("web", &[&[("k8s/replica-set.yaml", &format!(
+            "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{rs: {name}}}\n  template:\n    metadata:\n      labels: {{rs: {name}}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.25\n"))]]);
+        let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+            "spec": {"selector": {"frontend": name}, "ports": [{"port": 80, "targetPort": 8080}]}});
+        let setup = create_pipeline(addr, json!({"application": app, "name": "Service", "stages": [
+            {"refId": "1", "type": "deployManifest", "name": "Service", "account": "local", "cloudProvider": "kubernetes",
+             "source": "text", "namespaceOverride": namespace, "manifests": [service]}]})).await;
+        let done = finished(addr, &start_execution(addr, &setup, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+
+        let deploy = |strategy: &str| json!({"refId": "1", "type": "deployManifest", "name": "Web", "account": "local",
+            "cloudProvider": "kubernetes", "source": "artifact", "namespaceOverride": namespace,
+            "manifestArtifact": {"type": "git/repo", "reference": git.url("web"), "version": "main", "metadata": {"subPath": "k8s"}},
+            "trafficManagement": {"enabled": true, "options": {"enableTraffic": true, "namespace": namespace,
+                "services": [format!("service {name}")], "strategy": strategy}}});
+        let red_black = create_pipeline(addr, json!({"application": app, "name": "Red/Black", "stages": [deploy("redblack")]})).await;
+        for run in 0..2 {
+            let done = finished(addr, &start_execution(addr, &red_black, json!({})).await).await;
+            assert_eq!(done["status"], "SUCCEEDED", "run {run}: {}", summary(&done));
+            let outputs = &stage(&done, "Web")["outputs"];
+            assert_eq!(outputs["serverGroup"], format!("{name}-v00{run}"), "{outputs}");
+            assert_eq!(outputs["outputs.manifestNamesByNamespace"][&namespace], json!([format!("replicaset {name}-v00{run}")]));
+        }
+        let replica_sets: Api<ReplicaSet> = Api::namespaced(client.clone(), &namespace);
+        let template_labels = |rs: &ReplicaSet| rs.spec.as_ref().and_then(|s| s.template.as_ref())
+            .and_then(|t| t.metadata.as_ref()).and_then(|m| m.labels.clone()).unwrap_or_default();
+        let old = replica_sets.get(&format!("{name}-v000")).await.expect("v000 stays");
+        let new = replica_sets.get(&format!("{name}-v001")).await.expect("v001");
+        assert_eq!(template_labels(&new).get("frontend"), Some(&name), "the new version is behind the Service");
+        assert_eq!(template_labels(&old).get("frontend"), None, "Red/Black took the old one out");
+        let annotations = new.metadata.annotations.clone().unwrap_or_default();
+        assert_eq!(annotations.get("traffic.spinnaker.io/load-balancers").map(String::as_str),
+            Some(format!("[\"service {name}\"]").as_str()));
+        assert_eq!(annotations.get("moniker.spinnaker.io/cluster").map(String::as_str), Some(format!("replicaSet {name}").as_str()));
+        assert_eq!(annotations.get("moniker.spinnaker.io/sequence").map(String::as_str), Some("1"));
+        // The application's clusters show both, the old one disabled.
+        let clusters = eventually(addr, &format!("/api/v1/applications/{app}/clusters"), "both versions", |body| {
+            server_groups(body).len() >= 2
+        }).await;
+        let groups = server_groups(&clusters);
+        let disabled = |n: &str| group(&groups, n).map(|g| g["disabled"].clone());
+        assert_eq!(disabled(&format!("{name}-v000")), Some(json!(true)), "{groups:?}");
+        assert_eq!(disabled(&format!("{name}-v001")), Some(json!(false)), "{groups:?}");
+
+        // Highlander: the next version, and the others are deleted.
+        let highlander = create_pipeline(addr, json!({"application": app, "name": "Highlander", "stages": [deploy("highlander")]})).await;
+        let done = finished(addr, &start_execution(addr, &highlander, json!({})).await).await;
+        assert_eq!(done["status"], "SUCCEEDED", "{}", summary(&done));
+        let left: Vec<String> = replica_sets.list(&Default::default()).await.expect("ReplicaSets").items.into_iter()
+            .filter(|rs| rs.metadata.deletion_timestamp.is_none())
+            .filter_map(|rs| rs.metadata.name).filter(|n| n.starts_with(&name)).collect();
+        assert_eq!(left, vec![format!("{name}-v002")]);
+
+        // A Service that is not there fails the stage before anything is applied, naming it.
+        let mut missing = deploy("redblack");
+        missing["trafficManagement"]["options"]["services"] = json!(["service nowhere"]);
+        let broken = create_pipeline(addr, json!({"application": app, "name": "Missing", "stages": [missing]})).await;
+        let failed = finished(addr, &start_execution(addr, &broken, json!({})).await).await;
+        assert_eq!(failed["status"], "TERMINAL");
+        let error = stage_error(&failed, "Web");
+        assert!(error.contains("Service nowhere does not exist"), "{error}");
     })
     .await;
 }

@@ -328,7 +328,104 @@ async fn deploy_manifest_from_artifacts_imports_unmarked_and_round_trips() {
     assert_eq!(status, 200, "{report:#}");
     let problems = &report["pipelines"][0]["problems"];
     assert!(
-        fields(problems).contains(&"stages[1].trafficManagement".to_string()),
+        fields(problems).contains(&"stages[1].trafficManagement.options.services".to_string()),
+        "traffic management without Services is marked: {problems:#}"
+    );
+
+    // With its Services and a strategy, as Deck writes it, it imports unmarked.
+    let mut red_black = original.clone();
+    red_black["id"] = json!("6e1b9e7f-0000-4000-8000-000000000002");
+    red_black["name"] = json!("Deploy Red/Black");
+    red_black["stages"][1]["trafficManagement"] = json!({"enabled": true, "options": {
+        "enableTraffic": true, "namespace": "webshop", "services": ["service web"], "strategy": "redblack"}});
+    let (status, report) = call(
+        addr,
+        "POST",
+        &format!("/api/v1/pipelines/import?application={app}"),
+        Some(red_black.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{report:#}");
+    let imported = &report["pipelines"][0];
+    assert!(
+        fields(&imported["problems"])
+            .iter()
+            .all(|f| f.starts_with("triggers[0]")),
+        "{imported:#}"
+    );
+    let id = imported["id"].as_str().expect("an id");
+    let (_, exported) = call(addr, "GET", &format!("/api/v1/pipelines/{id}/export"), None).await;
+    same_but(exported, &red_black, &["application"]);
+}
+
+#[tokio::test]
+async fn manifest_targets_by_cluster_and_label_import_unmarked_and_round_trip() {
+    let Some((_client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    let server = support::Setup::default()
+        .kubernetes(kubernetes_config(&kubeconfig))
+        .start()
+        .await;
+    let addr = server.addr;
+    let app = unique("sel");
+    create_application(addr, &app).await;
+    let original = fixture("manifest-targets-by-selector.json");
+    let (status, report) = call(
+        addr,
+        "POST",
+        &format!(
+            "/api/v1/pipelines/import?application={app}&accounts=gke_acme-prod_europe-west1-b_apps:local"
+        ),
+        Some(original.clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{report:#}");
+    let imported = &report["pipelines"][0];
+    assert_eq!(imported["stored"], true, "{imported:#}");
+    assert_eq!(
+        imported["problems"],
+        json!([]),
+        "every stage runs: {imported:#}"
+    );
+    let id = imported["id"].as_str().expect("an id");
+    let (_, exported) = call(addr, "GET", &format!("/api/v1/pipelines/{id}/export"), None).await;
+    let mut expected = original.clone();
+    for stage in expected["stages"].as_array_mut().into_iter().flatten() {
+        stage["account"] = json!("local");
+    }
+    same_but(exported.clone(), &expected, &["application"]);
+
+    // Saved back as it was exported: the editor's strict save takes it.
+    let (status, body) = call(
+        addr,
+        "PUT",
+        &format!("/api/v1/pipelines/{id}?version=1"),
+        Some(exported),
+    )
+    .await;
+    assert_eq!(status, 200, "{body:#}");
+
+    // A label selector Spinnaker would refuse is marked, with what to write instead.
+    let mut bad = original.clone();
+    bad["id"] = json!("8c2f4a1e-0000-4000-8000-000000000002");
+    bad["name"] = json!("Bad selector");
+    bad["stages"][1]["labelSelectors"]["selectors"][0]["values"] = json!(["a", "b"]);
+    let (status, report) = call(
+        addr,
+        "POST",
+        &format!(
+            "/api/v1/pipelines/import?application={app}&accounts=gke_acme-prod_europe-west1-b_apps:local"
+        ),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, 200, "{report:#}");
+    let problems = &report["pipelines"][0]["problems"];
+    assert!(
+        problems
+            .to_string()
+            .contains("EQUALS app.kubernetes.io/part-of: give exactly one value"),
         "{problems:#}"
     );
 }

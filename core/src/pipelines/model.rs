@@ -449,8 +449,13 @@ impl StageType {
         }
     }
 
+    /// The stage type of Spinnaker's `type`; `runJob` is Deck's older name of Run Job (Manifest)
+    /// (its alias there), kept as written.
     pub fn parse(kind: &str) -> Option<StageType> {
-        StageType::ALL.into_iter().find(|t| t.as_str() == kind)
+        match kind {
+            "runJob" => Some(StageType::RunJobManifest),
+            _ => StageType::ALL.into_iter().find(|t| t.as_str() == kind),
+        }
     }
 
     /// Deck's name for it.

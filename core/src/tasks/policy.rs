@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use super::model::{CLUSTER_ATTEMPTS, StepAction};
+use super::model::{CLUSTER_ATTEMPTS, SelectedAct, StepAction};
 
 /// How often something that failed is tried again, and the pause before each retry: `first`,
 /// doubling, never more than `max`.
@@ -105,6 +105,11 @@ impl StepAction {
             | A::WaitForDeleted { .. }
             | A::WaitForManifests { .. }
             | A::WaitForApplied { .. }
+            | A::ForSelected {
+                act: SelectedAct::WaitStable,
+                ..
+            }
+            | A::ManifestStrategy { .. }
             | A::DestroyOtherServerGroups { .. }
             | A::DisableOtherServerGroups { .. }
             | A::ShrinkCluster { .. }
@@ -121,8 +126,11 @@ impl StepAction {
             | A::DeleteReplicaSet { .. }
             | A::Apply { .. }
             | A::ApplyArtifact { .. }
+            | A::ApplyVersioned { .. }
             | A::RollingRestart { .. }
             | A::Delete { .. }
+            | A::SelectManifests { .. }
+            | A::ForSelected { .. }
             | A::Scale { .. }
             | A::UndoRollout { .. }
             | A::CheckClusterSize { .. }

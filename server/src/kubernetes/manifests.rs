@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use gennaker_core::infrastructure::load_balancers::{
     LoadBalancerSpec, Peer, SecurityGroupSpec, ServiceType,
 };
-use gennaker_core::infrastructure::names::keys;
+use gennaker_core::infrastructure::names::{keys, split_version};
 use gennaker_core::infrastructure::server_groups::ServerGroupSpec;
 use kube::Client;
 use kube::api::ApiResource;
@@ -395,6 +395,45 @@ pub fn resolve(discovery: &Discovery, api_version: Option<&str>, kind: &str) -> 
     }
 }
 
+/// Spinnaker's moniker on an object Deploy (Manifest) applies for `application`: the
+/// application, and the cluster as Spinnaker names it (`deployment web`, `replicaSet web` for
+/// `web-v002`), unless the object says its own. Stages that find objects by cluster when they
+/// run (Deck's `mode: dynamic`) read them.
+pub fn add_moniker(document: &mut Value, application: &str) {
+    let (name, _) = identity(document);
+    let kind = document
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if kind.is_empty() || name.is_empty() {
+        return;
+    }
+    let mut chars = kind.chars();
+    let first = chars.next().map(|c| c.to_ascii_lowercase());
+    let kind: String = first.into_iter().chain(chars).collect();
+    let cluster = format!("{kind} {}", split_version(&name).0);
+    let Some(object) = document.as_object_mut() else {
+        return;
+    };
+    let metadata = object.entry("metadata").or_insert_with(|| json!({}));
+    let Some(metadata) = metadata.as_object_mut() else {
+        return;
+    };
+    let annotations = metadata.entry("annotations").or_insert_with(|| json!({}));
+    if annotations.is_null() {
+        *annotations = json!({});
+    }
+    let Some(annotations) = annotations.as_object_mut() else {
+        return;
+    };
+    annotations
+        .entry(keys::MONIKER_APPLICATION)
+        .or_insert_with(|| json!(application));
+    annotations
+        .entry(keys::MONIKER_CLUSTER)
+        .or_insert_with(|| json!(cluster));
+}
+
 /// The name and namespace of a parsed document.
 pub fn identity(document: &Value) -> (String, Option<String>) {
     let meta = document.get("metadata");
@@ -480,5 +519,29 @@ mod tests {
             r#"["service web-prod"]"#
         );
         assert_eq!(rs["metadata"]["annotations"][keys::MONIKER_STACK], "prod");
+    }
+
+    #[test]
+    fn deployed_objects_get_spinnakers_moniker_unless_they_have_one() {
+        let mut rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web-v002", "annotations": null}});
+        add_moniker(&mut rs, "shop");
+        assert_eq!(
+            rs["metadata"]["annotations"][keys::MONIKER_APPLICATION],
+            "shop"
+        );
+        assert_eq!(
+            rs["metadata"]["annotations"][keys::MONIKER_CLUSTER],
+            "replicaSet web"
+        );
+        let mut own = json!({"kind": "Deployment", "metadata": {"name": "web",
+            "annotations": {"moniker.spinnaker.io/cluster": "deployment frontend"}}});
+        add_moniker(&mut own, "shop");
+        assert_eq!(
+            own["metadata"]["annotations"][keys::MONIKER_CLUSTER],
+            "deployment frontend"
+        );
+        let mut nameless = json!({"kind": "ConfigMap"});
+        add_moniker(&mut nameless, "shop");
+        assert_eq!(nameless, json!({"kind": "ConfigMap"}));
     }
 }

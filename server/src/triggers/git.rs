@@ -2,7 +2,8 @@
 //! `POST /webhooks/git/{github|gitlab|bitbucket}`. Every call is checked against the secret of
 //! each trigger it could start — GitHub's and Bitbucket's HMAC-SHA256 signature of the body,
 //! GitLab's token — and starts the triggers whose project, repository and branch pattern match.
-//! The execution's trigger has Spinnaker's `source`, `project`, `slug`, `branch` and `hash`.
+//! The execution's trigger has Spinnaker's `source`, `project`, `slug`, `branch` and `hash`,
+//! and the `artifacts` of the files the push added or changed (GitHub and GitLab).
 
 use gennaker_core::ids::ExecutionId;
 use gennaker_core::pipelines::triggers::{GitSource, GitTrigger, TriggerSettings};
@@ -140,6 +141,127 @@ pub fn read(source: GitSource, event: &str, body: &Value) -> Result<Delivery, St
     Ok(Delivery::Push(Push { branch, ..push }))
 }
 
+/// The most files of one push that become artifacts (a start takes at most 200).
+const MOST_ARTIFACTS: usize = 200;
+
+/// A path a push names that is safe to put in an API URL: relative, no `.` or `..` segment,
+/// no empty segment, no backslash or control character.
+fn safe_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && !path.chars().any(char::is_control)
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
+/// `owner/repo` as GitHub writes a repository's full name.
+fn owner_and_repository(name: &str) -> bool {
+    let mut parts = name.split('/');
+    let ok = |p: Option<&str>| {
+        p.is_some_and(|p| {
+            !p.is_empty()
+                && p != "."
+                && p != ".."
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+    };
+    ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
+}
+
+/// The files a push added or changed, sorted, at most [`MOST_ARTIFACTS`].
+fn changed_files(body: &Value) -> Vec<String> {
+    let mut files: Vec<String> = body
+        .get("commits")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|c| {
+            ["added", "modified"].into_iter().flat_map(move |key| {
+                c.get(key)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+            })
+        })
+        .filter(|f| safe_path(f))
+        .map(str::to_string)
+        .collect();
+    files.sort();
+    files.dedup();
+    files.truncate(MOST_ARTIFACTS);
+    files
+}
+
+/// The artifacts a push brings, as Spinnaker's Echo makes them: a `github/file` or
+/// `gitlab/file` for each file the push's commits added or changed, at the pushed commit. The
+/// body is checked against the trigger's secret before they are used, and only the URL shapes
+/// the hosts write are taken, as these URLs are read later.
+pub fn artifacts(source: GitSource, body: &Value, hash: &str) -> Vec<Value> {
+    let files = changed_files(body);
+    match source {
+        GitSource::Github => {
+            let full_name = text(body, "/repository/full_name");
+            let contents = text(body, "/repository/contents_url");
+            let suffix = format!("/repos/{full_name}/contents/{{+path}}");
+            let base = contents
+                .to_ascii_lowercase()
+                .strip_suffix(&suffix.to_ascii_lowercase())
+                .map(|_| &contents[..contents.len() - suffix.len()]);
+            let Some(base) = base.filter(|b| plain_http(b) && owner_and_repository(&full_name))
+            else {
+                return Vec::new();
+            };
+            files
+                .into_iter()
+                .map(|f| {
+                    let encoded: Vec<String> =
+                        f.split('/').map(|s| urlencoding::encode(s).into_owned()).collect();
+                    json!({"type": "github/file", "name": f, "version": hash,
+                        "reference": format!("{base}/repos/{full_name}/contents/{}", encoded.join("/"))})
+                })
+                .collect()
+        }
+        GitSource::Gitlab => {
+            let path = text(body, "/project/path_with_namespace");
+            let homepage = text(body, "/project/homepage");
+            let Some(base) = homepage
+                .strip_suffix(&format!("/{path}"))
+                .filter(|b| plain_http(b) && !path.is_empty())
+            else {
+                return Vec::new();
+            };
+            let api = format!(
+                "{base}/api/v4/projects/{}/repository/files",
+                urlencoding::encode(&path)
+            );
+            files
+                .into_iter()
+                .map(|f| {
+                    json!({"type": "gitlab/file", "name": f, "version": hash,
+                        "reference": format!("{api}/{}/raw", urlencoding::encode(&f))})
+                })
+                .collect()
+        }
+        GitSource::Bitbucket => Vec::new(),
+    }
+}
+
+/// `http(s)://host[:port][/path]` without credentials, a query or a fragment.
+fn plain_http(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    })
+}
+
 /// Whether the call carries `secret`'s proof: GitHub's `X-Hub-Signature-256` and Bitbucket's
 /// `X-Hub-Signature` (`sha256=<hex HMAC of the body>`), GitLab's `X-Gitlab-Token`.
 pub fn verified(source: GitSource, proof: Option<&str>, secret: &str, body: &[u8]) -> bool {
@@ -258,6 +380,10 @@ pub async fn receive(
         fields.insert("branch".into(), json!(push.branch));
         fields.insert("hash".into(), json!(push.hash));
         fields.insert("action".into(), json!("push"));
+        fields.insert(
+            "artifacts".into(),
+            Value::Array(artifacts(source, &value, &push.hash)),
+        );
         let event = Event {
             fields,
             parameters: Map::new(),
@@ -325,6 +451,45 @@ mod tests {
             read(GitSource::Github, "ping", &body),
             Ok(Delivery::Other(_))
         ));
+    }
+
+    #[test]
+    fn pushes_bring_the_files_they_changed_as_artifacts() {
+        let github = json!({"after": "abc123", "repository": {"full_name": "acme/web",
+            "contents_url": "https://api.github.com/repos/acme/web/contents/{+path}"},
+            "commits": [{"added": ["k8s/web deploy.yaml"], "modified": ["README.md"]},
+                {"added": ["../etc/passwd", "/abs", "a//b"], "modified": ["README.md"]}]});
+        let found = artifacts(GitSource::Github, &github, "abc123");
+        assert_eq!(
+            found,
+            vec![
+                json!({"type": "github/file", "name": "README.md", "version": "abc123",
+                    "reference": "https://api.github.com/repos/acme/web/contents/README.md"}),
+                json!({"type": "github/file", "name": "k8s/web deploy.yaml", "version": "abc123",
+                    "reference": "https://api.github.com/repos/acme/web/contents/k8s/web%20deploy.yaml"}),
+            ],
+            "unsafe paths are left out, each file once"
+        );
+        let mut forged = github.clone();
+        forged["repository"]["contents_url"] = json!("https://evil.example/x?{+path}");
+        assert_eq!(
+            artifacts(GitSource::Github, &forged, "abc123"),
+            Vec::<Value>::new()
+        );
+
+        let gitlab = json!({"project": {"path_with_namespace": "group/web",
+            "homepage": "https://gitlab.example.com/group/web"},
+            "commits": [{"added": ["deploy/web.yaml"], "modified": []}]});
+        assert_eq!(
+            artifacts(GitSource::Gitlab, &gitlab, "f00"),
+            vec![
+                json!({"type": "gitlab/file", "name": "deploy/web.yaml", "version": "f00",
+                "reference": "https://gitlab.example.com/api/v4/projects/group%2Fweb/repository/files/deploy%2Fweb.yaml/raw"})
+            ]
+        );
+        let many: Vec<String> = (0..300).map(|i| format!("f{i:03}")).collect();
+        let big = json!({"repository": github["repository"].clone(), "commits": [{"added": many}]});
+        assert_eq!(artifacts(GitSource::Github, &big, "x").len(), 200);
     }
 
     #[test]

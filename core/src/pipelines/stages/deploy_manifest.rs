@@ -3,12 +3,15 @@
 //! artifact `manifestArtifact` describes), applied in `account`, into `namespaceOverride` when
 //! given. The artifacts named by `requiredArtifactIds` and `requiredArtifacts` must each bind
 //! into the manifests (a `docker/image` replaces the `image` of every container that names it);
-//! the execution's other artifacts bind where they fit.
+//! the execution's other artifacts bind where they fit. With `trafficManagement` enabled, the
+//! one ReplicaSet is deployed as its cluster's next version behind `options.services`, and
+//! `options.strategy` (`redblack`, `highlander`) acts on the cluster's other versions.
 
 use serde_json::Value;
 
 use crate::pipelines::artifacts::Artifact;
 use crate::pipelines::reader::Reader;
+use crate::tasks::model::{TrafficManagement, TrafficStrategy};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeployManifest {
@@ -17,6 +20,8 @@ pub struct DeployManifest {
     pub source: ManifestSource,
     /// What must bind into the manifests.
     pub required: Vec<ArtifactChoice>,
+    /// `trafficManagement`, when enabled.
+    pub traffic: Option<TrafficManagement>,
 }
 
 /// Where the manifests come from.
@@ -87,12 +92,99 @@ pub(super) fn read(r: &mut Reader<'_>) -> DeployManifest {
             .into_iter()
             .flatten(),
     );
+    let traffic = traffic_management(r);
+    if let (Some(_), ManifestSource::Text(documents)) = (&traffic, &source) {
+        let replica_sets = documents.iter().filter(|d| is_replica_set(d)).count();
+        if replica_sets != 1 && !documents.is_empty() {
+            r.fail(
+                "trafficManagement",
+                format!("Traffic management deploys one ReplicaSet as the next version of its cluster, and these manifests have {replica_sets}; a Deployment rolls out by itself, so turn traffic management off for it."),
+            );
+        }
+    }
     DeployManifest {
         account,
         namespace_override,
         source,
         required,
+        traffic,
     }
+}
+
+/// Whether a manifest is a ReplicaSet.
+pub fn is_replica_set(document: &Value) -> bool {
+    document
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k.eq_ignore_ascii_case("replicaset"))
+}
+
+/// `trafficManagement.options` when `trafficManagement.enabled`.
+fn traffic_management(r: &mut Reader<'_>) -> Option<TrafficManagement> {
+    let enabled = r
+        .object("trafficManagement", |r| r.flag("enabled"))
+        .flatten()
+        .unwrap_or(false);
+    if !enabled {
+        return None;
+    }
+    r.object("trafficManagement", |r| {
+        let options = r.object("options", |r| {
+            let strategy = match r.text("strategy") {
+                None => TrafficStrategy::None,
+                Some(text) => TrafficStrategy::parse(&text).unwrap_or_else(|| {
+                    r.fail(
+                        "strategy",
+                        format!("{text:?} is not a strategy: use none, redblack or highlander."),
+                    );
+                    TrafficStrategy::None
+                }),
+            };
+            let mut services = Vec::new();
+            for entry in r.texts("services") {
+                match entry.trim().split_once(char::is_whitespace) {
+                    Some((kind, name)) if kind.eq_ignore_ascii_case("service") => {
+                        services.push(name.trim().to_string());
+                    }
+                    None if !entry.trim().is_empty() => services.push(entry.trim().to_string()),
+                    _ => r.fail(
+                        "services",
+                        format!("{entry:?} is not a Service: write it as \"service web\"."),
+                    ),
+                }
+            }
+            if services.is_empty() {
+                r.fail(
+                    "services",
+                    "Choose the Services that send traffic to the new version.",
+                );
+            }
+            let enable_traffic = r.flag("enableTraffic").unwrap_or(false);
+            if strategy != TrafficStrategy::None && !enable_traffic {
+                r.fail(
+                    "enableTraffic",
+                    format!(
+                        "{} sends traffic to the new version: turn enableTraffic on.",
+                        strategy.label()
+                    ),
+                );
+            }
+            TrafficManagement {
+                services,
+                namespace: r.text("namespace").filter(|n| !n.trim().is_empty()),
+                enable_traffic,
+                strategy,
+            }
+        });
+        if options.is_none() {
+            r.fail(
+                "options",
+                "Give the traffic management's options: services, enableTraffic and strategy.",
+            );
+        }
+        options
+    })
+    .flatten()
 }
 
 /// `manifestArtifactId`, else `manifestArtifact` (with `manifestArtifactAccount`, Deck's older
@@ -216,6 +308,49 @@ mod tests {
         };
         assert!(evaluate_expressions);
         assert_eq!(artifact.artifact_account.as_deref(), Some("github"));
+    }
+
+    #[test]
+    fn traffic_management_reads_decks_options() {
+        let replica_set =
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web"}});
+        let (deploy, errors) = read_settings(
+            json!({"account": "local", "manifests": [replica_set],
+            "trafficManagement": {"enabled": true, "options": {"enableTraffic": true, "namespace": "prod",
+                "services": ["service web"], "strategy": "redblack"}}}),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            deploy.traffic,
+            Some(TrafficManagement {
+                services: vec!["web".into()],
+                namespace: Some("prod".into()),
+                enable_traffic: true,
+                strategy: TrafficStrategy::RedBlack,
+            })
+        );
+        let (deploy, errors) =
+            read_settings(json!({"account": "local", "manifests": [replica_set],
+            "trafficManagement": {"enabled": false, "options": {"strategy": "sometimes"}}}));
+        assert!(errors.is_empty(), "off is not read: {errors:?}");
+        assert_eq!(deploy.traffic, None);
+
+        let (_, errors) = read_settings(json!({"account": "local",
+            "manifests": [{"kind": "Deployment", "metadata": {"name": "web"}}],
+            "trafficManagement": {"enabled": true, "options": {"services": ["ingress web"], "strategy": "highlander"}}}));
+        let all = errors.join("\n");
+        assert!(
+            all.contains("trafficManagement: Traffic management deploys one ReplicaSet"),
+            "{all}"
+        );
+        assert!(
+            all.contains("services: \"ingress web\" is not a Service"),
+            "{all}"
+        );
+        assert!(
+            all.contains("enableTraffic: Highlander sends traffic"),
+            "{all}"
+        );
     }
 
     #[test]

@@ -33,14 +33,14 @@ use crate::tasks::model::Resize;
 
 pub use check_preconditions::Precondition;
 pub use deploy::{DEFAULT_PERCENTAGES, DeployCluster, Strategy, StrategyPipeline};
-pub use deploy_manifest::{ArtifactChoice, DeployManifest, ManifestSource};
+pub use deploy_manifest::{ArtifactChoice, DeployManifest, ManifestSource, is_replica_set};
 pub use find_image_from_cluster::FindImage;
 pub use jenkins::JenkinsBuild;
 pub use manual_judgment::ManualJudgment;
 pub use pipeline::RunPipeline;
 pub use run_job_manifest::RunJob;
 pub use script::Script;
-pub use targets::{Cleanup, ClusterRef, ClusterTarget, ManifestTarget};
+pub use targets::{Cleanup, ClusterRef, ClusterTarget, ManifestObjects, ManifestTarget};
 pub use wait::Wait;
 pub use webhook::Webhook;
 
@@ -130,6 +130,18 @@ pub fn read(
     }
 }
 
+/// Spinnaker's manifest annotations Gennaker does not act on yet, and what they do.
+pub const UNSUPPORTED_ANNOTATIONS: [(&str, &str); 2] = [
+    (
+        "strategy.spinnaker.io/max-version-history",
+        "deleting old versions after a deploy",
+    ),
+    (
+        "strategy.spinnaker.io/recreate",
+        "deleting an object before applying it",
+    ),
+];
+
 /// Features of supported stage types that Gennaker does not run yet; a pipeline using one
 /// is kept but cannot start. Each entry names the place and the feature.
 pub fn unsupported_features(stage: &Stage, path: &str) -> Vec<FieldError> {
@@ -161,17 +173,27 @@ pub fn unsupported_features(stage: &Stage, path: &str) -> Vec<FieldError> {
             }
         }
         Some(StageType::DeployManifest) => {
-            if stage
+            let written = stage
                 .settings
-                .get("trafficManagement")
-                .and_then(|t| t.get("enabled"))
-                .and_then(Value::as_bool)
-                == Some(true)
-            {
-                note(
-                    format!("{path}.trafficManagement"),
-                    "traffic management (Red/Black or Highlander behind services) is not supported yet; turn it off to deploy the manifests as they are",
-                );
+                .get("manifests")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            for (i, manifest) in written.iter().enumerate() {
+                for (key, what) in UNSUPPORTED_ANNOTATIONS {
+                    if manifest
+                        .pointer("/metadata/annotations")
+                        .and_then(|a| a.get(key))
+                        .is_some()
+                    {
+                        note(
+                            format!("{path}.manifests[{i}].metadata.annotations"),
+                            &format!(
+                                "{key} ({what}) is not supported yet; remove the annotation to deploy the manifest"
+                            ),
+                        );
+                    }
+                }
             }
             let kind = stage
                 .settings
@@ -506,5 +528,141 @@ mod tests {
             "the largest server group"
         );
         assert_eq!(ImagePick::parse("largest"), Some(ImagePick::Largest));
+    }
+
+    #[test]
+    fn manifest_targets_read_each_of_decks_modes() {
+        use crate::tasks::model::{Criteria, LabelSelector, ManifestSelector, SelectorKind};
+        let read_target = |settings: Value| {
+            let mut errors = Vec::new();
+            let read = read(
+                StageType::DeleteManifest,
+                &stage("deleteManifest", settings),
+                "stages[0]",
+                false,
+                &mut errors,
+            );
+            let StageSettings::DeleteManifest(target) = read else {
+                panic!("a delete");
+            };
+            (target, errors)
+        };
+        let (target, errors) = read_target(
+            json!({"account": "local", "location": "prod", "mode": "static", "manifestName": "deployment web"}),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            target.objects,
+            ManifestObjects::Named {
+                kind: "deployment".into(),
+                name: "web".into()
+            }
+        );
+
+        let (target, errors) = read_target(json!({"account": "local", "location": "prod",
+            "mode": "dynamic", "cluster": "replicaSet web", "criteria": "second_newest", "app": "shop"}));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            target.objects,
+            ManifestObjects::Selected(ManifestSelector::Dynamic {
+                application: Some("shop".into()),
+                cluster: "replicaSet web".into(),
+                kind: "replicaSet".into(),
+                criteria: Criteria::SecondNewest,
+            }),
+            "the kind comes from the cluster when not given"
+        );
+
+        let (target, errors) = read_target(json!({"account": "local", "location": "prod",
+            "mode": "label", "kinds": ["deployment", "configMap"],
+            "labelSelectors": {"selectors": [{"kind": "EQUALS", "key": "app", "values": ["web"]}, {"kind": "NOT_EXISTS", "key": "keep"}]}}));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            target.objects,
+            ManifestObjects::Selected(ManifestSelector::Label {
+                kinds: vec!["deployment".into(), "configMap".into()],
+                selectors: vec![
+                    LabelSelector {
+                        kind: SelectorKind::Equals,
+                        key: "app".into(),
+                        values: vec!["web".into()]
+                    },
+                    LabelSelector {
+                        kind: SelectorKind::NotExists,
+                        key: "keep".into(),
+                        values: vec![]
+                    },
+                ],
+            })
+        );
+
+        let messages = |settings: Value| {
+            read_target(settings)
+                .1
+                .into_iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let bad = messages(
+            json!({"account": "local", "location": "prod", "mode": "dynamic",
+            "cluster": "web", "criteria": "biggest"}),
+        );
+        assert!(
+            bad.contains("stages[0].criteria: \"biggest\" is not a criteria"),
+            "{bad}"
+        );
+        assert!(bad.contains("stages[0].kind: Give the kind"), "{bad}");
+        let bad = messages(
+            json!({"account": "local", "location": "prod", "mode": "label", "kinds": ["deployment"]}),
+        );
+        assert!(
+            bad.contains("stages[0].labelSelectors: Give at least one label selector"),
+            "{bad}"
+        );
+        let bad = messages(
+            json!({"account": "local", "location": "prod", "mode": "label", "kinds": [],
+            "labelSelectors": {"selectors": [{"kind": "EQUALS", "key": "app", "values": ["a,b"]}]}}),
+        );
+        assert!(bad.contains("stages[0].kinds: Choose the kinds"), "{bad}");
+        assert!(
+            bad.contains("stages[0].labelSelectors.selectors[0].key: \"a,b\" is not a label value"),
+            "{bad}"
+        );
+        let bad = messages(json!({"account": "local", "location": "prod", "mode": "everything"}));
+        assert!(
+            bad.contains("stages[0].mode: \"everything\" is not a mode"),
+            "{bad}"
+        );
+
+        let mut errors = Vec::new();
+        read(
+            StageType::DeleteManifest,
+            &stage(
+                "deleteManifest",
+                json!({"account": "local", "location": "prod", "mode": "dynamic",
+                "cluster": "${parameters.cluster}", "criteria": "${parameters.which}"}),
+            ),
+            "stages[0]",
+            true,
+            &mut errors,
+        );
+        assert!(
+            errors.is_empty(),
+            "expressions are known when the stage runs: {errors:?}"
+        );
+    }
+
+    #[test]
+    fn decks_older_run_job_is_run_job_manifest() {
+        assert_eq!(StageType::parse("runJob"), Some(StageType::RunJobManifest));
+        let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "migrate"},
+            "spec": {"template": {"spec": {"restartPolicy": "Never", "containers": [{"name": "m", "image": "busybox"}]}}}});
+        let errors = problems(
+            StageType::RunJobManifest,
+            json!({"account": "local", "cloudProvider": "kubernetes", "source": "text", "manifest": job}),
+            false,
+        );
+        assert!(errors.is_empty(), "{errors:?}");
     }
 }

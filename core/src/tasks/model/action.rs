@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClusterCleanup, ImagePick, ManifestRef, Outputs, Resize, ServerGroupPick, Target};
+use super::{
+    ClusterCleanup, ImagePick, ManifestRef, ManifestSelector, Outputs, Resize, ServerGroupPick,
+    Target, TrafficManagement, TrafficStrategy,
+};
 use crate::ids::ExecutionId;
 use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
 use crate::pipelines::artifacts::Artifact;
@@ -86,6 +89,25 @@ pub enum StepAction {
         evaluate_expressions: bool,
         required: Vec<Artifact>,
         optional: Vec<Artifact>,
+        /// `trafficManagement`: the ReplicaSet read is deployed as its cluster's next version.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        traffic: Option<TrafficManagement>,
+    },
+    /// Deploy (Manifest) with `trafficManagement`: the one ReplicaSet of `documents` is named
+    /// as its cluster's next version (the one this task named before, when run again) and
+    /// attached to the Services, then everything is applied server-side. Its outputs are
+    /// those of `ApplyArtifact`, and the new version (`serverGroup`, `deployedServerGroups`).
+    ApplyVersioned {
+        account: String,
+        namespace: String,
+        documents: Vec<serde_json::Value>,
+        traffic: TrafficManagement,
+    },
+    /// Red/Black or Highlander on the cluster of the version an earlier step deployed: takes
+    /// the cluster's other versions out of their Services, or deletes them, and waits.
+    ManifestStrategy {
+        account: String,
+        strategy: TrafficStrategy,
     },
     /// Waits until the objects an earlier step of the task applied (its
     /// `outputs.manifests`) are stable.
@@ -95,6 +117,19 @@ pub enum StepAction {
     },
     Delete {
         target: ManifestRef,
+    },
+    /// Finds a manifest stage's objects now (the newest of a cluster, those labelled ...) and
+    /// records them as Spinnaker's `outputs.manifestNamesByNamespace`, for the steps after it.
+    SelectManifests {
+        account: String,
+        namespace: String,
+        selector: ManifestSelector,
+    },
+    /// Acts on each object `SelectManifests` recorded.
+    ForSelected {
+        account: String,
+        namespace: String,
+        act: SelectedAct,
     },
     /// Sets `kubectl.kubernetes.io/restartedAt` on the object's Pod template to `restarted_at`
     /// (`kubectl rollout restart`): the same value again changes nothing.
@@ -380,4 +415,31 @@ pub struct WebhookMonitor {
     pub headers: Vec<(String, String)>,
     /// Seconds between two looks at the status.
     pub poll_seconds: u64,
+}
+
+/// What a step does to each object an earlier step selected; each is safe to run again, as
+/// its counterpart for a named object is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    tag = "act",
+    deny_unknown_fields
+)]
+pub enum SelectedAct {
+    Delete,
+    Scale {
+        replicas: i64,
+    },
+    RollingRestart {
+        restarted_at: String,
+    },
+    /// Undo Rollout: records the revision `revisions_back` before the selected Deployment's.
+    ChooseRevision {
+        revisions_back: u64,
+    },
+    /// Undo Rollout: rolls the selected Deployment back to the recorded revision.
+    UndoChosen,
+    /// Waits until every selected object is stable.
+    WaitStable,
 }

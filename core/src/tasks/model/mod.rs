@@ -14,11 +14,15 @@ use crate::time::Timestamp;
 
 mod action;
 mod operation;
+mod selectors;
 mod targets;
+mod traffic;
 
 pub use action::*;
 pub use operation::*;
+pub use selectors::*;
 pub use targets::*;
+pub use traffic::*;
 
 /// Where a step or task is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,11 @@
 //! Deploy (Manifest): applies the stage's objects server-side, then waits until they are stable.
 //! Written manifests are checked and planned now; an artifact's are read, evaluated and bound
 //! by the step that applies them (see `tasks::steps::artifact`), with the artifacts chosen now.
+//! With `trafficManagement`, the ReplicaSet is applied as its cluster's next version (see
+//! `tasks::steps::versioned`) and Red/Black or Highlander acts on the others after the wait.
 
 use gennaker_core::pipelines::stages::{DeployManifest, ManifestSource};
-use gennaker_core::tasks::model::{ManifestRef, Step, StepAction};
+use gennaker_core::tasks::model::{ManifestRef, Step, StepAction, TrafficStrategy};
 use serde_json::{Value, json};
 
 use super::{PlanError, Planning, artifacts};
@@ -40,7 +42,8 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
                 "Read the manifests of {} and apply them (server-side, field manager gennaker)",
                 artifact.describe()
             );
-            return Ok(vec![
+            let strategy = deploy.traffic.as_ref().map(|t| t.strategy);
+            let mut steps = vec![
                 Step::new(
                     label,
                     StepAction::ApplyArtifact {
@@ -51,16 +54,19 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
                         evaluate_expressions,
                         required,
                         optional: artifacts::available(execution, stage),
+                        traffic: deploy.traffic,
                     },
                 ),
                 Step::new(
                     "Wait for the objects to be stable",
                     StepAction::WaitForApplied {
-                        account: deploy.account,
+                        account: deploy.account.clone(),
                         namespace,
                     },
                 ),
-            ]);
+            ];
+            steps.extend(strategy_step(&deploy.account, strategy));
+            return Ok(steps);
         }
     };
     let text = serde_json::to_string(&written).map_err(|e| e.to_string())?;
@@ -80,6 +86,7 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
             if let Some(ns) = &deploy.namespace_override {
                 d["metadata"]["namespace"] = json!(ns);
             }
+            manifests::add_moniker(&mut d, &execution.application);
             d
         })
         .collect();
@@ -95,6 +102,33 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
         &required,
         &artifacts::available(execution, stage),
     )?;
+    if let Some(traffic) = deploy.traffic {
+        let strategy = traffic.strategy;
+        let mut steps = vec![
+            Step::new(
+                format!(
+                    "Apply {} object(s), the ReplicaSet as its cluster's next version behind {} (server-side, field manager gennaker)",
+                    documents.len(),
+                    traffic.services.join(", ")
+                ),
+                StepAction::ApplyVersioned {
+                    account: deploy.account.clone(),
+                    namespace: namespace.clone(),
+                    documents,
+                    traffic,
+                },
+            ),
+            Step::new(
+                "Wait for the objects to be stable",
+                StepAction::WaitForApplied {
+                    account: deploy.account.clone(),
+                    namespace,
+                },
+            ),
+        ];
+        steps.extend(strategy_step(&deploy.account, Some(strategy)));
+        return Ok(steps);
+    }
     let objects = documents
         .iter()
         .map(|d| {
@@ -128,4 +162,21 @@ pub fn plan(p: &Planning, deploy: DeployManifest) -> Result<Vec<Step>, PlanError
             },
         ),
     ])
+}
+
+/// Red/Black's or Highlander's step on the cluster's other versions, once the new one is
+/// stable.
+fn strategy_step(account: &str, strategy: Option<TrafficStrategy>) -> Option<Step> {
+    let label = match strategy? {
+        TrafficStrategy::None => return None,
+        TrafficStrategy::RedBlack => "Red/Black: disable the cluster's other versions",
+        TrafficStrategy::Highlander => "Highlander: destroy the cluster's other versions",
+    };
+    Some(Step::new(
+        label,
+        StepAction::ManifestStrategy {
+            account: account.to_string(),
+            strategy: strategy?,
+        },
+    ))
 }

@@ -5,39 +5,59 @@
 //! again after a crash restarts nothing twice.
 
 use gennaker_core::pipelines::stages::ManifestTarget;
-use gennaker_core::tasks::model::{Step, StepAction};
+use gennaker_core::tasks::model::{SelectedAct, Step, StepAction};
 
-use super::targets::{manifest_ref, wait_for_object};
+use super::targets::{manifest_objects, wait_for_object};
 use super::{PlanError, Planning};
 
 /// The kinds whose Pod template a restart changes.
 const RESTARTABLE: [&str; 3] = ["deployment", "statefulset", "daemonset"];
 
-/// Restart, wait.
-pub fn plan(p: &Planning, target: ManifestTarget) -> Result<Vec<Step>, PlanError> {
-    let Planning { kubernetes, .. } = *p;
-    let target = manifest_ref(kubernetes, target)?;
-    let kind = target.kind.to_ascii_lowercase();
+/// Whether Rolling Restart can restart objects of `kind` (`Deployment`, `deployments.apps`).
+fn restartable(kind: &str) -> bool {
+    let kind = kind.to_ascii_lowercase();
     let base = kind
         .split('.')
         .next()
         .unwrap_or_default()
         .trim_end_matches('s');
-    if !RESTARTABLE.contains(&base) {
+    RESTARTABLE.contains(&base)
+}
+
+/// Restart, wait.
+pub fn plan(p: &Planning, target: ManifestTarget) -> Result<Vec<Step>, PlanError> {
+    let Planning { kubernetes, .. } = *p;
+    let objects = manifest_objects(kubernetes, target)?;
+    if let Some(kind) = objects.kinds().into_iter().find(|k| !restartable(k)) {
         return Err(format!(
-            "manifestName: Rolling Restart restarts Deployments, StatefulSets and DaemonSets, not {}",
-            target.kind
+            "Rolling Restart restarts Deployments, StatefulSets and DaemonSets, not {kind}"
         )
         .into());
     }
-    Ok(vec![
-        Step::new(
-            format!("Restart the Pods of {} {}", target.kind, target.name),
-            StepAction::RollingRestart {
-                target: target.clone(),
-                restarted_at: jiff::Timestamp::now().to_string(),
-            },
-        ),
-        wait_for_object(target),
-    ])
+    let restarted_at = jiff::Timestamp::now().to_string();
+    Ok(objects.steps(
+        |target| {
+            vec![
+                Step::new(
+                    format!("Restart the Pods of {} {}", target.kind, target.name),
+                    StepAction::RollingRestart {
+                        target: target.clone(),
+                        restarted_at: restarted_at.clone(),
+                    },
+                ),
+                wait_for_object(target),
+            ]
+        },
+        |act| {
+            vec![
+                act(
+                    "Restart the Pods of what was found",
+                    SelectedAct::RollingRestart {
+                        restarted_at: restarted_at.clone(),
+                    },
+                ),
+                act("Wait for it to be stable", SelectedAct::WaitStable),
+            ]
+        },
+    ))
 }

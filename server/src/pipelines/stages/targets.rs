@@ -2,9 +2,12 @@
 //! account and namespace checked, and the step that picks a server group when the stage runs.
 
 use gennaker_core::pipelines::execution::Execution;
-use gennaker_core::pipelines::stages::{Cleanup, ClusterRef, ClusterTarget, ManifestTarget};
+use gennaker_core::pipelines::stages::{
+    Cleanup, ClusterRef, ClusterTarget, ManifestObjects, ManifestTarget,
+};
 use gennaker_core::tasks::model::{
-    ClusterCleanup, ManifestRef, ServerGroupPick, Step, StepAction, Target,
+    ClusterCleanup, ManifestRef, ManifestSelector, SelectedAct, ServerGroupPick, Step, StepAction,
+    Target,
 };
 use serde_json::Value;
 
@@ -12,22 +15,98 @@ use super::{PlanError, Planning};
 use crate::kubernetes::Kubernetes;
 use crate::tasks::steps::DEPLOYED_OUTPUT;
 
-pub(super) fn manifest_ref(
+/// The objects of a manifest stage: one named now, or found by a first step when it runs.
+pub(super) enum Objects {
+    Named(ManifestRef),
+    Selected {
+        account: String,
+        namespace: String,
+        selector: ManifestSelector,
+    },
+}
+
+impl Objects {
+    /// The kinds the stage may act on (the named one, the dynamic target's, the label's).
+    pub(super) fn kinds(&self) -> Vec<&str> {
+        match self {
+            Objects::Named(target) => vec![target.kind.as_str()],
+            Objects::Selected {
+                selector: ManifestSelector::Dynamic { kind, .. },
+                ..
+            } => vec![kind.as_str()],
+            Objects::Selected {
+                selector: ManifestSelector::Label { kinds, .. },
+                ..
+            } => kinds.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The stage's steps: `named` for one object, or the step that finds them and the steps
+    /// `selected` makes from what acts on each found object.
+    pub(super) fn steps(
+        self,
+        named: impl FnOnce(ManifestRef) -> Vec<Step>,
+        selected: impl FnOnce(&dyn Fn(&str, SelectedAct) -> Step) -> Vec<Step>,
+    ) -> Vec<Step> {
+        match self {
+            Objects::Named(target) => named(target),
+            Objects::Selected {
+                account,
+                namespace,
+                selector,
+            } => {
+                let find = Step::new(
+                    format!("Find {}", selector.describe()),
+                    StepAction::SelectManifests {
+                        account: account.clone(),
+                        namespace: namespace.clone(),
+                        selector,
+                    },
+                );
+                let act = |label: &str, act: SelectedAct| {
+                    Step::new(
+                        label,
+                        StepAction::ForSelected {
+                            account: account.clone(),
+                            namespace: namespace.clone(),
+                            act,
+                        },
+                    )
+                };
+                let mut steps = vec![find];
+                steps.extend(selected(&act));
+                steps
+            }
+        }
+    }
+}
+
+/// The stage's objects, with their account and namespace checked.
+pub(super) fn manifest_objects(
     kubernetes: &Kubernetes,
     target: ManifestTarget,
-) -> Result<ManifestRef, PlanError> {
+) -> Result<Objects, PlanError> {
     kubernetes
         .connection_for(&target.account, &target.namespace)
         .map_err(|e| e.to_string())?;
-    if target.kind.trim().is_empty() || target.name.trim().is_empty() {
-        return Err("manifestName: give the kind and the name of the object".into());
+    match target.objects {
+        ManifestObjects::Named { kind, name } => {
+            if kind.trim().is_empty() || name.trim().is_empty() {
+                return Err("manifestName: give the kind and the name of the object".into());
+            }
+            Ok(Objects::Named(ManifestRef {
+                account: target.account,
+                namespace: target.namespace,
+                kind,
+                name,
+            }))
+        }
+        ManifestObjects::Selected(selector) => Ok(Objects::Selected {
+            account: target.account,
+            namespace: target.namespace,
+            selector,
+        }),
     }
-    Ok(ManifestRef {
-        account: target.account,
-        namespace: target.namespace,
-        kind: target.kind,
-        name: target.name,
-    })
 }
 
 /// Waits until a scaled or rolled back object is stable again.

@@ -6,10 +6,11 @@
 
 use gennaker_core::expressions;
 use gennaker_core::pipelines::artifacts::{self, Artifact};
-use gennaker_core::tasks::model::{ManifestRef, Origin, Outputs};
+use gennaker_core::tasks::model::{ManifestRef, Origin, Outputs, TrafficManagement};
 use serde_json::{Map, Value, json};
 
 use super::executor::{Executor, StepResult};
+use super::versioned;
 use crate::kubernetes::manifests;
 use crate::tasks::outcome::{Outcome, StepError};
 
@@ -25,6 +26,7 @@ pub(in crate::tasks) struct FromArtifact<'s> {
     pub evaluate_expressions: bool,
     pub required: &'s [Artifact],
     pub optional: &'s [Artifact],
+    pub traffic: Option<&'s TrafficManagement>,
 }
 
 impl Executor<'_> {
@@ -61,19 +63,54 @@ impl Executor<'_> {
         }
         let bound = artifacts::bind_required(&mut documents, from.required, from.optional)
             .map_err(StepError::refused)?;
-        if let Some(namespace) = from.namespace_override {
-            for document in &mut documents {
+        for document in &mut documents {
+            if let Some(namespace) = from.namespace_override {
                 document["metadata"]["namespace"] = json!(namespace);
             }
+            manifests::add_moniker(document, &self.task.application);
         }
-        let message = match self.apply(from.account, from.namespace, &documents).await? {
+        let outcome = self
+            .apply_recorded(from.account, from.namespace, documents, from.traffic)
+            .await?;
+        Ok(match outcome {
+            Outcome::Done { message, outputs } => Outcome::Done {
+                message: format!("{message} (read from {what})"),
+                outputs: {
+                    let mut outputs = outputs;
+                    outputs.insert("outputs.boundArtifacts".into(), json!(bound));
+                    outputs
+                },
+            },
+            other => other,
+        })
+    }
+
+    /// Applies `documents` (the one ReplicaSet as its cluster's next version, with `traffic`)
+    /// and records what was applied as Spinnaker's `outputs.manifests` and
+    /// `outputs.manifestNamesByNamespace`, for the wait after it and for later stages.
+    pub(in crate::tasks) async fn apply_recorded(
+        &self,
+        account: &str,
+        namespace: &str,
+        mut documents: Vec<Value>,
+        traffic: Option<&TrafficManagement>,
+    ) -> StepResult {
+        versioned::refuse_unsupported(&documents)?;
+        let mut outputs = match traffic {
+            Some(traffic) => {
+                self.version_replica_set(&mut documents, account, namespace, traffic)
+                    .await?
+            }
+            None => Outputs::new(),
+        };
+        let message = match self.apply(account, namespace, &documents).await? {
             Outcome::Done { message, .. } => message,
             other => return Ok(other),
         };
         let mut by_namespace: Map<String, Value> = Map::new();
         for document in &documents {
-            let (name, namespace) = manifests::identity(document);
-            let namespace = namespace.unwrap_or_else(|| from.namespace.to_string());
+            let (name, own) = manifests::identity(document);
+            let namespace = own.unwrap_or_else(|| namespace.to_string());
             let kind = document["kind"]
                 .as_str()
                 .unwrap_or_default()
@@ -83,17 +120,12 @@ impl Executor<'_> {
                 names.push(json!(format!("{kind} {name}")));
             }
         }
-        let mut outputs = Outputs::new();
         outputs.insert(MANIFESTS_OUTPUT.into(), Value::Array(documents));
         outputs.insert(
             "outputs.manifestNamesByNamespace".into(),
             Value::Object(by_namespace),
         );
-        outputs.insert("outputs.boundArtifacts".into(), json!(bound));
-        Ok(Outcome::Done {
-            message: format!("{message} (read from {what})"),
-            outputs,
-        })
+        Ok(Outcome::Done { message, outputs })
     }
 
     /// Waits for what an earlier step applied from an artifact.

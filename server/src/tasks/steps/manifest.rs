@@ -6,7 +6,7 @@ use gennaker_core::tasks::model::ManifestRef;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::executor::{Executor, FIELD_MANAGER, StepResult, api_error, is_status};
 use crate::kubernetes::manifests;
@@ -92,6 +92,50 @@ impl Executor<'_> {
                 target.kind, target.name
             ))(e)),
         }
+    }
+
+    /// Stamps the Pod template with `restarted_at`, as `kubectl rollout restart` does.
+    pub(in crate::tasks) async fn rolling_restart(
+        &self,
+        target: &ManifestRef,
+        restarted_at: &str,
+    ) -> StepResult {
+        let api = self.dynamic(target).await?;
+        let restart = json!({"spec": {"template": {"metadata": {"annotations": {
+            "kubectl.kubernetes.io/restartedAt": restarted_at}}}}});
+        api.patch(
+            &target.name,
+            &PatchParams::default(),
+            &Patch::Merge(&restart),
+        )
+        .await
+        .map_err(api_error(format!(
+            "restarting {} {}",
+            target.kind, target.name
+        )))?;
+        Ok(Outcome::done(format!(
+            "{} {} replaces its Pods (restarted at {restarted_at})",
+            target.kind, target.name
+        )))
+    }
+
+    /// Sets the object's replicas through its scale subresource.
+    pub(in crate::tasks) async fn scale(&self, target: &ManifestRef, replicas: i64) -> StepResult {
+        let api = self.dynamic(target).await?;
+        api.patch_scale(
+            &target.name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": replicas}})),
+        )
+        .await
+        .map_err(api_error(format!(
+            "scaling {} {}",
+            target.kind, target.name
+        )))?;
+        Ok(Outcome::done(format!(
+            "{} {} asks for {replicas} replicas",
+            target.kind, target.name
+        )))
     }
 
     /// Replaces the Deployment's Pod template with revision `revision`'s. The Deployment

@@ -19,9 +19,11 @@ mod manifest;
 #[cfg(test)]
 mod mocked_api;
 mod rolling;
+mod selected;
 mod server_group;
 pub mod stage;
 mod target;
+mod versioned;
 
 use gennaker_core::tasks::model::{ClusterCleanup, StepAction};
 use kube::api::{DeleteParams, Patch, PatchParams};
@@ -121,6 +123,7 @@ impl Executor<'_> {
                 evaluate_expressions,
                 required,
                 optional,
+                traffic,
             } => {
                 self.apply_artifact(artifact::FromArtifact {
                     account,
@@ -130,8 +133,21 @@ impl Executor<'_> {
                     evaluate_expressions: *evaluate_expressions,
                     required,
                     optional,
+                    traffic: traffic.as_ref(),
                 })
                 .await
+            }
+            StepAction::ApplyVersioned {
+                account,
+                namespace,
+                documents,
+                traffic,
+            } => {
+                self.apply_recorded(account, namespace, documents.clone(), Some(traffic))
+                    .await
+            }
+            StepAction::ManifestStrategy { account, strategy } => {
+                self.manifest_strategy(account, *strategy).await
             }
             StepAction::WaitForApplied { account, namespace } => {
                 self.wait_for_applied(account, namespace).await
@@ -140,42 +156,18 @@ impl Executor<'_> {
             StepAction::RollingRestart {
                 target,
                 restarted_at,
-            } => {
-                let api = self.dynamic(target).await?;
-                let restart = json!({"spec": {"template": {"metadata": {"annotations": {
-                    "kubectl.kubernetes.io/restartedAt": restarted_at}}}}});
-                api.patch(
-                    &target.name,
-                    &PatchParams::default(),
-                    &Patch::Merge(&restart),
-                )
-                .await
-                .map_err(api_error(format!(
-                    "restarting {} {}",
-                    target.kind, target.name
-                )))?;
-                Ok(Outcome::done(format!(
-                    "{} {} replaces its Pods (restarted at {restarted_at})",
-                    target.kind, target.name
-                )))
-            }
-            StepAction::Scale { target, replicas } => {
-                let api = self.dynamic(target).await?;
-                api.patch_scale(
-                    &target.name,
-                    &PatchParams::default(),
-                    &Patch::Merge(json!({"spec": {"replicas": replicas}})),
-                )
-                .await
-                .map_err(api_error(format!(
-                    "scaling {} {}",
-                    target.kind, target.name
-                )))?;
-                Ok(Outcome::done(format!(
-                    "{} {} asks for {replicas} replicas",
-                    target.kind, target.name
-                )))
-            }
+            } => self.rolling_restart(target, restarted_at).await,
+            StepAction::Scale { target, replicas } => self.scale(target, *replicas).await,
+            StepAction::SelectManifests {
+                account,
+                namespace,
+                selector,
+            } => self.select_manifests(account, namespace, selector).await,
+            StepAction::ForSelected {
+                account,
+                namespace,
+                act,
+            } => self.for_selected(account, namespace, act).await,
             StepAction::UndoRollout {
                 deployment,
                 revision,

@@ -97,6 +97,33 @@ fn result_line(stage: &StageExecution) -> Option<String> {
             format!("Scaled down {}", names.join(", "))
         });
     }
+    if let Some(by_namespace) = stage
+        .outputs
+        .get("outputs.manifestNamesByNamespace")
+        .and_then(Value::as_object)
+    {
+        let names: Vec<String> = by_namespace
+            .iter()
+            .flat_map(|(namespace, names)| {
+                names
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(move |name| format!("{name} in {namespace}"))
+            })
+            .collect();
+        let verb = if stage.kind == "deployManifest" {
+            "Applied"
+        } else {
+            "Acted on"
+        };
+        return Some(if names.is_empty() {
+            "No object matched".to_string()
+        } else {
+            format!("{verb} {}", names.join(", "))
+        });
+    }
     let acted = text("serverGroupName")?;
     Some(
         match stage.outputs.get("capacity").and_then(|c| c.get("desired")) {

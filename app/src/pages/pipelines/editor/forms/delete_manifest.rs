@@ -1,4 +1,4 @@
-//! The Delete (Manifest) stage's form: the object to delete.
+//! The Delete (Manifest) stage's form: the object to delete, or how to find them when it runs.
 
 use leptos::prelude::*;
 
@@ -6,5 +6,5 @@ use super::targets::ManifestObject;
 
 #[component]
 pub(super) fn DeleteManifestForm() -> impl IntoView {
-    view! { <ManifestObject /> }
+    view! { <ManifestObject by_label=true /> }
 }

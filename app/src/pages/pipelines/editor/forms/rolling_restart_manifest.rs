@@ -7,7 +7,7 @@ use super::targets::ManifestObject;
 #[component]
 pub(super) fn RollingRestartManifestForm() -> impl IntoView {
     view! {
-        <ManifestObject />
+        <ManifestObject by_label=true />
         <p class="hint">"Its Pods are replaced one after another, as kubectl rollout restart does."</p>
     }
 }

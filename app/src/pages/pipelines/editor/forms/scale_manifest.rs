@@ -9,7 +9,7 @@ use gennaker_core::pipelines::write::Seg;
 #[component]
 pub(super) fn ScaleManifestForm() -> impl IntoView {
     view! {
-        <ManifestObject />
+        <ManifestObject by_label=true />
         <Setting path=vec![Seg::Key("replicas")] id="stage-scale-replicas" label="Replicas" number=true required=true />
     }
 }
