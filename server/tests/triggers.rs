@@ -504,8 +504,9 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     let github = create_pipeline(
         addr,
         json!({"application": "repo", "name": "On GitHub push",
+            "expectedArtifacts": [{"id": "manifest", "matchArtifact": {"type": "github/file", "name": "k8s/web.yaml"}}],
             "triggers": [{"type": "git", "enabled": true, "source": "github", "project": project,
-                "slug": "web", "branch": "main|release-.*", "secretName": "github"}],
+                "slug": "web", "branch": "main|release-.*", "secretName": "github", "expectedArtifactIds": ["manifest"]}],
             "stages": [wait_stage()]}),
     )
     .await;
@@ -519,7 +520,9 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     .await;
     let push = |branch: &str| {
         json!({"ref": format!("refs/heads/{branch}"), "after": "0123456789abcdef",
-            "repository": {"name": "web", "owner": {"login": project}}})
+            "repository": {"name": "web", "owner": {"login": project}, "full_name": format!("{project}/web"),
+                "contents_url": format!("https://api.github.com/repos/{project}/web/contents/{{+path}}")},
+            "commits": [{"added": ["k8s/web.yaml"], "modified": ["README.md"]}]})
         .to_string()
     };
     let main = push("main");
@@ -557,6 +560,13 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     assert_eq!(trigger["branch"], "main");
     assert_eq!(trigger["hash"], "0123456789abcdef");
     assert_eq!(trigger["project"], project.as_str());
+    // The files the push changed are its artifacts, and the expected one is bound.
+    assert_eq!(trigger["artifacts"].as_array().map(Vec::len), Some(2), "{trigger}");
+    assert_eq!(
+        trigger["resolvedExpectedArtifacts"][0]["boundArtifact"]["reference"],
+        format!("https://api.github.com/repos/{project}/web/contents/k8s/web.yaml")
+    );
+    assert_eq!(trigger["resolvedExpectedArtifacts"][0]["boundArtifact"]["version"], "0123456789abcdef");
     assert!(!found[0].to_string().contains("gh-secret"));
 
     // GitLab: its token header.
