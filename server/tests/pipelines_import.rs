@@ -19,6 +19,17 @@ fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// `POST /api/v1/pipelines/import?{query}` with `body`.
+async fn import(addr: std::net::SocketAddr, query: &str, body: Value) -> (u16, Value) {
+    call(
+        addr,
+        "POST",
+        &format!("/api/v1/pipelines/import?{query}"),
+        Some(body),
+    )
+    .await
+}
+
 fn fields(list: &Value) -> Vec<String> {
     list.as_array()
         .into_iter()
@@ -56,15 +67,7 @@ async fn spinnaker_exports_import_whole_and_are_marked_where_they_cannot_run() {
     let addr = server.addr;
     let app = unique("imp");
     create_application(addr, &app).await;
-    let import = |query: String, body: Value| async move {
-        call(
-            addr,
-            "POST",
-            &format!("/api/v1/pipelines/import?{query}"),
-            Some(body),
-        )
-        .await
-    };
+    let import = |query: String, body: Value| async move { import(addr, &query, body).await };
 
     // Deck's "Edit as JSON" copy: no application, no name.
     let copy = fixture("edit-as-json.json");
@@ -295,13 +298,7 @@ async fn deploy_manifest_from_artifacts_imports_unmarked_and_round_trips() {
     let app = unique("art");
     create_application(addr, &app).await;
     let original = fixture("deploy-manifest-from-artifacts.json");
-    let (status, report) = call(
-        addr,
-        "POST",
-        &format!("/api/v1/pipelines/import?application={app}"),
-        Some(original.clone()),
-    )
-    .await;
+    let (status, report) = import(addr, &format!("application={app}"), original.clone()).await;
     assert_eq!(status, 200, "{report:#}");
     let imported = &report["pipelines"][0];
     assert_eq!(imported["stored"], true, "{imported:#}");
@@ -318,13 +315,7 @@ async fn deploy_manifest_from_artifacts_imports_unmarked_and_round_trips() {
     traffic["id"] = json!("6e1b9e7f-0000-4000-8000-000000000001");
     traffic["name"] = json!("Deploy with traffic management");
     traffic["stages"][1]["trafficManagement"]["enabled"] = json!(true);
-    let (status, report) = call(
-        addr,
-        "POST",
-        &format!("/api/v1/pipelines/import?application={app}"),
-        Some(traffic),
-    )
-    .await;
+    let (status, report) = import(addr, &format!("application={app}"), traffic).await;
     assert_eq!(status, 200, "{report:#}");
     let problems = &report["pipelines"][0]["problems"];
     assert!(
@@ -338,13 +329,7 @@ async fn deploy_manifest_from_artifacts_imports_unmarked_and_round_trips() {
     red_black["name"] = json!("Deploy Red/Black");
     red_black["stages"][1]["trafficManagement"] = json!({"enabled": true, "options": {
         "enableTraffic": true, "namespace": "webshop", "services": ["service web"], "strategy": "redblack"}});
-    let (status, report) = call(
-        addr,
-        "POST",
-        &format!("/api/v1/pipelines/import?application={app}"),
-        Some(red_black.clone()),
-    )
-    .await;
+    let (status, report) = import(addr, &format!("application={app}"), red_black.clone()).await;
     assert_eq!(status, 200, "{report:#}");
     let imported = &report["pipelines"][0];
     assert!(
@@ -371,13 +356,10 @@ async fn manifest_targets_by_cluster_and_label_import_unmarked_and_round_trip() 
     let app = unique("sel");
     create_application(addr, &app).await;
     let original = fixture("manifest-targets-by-selector.json");
-    let (status, report) = call(
+    let (status, report) = import(
         addr,
-        "POST",
-        &format!(
-            "/api/v1/pipelines/import?application={app}&accounts=gke_acme-prod_europe-west1-b_apps:local"
-        ),
-        Some(original.clone()),
+        &format!("application={app}&accounts=gke_acme-prod_europe-west1-b_apps:local"),
+        original.clone(),
     )
     .await;
     assert_eq!(status, 200, "{report:#}");
@@ -411,13 +393,10 @@ async fn manifest_targets_by_cluster_and_label_import_unmarked_and_round_trip() 
     bad["id"] = json!("8c2f4a1e-0000-4000-8000-000000000002");
     bad["name"] = json!("Bad selector");
     bad["stages"][1]["labelSelectors"]["selectors"][0]["values"] = json!(["a", "b"]);
-    let (status, report) = call(
+    let (status, report) = import(
         addr,
-        "POST",
-        &format!(
-            "/api/v1/pipelines/import?application={app}&accounts=gke_acme-prod_europe-west1-b_apps:local"
-        ),
-        Some(bad),
+        &format!("application={app}&accounts=gke_acme-prod_europe-west1-b_apps:local"),
+        bad,
     )
     .await;
     assert_eq!(status, 200, "{report:#}");

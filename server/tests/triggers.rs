@@ -561,12 +561,19 @@ async fn signed_git_pushes_start_pipelines_for_their_branches() {
     assert_eq!(trigger["hash"], "0123456789abcdef");
     assert_eq!(trigger["project"], project.as_str());
     // The files the push changed are its artifacts, and the expected one is bound.
-    assert_eq!(trigger["artifacts"].as_array().map(Vec::len), Some(2), "{trigger}");
+    assert_eq!(
+        trigger["artifacts"].as_array().map(Vec::len),
+        Some(2),
+        "{trigger}"
+    );
     assert_eq!(
         trigger["resolvedExpectedArtifacts"][0]["boundArtifact"]["reference"],
         format!("https://api.github.com/repos/{project}/web/contents/k8s/web.yaml")
     );
-    assert_eq!(trigger["resolvedExpectedArtifacts"][0]["boundArtifact"]["version"], "0123456789abcdef");
+    assert_eq!(
+        trigger["resolvedExpectedArtifacts"][0]["boundArtifact"]["version"],
+        "0123456789abcdef"
+    );
     assert!(!found[0].to_string().contains("gh-secret"));
 
     // GitLab: its token header.

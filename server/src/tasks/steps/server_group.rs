@@ -123,21 +123,14 @@ impl Executor<'_> {
             }
             None => {}
         }
-        let services: Api<Service> = Api::namespaced(connection.client.clone(), &spec.namespace);
-        let mut traffic = BTreeMap::new();
-        for name in &spec.load_balancers {
-            let service = services
-                .get_opt(name)
-                .await
-                .map_err(api_error("reading Services"))?
-                .ok_or_else(|| {
-                    StepError::refused(format!(
-                        "load balancer {name} no longer exists in {}",
-                        spec.namespace
-                    ))
-                })?;
-            traffic.extend(service.spec.and_then(|s| s.selector).unwrap_or_default());
-        }
+        let traffic = self
+            .service_selectors(connection, &spec.namespace, &spec.load_balancers, |name| {
+                format!(
+                    "load balancer {name} no longer exists in {}",
+                    spec.namespace
+                )
+            })
+            .await?;
         let sequence = split_version(&target.name).1.unwrap_or(0);
         let manifest = manifests::replica_set(
             spec,
@@ -167,6 +160,35 @@ impl Executor<'_> {
             },
             Err(e) => Err(api_error(format!("creating {}", target.name))(e)),
         }
+    }
+
+    /// The selector labels of the Services `names` in `namespace`, merged: the labels a Pod
+    /// needs to be behind all of them. A Service that is not there is refused with `missing`'s
+    /// message, one without a selector (it selects no Pods) naming it.
+    pub(in crate::tasks) async fn service_selectors(
+        &self,
+        connection: &Connection,
+        namespace: &str,
+        names: &[String],
+        missing: impl Fn(&str) -> String,
+    ) -> Result<BTreeMap<String, String>, StepError> {
+        let services: Api<Service> = Api::namespaced(connection.client.clone(), namespace);
+        let mut labels = BTreeMap::new();
+        for name in names {
+            let service = services
+                .get_opt(name)
+                .await
+                .map_err(api_error("reading Services"))?
+                .ok_or_else(|| StepError::refused(missing(name)))?;
+            let selector = service.spec.and_then(|s| s.selector).unwrap_or_default();
+            if selector.is_empty() {
+                return Err(StepError::refused(format!(
+                    "Service {name} has no selector, so no Pods can be put behind it"
+                )));
+            }
+            labels.extend(selector);
+        }
+        Ok(labels)
     }
 
     /// Runs `check` against the account's cache, once it can be trusted: an unsynced cache

@@ -5,15 +5,12 @@
 //! steps (Red/Black disables them, Highlander destroys them). The version is marked with the
 //! task, so the step run again after a crash applies the same version instead of a second one.
 
-use std::collections::BTreeMap;
-
 use gennaker_core::infrastructure::names::{MAX_SEQUENCE, keys, server_group_name, split_version};
 use gennaker_core::pipelines::stages::{UNSUPPORTED_ANNOTATIONS, is_replica_set};
 use gennaker_core::tasks::model::{
     Outputs, SERVER_GROUP_OUTPUT, TrafficManagement, TrafficStrategy,
 };
 use k8s_openapi::api::apps::v1::ReplicaSet;
-use k8s_openapi::api::core::v1::Service;
 use kube::ResourceExt;
 use kube::api::{Api, ListParams};
 use serde_json::{Map, Value, json};
@@ -143,26 +140,11 @@ impl Executor<'_> {
         };
 
         // The Services' selectors, which the new version's Pods get.
-        let services: Api<Service> = Api::namespaced(connection.client.clone(), &rs_namespace);
-        let mut labels = BTreeMap::new();
-        for name in &traffic.services {
-            let service = services
-                .get_opt(name)
-                .await
-                .map_err(api_error("reading Services"))?
-                .ok_or_else(|| {
-                    StepError::refused(format!(
-                        "Service {name} does not exist in {rs_namespace}; create it first, or choose another in trafficManagement.options.services"
-                    ))
-                })?;
-            let selector = service.spec.and_then(|s| s.selector).unwrap_or_default();
-            if selector.is_empty() {
-                return Err(StepError::refused(format!(
-                    "Service {name} has no selector, so no Pods can be put behind it"
-                )));
-            }
-            labels.extend(selector);
-        }
+        let labels = self
+            .service_selectors(connection, &rs_namespace, &traffic.services, |name| {
+                format!("Service {name} does not exist in {rs_namespace}; create it first, or choose another in trafficManagement.options.services")
+            })
+            .await?;
         if traffic.strategy == TrafficStrategy::RedBlack {
             let own = rs
                 .pointer("/spec/selector/matchLabels")
