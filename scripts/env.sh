@@ -38,9 +38,12 @@ build_release() {
 # The browser bundle alone (make test pairs it with the debug server its tests build).
 # Paths of the crates' sources end up in the bundle (panic locations): written relative to the
 # registry, the bundle is the same bytes wherever the registry is, and a little smaller.
+# RUSTFLAGS replaces the target's rustflags of .cargo/config.toml instead of adding to them, so
+# its link argument (one data segment per constant, see there) is given here again: without it
+# the first download grew by 50 KB.
 build_frontend() {
   local registry="${CARGO_HOME:-$HOME/.cargo}/registry/src"
-  (cd "$REPO_ROOT" && RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$registry=crates" \
+  (cd "$REPO_ROOT" && RUSTFLAGS="${RUSTFLAGS:-} -C link-arg=--no-merge-data-segments --remap-path-prefix=$registry=crates" \
     cargo leptos build --release --split --precompress --frontend-only)
   cp "$CARGO_TARGET_DIR/release/hash.txt" "$SITE_ROOT/hash.txt"
 }

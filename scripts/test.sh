@@ -63,6 +63,7 @@ phase "setup: Debian packages, Rust targets, npm packages"
 background tools "build tools (cargo-leptos, wasm-bindgen)" "$REPO_ROOT/scripts/setup.sh" tools
 background cluster "the local cluster's binaries (Go module proxy, cached)" "$REPO_ROOT/end2end/cluster/build.sh"
 background spin "the spin CLI for the Gate API tests (Go module proxy, cached)" "$REPO_ROOT/end2end/services/spin.sh" build
+background helm "Helm for the Bake (Manifest) tests (Go module proxy, cached)" "$REPO_ROOT/end2end/services/helm.sh" build
 
 phase "cargo fmt --check"
 cargo fmt --all -- --check
@@ -117,6 +118,9 @@ eval "$("$REPO_ROOT/end2end/services/oidc.sh" env | sed 's/^/export /')"
 phase "the spin CLI (Go module proxy, cached)"
 await spin
 eval "$("$REPO_ROOT/end2end/services/spin.sh" env | sed 's/^/export /')"
+phase "Helm (Go module proxy, cached)"
+await helm
+eval "$("$REPO_ROOT/end2end/services/helm.sh" env | sed 's/^/export /')"
 
 phase "unit and integration tests"
 "${test_env[@]}" cargo test --locked -p gennaker -p gennaker-app -p gennaker-core

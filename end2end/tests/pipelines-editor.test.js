@@ -177,6 +177,44 @@ describe('the pipeline editor', () => {
     shellCheck.noConsoleErrors(errors);
     await close();
   });
+  test('Bake (Manifest) writes its renderer, inputs and the artifact it produces', async () => {
+    const bakePipeline = await act.createPipeline(env.server.url, {
+      application: app,
+      name: 'Bake it',
+      stages: [{ refId: '1', requisiteStageRefIds: [], type: 'wait', name: 'Start', waitTime: 0 }],
+    });
+    const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
+    await shell.open(page, `${env.server.url}/applications/${app}/pipelines/${bakePipeline.id}/edit`);
+    await page.locator('#pipeline-config-name').waitFor();
+    await act.selectStage(page, 'Start');
+    await act.addStage(page, 'Bake (Manifest)');
+    assert.equal(await page.locator('#stage-bake-renderer').inputValue(), 'HELM3');
+    await page.locator('#stage-bake-inputs').fill('chart\nvalues');
+    await page.locator('#stage-bake-chart-path').fill('charts/web');
+    await page.locator('#stage-bake-output').fill('web');
+    await page.locator('#stage-bake-namespace').fill('prod');
+    await page.locator('#stage-bake-overrides').fill('image.tag=1.2\nreplicas=2');
+    await page.locator('#stage-bake-produced').fill('baked');
+    await screenshot(page, 'editor-bake-manifest-1280');
+    await page.waitForFunction(() => !document.querySelector('#save-pipeline')?.disabled);
+    await find.save(page).click();
+    await find.notice(page, 'Saved as version 2').waitFor();
+    const saved = (await act.api(env.server.url, `/pipelines/${bakePipeline.id}`)).config.stages
+      .find((s) => s.type === 'bakeManifest');
+    assert.equal(saved.templateRenderer, 'HELM3');
+    assert.deepEqual(saved.inputArtifacts, [{ id: 'chart' }, { id: 'values' }]);
+    assert.equal(saved.helmChartFilePath, 'charts/web');
+    assert.equal(saved.outputName, 'web');
+    assert.deepEqual(saved.overrides, { 'image.tag': '1.2', replicas: '2' });
+    assert.equal(saved.expectedArtifacts[0].id, 'baked');
+    assert.equal(saved.expectedArtifacts[0].matchArtifact.type, 'embedded/base64');
+    // kustomize takes a repository and a kustomization instead.
+    await page.locator('#stage-bake-renderer').selectOption('KUSTOMIZE');
+    await page.locator('#stage-bake-repository').waitFor();
+    await page.locator('#stage-bake-inputs').waitFor({ state: 'detached' });
+    shellCheck.noConsoleErrors(errors);
+    await close();
+  });
   test('Deploy (Manifest) reads its manifests from an expected artifact', async () => {
     const artifactPipeline = await act.createPipeline(env.server.url, {
       application: app,

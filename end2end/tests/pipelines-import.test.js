@@ -1,5 +1,5 @@
 // A pipeline exported from Spinnaker, pasted into Import JSON: it keeps its id and its
-// bakeManifest stage, which the report, the tab and the editor show as not supported; Start
+// kayentaCanary stage, which the report, the tab and the editor show as not supported; Start
 // Manual Execution is refused with the server's message naming that stage. A backup array with a
 // Spinnaker account name imports each pipeline, the account chosen in the dialog. A pipeline saved elsewhere
 // shows up in an open tab, and goes when deleted, without a reload. The server tests' Spinnaker
@@ -27,8 +27,8 @@ const exported = (application) => ({
   triggers: [],
   parameterConfig: [{ name: 'env', default: 'staging', hasOptions: true, options: [{ value: 'staging' }, { value: 'prod' }] }],
   stages: [
-    { refId: '1', requisiteStageRefIds: [], type: 'bakeManifest', name: 'Bake', templateRenderer: 'HELM3', outputName: 'web',
-      expectedArtifacts: [{ id: 'baked', matchArtifact: { type: 'embedded/base64', name: 'web' } }] },
+    { refId: '1', requisiteStageRefIds: [], type: 'kayentaCanary', name: 'Bake', analysisType: 'realTime',
+      canaryConfig: { canaryConfigId: 'c1', lifetimeDuration: 'PT1H', scoreThresholds: { marginal: '75', pass: '95' } } },
     { refId: '2', requisiteStageRefIds: ['1'], type: 'wait', name: 'Settle', waitTime: 5 },
   ],
 });
@@ -37,7 +37,7 @@ describe('importing a pipeline exported from Spinnaker', () => {
   const env = withServerAndBrowser({ before, after }, startServer);
   const app = `imp${Date.now().toString(36)}`;
 
-  test('a bakeManifest stage is kept, shown as not supported, and blocks the start', async () => {
+  test('a kayentaCanary stage is kept, shown as not supported, and blocks the start', async () => {
     await clusters.createApplication(env.server.url, app);
     const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
     await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);
@@ -61,7 +61,7 @@ describe('importing a pipeline exported from Spinnaker', () => {
 
     const group = find.pipeline(page, 'Bake and deploy');
     await group.getByText('Not supported', { exact: true }).waitFor();
-    await group.getByText('Bake (bakeManifest)').waitFor();
+    await group.getByText('Bake (kayentaCanary)').waitFor();
     await screenshot(page, 'pipelines-import-1280');
 
     // Kept as it came: its id, and the fields Gennaker does not use.
@@ -72,15 +72,15 @@ describe('importing a pipeline exported from Spinnaker', () => {
 
     const start = await act.startFromTab(page, 'Bake and deploy');
     assert.equal(await start.locator('#start-param-0').inputValue(), 'staging');
-    await start.locator('.form-error', { hasText: 'Stage "Bake" is a bakeManifest stage' }).waitFor();
+    await start.locator('.form-error', { hasText: 'Stage "Bake" is a kayentaCanary stage' }).waitFor();
     await screenshot(page, 'pipelines-start-refused-1280');
     await start.getByRole('button', { name: 'Cancel', exact: true }).click();
 
     // The editor shows the stage's JSON as it is, with the notice.
     await group.getByRole('link', { name: 'Configure Bake and deploy' }).click();
     await act.selectStage(page, 'Bake');
-    await page.getByText('Gennaker does not run bakeManifest stages yet.').waitFor();
-    await page.getByLabel("The stage's settings").getByText('"templateRenderer": "HELM3"').waitFor();
+    await page.getByText('Gennaker does not run kayentaCanary stages yet.').waitFor();
+    await page.getByLabel("The stage's settings").getByText('"analysisType": "realTime"').waitFor();
     shellCheck.noConsoleErrors(errors);
     await close();
   });
@@ -121,7 +121,7 @@ describe('importing a pipeline exported from Spinnaker', () => {
   });
   test('the Spinnaker fixtures of the server tests import through the dialog, export as they came, and open in the editor', async () => {
     const fixtures = new URL('../../server/tests/fixtures/spinnaker/', import.meta.url);
-    for (const file of ['deploy-manifest-from-artifacts.json', 'manifest-targets-by-selector.json']) {
+    for (const file of ['deploy-manifest-from-artifacts.json', 'manifest-targets-by-selector.json', 'bake-manifest-helm.json']) {
       const original = JSON.parse(readFileSync(new URL(file, fixtures), 'utf8'));
       const { page, errors, close } = await openPage(env.browser, VIEWPORTS.desktop);
       await shell.open(page, `${env.server.url}/applications/${app}/pipelines`);

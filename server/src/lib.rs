@@ -178,7 +178,10 @@ async fn serve_with(
         kubernetes.clone(),
         registries.clone(),
         jenkins.clone(),
-        std::sync::Arc::new(artifacts::ArtifactReader::new(&config.artifact_accounts)),
+        std::sync::Arc::new(
+            artifacts::ArtifactReader::new(&config.artifact_accounts)
+                .with_renderers(config.bake.clone()),
+        ),
         events.clone(),
         config.tasks,
     );

@@ -608,8 +608,8 @@ fn deck_export(app: &str) -> Value {
         "parameterConfig": [{"name": "env", "label": "Environment", "default": "staging", "required": true,
             "hasOptions": true, "options": [{"value": "staging"}, {"value": "prod"}], "pinned": false, "description": ""}],
         "stages": [
-            {"refId": "1", "requisiteStageRefIds": [], "type": "bakeManifest", "name": "Bake",
-             "templateRenderer": "HELM3", "outputName": "web", "expectedArtifacts": [{"id": "a1", "matchArtifact": {"type": "embedded/base64"}}]},
+            {"refId": "1", "requisiteStageRefIds": [], "type": "kayentaCanary", "name": "Bake",
+             "analysisType": "realTime", "canaryConfig": {"canaryConfigId": "c1", "lifetimeDuration": "PT1H"}},
             {"refId": "2", "requisiteStageRefIds": ["1"], "type": "manualJudgment", "name": "Approve",
              "judgmentInputs": [], "notifications": [], "failPipeline": true}
         ],
@@ -642,7 +642,7 @@ async fn a_spinnaker_export_round_trips_unchanged_and_refuses_to_start() {
     assert!(
         refused["message"]
             .as_str()
-            .is_some_and(|m| m.contains("\"Bake\" is a bakeManifest stage")),
+            .is_some_and(|m| m.contains("\"Bake\" is a kayentaCanary stage")),
         "{refused:#}"
     );
     let (_, executions) = call(

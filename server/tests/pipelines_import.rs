@@ -344,6 +344,45 @@ async fn deploy_manifest_from_artifacts_imports_unmarked_and_round_trips() {
 }
 
 #[tokio::test]
+async fn a_bake_manifest_pipeline_imports_unmarked_and_round_trips() {
+    let Some((_client, kubeconfig)) = test_cluster().await else {
+        return;
+    };
+    let server = support::Setup::default()
+        .kubernetes(kubernetes_config(&kubeconfig))
+        .start()
+        .await;
+    let addr = server.addr;
+    let app = unique("bak");
+    create_application(addr, &app).await;
+    let original = fixture("bake-manifest-helm.json");
+    let (status, report) = import(addr, &format!("application={app}"), original.clone()).await;
+    assert_eq!(status, 200, "{report:#}");
+    let imported = &report["pipelines"][0];
+    assert_eq!(
+        imported["problems"],
+        json!([]),
+        "it runs as it came: {imported:#}"
+    );
+    let id = imported["id"].as_str().expect("an id");
+    let (_, exported) = call(addr, "GET", &format!("/api/v1/pipelines/{id}/export"), None).await;
+    same_but(exported, &original, &["application"]);
+
+    // A chart from a Helm repository is kept and marked.
+    let mut from_repository = original.clone();
+    from_repository["id"] = json!("3e9a1b7c-0000-4000-8000-000000000002");
+    from_repository["name"] = json!("From a Helm repository");
+    from_repository["stages"][0]["inputArtifacts"] = json!([{"account": "helm", "artifact": {"type": "helm/chart", "name": "webshop", "version": "1.2.0"}}]);
+    let (status, report) = import(addr, &format!("application={app}"), from_repository).await;
+    assert_eq!(status, 200, "{report:#}");
+    assert!(
+        fields(&report["pipelines"][0]["problems"])
+            .contains(&"stages[0].inputArtifacts[0].artifact.type".to_string()),
+        "{report:#}"
+    );
+}
+
+#[tokio::test]
 async fn manifest_targets_by_cluster_and_label_import_unmarked_and_round_trip() {
     let Some((_client, kubeconfig)) = test_cluster().await else {
         return;

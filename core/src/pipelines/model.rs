@@ -378,6 +378,7 @@ pub enum StageType {
     Pipeline,
     Webhook,
     DeployManifest,
+    BakeManifest,
     DeleteManifest,
     Deploy,
     ResizeServerGroup,
@@ -396,9 +397,10 @@ pub enum StageType {
 }
 
 impl StageType {
-    pub const ALL: [StageType; 22] = [
+    pub const ALL: [StageType; 23] = [
         StageType::Deploy,
         StageType::DeployManifest,
+        StageType::BakeManifest,
         StageType::DeleteManifest,
         StageType::ScaleManifest,
         StageType::UndoRolloutManifest,
@@ -431,6 +433,7 @@ impl StageType {
             StageType::Pipeline => "pipeline",
             StageType::Webhook => "webhook",
             StageType::DeployManifest => "deployManifest",
+            StageType::BakeManifest => "bakeManifest",
             StageType::DeleteManifest => "deleteManifest",
             StageType::Deploy => "deploy",
             StageType::ResizeServerGroup => "resizeServerGroup",
@@ -468,6 +471,7 @@ impl StageType {
             StageType::Pipeline => "Pipeline",
             StageType::Webhook => "Webhook",
             StageType::DeployManifest => "Deploy (Manifest)",
+            StageType::BakeManifest => "Bake (Manifest)",
             StageType::DeleteManifest => "Delete (Manifest)",
             StageType::Deploy => "Deploy",
             StageType::ResizeServerGroup => "Resize Server Group",
@@ -500,6 +504,9 @@ impl StageType {
             StageType::Pipeline => "Runs another pipeline, and waits for it if asked.",
             StageType::Webhook => "Calls an HTTP endpoint, and can wait for a status.",
             StageType::DeployManifest => "Applies Kubernetes manifests (YAML or JSON).",
+            StageType::BakeManifest => {
+                "Renders a Helm chart or a kustomization into manifests, for a later Deploy (Manifest)."
+            }
             StageType::DeleteManifest => "Deletes a Kubernetes object.",
             StageType::Deploy => {
                 "Deploys an image as a new server group, with a strategy (None, Highlander, Red/Black)."
@@ -637,7 +644,8 @@ mod tests {
         );
         assert_eq!(
             config.unsupported_stages(),
-            ["Bake (bakeManifest)", "Canary (kayentaCanary)"]
+            ["Canary (kayentaCanary)"],
+            "Bake (Manifest) runs"
         );
         assert_eq!(serde_json::to_value(&config).unwrap(), original);
     }

@@ -396,7 +396,7 @@ mod tests {
     #[test]
     fn stages_gennaker_does_not_run_are_kept_and_block_the_start() {
         let c = config(json!([
-            {"refId": "1", "requisiteStageRefIds": [], "type": "bakeManifest", "name": "Bake", "anything": {"at": "all"}}
+            {"refId": "1", "requisiteStageRefIds": [], "type": "kayentaCanary", "name": "Bake", "anything": {"at": "all"}}
         ]));
         assert_eq!(validate(&c), []);
         let blockers = blockers(&c);
@@ -404,7 +404,7 @@ mod tests {
         assert!(
             blockers[0]
                 .message
-                .contains("\"Bake\" is a bakeManifest stage")
+                .contains("\"Bake\" is a kayentaCanary stage")
         );
     }
 

@@ -130,6 +130,7 @@ impl StepAction {
             | A::RollingRestart { .. }
             | A::Delete { .. }
             | A::SelectManifests { .. }
+            | A::BakeManifest { .. }
             | A::ForSelected { .. }
             | A::Scale { .. }
             | A::UndoRollout { .. }

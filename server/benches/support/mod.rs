@@ -48,6 +48,12 @@ pub async fn serve_with(
         pipelines: PipelinesConfig::default(),
         auth: gennaker::config::AuthConfig::default(),
         gate_path: gennaker::gate::DEFAULT_PATH.to_string(),
+        bake: gennaker::config::BakeConfig {
+            helm: std::env::var_os("GENNAKER_TEST_HELM")
+                .map_or_else(|| "helm".into(), std::path::PathBuf::from),
+            kubectl: std::env::var_os("GENNAKER_KUBECTL")
+                .map_or_else(|| "kubectl".into(), std::path::PathBuf::from),
+        },
     };
     let server = tokio::spawn(gennaker::serve(config, listener, std::future::pending()));
     (addr, server)

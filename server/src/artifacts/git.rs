@@ -14,7 +14,7 @@ use super::{ArtifactError, ArtifactFile, GIT_TIMEOUT, MAX_BYTES, MAX_FILES};
 use crate::config::ArtifactAccount;
 
 /// The sub-path the artifact names, checked to stay inside the repository.
-fn sub_path(artifact: &Artifact) -> Result<PathBuf, ArtifactError> {
+pub(super) fn sub_path(artifact: &Artifact) -> Result<PathBuf, ArtifactError> {
     let written = artifact
         .extra
         .get("metadata")

@@ -10,6 +10,7 @@
 //! process, never through a shell, speaking only http(s), with no prompt for a password).
 //! Reads change nothing anywhere, so a step that reads again after a crash is harmless.
 
+mod bake;
 mod git;
 mod http;
 
@@ -61,6 +62,8 @@ impl ArtifactError {
 pub struct ArtifactReader {
     accounts: Vec<ArtifactAccount>,
     http: reqwest::Client,
+    /// The tools Bake (Manifest) renders with.
+    renderers: crate::config::BakeConfig,
 }
 
 impl ArtifactReader {
@@ -71,7 +74,14 @@ impl ArtifactReader {
                 .timeout(HTTP_TIMEOUT)
                 .build()
                 .unwrap_or_default(),
+            renderers: crate::config::BakeConfig::default(),
         }
+    }
+
+    /// The same reader, baking with `renderers`.
+    pub fn with_renderers(mut self, renderers: crate::config::BakeConfig) -> ArtifactReader {
+        self.renderers = renderers;
+        self
     }
 
     /// The account the artifact names, when it is configured for the artifact's type.

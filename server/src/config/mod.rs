@@ -12,6 +12,7 @@
 
 mod artifacts;
 mod auth;
+mod bake;
 mod engine;
 mod error;
 mod jenkins;
@@ -34,6 +35,7 @@ use tracing_subscriber::EnvFilter;
 
 pub use artifacts::{ACCOUNT_TYPES as ARTIFACT_ACCOUNT_TYPES, ArtifactAccount};
 pub use auth::{AuthConfig, OidcConfig};
+pub use bake::BakeConfig;
 pub use engine::{PipelinesConfig, TasksConfig, TriggersConfig};
 pub use error::ConfigError;
 pub use jenkins::JenkinsMaster;
@@ -133,6 +135,8 @@ struct RawConfig {
     auth: RawAuth,
     #[serde(default)]
     gate: RawGate,
+    #[serde(default)]
+    bake: bake::RawBake,
 }
 
 /// `[gate]`: where Spinnaker's Gate API is mounted.
@@ -229,6 +233,7 @@ impl Default for RawConfig {
             pipelines: RawPipelines::default(),
             auth: RawAuth::default(),
             gate: RawGate::default(),
+            bake: bake::RawBake::default(),
         }
     }
 }
@@ -268,6 +273,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Where Spinnaker's Gate API is mounted (`[gate] path`).
     pub gate_path: String,
+    /// The tools Bake (Manifest) runs (`[bake]`).
+    pub bake: BakeConfig,
 }
 
 impl Config {
@@ -344,6 +351,7 @@ impl Config {
         let pipelines = resolve_pipelines(&raw.pipelines)?;
         let auth = resolve_auth(raw.auth, &secrets)?;
         let gate_path = resolve_gate_path(&raw.gate.path)?;
+        let bake = bake::resolve_bake(raw.bake);
         Ok(Config {
             listen,
             data_dir: raw.data_dir,
@@ -364,6 +372,7 @@ impl Config {
             pipelines,
             auth,
             gate_path,
+            bake,
         })
     }
 }

@@ -77,6 +77,19 @@ impl Setup {
 }
 
 /// A server configured by `setup`, in `data` (a new directory when `None`).
+/// Helm for Bake (Manifest): `GENNAKER_TEST_HELM`, else where end2end/services/helm.sh builds
+/// it, else `helm` on PATH.
+pub fn helm_path() -> PathBuf {
+    std::env::var_os("GENNAKER_TEST_HELM")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|home| PathBuf::from(home).join(".cache/gennaker/bin/helm-v4.3.2/helm"))
+                .filter(|p| p.is_file())
+        })
+        .unwrap_or_else(|| "helm".into())
+}
+
 pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestServer {
     let data = data.unwrap_or_else(|| tempfile::tempdir().expect("a temporary directory"));
     let listener = TcpListener::bind(("127.0.0.1", setup.port.unwrap_or(0)))
@@ -102,6 +115,11 @@ pub async fn start_setup(setup: Setup, data: Option<tempfile::TempDir>) -> TestS
         pipelines: PipelinesConfig::default(),
         auth: setup.auth,
         gate_path: gennaker::gate::DEFAULT_PATH.to_string(),
+        bake: gennaker::config::BakeConfig {
+            helm: helm_path(),
+            kubectl: std::env::var_os("GENNAKER_KUBECTL")
+                .map_or_else(|| "kubectl".into(), PathBuf::from),
+        },
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(gennaker::serve(config, listener, async {

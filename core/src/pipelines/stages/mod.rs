@@ -4,6 +4,7 @@
 //! expressions stand for any value) validates what can be validated; reading at a run (strict:
 //! the settings were evaluated) gives the values the stage acts on.
 
+mod bake_manifest;
 mod check_preconditions;
 mod deploy;
 mod deploy_manifest;
@@ -31,6 +32,7 @@ use super::reader::Reader;
 use crate::error::FieldError;
 use crate::tasks::model::Resize;
 
+pub use bake_manifest::BakeManifest;
 pub use check_preconditions::Precondition;
 pub use deploy::{DEFAULT_PERCENTAGES, DeployCluster, Strategy, StrategyPipeline};
 pub use deploy_manifest::{ArtifactChoice, DeployManifest, ManifestSource, is_replica_set};
@@ -54,6 +56,7 @@ pub enum StageSettings {
     Pipeline(RunPipeline),
     Webhook(Box<Webhook>),
     DeployManifest(DeployManifest),
+    BakeManifest(Box<BakeManifest>),
     DeleteManifest(ManifestTarget),
     Deploy(Vec<DeployCluster>),
     ResizeServerGroup(ClusterTarget, Resize),
@@ -93,6 +96,7 @@ pub fn read(
         StageType::Pipeline => StageSettings::Pipeline(pipeline::read(r)),
         StageType::Webhook => StageSettings::Webhook(Box::new(webhook::read(r))),
         StageType::DeployManifest => StageSettings::DeployManifest(deploy_manifest::read(r)),
+        StageType::BakeManifest => StageSettings::BakeManifest(Box::new(bake_manifest::read(r))),
         StageType::DeleteManifest => StageSettings::DeleteManifest(targets::manifest_target(r)),
         StageType::ScaleManifest => {
             let (target, replicas) = scale_manifest::read(r);
@@ -208,6 +212,25 @@ pub fn unsupported_features(stage: &Stage, path: &str) -> Vec<FieldError> {
                         artifacts::CONTENT_TYPES.join(", ")
                     ),
                 );
+            }
+        }
+        Some(StageType::BakeManifest) => {
+            let inputs = stage
+                .settings
+                .get("inputArtifacts")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .chain(stage.settings.get("inputArtifact").cloned());
+            for (i, input) in inputs.enumerate() {
+                let kind = input.pointer("/artifact/type").and_then(Value::as_str);
+                if kind == Some("helm/chart") {
+                    note(
+                        format!("{path}.inputArtifacts[{i}].artifact.type"),
+                        "charts from a Helm repository (helm/chart) are not read yet; give the chart as a git/repo, or a packaged chart as http/file",
+                    );
+                }
             }
         }
         _ => {}

@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ClusterCleanup, ImagePick, ManifestRef, ManifestSelector, Outputs, Resize, ServerGroupPick,
-    Target, TrafficManagement, TrafficStrategy,
+    Bake, ClusterCleanup, ImagePick, ManifestRef, ManifestSelector, Outputs, Resize,
+    ServerGroupPick, Target, TrafficManagement, TrafficStrategy,
 };
 use crate::ids::ExecutionId;
 use crate::infrastructure::server_groups::{ObjectRef, ServerGroupSpec};
@@ -117,6 +117,13 @@ pub enum StepAction {
     },
     Delete {
         target: ManifestRef,
+    },
+    /// Bake (Manifest): renders the chart or kustomization with the real tool and records the
+    /// result as an `embedded/base64` artifact (outputs `artifacts` and
+    /// `resolvedExpectedArtifacts`). Rendering changes nothing, so rendering again after a
+    /// crash is harmless.
+    BakeManifest {
+        bake: Box<Bake>,
     },
     /// Finds a manifest stage's objects now (the newest of a cluster, those labelled ...) and
     /// records them as Spinnaker's `outputs.manifestNamesByNamespace`, for the steps after it.

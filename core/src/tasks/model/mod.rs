@@ -13,12 +13,14 @@ use crate::ids::{ExecutionId, TaskId};
 use crate::time::Timestamp;
 
 mod action;
+mod bake;
 mod operation;
 mod selectors;
 mod targets;
 mod traffic;
 
 pub use action::*;
+pub use bake::*;
 pub use operation::*;
 pub use selectors::*;
 pub use targets::*;

@@ -9,6 +9,7 @@
 //! stages that act on an object or a cluster share `targets`.
 
 mod artifacts;
+mod bake_manifest;
 mod check_preconditions;
 mod delete_manifest;
 mod deploy;
@@ -221,6 +222,7 @@ pub fn plan(
         StageSettings::Pipeline(run) => pipeline::plan(p, run)?,
         StageSettings::Webhook(webhook) => webhook::plan(p, webhook)?,
         StageSettings::DeployManifest(deploy) => deploy_manifest::plan(p, deploy)?,
+        StageSettings::BakeManifest(bake) => bake_manifest::plan(p, *bake)?,
         StageSettings::DeleteManifest(target) => delete_manifest::plan(p, target)?,
         StageSettings::ScaleManifest(target, replicas) => {
             scale_manifest::plan(p, target, replicas)?

@@ -11,6 +11,7 @@
 //! (Wait, Manual Judgment, webhooks, Pipeline stages, windows).
 
 mod artifact;
+mod bake;
 mod cluster;
 mod executor;
 pub mod jenkins;
@@ -152,6 +153,7 @@ impl Executor<'_> {
             StepAction::WaitForApplied { account, namespace } => {
                 self.wait_for_applied(account, namespace).await
             }
+            StepAction::BakeManifest { bake } => self.bake_manifest(bake).await,
             StepAction::Delete { target } => self.delete(target).await,
             StepAction::RollingRestart {
                 target,

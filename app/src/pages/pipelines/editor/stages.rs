@@ -27,6 +27,9 @@ fn defaults(kind: StageType, application: &str) -> Map<String, Value> {
         StageType::DeployManifest => {
             json!({"cloudProvider": "kubernetes", "source": "text", "account": "", "manifests": []})
         }
+        StageType::BakeManifest => json!({"templateRenderer": "HELM3", "outputName": "",
+            "inputArtifacts": [], "overrides": {}, "rawOverrides": false, "includeCRDs": false,
+            "expectedArtifacts": []}),
         StageType::DeleteManifest => {
             json!({"cloudProvider": "kubernetes", "account": "", "location": "", "manifestName": ""})
         }

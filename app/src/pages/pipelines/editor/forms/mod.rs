@@ -3,6 +3,7 @@
 //! [`TypeForm`] picks the one for a stage; a type Gennaker does not run shows its JSON, kept as it
 //! is. What the forms share is in [`super::widgets`] and [`targets`].
 
+mod bake_manifest;
 mod check_preconditions;
 mod delete_manifest;
 mod deploy;
@@ -29,6 +30,7 @@ use leptos::prelude::*;
 
 use crate::pages::pipelines::editor::draft::Draft;
 use crate::pages::pipelines::editor::scope::StageScope;
+use bake_manifest::BakeManifestForm;
 use check_preconditions::CheckPreconditionsForm;
 use delete_manifest::DeleteManifestForm;
 use deploy::DeployForm;
@@ -65,6 +67,7 @@ pub(super) fn TypeForm(kind: String) -> impl IntoView {
         StageType::Pipeline => view! { <PipelineForm /> }.into_any(),
         StageType::Webhook => view! { <WebhookForm /> }.into_any(),
         StageType::DeployManifest => view! { <DeployManifestForm /> }.into_any(),
+        StageType::BakeManifest => view! { <BakeManifestForm /> }.into_any(),
         StageType::DeleteManifest => view! { <DeleteManifestForm /> }.into_any(),
         StageType::Deploy => view! { <DeployForm /> }.into_any(),
         StageType::ResizeServerGroup => view! { <ResizeServerGroupForm /> }.into_any(),
