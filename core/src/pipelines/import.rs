@@ -22,6 +22,16 @@ pub const MAX_PIPELINES: usize = 500;
 /// cluster stages and preconditions `credentials`).
 const ACCOUNT_FIELDS: [&str; 2] = ["account", "credentials"];
 
+/// Fields holding artifacts: an `account` in them is an artifact account (Bake (Manifest)'s
+/// `inputArtifacts: [{"account": "git-repo", "id": ...}]`), never a Kubernetes one.
+const ARTIFACT_FIELDS: [&str; 5] = [
+    "inputArtifacts",
+    "inputArtifact",
+    "expectedArtifacts",
+    "requiredArtifacts",
+    "manifestArtifact",
+];
+
 /// What one import asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -202,7 +212,9 @@ fn rename_accounts(
                             format!("account {from} is {to} here"),
                         ));
                         *value = Value::from(to.clone());
-                    } else if value.is_object() || value.is_array() {
+                    } else if (value.is_object() || value.is_array())
+                        && !ARTIFACT_FIELDS.contains(&key.as_str())
+                    {
                         pending.push((value, format!("{path}.{key}")));
                     }
                 }
@@ -239,6 +251,7 @@ pub fn accounts_named(config: &PipelineConfig) -> BTreeSet<String> {
                         {
                             found.insert(name.to_string());
                         }
+                        _ if ARTIFACT_FIELDS.contains(&key.as_str()) => {}
                         _ => pending.push(value),
                     }
                 }
@@ -327,6 +340,7 @@ mod tests {
             {"refId": "1", "type": "deploy", "clusters": [{"account": "gke_p_z_prod", "application": "web"}]},
             {"refId": "2", "type": "resizeServerGroup", "credentials": "gke_p_z_prod"},
             {"refId": "3", "type": "deployManifest", "account": "${parameters.account}"},
+            {"refId": "4", "type": "bakeManifest", "inputArtifacts": [{"account": "git-repo", "id": "chart"}]},
         ]});
         let plain = prepare(pipeline.clone(), &options("")).unwrap();
         assert_eq!(
@@ -350,6 +364,11 @@ mod tests {
         assert_eq!(
             mapped.config.stages[1].settings["credentials"],
             json!("local")
+        );
+        assert_eq!(
+            mapped.config.stages[3].settings["inputArtifacts"][0]["account"],
+            json!("git-repo"),
+            "an artifact's account is not a Kubernetes account"
         );
         assert_eq!(
             mapped
