@@ -105,6 +105,15 @@ impl GitServer {
     }
 }
 
+/// A request header as text, empty when missing or not text.
+fn header_text(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
 /// Runs `git http-backend` for one request, as CGI.
 async fn cgi(
     State(state): State<GitState>,
@@ -113,13 +122,7 @@ async fn cgi(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
+    let header = |name: &str| header_text(&headers, name);
     if let Some(token) = &state.token {
         use base64::Engine;
         let wanted = format!(
@@ -236,13 +239,7 @@ async fn serve_file(
     Query(query): Query<std::collections::HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
+    let header = |name: &str| header_text(&headers, name);
     let version = query.get("ref").cloned().unwrap_or_default();
     let path = uri.path();
     let (wanted, authorized) = if let Some(rest) = path.strip_prefix("/repos/acme/web/contents/") {
